@@ -1,0 +1,185 @@
+/**
+ * The one typed loader for environment variables. Every process (api, worker, scripts, tests)
+ * reads configuration through `loadConfig()`; a bad value stops the process at start-up with a
+ * message naming the variable instead of failing later in some unrelated place.
+ */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  nodeEnv: 'development' | 'test' | 'production';
+  port: number;
+  host: string;
+  publicUrl: string;
+  logLevel: LogLevel;
+  databaseUrl: string;
+  /** Database name parsed from DATABASE_URL; created by the migrate step when missing. */
+  databaseName: string;
+  redisUrl: string;
+  temporal: {
+    address: string;
+    namespace: string;
+    /** True when TEMPORAL_ADDRESS was not set: `npm start` runs the embedded dev server. */
+    embedded: boolean;
+    apiKey?: string;
+    tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
+    uiPort: number;
+    taskQueuePrefix: string;
+    retryInitialIntervalMs: number;
+    retryBackoffCoefficient: number;
+    retryMaximumAttempts: number;
+  };
+  readinessTimeoutMs: number;
+  appSecret: string;
+  sandboxes: {
+    enabled: boolean;
+    metrcPort: number;
+    dutchiePort: number;
+    blazePort: number;
+  };
+  metrcBaseUrl: string;
+}
+
+function str(env: Env, name: string, fallback?: string): string {
+  const v = env[name];
+  if (v === undefined || v === '') {
+    if (fallback === undefined) throw new ConfigError(name, 'is required but not set');
+    return fallback;
+  }
+  return v;
+}
+
+function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(name, `must be an integer, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function num(env: Env, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min) throw new ConfigError(name, `must be a number >= ${min}, got "${raw}"`);
+  return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, fallback: string, protocols: string[]): URL {
+  const raw = str(env, name, fallback);
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')} (got ${parsed.protocol})`);
+  }
+  return parsed;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+const DEV_SECRET = 'trellis-development-secret-do-not-use-in-production';
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'test', 'production'] as const, 'development');
+  const db = url(env, 'DATABASE_URL', 'mysql://root@127.0.0.1:3306/trellis', ['mysql:', 'mariadb:']);
+  const databaseName = decodeURIComponent(db.pathname.replace(/^\//, ''));
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(databaseName)) {
+    throw new ConfigError('DATABASE_URL', 'must name a database (letters, digits, underscore) in its path');
+  }
+  const redis = url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']);
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const host = str(env, 'HOST', '0.0.0.0');
+  const temporalAddressRaw = env.TEMPORAL_ADDRESS;
+  const temporalAddress = str(env, 'TEMPORAL_ADDRESS', '127.0.0.1:7233');
+  if (!/^[^\s:]+:\d{1,5}$/.test(temporalAddress)) {
+    throw new ConfigError('TEMPORAL_ADDRESS', `must be host:port, got "${temporalAddress}"`);
+  }
+  const tlsEnabled = bool(env, 'TEMPORAL_TLS', false);
+  const apiKey = env.TEMPORAL_API_KEY || undefined;
+  const appSecret = str(env, 'APP_SECRET', nodeEnv === 'production' ? undefined : DEV_SECRET);
+  if (nodeEnv === 'production' && (appSecret === DEV_SECRET || appSecret.length < 32)) {
+    throw new ConfigError('APP_SECRET', 'must be a random string of at least 32 characters in production');
+  }
+  const metrcPort = int(env, 'METRC_SANDBOX_PORT', 4010, 0, 65535);
+  return {
+    nodeEnv,
+    port,
+    host,
+    publicUrl: str(env, 'PUBLIC_URL', `http://localhost:${port}`),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'warn' : 'info'),
+    databaseUrl: db.toString(),
+    databaseName,
+    redisUrl: redis.toString(),
+    temporal: {
+      address: temporalAddress,
+      namespace: str(env, 'TEMPORAL_NAMESPACE', 'default'),
+      embedded: temporalAddressRaw === undefined || temporalAddressRaw === '',
+      ...(apiKey ? { apiKey } : {}),
+      ...(tlsEnabled || apiKey
+        ? {
+            tls: {
+              certPath: env.TEMPORAL_TLS_CERT || undefined,
+              keyPath: env.TEMPORAL_TLS_KEY || undefined,
+              caPath: env.TEMPORAL_TLS_CA || undefined,
+              serverName: env.TEMPORAL_TLS_SERVER_NAME || undefined,
+            },
+          }
+        : {}),
+      uiPort: int(env, 'TEMPORAL_UI_PORT', 8233, 1, 65535),
+      taskQueuePrefix: env.TEMPORAL_TASK_QUEUE_PREFIX ?? '',
+      retryInitialIntervalMs: int(env, 'TEMPORAL_RETRY_INITIAL_INTERVAL_MS', 1000, 1),
+      retryBackoffCoefficient: num(env, 'TEMPORAL_RETRY_BACKOFF_COEFFICIENT', 2, 1),
+      retryMaximumAttempts: int(env, 'TEMPORAL_RETRY_MAXIMUM_ATTEMPTS', 3, 1, 100),
+    },
+    readinessTimeoutMs: int(env, 'READINESS_TIMEOUT_MS', 1500, 50, 30000),
+    appSecret,
+    sandboxes: {
+      enabled: bool(env, 'SANDBOXES', nodeEnv !== 'production'),
+      metrcPort,
+      dutchiePort: int(env, 'DUTCHIE_SANDBOX_PORT', 4011, 0, 65535),
+      blazePort: int(env, 'BLAZE_SANDBOX_PORT', 4012, 0, 65535),
+    },
+    metrcBaseUrl: url(env, 'METRC_BASE_URL', `http://127.0.0.1:${metrcPort}`, ['http:', 'https:'])
+      .toString()
+      .replace(/\/$/, ''),
+  };
+}
+
+let cached: Config | undefined;
+/** Process-wide config, loaded once. */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}

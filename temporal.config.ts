@@ -1,0 +1,80 @@
+/**
+ * Everything Temporal in one typed place: where the server is, which task queues exist, the
+ * default activity retry policy (the seed's "3 attempts, exponential backoff") and the custom
+ * search attributes the workflows keep current. Values that differ per deployment come from
+ * the environment through platform/config.ts.
+ */
+import { config, type Config } from './platform/config.js';
+
+export const TASK_QUEUE_NAMES = ['orders', 'sync', 'compliance', 'reports', 'notifications'] as const;
+export type TaskQueueName = (typeof TASK_QUEUE_NAMES)[number];
+
+/** Custom search attributes, name → Temporal indexed value type. */
+export const SEARCH_ATTRIBUTES = {
+  OrderId: 'KEYWORD',
+  RetailerId: 'KEYWORD',
+  WholesalerId: 'KEYWORD',
+  OrderStatus: 'KEYWORD',
+  OrderNumber: 'KEYWORD',
+  MetrcSubmissionId: 'KEYWORD',
+  MetrcSubmissionKind: 'KEYWORD',
+  MetrcLicense: 'KEYWORD',
+  PosConnectionId: 'KEYWORD',
+} as const satisfies Record<string, 'KEYWORD' | 'TEXT' | 'INT' | 'DOUBLE' | 'BOOL' | 'DATETIME' | 'KEYWORD_LIST'>;
+export type SearchAttributeName = keyof typeof SEARCH_ATTRIBUTES;
+
+export interface ActivityRetryPolicy {
+  initialInterval: number;
+  backoffCoefficient: number;
+  maximumAttempts: number;
+  maximumInterval: number;
+  nonRetryableErrorTypes: string[];
+}
+
+export interface TemporalSettings {
+  address: string;
+  namespace: string;
+  apiKey?: string;
+  tls?: Config['temporal']['tls'];
+  taskQueues: Record<TaskQueueName, string>;
+  defaultActivityRetry: ActivityRetryPolicy;
+  searchAttributes: typeof SEARCH_ATTRIBUTES;
+}
+
+/**
+ * Error types that no retry can fix. Activities throw ApplicationFailure with one of these
+ * `type`s (or nonRetryable: true) and the retry policy stops at once.
+ */
+export const NON_RETRYABLE_ERROR_TYPES = [
+  'ValidationError',
+  'MetrcValidationError',
+  'MetrcAuthError',
+  'PosAuthError',
+  'InsufficientStock',
+  'NotFound',
+];
+
+export function temporalSettings(cfg: Config = config()): TemporalSettings {
+  const prefix = cfg.temporal.taskQueuePrefix;
+  const taskQueues = Object.fromEntries(TASK_QUEUE_NAMES.map((q) => [q, `${prefix}${q}`])) as Record<
+    TaskQueueName,
+    string
+  >;
+  return {
+    address: cfg.temporal.address,
+    namespace: cfg.temporal.namespace,
+    ...(cfg.temporal.apiKey ? { apiKey: cfg.temporal.apiKey } : {}),
+    ...(cfg.temporal.tls ? { tls: cfg.temporal.tls } : {}),
+    taskQueues,
+    defaultActivityRetry: {
+      initialInterval: cfg.temporal.retryInitialIntervalMs,
+      backoffCoefficient: cfg.temporal.retryBackoffCoefficient,
+      maximumAttempts: cfg.temporal.retryMaximumAttempts,
+      maximumInterval: Math.max(cfg.temporal.retryInitialIntervalMs, 60_000),
+      nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+    },
+    searchAttributes: SEARCH_ATTRIBUTES,
+  };
+}
+
+export default temporalSettings;

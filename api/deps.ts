@@ -1,0 +1,12 @@
+import type { Redis } from 'ioredis';
+import type { Sequelize } from 'sequelize';
+import type { Config } from '../platform/config.js';
+import type { LazyTemporalClient } from '../platform/temporal.js';
+
+/** What the API needs from the outside world; built once in main.ts, injected into routes. */
+export interface ApiDeps {
+  config: Config;
+  sequelize: Sequelize;
+  redis: Redis;
+  temporal: LazyTemporalClient;
+}

@@ -1,0 +1,34 @@
+import { createServer } from 'node:http';
+import { createSequelize } from '../db/connection.js';
+import { config } from '../platform/config.js';
+import { logger } from '../platform/logger.js';
+import { createRedis } from '../platform/redis.js';
+import { onShutdown } from '../platform/shutdown.js';
+import { LazyTemporalClient } from '../platform/temporal.js';
+import { createApp } from './app.js';
+
+process.env.TRELLIS_PROCESS ??= 'api';
+const cfg = config();
+const log = logger();
+const deps = {
+  config: cfg,
+  sequelize: createSequelize(cfg.databaseUrl),
+  redis: createRedis(cfg.redisUrl, 'trellis-api'),
+  temporal: new LazyTemporalClient(),
+};
+deps.redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+// Connect early so the first request does not pay for it; failures are retried on demand.
+deps.temporal.get().catch((err: unknown) => log.warn({ err: String(err) }, 'temporal not reachable yet'));
+
+const server = createServer(createApp(deps));
+server.listen(cfg.port, cfg.host, () => {
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
+  log.info({ port }, `api listening on http://localhost:${port}`);
+});
+
+onShutdown(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  await Promise.allSettled([deps.sequelize.close(), deps.redis.quit(), deps.temporal.close()]);
+});

@@ -1,0 +1,56 @@
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = [
+  'assert', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises',
+  'http', 'http2', 'https', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream', 'timers',
+  'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'web/', '.tools/', '.data/', 'dist/', 'build/', 'test-results/', 'openapi/types.ts'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+    },
+  },
+  {
+    // Workflow code must be deterministic: no Node built-ins, no I/O clients, and activities
+    // only as types (called through proxyActivities).
+    files: ['workflows/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows are deterministic: no Node built-ins.' })),
+          patterns: [
+            { group: ['node:*'], message: 'Workflows are deterministic: no Node built-ins.' },
+            { group: ['sequelize', 'mysql2', 'ioredis', 'axios', 'p-retry', 'pino', 'express', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'No I/O in workflow code; use an activity.' },
+            { group: ['../activities/*', '../activities/**', '../db/**', '../integrations/**', '../api/**', '../platform/**'], allowTypeImports: true, message: 'Workflows may import activity/db types only.' },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', { name: 'process', message: 'Workflows cannot read the environment.' }, { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' }],
+    },
+  },
+  {
+    // domain/ is pure: rules and types only.
+    files: ['domain/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', ...nodeBuiltins], message: 'domain/ has no I/O.' },
+            { group: ['sequelize', 'ioredis', 'axios', 'express', '@temporalio/*', '../db/**', '../api/**', '../activities/**', '../integrations/**', '../platform/**'], message: 'domain/ knows nothing of the rest.' },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,38 @@
+import { Redis } from 'ioredis';
+import { config } from './config.js';
+
+/**
+ * A Redis client that fails fast instead of queueing commands forever while Redis is down:
+ * callers (readiness checks, caches) need an error quickly, not a hung request.
+ */
+export function createRedis(url: string = config().redisUrl, name = 'trellis'): Redis {
+  return new Redis(url, {
+    connectionName: name,
+    lazyConnect: false,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  });
+}
+
+/** PING that first waits for an in-progress (re)connect instead of failing on the offline queue. */
+export async function pingRedis(redis: Redis): Promise<string> {
+  if (redis.status === 'connecting' || redis.status === 'connect' || redis.status === 'reconnecting' || redis.status === 'wait') {
+    if (redis.status === 'wait') void redis.connect().catch(() => undefined);
+    await new Promise<void>((resolve, reject) => {
+      const onReady = () => (cleanup(), resolve());
+      const onEnd = () => (cleanup(), reject(new Error('redis connection closed')));
+      const onError = (err: Error) => (cleanup(), reject(err));
+      const cleanup = () => {
+        redis.off('ready', onReady);
+        redis.off('end', onEnd);
+        redis.off('error', onError);
+      };
+      redis.once('ready', onReady);
+      redis.once('end', onEnd);
+      redis.once('error', onError);
+    });
+  }
+  return redis.ping();
+}

@@ -1,0 +1,134 @@
+/**
+ * `npm start` after bootstrap: prepares the database, then runs the Temporal dev server, the
+ * sandboxes, the worker and the API under `concurrently` (one prefixed log stream; Ctrl-C or
+ * SIGTERM stops every child, and any child dying takes the others down rather than leaving a
+ * half-running hub).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import concurrently, { type ConcurrentlyCommandInput } from 'concurrently';
+import { config } from '../platform/config.js';
+import { migrateUp } from './migrate.js';
+import { seedIfEmpty } from './seed.js';
+
+const cfg = config();
+const tsx = 'node_modules/.bin/tsx';
+
+function portOpen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port, timeout: 1000 });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+  });
+}
+
+async function waitReady(url: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+      if (res.ok) return true;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return false;
+}
+
+async function main() {
+  console.log('[trellis] preparing database…');
+  const applied = await migrateUp(cfg.databaseUrl, true);
+  if (applied.length) console.log(`[trellis] applied ${applied.length} migration(s)`);
+  const seeded = await seedIfEmpty(cfg.databaseUrl);
+  if (seeded) console.log(`[trellis] loaded demo data: ${seeded}`);
+
+  const commands: ConcurrentlyCommandInput[] = [];
+  const [tHost, tPortRaw] = cfg.temporal.address.split(':');
+  const tPort = Number(tPortRaw);
+  if (cfg.temporal.embedded) {
+    if (await portOpen(tHost ?? '127.0.0.1', tPort)) {
+      console.log(`[trellis] something already listens on ${cfg.temporal.address}; using it as the Temporal server`);
+    } else {
+      const bin = process.env.TEMPORAL_BIN ?? 'temporal';
+      mkdirSync('.data', { recursive: true });
+      commands.push({
+        name: 'temporal',
+        prefixColor: 'magenta',
+        command: [
+          bin, 'server', 'start-dev',
+          '--db-filename', '.data/temporal.db',
+          '--ip', '127.0.0.1',
+          '--port', String(tPort),
+          '--ui-port', String(cfg.temporal.uiPort),
+          '--namespace', cfg.temporal.namespace,
+          '--log-level', 'error',
+        ].join(' '),
+      });
+    }
+  }
+  const sandboxes = cfg.sandboxes.enabled && existsSync('scripts/sandboxes.ts');
+  if (sandboxes) {
+    commands.push({ name: 'sandbox', prefixColor: 'yellow', command: `${tsx} scripts/sandboxes.ts` });
+  }
+  commands.push({ name: 'worker', prefixColor: 'blue', command: `${tsx} worker/main.ts` });
+  commands.push({ name: 'api', prefixColor: 'green', command: `${tsx} api/main.ts` });
+
+  const { result, commands: running } = concurrently(commands, {
+    killOthersOn: ['failure', 'success'],
+    prefix: 'name',
+    killSignal: 'SIGTERM',
+  });
+
+  const base = `http://localhost:${cfg.port}`;
+  void waitReady(`${base}/readyz`, 5 * 60_000).then((ok) => {
+    if (!ok) {
+      console.error(`[trellis] ${base}/readyz did not turn green within 5 minutes; see the logs above.`);
+      return;
+    }
+    const lines = [
+      '',
+      'Trellis is up:',
+      `  API            ${base}/api/v1`,
+      `  Console        ${base}/`,
+      `  API docs       ${base}/api/docs`,
+      `  Readiness      ${base}/readyz`,
+      `  Metrics        ${base}/metrics`,
+      cfg.temporal.embedded ? `  Temporal UI    http://localhost:${cfg.temporal.uiPort}` : `  Temporal       ${cfg.temporal.address}`,
+      ...(sandboxes
+        ? [
+            `  METRC sandbox  http://127.0.0.1:${cfg.sandboxes.metrcPort}`,
+            `  Dutchie POS    http://127.0.0.1:${cfg.sandboxes.dutchiePort}`,
+            `  BLAZE POS      http://127.0.0.1:${cfg.sandboxes.blazePort}`,
+          ]
+        : []),
+      'Press Ctrl-C to stop everything.',
+      '',
+    ];
+    console.log(lines.join('\n'));
+  });
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    for (const c of running) if (!c.exited) c.kill('SIGTERM');
+    // Anything still alive after the grace period is killed outright: no orphans holding ports.
+    setTimeout(() => {
+      for (const c of running) if (!c.exited) c.kill('SIGKILL');
+    }, 15_000).unref();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
+  await result.then(
+    () => process.exit(0),
+    () => process.exit(stopping ? 0 : 1),
+  );
+}
+
+main().catch((err: unknown) => {
+  console.error('[trellis] start failed:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

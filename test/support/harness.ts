@@ -1,0 +1,105 @@
+/**
+ * Shared wiring for integration tests: real services, configured by the global setup through
+ * environment variables. The API runs over real HTTP on port 0; workers run in-process against
+ * the run's Temporal server.
+ */
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { createActivities, type Activities } from '../../activities/index.js';
+import type { ApiDeps } from '../../api/deps.js';
+import { createApp } from '../../api/app.js';
+import { createSequelize } from '../../db/connection.js';
+import { loadConfig, type Config } from '../../platform/config.js';
+import { createRedis } from '../../platform/redis.js';
+import { connectClient, connectWorkerConnection, LazyTemporalClient } from '../../platform/temporal.js';
+import { temporalSettings, type TaskQueueName } from '../../temporal.config.js';
+import { createWorkers, runWorkers } from '../../worker/workers.js';
+
+// Quiet SDK logs in tests; Runtime may be installed once per process only.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  /* already installed by another test file in this worker */
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ ...process.env, ...overrides });
+}
+
+export function createDeps(overrides: Record<string, string> = {}): ApiDeps {
+  const config = testConfig(overrides);
+  const redis = createRedis(config.redisUrl, 'trellis-test');
+  redis.on('error', () => {}); // tests that point Redis at a closed port expect errors
+  return {
+    config,
+    sequelize: createSequelize(config.databaseUrl, 20),
+    redis,
+    temporal: new LazyTemporalClient(temporalSettings(config)),
+  };
+}
+
+export async function closeDeps(deps: ApiDeps): Promise<void> {
+  await Promise.allSettled([deps.sequelize.close(), deps.redis.quit(), deps.temporal.close()]);
+  deps.redis.disconnect();
+}
+
+export interface RunningApi {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function startApi(deps: ApiDeps): Promise<RunningApi> {
+  const server = createServer(createApp(deps));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface RunningWorkers {
+  workers: Worker[];
+  stop(): Promise<void>;
+}
+
+export async function startWorkers(
+  deps: ApiDeps,
+  opts: { queues?: TaskQueueName[]; activities?: Partial<Activities> } = {},
+): Promise<RunningWorkers> {
+  const settings = temporalSettings(deps.config);
+  const connection = await connectWorkerConnection(settings);
+  const activities = {
+    ...createActivities({ config: deps.config, sequelize: deps.sequelize, redis: deps.redis, temporal: () => deps.temporal.get() }),
+    ...opts.activities,
+  };
+  const workers = await createWorkers({
+    connection,
+    namespace: settings.namespace,
+    taskQueues: settings.taskQueues,
+    activities,
+    ...(opts.queues ? { queues: opts.queues } : {}),
+  });
+  const running = runWorkers(workers);
+  return {
+    workers,
+    async stop() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
+
+export const temporalClient = (config = testConfig()) => connectClient(temporalSettings(config));
+
+/** Response bodies in tests are checked field by field; `any` keeps those assertions readable. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const json = (res: Response): Promise<any> => res.json();

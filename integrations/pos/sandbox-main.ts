@@ -1,0 +1,32 @@
+import { createBlazeSandbox } from './blaze/sandbox.js';
+import { DEMO_BLAZE_CREDENTIALS, DEMO_DUTCHIE_CREDENTIALS } from './demo-credentials.js';
+import { createDutchieSandbox } from './dutchie/sandbox.js';
+
+/**
+ * Runs both POS sandboxes for local development: `tsx integrations/pos/sandbox-main.ts`.
+ * Ports come from DUTCHIE_SANDBOX_PORT / BLAZE_SANDBOX_PORT (the same variables platform/config.ts
+ * reads); the catalogue size from POS_SANDBOX_ITEMS.
+ */
+function int(name: string, fallback: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new Error(`${name} must be an integer in [0, ${max}], got "${raw}"`);
+  return n;
+}
+const port = (name: string, fallback: number) => int(name, fallback, 65535);
+
+const items = int('POS_SANDBOX_ITEMS', 2000, 5_000_000);
+const dutchie = await createDutchieSandbox({ items }).start(port('DUTCHIE_SANDBOX_PORT', 4011));
+const blaze = await createBlazeSandbox({ items }).start(port('BLAZE_SANDBOX_PORT', 4012));
+
+console.log(`Dutchie POS sandbox: ${dutchie.url}  (Basic ${DEMO_DUTCHIE_CREDENTIALS.locationKey}:${DEMO_DUTCHIE_CREDENTIALS.integratorKey})`);
+console.log(
+  `BLAZE sandbox:       ${blaze.url}/api/v1/partner  (partner_key ${DEMO_BLAZE_CREDENTIALS.partnerKey}, Authorization ${DEMO_BLAZE_CREDENTIALS.storeKey})`,
+);
+
+const shutdown = () => {
+  void Promise.all([dutchie.close(), blaze.close()]).then(() => process.exit(0));
+};
+process.once('SIGINT', shutdown);
+process.once('SIGTERM', shutdown);

@@ -47,7 +47,7 @@ export function adminRouter(
       return void res.status(400).json({ error: 'seed must be a non-negative integer' });
     }
     state.catalog.reset({ items, seed });
-    state.sales.reset(sales, state.catalog.stamp());
+    state.sales.reset(sales, Date.now());
     res.json({ items, seed, sales });
   });
 
@@ -63,8 +63,9 @@ export function adminRouter(
     const n = { changed: count(b.changed, 'changed'), removed: count(b.removed, 'removed'), added: count(b.added, 'added') };
     const sales = count(b.sales, 'sales', 100_000);
     for (const v of [...Object.values(n), sales]) if (typeof v === 'string') return void res.status(400).json({ error: v });
-    const result = state.catalog.mutate(n as { changed: number; removed: number; added: number });
-    const newSales = state.sales.append(sales as number, state.catalog.stamp());
+    const at = state.catalog.stamp();
+    const result = state.catalog.mutate(n as { changed: number; removed: number; added: number }, at);
+    const newSales = state.sales.append(sales as number, at);
     res.json({
       changed: result.changed.map(ids.item),
       removed: result.removed.map(ids.item),

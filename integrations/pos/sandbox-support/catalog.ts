@@ -131,12 +131,11 @@ export class SyntheticCatalog {
 
   /**
    * Changes price and stock of `changed` random live items, sells out `removed` others, and
-   * appends `added` new ones, all stamped now. Picks are deterministic for a given seed and
+   * appends `added` new ones, all stamped `stamp` (from `stamp()`). Picks are deterministic for a given seed and
    * mutation number.
    */
-  mutate(req: MutateRequest, now = Date.now()): MutateResult {
+  mutate(req: MutateRequest, stamp = this.stamp()): MutateResult {
     const n = ++this.mutations;
-    const stamp = this.stamp(now);
     const taken = new Set<number>();
     const live = () => this.size - [...this.overrides.values()].filter((o) => o.removed).length - taken.size;
     const draw = (count: number, salt: number): number[] => {

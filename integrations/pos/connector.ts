@@ -61,7 +61,8 @@ export interface PosSale {
   lines: PosSaleLine[];
 }
 
-export type SaleResult = { ok: true; sale: PosSale } | (Omit<PosRecordError, 'vendorItemId'> & { vendorSaleId?: string });
+export type SaleResult =
+  { ok: true; sale: PosSale } | (Omit<PosRecordError, 'vendorItemId'> & { vendorSaleId?: string });
 
 export interface PosIdentity {
   vendor: PosVendor;

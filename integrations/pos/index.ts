@@ -5,7 +5,13 @@ import { createDutchieConnector } from './dutchie/connector.js';
 import type { DutchieCredentials } from './dutchie/types.js';
 
 export type CreateConnectorOptions =
-  | { vendor: 'dutchie'; baseUrl?: string; credentials: DutchieCredentials; timeoutMs?: number; brands?: 'lookup' | 'none' }
+  | {
+      vendor: 'dutchie';
+      baseUrl?: string;
+      credentials: DutchieCredentials;
+      timeoutMs?: number;
+      brands?: 'lookup' | 'none';
+    }
   | { vendor: 'blaze'; baseUrl?: string; credentials: BlazeCredentials; timeoutMs?: number };
 
 /** baseUrl defaults to the vendor's production API; point it at a sandbox in dev and tests. */

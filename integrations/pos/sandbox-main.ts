@@ -11,7 +11,8 @@ function int(name: string, fallback: number, max: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > max) throw new Error(`${name} must be an integer in [0, ${max}], got "${raw}"`);
+  if (!Number.isInteger(n) || n < 0 || n > max)
+    throw new Error(`${name} must be an integer in [0, ${max}], got "${raw}"`);
   return n;
 }
 const port = (name: string, fallback: number) => int(name, fallback, 65535);
@@ -20,7 +21,9 @@ const items = int('POS_SANDBOX_ITEMS', 2000, 5_000_000);
 const dutchie = await createDutchieSandbox({ items }).start(port('DUTCHIE_SANDBOX_PORT', 4011));
 const blaze = await createBlazeSandbox({ items }).start(port('BLAZE_SANDBOX_PORT', 4012));
 
-console.log(`Dutchie POS sandbox: ${dutchie.url}  (Basic ${DEMO_DUTCHIE_CREDENTIALS.locationKey}:${DEMO_DUTCHIE_CREDENTIALS.integratorKey})`);
+console.log(
+  `Dutchie POS sandbox: ${dutchie.url}  (Basic ${DEMO_DUTCHIE_CREDENTIALS.locationKey}:${DEMO_DUTCHIE_CREDENTIALS.integratorKey})`,
+);
 console.log(
   `BLAZE sandbox:       ${blaze.url}/api/v1/partner  (partner_key ${DEMO_BLAZE_CREDENTIALS.partnerKey}, Authorization ${DEMO_BLAZE_CREDENTIALS.storeKey})`,
 );

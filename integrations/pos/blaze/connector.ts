@@ -63,7 +63,12 @@ export function createBlazeConnector(opts: BlazeConnectorOptions): IncrementalCo
           ? { ...from }
           : { since: from?.since ?? 0, until: now, skip: 0, maxModified: from?.since ?? 0 };
       for (;;) {
-        const env = await client.productsModified({ startDate: at.since, endDate: at.until, skip: at.skip, limit: pageSize });
+        const env = await client.productsModified({
+          startDate: at.since,
+          endDate: at.until,
+          skip: at.skip,
+          limit: pageSize,
+        });
         if (env.total !== undefined) {
           if (at.total === undefined) at.total = env.total;
           else if (env.total !== at.total) at.windowShifted = true;

@@ -31,9 +31,18 @@ export function mapProduct(raw: unknown): ItemResult {
   if (sku === undefined) problems.push('sku missing');
   if (name === undefined) problems.push('name missing');
   if (unit === undefined) problems.push(`category.unitType ${JSON.stringify(category?.unitType)} not understood`);
-  if (priceMinor === undefined || priceMinor < 0) problems.push(`unitPrice ${JSON.stringify(raw.unitPrice)} is not a price`);
+  if (priceMinor === undefined || priceMinor < 0)
+    problems.push(`unitPrice ${JSON.stringify(raw.unitPrice)} is not a price`);
   if (quantity === undefined) problems.push('neither totalSellableQuantity nor quantities[] is numeric');
-  if (problems.length > 0 || !vendorItemId || !sku || !name || !unit || priceMinor === undefined || quantity === undefined) {
+  if (
+    problems.length > 0 ||
+    !vendorItemId ||
+    !sku ||
+    !name ||
+    !unit ||
+    priceMinor === undefined ||
+    quantity === undefined
+  ) {
     return { ok: false, ...optional('vendorItemId', vendorItemId), reason: problems.join('; ') };
   }
   return {

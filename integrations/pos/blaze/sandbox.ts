@@ -160,7 +160,8 @@ export function createBlazeSandbox(opts: BlazeSandboxOptions = {}): Sandbox {
       seed: () => catalog.seedValue,
       authorized: (req) => req.get('partner_key') === creds.partnerKey && req.get('authorization') === creds.storeKey,
       unauthorized: (res) => void res.status(401).json({ message: 'Invalid partner or store key' }),
-      failed: (res, status) => void res.status(status).json({ message: status === 429 ? 'Rate limit exceeded' : 'Internal server error' }),
+      failed: (res, status) =>
+        void res.status(status).json({ message: status === 429 ? 'Rate limit exceeded' : 'Internal server error' }),
     }),
   );
 
@@ -173,7 +174,8 @@ export function createBlazeSandbox(opts: BlazeSandboxOptions = {}): Sandbox {
     const until = int(req, 'endDate', Date.now());
     const skip = int(req, 'skip', 0);
     const limit = int(req, 'limit', MAX_LIMIT);
-    if (since === undefined || until === undefined) return badRequest(res, 'startDate/endDate must be epoch milliseconds');
+    if (since === undefined || until === undefined)
+      return badRequest(res, 'startDate/endDate must be epoch milliseconds');
     if (skip === undefined || limit === undefined) return badRequest(res, 'skip/limit must be non-negative integers');
     const window = modifiedWindow(catalog, since, until);
     const capped = Math.min(limit, MAX_LIMIT);

@@ -40,7 +40,8 @@ export function createDutchieConnector(opts: DutchieConnectorOptions): SnapshotC
     try {
       yield* parseJsonArrayStream(chunks);
     } catch (e) {
-      if (e instanceof JsonArrayStreamError) throw new PosProtocolError(`${what}: ${e.message}`, 'dutchie', 200, { cause: e });
+      if (e instanceof JsonArrayStreamError)
+        throw new PosProtocolError(`${what}: ${e.message}`, 'dutchie', 200, { cause: e });
       throw e;
     }
   }
@@ -88,7 +89,10 @@ export function createDutchieConnector(opts: DutchieConnectorOptions): SnapshotC
       const from = new Date(since - DUTCHIE_DELTA_OVERLAP_MS);
       let maxModified = since;
       let page: SaleResult[] = [];
-      for await (const raw of elements(client.transactionsModifiedBetween(from, new Date(now)), '/reporting/transactions')) {
+      for await (const raw of elements(
+        client.transactionsModifiedBetween(from, new Date(now)),
+        '/reporting/transactions',
+      )) {
         const modified = transactionModifiedMs(raw);
         if (modified !== undefined && modified > maxModified) maxModified = modified;
         page.push(mapTransaction(raw));

@@ -43,9 +43,19 @@ export function mapInventoryItem(raw: unknown, brands?: ReadonlyMap<string, stri
   if (sku === undefined) problems.push('sku missing');
   if (name === undefined) problems.push('productName missing');
   if (unit === undefined) problems.push(`quantityUnits ${JSON.stringify(raw.quantityUnits)} not understood`);
-  if (priceMinor === undefined || priceMinor < 0) problems.push(`unitPrice ${JSON.stringify(raw.unitPrice)} is not a price`);
-  if (quantity === undefined) problems.push(`quantityAvailable ${JSON.stringify(raw.quantityAvailable)} is not a number`);
-  if (problems.length > 0 || !vendorItemId || !sku || !name || !unit || priceMinor === undefined || quantity === undefined) {
+  if (priceMinor === undefined || priceMinor < 0)
+    problems.push(`unitPrice ${JSON.stringify(raw.unitPrice)} is not a price`);
+  if (quantity === undefined)
+    problems.push(`quantityAvailable ${JSON.stringify(raw.quantityAvailable)} is not a number`);
+  if (
+    problems.length > 0 ||
+    !vendorItemId ||
+    !sku ||
+    !name ||
+    !unit ||
+    priceMinor === undefined ||
+    quantity === undefined
+  ) {
     return { ok: false, ...optional('vendorItemId', vendorItemId), reason: problems.join('; ') };
   }
   const productId = id(raw.productId);

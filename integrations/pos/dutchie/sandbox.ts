@@ -6,7 +6,13 @@ import { type Faults, faultMiddleware, NO_FAULTS } from '../sandbox-support/faul
 import { hash32 } from '../sandbox-support/random.js';
 import { type SyntheticSale, SyntheticSales } from '../sandbox-support/sales.js';
 import { listen, type RunningSandbox, streamJsonArray } from '../sandbox-support/serve.js';
-import type { DutchieCredentials, DutchieInventoryItem, DutchieTransaction, DutchieValidationResult, DutchieWhoAmI } from './types.js';
+import type {
+  DutchieCredentials,
+  DutchieInventoryItem,
+  DutchieTransaction,
+  DutchieValidationResult,
+  DutchieWhoAmI,
+} from './types.js';
 
 export interface DutchieSandboxOptions {
   credentials?: DutchieCredentials;
@@ -167,7 +173,8 @@ export function createDutchieSandbox(opts: DutchieSandboxOptions = {}): Sandbox 
       seed: () => catalog.seedValue,
       authorized: (req) => req.headers.authorization === expected,
       unauthorized: (res) => void res.status(401).json({ message: 'Authorization has been denied for this request.' }),
-      failed: (res, status) => void res.status(status).json({ message: status === 429 ? 'Too many requests' : 'An error has occurred.' }),
+      failed: (res, status) =>
+        void res.status(status).json({ message: status === 429 ? 'Too many requests' : 'An error has occurred.' }),
     }),
   );
 
@@ -220,7 +227,11 @@ export function createDutchieSandbox(opts: DutchieSandboxOptions = {}): Sandbox 
     ].filter((g) => g.some((k) => queryValue(req, k) !== undefined));
     if (groups.length !== 1) {
       return invalid(res, [
-        { propertyName: 'Filter', errorMessage: 'Specify exactly one of TransactionId, FromDateUTC/ToDateUTC or FromLastModifiedDateUTC/ToLastModifiedDateUTC.' },
+        {
+          propertyName: 'Filter',
+          errorMessage:
+            'Specify exactly one of TransactionId, FromDateUTC/ToDateUTC or FromLastModifiedDateUTC/ToLastModifiedDateUTC.',
+        },
       ]);
     }
     const detail = flag(req, 'IncludeDetail');
@@ -246,7 +257,9 @@ export function createDutchieSandbox(opts: DutchieSandboxOptions = {}): Sandbox 
   });
 
   app.use(api);
-  app.use((_req, res) => void res.status(404).json({ message: 'No HTTP resource was found that matches the request URI.' }));
+  app.use(
+    (_req, res) => void res.status(404).json({ message: 'No HTTP resource was found that matches the request URI.' }),
+  );
 
   return { app, state, start: (port?: number) => listen(app, port) };
 }

@@ -13,7 +13,9 @@ const MAX_ITEMS = 5_000_000;
 
 function count(v: unknown, name: string, max = MAX_ITEMS): number | string {
   if (v === undefined) return 0;
-  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max ? v : `${name} must be an integer in [0, ${max}]`;
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max
+    ? v
+    : `${name} must be an integer in [0, ${max}]`;
 }
 
 /**
@@ -42,7 +44,8 @@ export function adminRouter(
     const items = b.items === undefined ? state.catalog.baseSize : count(b.items, 'items');
     const sales = b.sales === undefined ? state.sales.size : count(b.sales, 'sales');
     const seed = b.seed === undefined ? state.catalog.seedValue : b.seed;
-    if (typeof items === 'string' || typeof sales === 'string') return void res.status(400).json({ error: items || sales });
+    if (typeof items === 'string' || typeof sales === 'string')
+      return void res.status(400).json({ error: items || sales });
     if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0) {
       return void res.status(400).json({ error: 'seed must be a non-negative integer' });
     }
@@ -60,9 +63,14 @@ export function adminRouter(
 
   r.post('/mutate', (req, res) => {
     const b = (req.body ?? {}) as Record<string, unknown>;
-    const n = { changed: count(b.changed, 'changed'), removed: count(b.removed, 'removed'), added: count(b.added, 'added') };
+    const n = {
+      changed: count(b.changed, 'changed'),
+      removed: count(b.removed, 'removed'),
+      added: count(b.added, 'added'),
+    };
     const sales = count(b.sales, 'sales', 100_000);
-    for (const v of [...Object.values(n), sales]) if (typeof v === 'string') return void res.status(400).json({ error: v });
+    for (const v of [...Object.values(n), sales])
+      if (typeof v === 'string') return void res.status(400).json({ error: v });
     const at = state.catalog.stamp();
     const result = state.catalog.mutate(n as { changed: number; removed: number; added: number }, at);
     const newSales = state.sales.append(sales as number, at);

@@ -35,8 +35,29 @@ export interface MutateResult {
 }
 
 const CATEGORIES = ['Flower', 'Pre-Rolls', 'Vaporizers', 'Edibles', 'Concentrates', 'Tinctures', 'Topicals'] as const;
-const BRANDS = ['Sunrise Farms', 'High Desert', 'Cascade Craft', 'Old Pal', 'Kiva', 'Wyld', 'Stiiizy', 'Select', 'Lowell', 'Cresco'];
-const STRAINS = ['Blue Dream', 'OG Kush', 'Gelato', 'Sour Diesel', 'Wedding Cake', 'GSC', 'Runtz', 'Zkittlez', 'Jack Herer'];
+const BRANDS = [
+  'Sunrise Farms',
+  'High Desert',
+  'Cascade Craft',
+  'Old Pal',
+  'Kiva',
+  'Wyld',
+  'Stiiizy',
+  'Select',
+  'Lowell',
+  'Cresco',
+];
+const STRAINS = [
+  'Blue Dream',
+  'OG Kush',
+  'Gelato',
+  'Sour Diesel',
+  'Wedding Cake',
+  'GSC',
+  'Runtz',
+  'Zkittlez',
+  'Jack Herer',
+];
 const FORMS: Record<(typeof CATEGORIES)[number], string> = {
   Flower: '3.5g',
   'Pre-Rolls': '1g Pre-Roll',

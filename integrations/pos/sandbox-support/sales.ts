@@ -42,7 +42,9 @@ export class SyntheticSales {
   }
 
   private atMs(j: number): number {
-    return j < this.count ? this.endMs - (this.count - j) * BASE_INTERVAL_MS : (this.appended[j - this.count] as number);
+    return j < this.count
+      ? this.endMs - (this.count - j) * BASE_INTERVAL_MS
+      : (this.appended[j - this.count] as number);
   }
 
   append(n: number, stamp: number): number[] {

@@ -38,15 +38,16 @@ export async function streamJsonArray(res: Response, elements: Iterable<unknown>
     const text = (first ? '[' : ',') + buf.join(',');
     first = false;
     buf = [];
-    if (!res.write(text)) await new Promise<void>((r) => {
-      const done = () => {
-        res.off('drain', done);
-        res.off('close', done);
-        r();
-      };
-      res.once('drain', done);
-      res.once('close', done);
-    });
+    if (!res.write(text))
+      await new Promise<void>((r) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          r();
+        };
+        res.once('drain', done);
+        res.once('close', done);
+      });
   };
   for (const e of elements) {
     if (res.destroyed) return;

@@ -1,7 +1,12 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createConnector } from '../../../integrations/pos/index.js';
-import { PosAuthError, PosProtocolError, PosRateLimitError, PosUnavailableError } from '../../../integrations/pos/errors.js';
+import {
+  PosAuthError,
+  PosProtocolError,
+  PosRateLimitError,
+  PosUnavailableError,
+} from '../../../integrations/pos/errors.js';
 import { collect, itemErrors, items, posFailure } from './helpers.js';
 
 const HOST = 'https://api.partners.blaze.me';
@@ -53,7 +58,9 @@ afterAll(() => nock.enableNetConnect());
 
 describe('BLAZE connector against the documented wire format', () => {
   it('proves credentials with partner_key + Authorization headers on /store/inventory/inventories', async () => {
-    api().get(`${PREFIX}/store/inventory/inventories`).reply(200, envelope([{ id: 'room-a', name: 'Floor' }], 0, 1, 1));
+    api()
+      .get(`${PREFIX}/store/inventory/inventories`)
+      .reply(200, envelope([{ id: 'room-a', name: 'Floor' }], 0, 1, 1));
     expect(await connector().whoami()).toEqual({ vendor: 'blaze' });
   });
 
@@ -62,7 +69,21 @@ describe('BLAZE connector against the documented wire format', () => {
     api()
       .get(`${PREFIX}/products/modified`)
       .query({ startDate: '0', endDate: '1717236000000', skip: '0', limit: '50' })
-      .reply(200, envelope([product('p1', modified), product('p2', modified, { totalSellableQuantity: undefined, category: { name: 'Vapes', unitType: 'units' } })], 0, 50, 2));
+      .reply(
+        200,
+        envelope(
+          [
+            product('p1', modified),
+            product('p2', modified, {
+              totalSellableQuantity: undefined,
+              category: { name: 'Vapes', unitType: 'units' },
+            }),
+          ],
+          0,
+          50,
+          2,
+        ),
+      );
     const pages = await collect(connector().changes(undefined, { pageSize: 50, now: 1717236000000 }));
     const [p1, p2] = items(pages.flatMap((p) => p.results));
     expect(p1).toEqual({
@@ -90,10 +111,17 @@ describe('BLAZE connector against the documented wire format', () => {
     ] as const) {
       api()
         .get(`${PREFIX}/products/modified`)
-        .query((q) => q.skip === String(skip) && q.limit === '10' && q.startDate === '1000' && q.endDate === String(now))
+        .query(
+          (q) => q.skip === String(skip) && q.limit === '10' && q.startDate === '1000' && q.endDate === String(now),
+        )
         .reply(200, () => {
           seen.push(skip);
-          return envelope(ids.map((id, k) => product(id, 1000 + skip + k)), skip, 2, 5);
+          return envelope(
+            ids.map((id, k) => product(id, 1000 + skip + k)),
+            skip,
+            2,
+            5,
+          );
         });
     }
     const pages = await collect(connector().changes({ since: 1000 }, { pageSize: 10, now }));
@@ -104,17 +132,28 @@ describe('BLAZE connector against the documented wire format', () => {
   });
 
   it('stops on a short page when the envelope has no total', async () => {
-    api().get(`${PREFIX}/products/modified`).query((q) => q.skip === '0').reply(200, envelope([product('a', 5), product('b', 6)], 0, 2));
-    api().get(`${PREFIX}/products/modified`).query((q) => q.skip === '2').reply(200, envelope([product('c', 7)], 2, 2));
+    api()
+      .get(`${PREFIX}/products/modified`)
+      .query((q) => q.skip === '0')
+      .reply(200, envelope([product('a', 5), product('b', 6)], 0, 2));
+    api()
+      .get(`${PREFIX}/products/modified`)
+      .query((q) => q.skip === '2')
+      .reply(200, envelope([product('c', 7)], 2, 2));
     const pages = await collect(connector().changes({ since: 0 }, { pageSize: 2, now: 10 }));
     expect(pages.flatMap((p) => p.results)).toHaveLength(3);
     expect(pages.at(-1)?.next).toEqual({ since: 7 });
   });
 
   it('stops on an empty page', async () => {
-    api().get(`${PREFIX}/products/modified`).query(true).reply(200, envelope([], 0, 2, 0));
+    api()
+      .get(`${PREFIX}/products/modified`)
+      .query(true)
+      .reply(200, envelope([], 0, 2, 0));
     const pages = await collect(connector().changes({ since: 123 }, { pageSize: 2, now: 200 }));
-    expect(pages).toEqual([{ results: [], resume: { since: 123, until: 200, skip: 0, maxModified: 123, total: 0 }, next: { since: 123 } }]);
+    expect(pages).toEqual([
+      { results: [], resume: { since: 123, until: 200, skip: 0, maxModified: 123, total: 0 }, next: { since: 123 } },
+    ]);
   });
 
   it('resumes from a resume point at its skip offset', async () => {
@@ -129,9 +168,15 @@ describe('BLAZE connector against the documented wire format', () => {
   });
 
   it('does not advance the cursor when the window shifted under paging', async () => {
-    api().get(`${PREFIX}/products/modified`).query((q) => q.skip === '0').reply(200, envelope([product('a', 50), product('b', 60)], 0, 2, 4));
+    api()
+      .get(`${PREFIX}/products/modified`)
+      .query((q) => q.skip === '0')
+      .reply(200, envelope([product('a', 50), product('b', 60)], 0, 2, 4));
     // an item left the window between requests: total drops and offsets shift
-    api().get(`${PREFIX}/products/modified`).query((q) => q.skip === '2').reply(200, envelope([product('d', 80)], 2, 2, 3));
+    api()
+      .get(`${PREFIX}/products/modified`)
+      .query((q) => q.skip === '2')
+      .reply(200, envelope([product('d', 80)], 2, 2, 3));
     const pages = await collect(connector().changes({ since: 10 }, { pageSize: 2, now: 100 }));
     expect(pages.at(-1)?.resume.windowShifted).toBe(true);
     expect(pages.at(-1)?.next).toEqual({ since: 10 });
@@ -149,7 +194,10 @@ describe('BLAZE connector against the documented wire format', () => {
             product('bad-price', 1, { unitPrice: 'N/A' }),
             product('no-cat', 1, { category: null }),
             { ...product('x', 1), id: undefined },
-            product('no-qty', 1, { totalSellableQuantity: undefined, quantities: [{ inventoryId: 'r', quantity: 'lots' }] }),
+            product('no-qty', 1, {
+              totalSellableQuantity: undefined,
+              quantities: [{ inventoryId: 'r', quantity: 'lots' }],
+            }),
             product('ok2', 1),
           ],
           0,
@@ -157,14 +205,19 @@ describe('BLAZE connector against the documented wire format', () => {
           6,
         ),
       );
-    const results = (await collect(connector().changes({ since: 0 }, { pageSize: 10, now: 5 }))).flatMap((p) => p.results);
+    const results = (await collect(connector().changes({ since: 0 }, { pageSize: 10, now: 5 }))).flatMap(
+      (p) => p.results,
+    );
     expect(items(results).map((i) => i.vendorItemId)).toEqual(['ok1', 'ok2']);
     expect(itemErrors(results).map((e) => e.vendorItemId)).toEqual(['bad-price', 'no-cat', undefined, 'no-qty']);
     expect(itemErrors(results)[1]?.reason).toMatch(/unitType/);
   });
 
   it('rejects a list body without the values envelope as PosProtocolError', async () => {
-    api().get(`${PREFIX}/products/modified`).query(true).reply(200, [product('a', 1)]);
+    api()
+      .get(`${PREFIX}/products/modified`)
+      .query(true)
+      .reply(200, [product('a', 1)]);
     const err = await posFailure(collect(connector().changes()));
     expect(err).toBeInstanceOf(PosProtocolError);
   });
@@ -209,7 +262,17 @@ describe('BLAZE connector against the documented wire format', () => {
         totalDiscount: 0,
         tax: 1.5,
         total: 11.5,
-        items: [{ productId: 'p1', productSku: 'SKU-p1', quantity: 2, unitPrice: 5, finalPrice: 10, batchId: 'b1', status: 'Active' }],
+        items: [
+          {
+            productId: 'p1',
+            productSku: 'SKU-p1',
+            quantity: 2,
+            unitPrice: 5,
+            finalPrice: 10,
+            batchId: 'b1',
+            status: 'Active',
+          },
+        ],
       },
       traceSubmitStatus: 'Submitted',
       ...over,

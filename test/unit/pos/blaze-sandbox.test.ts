@@ -23,7 +23,11 @@ const results = (pages: ChangePage[]) => pages.flatMap((p) => p.results);
 
 beforeAll(async () => {
   ({ url, close } = await createBlazeSandbox({ items: 100 }).start(0));
-  blaze = createConnector({ vendor: 'blaze', baseUrl: `${url}${BLAZE_SANDBOX_PREFIX}`, credentials: DEMO_BLAZE_CREDENTIALS });
+  blaze = createConnector({
+    vendor: 'blaze',
+    baseUrl: `${url}${BLAZE_SANDBOX_PREFIX}`,
+    credentials: DEMO_BLAZE_CREDENTIALS,
+  });
 });
 afterAll(() => close());
 beforeEach(async () => {

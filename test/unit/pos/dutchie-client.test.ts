@@ -1,7 +1,12 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createConnector } from '../../../integrations/pos/index.js';
-import { PosAuthError, PosProtocolError, PosRateLimitError, PosUnavailableError } from '../../../integrations/pos/errors.js';
+import {
+  PosAuthError,
+  PosProtocolError,
+  PosRateLimitError,
+  PosUnavailableError,
+} from '../../../integrations/pos/errors.js';
 import { collect, first, itemErrors, items, netError, posFailure } from './helpers.js';
 
 const BASE = 'https://api.pos.dutchie.com';
@@ -79,7 +84,16 @@ describe('Dutchie POS connector against the documented wire format', () => {
       .get('/inventory')
       .matchHeader('authorization', BASIC)
       .query((q) => ((query = q), true))
-      .reply(200, [row(), row({ inventoryId: 102, externalPackageId: '6647128452961736', packageId: 'x', quantityUnits: 'ea', unitPrice: 1.005 })]);
+      .reply(200, [
+        row(),
+        row({
+          inventoryId: 102,
+          externalPackageId: '6647128452961736',
+          packageId: 'x',
+          quantityUnits: 'ea',
+          unitPrice: 1.005,
+        }),
+      ]);
     const chunks = await collect(connector().snapshot());
     expect(query).toEqual({ includeLabResults: 'false', includeRoomQuantities: 'false' });
     const [a, b] = items(chunks.flat());
@@ -109,7 +123,10 @@ describe('Dutchie POS connector against the documented wire format', () => {
         { productId: 9001, sku: 'SKU-101', productName: 'Blue Dream 3.5g', brandName: 'Sunrise Farms', isActive: true },
         { productId: 9002, sku: 'SKU-102', productName: 'No brand', isActive: true },
       ]);
-    nock(BASE).get('/inventory').query(true).reply(200, [row(), row({ inventoryId: 102, productId: 9002 })]);
+    nock(BASE)
+      .get('/inventory')
+      .query(true)
+      .reply(200, [row(), row({ inventoryId: 102, productId: 9002 })]);
     const all = items((await collect(connector('lookup').snapshot())).flat());
     expect(all.map((i) => i.brand)).toEqual(['Sunrise Farms', null]);
   });
@@ -152,7 +169,10 @@ describe('Dutchie POS connector against the documented wire format', () => {
   });
 
   it.each([401, 403])('maps %i to a non-retryable PosAuthError without leaking keys', async (status) => {
-    nock(BASE).get('/inventory').query(true).reply(status, { message: 'Authorization has been denied for this request.' });
+    nock(BASE)
+      .get('/inventory')
+      .query(true)
+      .reply(status, { message: 'Authorization has been denied for this request.' });
     const err = await posFailure(collect(connector().snapshot()), [LOCATION_KEY, INTEGRATOR_KEY, BASIC]);
     expect(err).toBeInstanceOf(PosAuthError);
     expect(err).toMatchObject({ type: 'PosAuthError', retryable: false, status, vendor: 'dutchie' });
@@ -188,7 +208,10 @@ describe('Dutchie POS connector against the documented wire format', () => {
     nock(BASE)
       .get('/reporting/transactions')
       .query(true)
-      .reply(400, { isValid: false, errors: [{ propertyName: 'FromLastModifiedDateUTC', errorMessage: 'is invalid' }] });
+      .reply(400, {
+        isValid: false,
+        errors: [{ propertyName: 'FromLastModifiedDateUTC', errorMessage: 'is invalid' }],
+      });
     const err = await posFailure(collect(connector().sales({ since: 0 })));
     expect(err).toBeInstanceOf(PosProtocolError);
     expect(err.message).toContain('FromLastModifiedDateUTC: is invalid');
@@ -210,7 +233,15 @@ describe('Dutchie POS connector against the documented wire format', () => {
       tax: 3,
       total: 23,
       items: [
-        { transactionItemId: 1, productId: 9, inventoryId: 101, packageId: TAG, quantity: 2, unitPrice: 9.995, totalPrice: 19.99 },
+        {
+          transactionItemId: 1,
+          productId: 9,
+          inventoryId: 101,
+          packageId: TAG,
+          quantity: 2,
+          unitPrice: 9.995,
+          totalPrice: 19.99,
+        },
       ],
       ...over,
     });

@@ -42,7 +42,9 @@ describe('Dutchie sandbox through the real connector', () => {
     const all = items(await snapshot());
     expect(all).toHaveLength(5000);
     expect(new Set(all.map((i) => i.vendorItemId)).size).toBe(5000);
-    expect(all.every((i) => Number.isInteger(i.priceMinor) && i.brand !== null && i.packageLabel?.length === 24)).toBe(true);
+    expect(all.every((i) => Number.isInteger(i.priceMinor) && i.brand !== null && i.packageLabel?.length === 24)).toBe(
+      true,
+    );
   });
 
   it('is deterministic for a seed', async () => {
@@ -108,5 +110,24 @@ describe('Dutchie sandbox through the real connector', () => {
     expect(ids).toEqual(expect.arrayContaining(m.sales ?? []));
     // only what the 60 s overlap re-reads besides the new ones
     expect(ids.length).toBeLessThanOrEqual(3 + 2);
+  });
+
+  it('enforces the one-filter-group rule on /reporting/transactions with a ValidationResult', async () => {
+    const auth = `Basic ${Buffer.from(`${DEMO_DUTCHIE_CREDENTIALS.locationKey}:${DEMO_DUTCHIE_CREDENTIALS.integratorKey}`).toString('base64')}`;
+    const res = await fetch(
+      `${url}/reporting/transactions?FromDateUTC=2024-01-01T00:00:00Z&FromLastModifiedDateUTC=2024-01-01T00:00:00Z`,
+      { headers: { authorization: auth } },
+    );
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ isValid: false, errors: [{ propertyName: 'Filter' }] });
+  });
+
+  it('validates admin input', async () => {
+    const res = await fetch(`${url}/__sandbox/faults`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ errorRate: 2 }),
+    });
+    expect(res.status).toBe(400);
   });
 });

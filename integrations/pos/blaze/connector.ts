@@ -88,8 +88,9 @@ export function createBlazeConnector(opts: BlazeConnectorOptions): IncrementalCo
 
     /**
      * `/transactions` filters by day (MM/dd/yyyy, store-local), so the request spans a day either
-     * side of the window and `modified` trims it. A sale edited after its day (a later void or
-     * refund) is not returned by this filter at all; see the module README in the final report.
+     * side of the window and `modified` trims it. If BLAZE filters on the sale's own date, a void
+     * or refund made days later falls outside the window and is never seen here; catching those
+     * needs the COMPLETE_TRANSACTION webhook or a periodic wider re-read.
      */
     async *sales(cursor?: SalesCursor, { pageSize = DEFAULT_PAGE, now = Date.now() } = {}): AsyncGenerator<SalesPage> {
       const since = cursor?.since ?? now - DEFAULT_SALES_LOOKBACK_MS;

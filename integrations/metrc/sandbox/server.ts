@@ -64,6 +64,9 @@ export function createMetrcSandbox(options: MetrcSandboxOptions = {}): MetrcSand
     state.counters.requests += 1;
     next();
   });
+  // Read the body before any injected latency: a real server keeps working on a request the
+  // client has given up on, which is what makes a timed-out write ambiguous.
+  app.use(express.json({ limit: '2mb' }));
   app.use(faults.middleware());
   app.use(authenticate(state));
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -72,7 +75,6 @@ export function createMetrcSandbox(options: MetrcSandboxOptions = {}): MetrcSand
     state.counters.rateLimited += 1;
     res.status(429).set('Retry-After', String(retryAfter)).end();
   });
-  app.use(express.json({ limit: '2mb' }));
   app.use(facilityRoutes(state), packageRoutes(state), transferRoutes(state), salesRoutes(state));
   app.use((req, res) => sendMessage(res, 404, `No HTTP resource was found that matches the request URI '${req.path}'.`));
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

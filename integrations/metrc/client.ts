@@ -64,7 +64,9 @@ export class MetrcClient {
 
   /** POST in chunks of maxObjectsPerRequest; Ids come back in posted order. */
   post<T>(path: string, licenseNumber: string, rows: readonly T[]): Promise<MetrcWriteResult> {
-    return writeInChunks(rows, this.maxObjects, (part) => this.transport.request('POST', path, { licenseNumber }, part));
+    return writeInChunks(rows, this.maxObjects, (part) =>
+      this.transport.request('POST', path, { licenseNumber }, part),
+    );
   }
 
   /** PUT in chunks; METRC answers an empty 200. */
@@ -90,7 +92,10 @@ export class MetrcClient {
 
   // --- outgoing transfer templates ---------------------------------------------------------
 
-  createOutgoingTemplates(licenseNumber: string, templates: readonly MetrcOutgoingTemplateInput[]): Promise<MetrcWriteResult> {
+  createOutgoingTemplates(
+    licenseNumber: string,
+    templates: readonly MetrcOutgoingTemplateInput[],
+  ): Promise<MetrcWriteResult> {
     return this.post('/transfers/v2/templates/outgoing', licenseNumber, templates);
   }
 
@@ -103,7 +108,10 @@ export class MetrcClient {
     return this.delete(`/transfers/v2/templates/outgoing/${seg(String(templateId))}`, licenseNumber);
   }
 
-  iterateOutgoingTemplates(licenseNumber: string, window?: MetrcWindow): AsyncGenerator<MetrcOutgoingTemplate, void, undefined> {
+  iterateOutgoingTemplates(
+    licenseNumber: string,
+    window?: MetrcWindow,
+  ): AsyncGenerator<MetrcOutgoingTemplate, void, undefined> {
     return this.iterate('/transfers/v2/templates/outgoing', { licenseNumber, ...windowQuery(window) });
   }
 
@@ -178,11 +186,19 @@ export class MetrcClient {
   }
 
   /** List rows carry `Transactions: []`; use getReceipt for the lines. */
-  iterateReceipts(licenseNumber: string, window: MetrcWindow, state: 'active' | 'inactive' = 'active'): AsyncGenerator<MetrcReceipt, void, undefined> {
+  iterateReceipts(
+    licenseNumber: string,
+    window: MetrcWindow,
+    state: 'active' | 'inactive' = 'active',
+  ): AsyncGenerator<MetrcReceipt, void, undefined> {
     return this.iterate(`/sales/v2/receipts/${state}`, { licenseNumber, ...windowQuery(window) });
   }
 
-  listReceipts(licenseNumber: string, window: MetrcWindow, state: 'active' | 'inactive' = 'active'): Promise<MetrcReceipt[]> {
+  listReceipts(
+    licenseNumber: string,
+    window: MetrcWindow,
+    state: 'active' | 'inactive' = 'active',
+  ): Promise<MetrcReceipt[]> {
     return collect(this.iterateReceipts(licenseNumber, window, state));
   }
 }

@@ -89,7 +89,8 @@ export function errorForAnswer(a: HttpAnswer): MetrcError | undefined {
   const markup = looksLikeMarkup(a.contentType, a.body);
 
   if (a.status >= 200 && a.status < 300) {
-    if (markup) return new MetrcUnavailableError(`${where} returned an HTML outage page`, 'outage-page', write, a.status);
+    if (markup)
+      return new MetrcUnavailableError(`${where} returned an HTML outage page`, 'outage-page', write, a.status);
     if (a.body.trim() !== '' && !tryParseJson(a.body).ok) {
       return new MetrcUnavailableError(`${where} returned a body that is not JSON`, 'bad-response', write, a.status);
     }
@@ -99,7 +100,8 @@ export function errorForAnswer(a: HttpAnswer): MetrcError | undefined {
     return new MetrcValidationError(where, parseRowMessages(markup ? '' : a.body));
   }
   if (a.status === 401 || a.status === 403) {
-    const why = a.status === 401 ? 'unauthorized (bad keys or no rights for this license)' : 'forbidden (missing permission)';
+    const why =
+      a.status === 401 ? 'unauthorized (bad keys or no rights for this license)' : 'forbidden (missing permission)';
     return new MetrcAuthError(`${where} ${why}${markup ? '' : describe(a.body)}`, a.status);
   }
   if (a.status === 429) {
@@ -107,7 +109,12 @@ export function errorForAnswer(a: HttpAnswer): MetrcError | undefined {
   }
   if (a.status >= 500) {
     const kind = markup ? 'outage-page' : 'server';
-    return new MetrcUnavailableError(`${where} failed with ${a.status}${markup ? ' (outage page)' : describe(a.body)}`, kind, write, a.status);
+    return new MetrcUnavailableError(
+      `${where} failed with ${a.status}${markup ? ' (outage page)' : describe(a.body)}`,
+      kind,
+      write,
+      a.status,
+    );
   }
   return new MetrcRequestError(`${where} answered ${a.status}${markup ? '' : describe(a.body)}`, a.status);
 }
@@ -121,6 +128,7 @@ export function errorForNoAnswer(method: HttpMethod, path: string, code: string 
   const where = `METRC ${method} ${path}`;
   const write = isWrite(method);
   if (code && TIMEOUT.has(code)) return new MetrcUnavailableError(`${where} timed out`, 'timeout', write);
-  if (code && NEVER_SENT.has(code)) return new MetrcUnavailableError(`${where} could not connect (${code})`, 'network', false);
+  if (code && NEVER_SENT.has(code))
+    return new MetrcUnavailableError(`${where} could not connect (${code})`, 'network', false);
   return new MetrcUnavailableError(`${where} lost the connection${code ? ` (${code})` : ''}`, 'network', write);
 }

@@ -54,7 +54,8 @@ export class MetrcTransport {
       } catch (e) {
         const retryable = e instanceof MetrcRateLimitError || e instanceof MetrcUnavailableError;
         if (!retryable || attempt >= retries) throw e;
-        const wait = e instanceof MetrcRateLimitError && e.retryAfterMs !== undefined ? e.retryAfterMs : base * 2 ** attempt;
+        const wait =
+          e instanceof MetrcRateLimitError && e.retryAfterMs !== undefined ? e.retryAfterMs : base * 2 ** attempt;
         if (wait > maxWait) throw e;
         await sleep(wait);
       }

@@ -3,9 +3,9 @@
  * mistaken for API surface. No auth: the sandbox only ever listens for local tests and demos.
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { FaultInjector, NO_FAULTS, parseFaults } from './faults.js';
+import { parseFaults, type FaultInjector } from './faults.js';
 import { AdminError, editTransfer, registerManifest, voidTransfer, type TransferEdit } from './manifests.js';
-import { METRC_RATE_LIMITS, parseRateLimits, RateLimiter } from './rate-limit.js';
+import { METRC_RATE_LIMITS, parseRateLimits, type RateLimiter } from './rate-limit.js';
 import type { SandboxStore, SbTransfer } from './store.js';
 import { transferRow } from './routes-transfers.js';
 
@@ -28,10 +28,13 @@ export function adminRoutes(store: SandboxStore, faults: FaultInjector, limiter:
     res.json({ ...store.summary(), faults: faults.config, rateLimits: limiter?.config ?? null });
   });
 
+  // Back to how the sandbox was started: seed data, start-up faults and start-up limits.
+  const initialFaults = structuredClone(faults.config);
+  const initialLimits = limiter ? structuredClone(limiter.config) : null;
   r.post('/reset', (_req, res) => {
     store.reset();
-    faults.config = { ...NO_FAULTS };
-    limiter?.reset();
+    faults.config = structuredClone(initialFaults);
+    if (limiter && initialLimits) limiter.reset(structuredClone(initialLimits));
     res.json(store.summary());
   });
 

@@ -59,11 +59,41 @@ export interface SandboxSeed {
 }
 
 export const DEMO_FACILITIES: readonly DemoFacility[] = [
-  { facilityId: 1001, licenseNumber: 'SF-SBX-CO-21-8001', name: 'Evergreen Wholesale Cultivation', role: 'wholesaler', licenseType: 'Retail Marijuana Cultivation Facility' },
-  { facilityId: 1002, licenseNumber: 'SF-SBX-CO-21-8002', name: 'High Plains Extracts', role: 'wholesaler', licenseType: 'Retail Marijuana Products Manufacturer' },
-  { facilityId: 2001, licenseNumber: 'SF-SBX-CO-3-9001', name: 'Front Range Dispensary', role: 'retailer', licenseType: 'Retail Marijuana Store' },
-  { facilityId: 2002, licenseNumber: 'SF-SBX-CO-3-9002', name: 'Mile High Cannabis Co.', role: 'retailer', licenseType: 'Retail Marijuana Store' },
-  { facilityId: 2003, licenseNumber: 'SF-SBX-CO-3-9003', name: 'Boulder Leaf Retail', role: 'retailer', licenseType: 'Retail Marijuana Store' },
+  {
+    facilityId: 1001,
+    licenseNumber: 'SF-SBX-CO-21-8001',
+    name: 'Evergreen Wholesale Cultivation',
+    role: 'wholesaler',
+    licenseType: 'Retail Marijuana Cultivation Facility',
+  },
+  {
+    facilityId: 1002,
+    licenseNumber: 'SF-SBX-CO-21-8002',
+    name: 'High Plains Extracts',
+    role: 'wholesaler',
+    licenseType: 'Retail Marijuana Products Manufacturer',
+  },
+  {
+    facilityId: 2001,
+    licenseNumber: 'SF-SBX-CO-3-9001',
+    name: 'Front Range Dispensary',
+    role: 'retailer',
+    licenseType: 'Retail Marijuana Store',
+  },
+  {
+    facilityId: 2002,
+    licenseNumber: 'SF-SBX-CO-3-9002',
+    name: 'Mile High Cannabis Co.',
+    role: 'retailer',
+    licenseType: 'Retail Marijuana Store',
+  },
+  {
+    facilityId: 2003,
+    licenseNumber: 'SF-SBX-CO-3-9003',
+    name: 'Boulder Leaf Retail',
+    role: 'retailer',
+    licenseType: 'Retail Marijuana Store',
+  },
 ];
 
 export const DEMO_WHOLESALERS = DEMO_FACILITIES.filter((f) => f.role === 'wholesaler');

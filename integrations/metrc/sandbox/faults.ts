@@ -44,12 +44,14 @@ const RATES = ['errorRate', 'rateLimitRate', 'dropResponseRate', 'htmlOutageRate
 
 /** Validates a (partial) fault config from JSON; unknown keys are refused to catch typos. */
 export function parseFaults(value: unknown, base: FaultConfig = NO_FAULTS): FaultConfig {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('faults must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error('faults must be a JSON object');
   const unknown = Object.keys(value).filter((k) => !(k in NO_FAULTS));
   if (unknown.length) throw new Error(`unknown fault setting(s): ${unknown.join(', ')}`);
   const out = { ...base, ...(value as Partial<FaultConfig>) };
   for (const k of RATES) {
-    if (typeof out[k] !== 'number' || out[k] < 0 || out[k] > 1) throw new Error(`${k} must be a number between 0 and 1`);
+    if (typeof out[k] !== 'number' || out[k] < 0 || out[k] > 1)
+      throw new Error(`${k} must be a number between 0 and 1`);
   }
   for (const k of ['retryAfterSeconds', 'latencyMs'] as const) {
     if (typeof out[k] !== 'number' || out[k] < 0) throw new Error(`${k} must be a number >= 0`);
@@ -73,7 +75,7 @@ export function faultsFromEnv(env: Record<string, string | undefined> = process.
   try {
     return parseFaults(JSON.parse(raw));
   } catch (e) {
-    throw new Error(`METRC_SANDBOX_FAULTS is invalid: ${(e as Error).message}`);
+    throw new Error(`METRC_SANDBOX_FAULTS is invalid: ${(e as Error).message}`, { cause: e });
   }
 }
 

@@ -39,7 +39,12 @@ export const ADJUST_REASONS = [
   { Name: 'Entry Error', RequiresNote: true, RequiresWasteWeight: false, RequiresImmatureWasteWeight: false },
   { Name: 'Scale Variance', RequiresNote: false, RequiresWasteWeight: false, RequiresImmatureWasteWeight: false },
   { Name: 'Theft', RequiresNote: true, RequiresWasteWeight: false, RequiresImmatureWasteWeight: false },
-  { Name: 'Waste (Unusable Product)', RequiresNote: true, RequiresWasteWeight: false, RequiresImmatureWasteWeight: false },
+  {
+    Name: 'Waste (Unusable Product)',
+    RequiresNote: true,
+    RequiresWasteWeight: false,
+    RequiresImmatureWasteWeight: false,
+  },
 ];
 
 export const UNITS_OF_MEASURE = [

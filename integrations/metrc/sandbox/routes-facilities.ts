@@ -25,7 +25,12 @@ export function facilityRoutes(store: SandboxStore): Router {
         Occupations: [],
         CredentialedDate: '2021-01-01',
         FacilityType: facilityTypeFlags(f.role),
-        License: { Number: f.licenseNumber, StartDate: '2021-01-01', EndDate: '2027-12-31', LicenseType: f.licenseType },
+        License: {
+          Number: f.licenseNumber,
+          StartDate: '2021-01-01',
+          EndDate: '2027-12-31',
+          LicenseType: f.licenseType,
+        },
       })),
     );
   });

@@ -62,10 +62,13 @@ export function packageRoutes(store: SandboxStore): Router {
       if (!p) return err(`Package ${String(row.Label ?? '')} is not available.`);
       const reason = ADJUST_REASONS.find((x) => x.Name === row.AdjustmentReason);
       if (!reason) err(`Adjustment reason ${String(row.AdjustmentReason ?? '')} is not valid.`);
-      if (reason?.RequiresNote && !isNonEmptyString(row.ReasonNote)) err('A reason note is required for this adjustment reason.');
+      if (reason?.RequiresNote && !isNonEmptyString(row.ReasonNote))
+        err('A reason note is required for this adjustment reason.');
       if (!isNumber(row.Quantity) || row.Quantity === 0) return err('Quantity must be a non-zero number.');
-      if (row.UnitOfMeasure !== p.UnitOfMeasureName) err(`Unit of measure must be ${p.UnitOfMeasureName} for package ${p.Label}.`);
-      if (typeof row.AdjustmentDate !== 'string' || !DATE_ONLY.test(row.AdjustmentDate)) err('AdjustmentDate must be YYYY-MM-DD.');
+      if (row.UnitOfMeasure !== p.UnitOfMeasureName)
+        err(`Unit of measure must be ${p.UnitOfMeasureName} for package ${p.Label}.`);
+      if (typeof row.AdjustmentDate !== 'string' || !DATE_ONLY.test(row.AdjustmentDate))
+        err('AdjustmentDate must be YYYY-MM-DD.');
       const after = (planned.get(p) ?? p.Quantity) + row.Quantity;
       if (after < 0) err(`Adjustment would make the quantity of package ${p.Label} negative.`);
       planned.set(p, after);

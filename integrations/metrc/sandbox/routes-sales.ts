@@ -39,17 +39,21 @@ function plan(store: SandboxStore, license: string, rows: Record<string, unknown
     const err = (message: string) => errors.push({ row: i, message });
     if (isUpdate) {
       const old = store.receipts.get(Number(row.Id));
-      if (!old || old.licenseNumber !== license || old.ArchivedDate) err(`Receipt ${String(row.Id ?? '')} was not found.`);
-      else for (const t of old.Transactions) {
-        const p = store.packages.get(t.PackageLabel);
-        if (p) stock.set(p, left(p) + t.Quantity);
-      }
+      if (!old || old.licenseNumber !== license || old.ArchivedDate)
+        err(`Receipt ${String(row.Id ?? '')} was not found.`);
+      else
+        for (const t of old.Transactions) {
+          const p = store.packages.get(t.PackageLabel);
+          if (p) stock.set(p, left(p) + t.Quantity);
+        }
     }
     if (typeof row.SalesDateTime !== 'string' || !LOCAL_DATE_TIME.test(row.SalesDateTime)) {
       err('SalesDateTime must be the facility-local date and time without a UTC offset (YYYY-MM-DDTHH:mm:ss).');
     }
-    if (!SALES_CUSTOMER_TYPES.includes(row.SalesCustomerType as string)) err(`SalesCustomerType ${String(row.SalesCustomerType ?? '')} is not valid.`);
-    if (row.ExternalReceiptNumber != null && !isNonEmptyString(row.ExternalReceiptNumber)) err('ExternalReceiptNumber must be a string.');
+    if (!SALES_CUSTOMER_TYPES.includes(row.SalesCustomerType as string))
+      err(`SalesCustomerType ${String(row.SalesCustomerType ?? '')} is not valid.`);
+    if (row.ExternalReceiptNumber != null && !isNonEmptyString(row.ExternalReceiptNumber))
+      err('ExternalReceiptNumber must be a string.');
     const txs = Array.isArray(row.Transactions) ? (row.Transactions as Record<string, unknown>[]) : [];
     if (txs.length === 0) err('At least one transaction is required.');
     const out: SbTransaction[] = [];
@@ -63,9 +67,12 @@ function plan(store: SandboxStore, license: string, rows: Record<string, unknown
         err(`Quantity for package ${p.Label} must be greater than zero.`);
         continue;
       }
-      if (t.UnitOfMeasure !== p.UnitOfMeasureName) err(`Unit of measure must be ${p.UnitOfMeasureName} for package ${p.Label}.`);
-      if (!isNumber(t.TotalAmount) || t.TotalAmount < 0) err(`TotalAmount for package ${p.Label} must be zero or more.`);
-      if (left(p) < t.Quantity) err(`Package ${p.Label} does not have enough quantity (${left(p)} ${p.UnitOfMeasureName} left).`);
+      if (t.UnitOfMeasure !== p.UnitOfMeasureName)
+        err(`Unit of measure must be ${p.UnitOfMeasureName} for package ${p.Label}.`);
+      if (!isNumber(t.TotalAmount) || t.TotalAmount < 0)
+        err(`TotalAmount for package ${p.Label} must be zero or more.`);
+      if (left(p) < t.Quantity)
+        err(`Package ${p.Label} does not have enough quantity (${left(p)} ${p.UnitOfMeasureName} left).`);
       stock.set(p, left(p) - t.Quantity);
       out.push({
         PackageId: p.Id,
@@ -194,7 +201,11 @@ export function salesRoutes(store: SandboxStore): Router {
       const rows = [...store.receipts.values()].filter(
         (x) => x.licenseNumber === license && !x.ArchivedDate === (state === 'active') && inWindow(x.LastModified),
       );
-      sendList(req, res, sortByModified(rows).map((x) => receiptWire(x, false)));
+      sendList(
+        req,
+        res,
+        sortByModified(rows).map((x) => receiptWire(x, false)),
+      );
     });
   }
 
@@ -215,7 +226,8 @@ export function salesRoutes(store: SandboxStore): Router {
     if (!license) return;
     const receipt = store.receipts.get(Number(req.params.id));
     if (!receipt) return sendMessage(res, 404, `Receipt ${req.params.id} was not found.`);
-    if (receipt.licenseNumber !== license) return sendMessage(res, 401, 'Authorization has been denied for this request.');
+    if (receipt.licenseNumber !== license)
+      return sendMessage(res, 401, 'Authorization has been denied for this request.');
     sendJson(res, 200, receiptWire(receipt, true));
   });
 

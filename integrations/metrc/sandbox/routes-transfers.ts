@@ -64,12 +64,19 @@ export function transferRow(store: SandboxStore, t: SbTransfer, d: SbDelivery) {
 }
 
 /** Row messages for one template body row; `isUpdate` also checks TransferTemplateId. */
-function validateTemplate(store: SandboxStore, license: string, row: Record<string, unknown>, i: number, isUpdate: boolean) {
+function validateTemplate(
+  store: SandboxStore,
+  license: string,
+  row: Record<string, unknown>,
+  i: number,
+  isUpdate: boolean,
+) {
   const errors: RowMessage[] = [];
   const err = (message: string) => errors.push({ row: i, message });
   if (isUpdate) {
     const t = store.templates.get(Number(row.TransferTemplateId));
-    if (!t || t.archived || t.licenseNumber !== license) err(`Transfer template ${String(row.TransferTemplateId ?? '')} was not found.`);
+    if (!t || t.archived || t.licenseNumber !== license)
+      err(`Transfer template ${String(row.TransferTemplateId ?? '')} was not found.`);
   }
   if (!isNonEmptyString(row.Name)) err('Name is required.');
   const destinations = row.Destinations;
@@ -81,11 +88,13 @@ function validateTemplate(store: SandboxStore, license: string, row: Record<stri
   for (const raw of destinations as unknown[]) {
     const d = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
     const recipient = d.RecipientLicenseNumber;
-    if (typeof recipient !== 'string' || !store.facility(recipient)) err(`Recipient license ${String(recipient ?? '')} is not valid.`);
+    if (typeof recipient !== 'string' || !store.facility(recipient))
+      err(`Recipient license ${String(recipient ?? '')} is not valid.`);
     else if (recipient === license) err('The recipient must be a different facility than the shipper.');
     const type = TRANSFER_TYPES.find((t) => t.Name === d.TransferTypeName);
     if (!type) err(`Transfer type ${String(d.TransferTypeName ?? '')} is not valid.`);
-    if (type?.RequiresInvoiceNumber && !isNonEmptyString(d.InvoiceNumber)) err('An invoice number is required for this transfer type.');
+    if (type?.RequiresInvoiceNumber && !isNonEmptyString(d.InvoiceNumber))
+      err('An invoice number is required for this transfer type.');
     if (!isDateTime(d.EstimatedDepartureDateTime)) err('EstimatedDepartureDateTime is required.');
     if (!isDateTime(d.EstimatedArrivalDateTime)) err('EstimatedArrivalDateTime is required.');
     if (!Array.isArray(d.Packages) || d.Packages.length === 0) {
@@ -97,17 +106,24 @@ function validateTemplate(store: SandboxStore, license: string, row: Record<stri
       if (!store.availablePackage(license, label)) err(`Package ${String(label ?? '')} is not available.`);
       else if (seen.has(label as string)) err(`Package ${String(label)} is listed more than once.`);
       else seen.add(label as string);
-      if (type?.RequiresPackagesGrossWeight && typeof p?.GrossWeight !== 'number') err(`Package ${String(label)} needs a gross weight.`);
+      if (type?.RequiresPackagesGrossWeight && typeof p?.GrossWeight !== 'number')
+        err(`Package ${String(label)} needs a gross weight.`);
     }
   }
   return errors;
 }
 
-function storedDestinations(store: SandboxStore, row: Record<string, unknown>, previous?: SbTemplate): SbTemplateDestination[] {
+function storedDestinations(
+  store: SandboxStore,
+  row: Record<string, unknown>,
+  previous?: SbTemplate,
+): SbTemplateDestination[] {
   const known = new Set(previous?.body.Destinations.map((d) => d.TransferDestinationId));
   return (row.Destinations as Record<string, unknown>[]).map((d) => ({
     ...structuredClone(d),
-    TransferDestinationId: known.has(Number(d.TransferDestinationId)) ? Number(d.TransferDestinationId) : store.nextId(),
+    TransferDestinationId: known.has(Number(d.TransferDestinationId))
+      ? Number(d.TransferDestinationId)
+      : store.nextId(),
   })) as SbTemplateDestination[];
 }
 
@@ -148,7 +164,14 @@ export function transferRoutes(store: SandboxStore): Router {
     const ids = rows.map((row) => {
       const id = store.nextId();
       const body = { ...structuredClone(row), Name: row.Name as string, Destinations: storedDestinations(store, row) };
-      store.templates.set(id, { Id: id, licenseNumber: license, archived: false, createdAt: now, lastModified: now, body });
+      store.templates.set(id, {
+        Id: id,
+        licenseNumber: license,
+        archived: false,
+        createdAt: now,
+        lastModified: now,
+        body,
+      });
       return id;
     });
     store.counters.writes += 1;

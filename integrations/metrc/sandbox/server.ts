@@ -48,9 +48,15 @@ export interface MetrcSandbox {
 
 export function createMetrcSandbox(options: MetrcSandboxOptions = {}): MetrcSandbox {
   const state = new SandboxStore(options.seed ?? demoSeed(), options.now);
-  const faults = new FaultInjector(parseFaults(options.faults ?? {}, NO_FAULTS), state, seededRandom(options.randomSeed ?? 42));
+  const faults = new FaultInjector(
+    parseFaults(options.faults ?? {}, NO_FAULTS),
+    state,
+    seededRandom(options.randomSeed ?? 42),
+  );
   const rateLimiter =
-    options.rateLimits === false ? null : new RateLimiter(parseRateLimits({ ...METRC_RATE_LIMITS, ...options.rateLimits }));
+    options.rateLimits === false
+      ? null
+      : new RateLimiter(parseRateLimits({ ...METRC_RATE_LIMITS, ...options.rateLimits }));
 
   const app = express();
   app.disable('x-powered-by');
@@ -76,7 +82,9 @@ export function createMetrcSandbox(options: MetrcSandboxOptions = {}): MetrcSand
     res.status(429).set('Retry-After', String(retryAfter)).end();
   });
   app.use(facilityRoutes(state), packageRoutes(state), transferRoutes(state), salesRoutes(state));
-  app.use((req, res) => sendMessage(res, 404, `No HTTP resource was found that matches the request URI '${req.path}'.`));
+  app.use((req, res) =>
+    sendMessage(res, 404, `No HTTP resource was found that matches the request URI '${req.path}'.`),
+  );
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const e = err as { type?: string; status?: number; message?: string };
     if (e.type === 'entity.parse.failed') {

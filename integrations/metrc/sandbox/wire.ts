@@ -111,7 +111,9 @@ export function lastModifiedFilter(req: Request, res: Response): ((lastModified:
 export function writeRows(req: Request, res: Response): Record<string, unknown>[] | null {
   const body: unknown = req.body;
   if (!Array.isArray(body)) {
-    sendRowErrors(res, [{ row: 0, message: 'No data was submitted: the request body must be a JSON array of objects.' }]);
+    sendRowErrors(res, [
+      { row: 0, message: 'No data was submitted: the request body must be a JSON array of objects.' },
+    ]);
     return null;
   }
   if (body.length === 0) {

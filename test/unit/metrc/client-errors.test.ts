@@ -180,7 +180,9 @@ describe('MetrcClient error mapping', () => {
       .reply(200, { Ids: [1], Warnings: null });
     const get = (await failure(client({ timeoutMs: 100 }).getFacilities())) as MetrcUnavailableError;
     expect([get.kind, get.ambiguous]).toEqual(['timeout', false]);
-    const post = (await failure(client({ timeoutMs: 100 }).createOutgoingTemplates(LICENSE, [template]))) as MetrcUnavailableError;
+    const post = (await failure(
+      client({ timeoutMs: 100 }).createOutgoingTemplates(LICENSE, [template]),
+    )) as MetrcUnavailableError;
     expect([post.kind, post.ambiguous]).toEqual(['timeout', true]);
   });
 
@@ -193,7 +195,13 @@ describe('MetrcClient error mapping', () => {
       .replyWithError(netError('ECONNRESET'));
     const get = (await failure(client().getFacilities())) as MetrcUnavailableError;
     expect([get.kind, get.ambiguous]).toEqual(['network', false]);
-    const adj = { Label: 'X', Quantity: -1, UnitOfMeasure: 'Each', AdjustmentReason: 'Drying', AdjustmentDate: '2026-01-01' };
+    const adj = {
+      Label: 'X',
+      Quantity: -1,
+      UnitOfMeasure: 'Each',
+      AdjustmentReason: 'Drying',
+      AdjustmentDate: '2026-01-01',
+    };
     const post = (await failure(client().adjustPackages(LICENSE, [adj]))) as MetrcUnavailableError;
     expect([post.kind, post.ambiguous]).toEqual(['network', true]);
   });

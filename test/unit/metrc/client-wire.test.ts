@@ -9,7 +9,14 @@ import type { MetrcPackageAdjustment } from '../../../integrations/metrc/types.j
 const BASE = 'https://sandbox-api-co.metrc.com';
 const LICENSE = 'SF-SBX-CO-21-8002';
 const client = (extra: Partial<ConstructorParameters<typeof MetrcClient>[0]> = {}) =>
-  new MetrcClient({ baseUrl: `${BASE}/`, vendorKey: 'v-key', userKey: 'u-key', timeoutMs: 1000, getRetries: 0, ...extra });
+  new MetrcClient({
+    baseUrl: `${BASE}/`,
+    vendorKey: 'v-key',
+    userKey: 'u-key',
+    timeoutMs: 1000,
+    getRetries: 0,
+    ...extra,
+  });
 
 const window = { lastModifiedStart: new Date('2026-01-01T00:00:00Z'), lastModifiedEnd: '2026-01-01T06:00:00+02:00' };
 
@@ -80,7 +87,11 @@ describe('MetrcClient wire format', () => {
 
   it('encodes + in an offset as %2B', async () => {
     nock(BASE)
-      .get((uri) => uri.startsWith('/sales/v2/receipts/active?') && /lastModifiedEnd=2026-01-01T06(:|%3A)00(:|%3A)00%2B02/.test(uri))
+      .get(
+        (uri) =>
+          uri.startsWith('/sales/v2/receipts/active?') &&
+          /lastModifiedEnd=2026-01-01T06(:|%3A)00(:|%3A)00%2B02/.test(uri),
+      )
       .reply(200, envelope([], 1, 0, 0));
     await expect(client().listReceipts(LICENSE, window)).resolves.toEqual([]);
   });
@@ -145,7 +156,10 @@ describe('MetrcClient wire format', () => {
         sizes.push(rows.length);
         return { Ids: rows.map(() => next++), Warnings: null };
       });
-    const result = await client().adjustPackages(LICENSE, Array.from({ length: 23 }, (_, i) => adjustment(i)));
+    const result = await client().adjustPackages(
+      LICENSE,
+      Array.from({ length: 23 }, (_, i) => adjustment(i)),
+    );
     expect(sizes).toEqual([10, 10, 3]);
     expect(result.ids).toEqual(Array.from({ length: 23 }, (_, i) => 100 + i));
   });

@@ -1,9 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  MetrcError,
-  MetrcRateLimitError,
-  MetrcUnavailableError,
-} from '../../../integrations/metrc/errors.js';
+import { MetrcError, MetrcRateLimitError, MetrcUnavailableError } from '../../../integrations/metrc/errors.js';
 import { findLiveReceipt, findTemplatesByName } from '../../../integrations/metrc/reconcile.js';
 import { DEMO_RETAILERS, DEMO_WHOLESALERS, demoPackagesFor } from '../../../integrations/metrc/sandbox/demo-data.js';
 import { faultsFromEnv, NO_FAULTS } from '../../../integrations/metrc/sandbox/faults.js';
@@ -88,6 +84,18 @@ describe('fault injection', () => {
     expect((await env.admin('PUT', '/faults', { errorRate: 2 })).status).toBe(400);
     expect((await env.admin('PUT', '/faults', { errrorRate: 0.5 })).status).toBe(400);
     expect((await env.admin('GET', '/faults')).body).toEqual(NO_FAULTS);
+  });
+
+  it('reset restores the faults the sandbox was started with', async () => {
+    const started = await startSandbox({ faults: { errorRate: 1, methods: ['POST'] } });
+    try {
+      await started.admin('PUT', '/faults', {});
+      expect((await started.admin('GET', '/faults')).body.errorRate).toBe(0);
+      await started.admin('POST', '/reset');
+      expect((await started.admin('GET', '/faults')).body).toMatchObject({ errorRate: 1, methods: ['POST'] });
+    } finally {
+      await started.running.close();
+    }
   });
 
   it('reads METRC_SANDBOX_FAULTS from the environment', () => {

@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MetrcAuthError, MetrcError, MetrcRequestError, MetrcValidationError } from '../../../integrations/metrc/errors.js';
-import { findLiveReceipt, findManifestsForPackages, findTemplatesByName } from '../../../integrations/metrc/reconcile.js';
+import {
+  MetrcAuthError,
+  MetrcError,
+  MetrcRequestError,
+  MetrcValidationError,
+} from '../../../integrations/metrc/errors.js';
+import {
+  findLiveReceipt,
+  findManifestsForPackages,
+  findTemplatesByName,
+} from '../../../integrations/metrc/reconcile.js';
 import {
   DEMO_RETAILERS,
   DEMO_USER_KEY,
@@ -94,22 +103,35 @@ describe('METRC sandbox: templates and manifests', () => {
 
     const transfers = await client.listOutgoingTransfers(SHIPPER, recentWindow());
     const row = transfers.find((t) => t.ManifestNumber === manifestNumber);
-    expect(row).toMatchObject({ ShipperFacilityLicenseNumber: SHIPPER, RecipientFacilityLicenseNumber: RETAILER, IsVoided: false });
+    expect(row).toMatchObject({
+      ShipperFacilityLicenseNumber: SHIPPER,
+      RecipientFacilityLicenseNumber: RETAILER,
+      IsVoided: false,
+    });
     const deliveries = await client.listTransferDeliveries(row!.Id);
     expect(deliveries.map((d) => d.Id)).toEqual([row!.DeliveryId]);
     const shipped = await client.listDeliveryPackages(row!.DeliveryId);
     expect(shipped.map((p) => p.PackageLabel)).toEqual(labels);
     expect(shipped.every((p) => p.ShipmentPackageState === 'Shipped')).toBe(true);
 
-    const matches = await findManifestsForPackages(client, SHIPPER, { recipientLicenseNumber: RETAILER, packageLabels: labels }, recentWindow());
-    expect(matches.map((m) => [m.transfer.ManifestNumber, m.missingLabels, m.extraLabels])).toEqual([[manifestNumber, [], []]]);
+    const matches = await findManifestsForPackages(
+      client,
+      SHIPPER,
+      { recipientLicenseNumber: RETAILER, packageLabels: labels },
+      recentWindow(),
+    );
+    expect(matches.map((m) => [m.transfer.ManifestNumber, m.missingLabels, m.extraLabels])).toEqual([
+      [manifestNumber, [], []],
+    ]);
 
     // Shipped packages leave the shipper's active inventory.
     const active = await client.listActivePackages(SHIPPER, allTime);
     expect(active.map((p) => p.Label)).not.toContain(labels[0]);
     // The recipient sees the manifest as incoming.
     const incoming = await env.raw('GET', `/transfers/v2/incoming?licenseNumber=${RETAILER}`);
-    expect(((await incoming.json()) as { Data: { ManifestNumber: string }[] }).Data.map((t) => t.ManifestNumber)).toEqual([manifestNumber]);
+    expect(
+      ((await incoming.json()) as { Data: { ManifestNumber: string }[] }).Data.map((t) => t.ManifestNumber),
+    ).toEqual([manifestNumber]);
   });
 
   it('shows drift when a user edits the manifest, and nothing once it is voided', async () => {
@@ -151,7 +173,9 @@ describe('METRC sandbox: templates and manifests', () => {
     const input = templateInput('SO-1003', RETAILER, shipperLabels.slice(12, 13));
     const { ids } = await client.createOutgoingTemplates(SHIPPER, [input]);
     const [stored] = await client.listOutgoingTemplates(SHIPPER);
-    await client.updateOutgoingTemplates(SHIPPER, [{ ...input, TransferTemplateId: stored!.Id, Name: 'SO-1003 rev 2' }]);
+    await client.updateOutgoingTemplates(SHIPPER, [
+      { ...input, TransferTemplateId: stored!.Id, Name: 'SO-1003 rev 2' },
+    ]);
     expect((await client.listOutgoingTemplates(SHIPPER)).map((t) => t.Name)).toEqual(['SO-1003 rev 2']);
     await client.archiveOutgoingTemplate(SHIPPER, ids[0]!);
     expect(await client.listOutgoingTemplates(SHIPPER)).toEqual([]);
@@ -172,7 +196,9 @@ describe('METRC sandbox: templates and manifests', () => {
 
     const res = await env.raw('POST', `/transfers/v2/templates/outgoing?licenseNumber=${SHIPPER}`, inputs.slice(0, 11));
     expect(res.status).toBe(413);
-    const tooMany = await rejection(env.client({ maxObjectsPerRequest: 11 }).createOutgoingTemplates(SHIPPER, inputs.slice(0, 11)));
+    const tooMany = await rejection(
+      env.client({ maxObjectsPerRequest: 11 }).createOutgoingTemplates(SHIPPER, inputs.slice(0, 11)),
+    );
     expect(tooMany).toBeInstanceOf(MetrcRequestError);
   });
 });
@@ -182,10 +208,12 @@ describe('METRC sandbox: validation and access', () => {
     const foreign = demoPackagesFor(OTHER_WHOLESALER)[0]!.label;
     const unknown = '1A4999999000000000000001';
     const err = await rejection(
-      env.client().createOutgoingTemplates(SHIPPER, [
-        templateInput('GOOD', RETAILER, shipperLabels.slice(0, 1)),
-        templateInput('BAD', RETAILER, [foreign, unknown]),
-      ]),
+      env
+        .client()
+        .createOutgoingTemplates(SHIPPER, [
+          templateInput('GOOD', RETAILER, shipperLabels.slice(0, 1)),
+          templateInput('BAD', RETAILER, [foreign, unknown]),
+        ]),
     );
     expect(err).toBeInstanceOf(MetrcValidationError);
     expect((err as MetrcValidationError).rowMessages).toEqual([
@@ -244,7 +272,9 @@ describe('METRC sandbox: packages and sales', () => {
     SalesDateTime: salesDateTime,
     SalesCustomerType: 'Consumer',
     ExternalReceiptNumber: external,
-    Transactions: [{ PackageLabel: retailLabel.label, Quantity: quantity, UnitOfMeasure: 'Each', TotalAmount: 25 * quantity }],
+    Transactions: [
+      { PackageLabel: retailLabel.label, Quantity: quantity, UnitOfMeasure: 'Each', TotalAmount: 25 * quantity },
+    ],
   });
   const quantity = async () => (await env.client().getPackageByLabel(RETAILER, retailLabel.label))!.Quantity;
 
@@ -282,9 +312,14 @@ describe('METRC sandbox: packages and sales', () => {
   it('refuses sales from a facility that cannot sell to consumers with 401', async () => {
     const pkg = demoPackagesFor(SHIPPER).find((p) => p.unitOfMeasure === 'Each')!;
     const err = await rejection(
-      env.client().createReceipts(SHIPPER, [
-        { ...receipt('POS-4', 1), Transactions: [{ PackageLabel: pkg.label, Quantity: 1, UnitOfMeasure: 'Each', TotalAmount: 1 }] },
-      ]),
+      env
+        .client()
+        .createReceipts(SHIPPER, [
+          {
+            ...receipt('POS-4', 1),
+            Transactions: [{ PackageLabel: pkg.label, Quantity: 1, UnitOfMeasure: 'Each', TotalAmount: 1 }],
+          },
+        ]),
     );
     expect(err).toBeInstanceOf(MetrcAuthError);
   });
@@ -292,11 +327,19 @@ describe('METRC sandbox: packages and sales', () => {
   it('adjusts package quantities and validates the reason', async () => {
     const client = env.client();
     const start = await quantity();
-    const adj = { Label: retailLabel.label, Quantity: -1, UnitOfMeasure: 'Each', AdjustmentReason: 'Damage', AdjustmentDate: '2026-03-01' };
+    const adj = {
+      Label: retailLabel.label,
+      Quantity: -1,
+      UnitOfMeasure: 'Each',
+      AdjustmentReason: 'Damage',
+      AdjustmentDate: '2026-03-01',
+    };
     await client.adjustPackages(RETAILER, [adj]);
     expect(await quantity()).toBe(start - 1);
     const err = await rejection(client.adjustPackages(RETAILER, [adj, { ...adj, AdjustmentReason: 'Entry Error' }]));
-    expect((err as MetrcValidationError).rowMessages).toEqual([{ row: 1, message: expect.stringMatching(/reason note/) }]);
+    expect((err as MetrcValidationError).rowMessages).toEqual([
+      { row: 1, message: expect.stringMatching(/reason note/) },
+    ]);
     expect(await quantity()).toBe(start - 1);
   });
 
@@ -318,7 +361,9 @@ describe('METRC sandbox in camelCase mode', () => {
       expect(Object.keys(body[0]!)).toContain('license');
       const facilities = await camel.client().getFacilities();
       expect(facilities[0]!.License.Number).toBe(seed.facilities[0]!.licenseNumber);
-      const { ids } = await camel.client().createOutgoingTemplates(SHIPPER, [templateInput('C', RETAILER, shipperLabels.slice(0, 1))]);
+      const { ids } = await camel
+        .client()
+        .createOutgoingTemplates(SHIPPER, [templateInput('C', RETAILER, shipperLabels.slice(0, 1))]);
       expect(ids).toHaveLength(1);
       expect((await camel.client().listOutgoingTemplates(SHIPPER)).map((t) => t.Id)).toEqual(ids);
     } finally {

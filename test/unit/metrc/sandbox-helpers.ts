@@ -3,6 +3,10 @@ import { DEMO_USER_KEY, DEMO_VENDOR_KEY } from '../../../integrations/metrc/sand
 import { createMetrcSandbox, type MetrcSandboxOptions } from '../../../integrations/metrc/sandbox/server.js';
 import type { MetrcOutgoingTemplateInput } from '../../../integrations/metrc/types.js';
 
+/** Admin answers are loosely shaped JSON; tests index into them freely. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test-only convenience for ad-hoc JSON
+type AdminBody = any;
+
 export async function startSandbox(options: MetrcSandboxOptions = {}) {
   const sandbox = createMetrcSandbox(options);
   const running = await sandbox.start(0);
@@ -22,7 +26,7 @@ export async function startSandbox(options: MetrcSandboxOptions = {}) {
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: res.status, body: (await res.json()) as any };
+    return { status: res.status, body: (await res.json()) as AdminBody };
   };
   /** A raw METRC call with the demo keys, for wire-level assertions the client would hide. */
   const raw = (method: string, path: string, body?: unknown, auth = `${DEMO_VENDOR_KEY}:${DEMO_USER_KEY}`) =>

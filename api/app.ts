@@ -7,6 +7,12 @@ import { pingRedis } from '../platform/redis.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './middleware/errors.js';
 import { healthRoutes } from './routes/health.js';
+import { apiRoutes } from './routes/index.js';
+import { docsRoutes, openapiValidator } from './openapi.js';
+import { idempotency } from './middleware/idempotency.js';
+import type { Actor } from '../domain/actor.js';
+
+const DEV_ACTOR: Actor = { kind: 'system', id: 'dev', role: 'admin', label: 'development (no auth yet)' };
 import { metricsMiddleware, metricsRoute } from './routes/metrics.js';
 
 export function createApp(deps: ApiDeps): Express {
@@ -45,6 +51,17 @@ export function createApp(deps: ApiDeps): Express {
     ),
   );
   app.use(metricsRoute());
+  app.use(docsRoutes());
+
+  app.use('/api', express.json({ limit: '256kb', strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use(openapiValidator({ validateResponses: deps.config.validateResponses }));
+  // Until the identity layer lands every caller acts as platform staff (see issue 4).
+  app.use('/api', (req, _res, next) => {
+    req.actor ??= DEV_ACTOR;
+    next();
+  });
+  app.use('/api', idempotency(deps.sequelize));
+  app.use('/api/v1', apiRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

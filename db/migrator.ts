@@ -1,7 +1,6 @@
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 import type { QueryInterface, Sequelize } from 'sequelize';
 import { SequelizeStorage, Umzug } from 'umzug';
+import { MIGRATIONS } from './migrations/index.js';
 
 export interface MigrationContext {
   queryInterface: QueryInterface;
@@ -9,13 +8,10 @@ export interface MigrationContext {
 }
 export type Migration = (params: { context: MigrationContext }) => Promise<void>;
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 
 export function createMigrator(sequelize: Sequelize, logger?: Pick<Console, 'info' | 'warn' | 'error' | 'debug'>) {
   return new Umzug<MigrationContext>({
-    migrations: {
-      glob: ['migrations/*.{ts,js}', { cwd: here, ignore: ['**/*.d.ts'] }],
-    },
+    migrations: MIGRATIONS.map((m) => ({ name: m.name, up: m.up, down: m.down })),
     context: { queryInterface: sequelize.getQueryInterface(), sequelize },
     storage: new SequelizeStorage({ sequelize, tableName: 'schema_migrations' }),
     logger: logger ?? undefined,

@@ -42,6 +42,8 @@ export interface Config {
     retryMaximumAttempts: number;
   };
   readinessTimeoutMs: number;
+  /** Check every answer against openapi.yaml (on in tests: contract drift fails a test). */
+  validateResponses: boolean;
   appSecret: string;
   sandboxes: {
     enabled: boolean;
@@ -164,6 +166,7 @@ export function loadConfig(env: Env = process.env): Config {
       retryMaximumAttempts: int(env, 'TEMPORAL_RETRY_MAXIMUM_ATTEMPTS', 3, 1, 100),
     },
     readinessTimeoutMs: int(env, 'READINESS_TIMEOUT_MS', 1500, 50, 30000),
+    validateResponses: bool(env, 'OPENAPI_VALIDATE_RESPONSES', nodeEnv === 'test'),
     appSecret,
     sandboxes: {
       enabled: bool(env, 'SANDBOXES', nodeEnv !== 'production'),

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Router } from 'express';
+import * as OpenApiValidator from 'express-openapi-validator';
+import swaggerUi from 'swagger-ui-express';
+import { parse } from 'yaml';
+
+const specPath = fileURLToPath(new URL('../openapi/openapi.yaml', import.meta.url));
+const specText = readFileSync(specPath, 'utf8');
+
+/** The contract, parsed once; the validator gets its own deep copy (it mutates what it is given). */
+export const openapiDocument = parse(specText) as Record<string, unknown>;
+const freshCopy = () => structuredClone(openapiDocument) as never;
+
+export function openapiValidator(opts: { validateResponses: boolean }) {
+  return OpenApiValidator.middleware({
+    apiSpec: freshCopy(),
+    validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true, removeAdditional: false },
+    validateResponses: opts.validateResponses ? { removeAdditional: false } : false,
+    validateSecurity: false,
+    validateFormats: true,
+    ignorePaths: (path: string) => !path.startsWith('/api/v1/') || path.startsWith('/api/v1/openapi.'),
+    ignoreUndocumented: false,
+  });
+}
+
+/** Raw spec for partners' tooling, plus interactive docs. */
+export function docsRoutes(): Router {
+  const router = Router();
+  router.get('/api/v1/openapi.yaml', (_req, res) => {
+    res.type('application/yaml').send(specText);
+  });
+  router.get('/api/v1/openapi.json', (_req, res) => {
+    res.json(openapiDocument);
+  });
+  router.use('/api/docs', swaggerUi.serve, swaggerUi.setup(openapiDocument, { customSiteTitle: 'Trellis API' }));
+  return router;
+}

@@ -1,0 +1,33 @@
+import { Router, type Request, type Response } from 'express';
+import { etagOf } from '../http/etag.js';
+import { actorOf, ifMatch, listParams, param } from '../http/request.js';
+import type { CrudService } from '../services/crud.js';
+
+export function sendOne(res: Response, status: number, body: Record<string, unknown>, location?: string) {
+  res.setHeader('ETag', etagOf(body));
+  if (location) res.setHeader('Location', location);
+  res.status(status).json(body);
+}
+
+/** The seed's five operations for a resource whose service is the generic CRUD service. */
+export function crudRoutes(path: string, service: CrudService): Router {
+  const router = Router();
+  router.get(path, async (req: Request, res: Response) => {
+    res.json(await service.list(actorOf(req), listParams(req)));
+  });
+  router.post(path, async (req, res) => {
+    const created = await service.create(actorOf(req), req.body);
+    sendOne(res, 201, created, `/api/v1${path}/${String(created.id)}`);
+  });
+  router.get(`${path}/:id`, async (req, res) => {
+    sendOne(res, 200, await service.get(actorOf(req), param(req, 'id')));
+  });
+  router.patch(`${path}/:id`, async (req, res) => {
+    sendOne(res, 200, await service.update(actorOf(req), param(req, 'id'), req.body, ifMatch(req)));
+  });
+  router.delete(`${path}/:id`, async (req, res) => {
+    await service.remove(actorOf(req), param(req, 'id'));
+    res.status(204).end();
+  });
+  return router;
+}

@@ -1,0 +1,24 @@
+import { Router } from 'express';
+import type { ApiDeps } from '../deps.js';
+import { entities } from '../resources/entities.js';
+import { inventory } from '../resources/inventory.js';
+import { locations } from '../resources/locations.js';
+import { orders } from '../resources/orders.js';
+import { productVariants } from '../resources/productVariants.js';
+import { products } from '../resources/products.js';
+import { createCrudService } from '../services/crud.js';
+import { createOrderService } from '../services/orders.js';
+import { crudRoutes } from './crud.js';
+import { orderRoutes } from './orders.js';
+
+/** Everything under /api/v1. Each feature mounts its router here. */
+export function apiRoutes(deps: ApiDeps): Router {
+  const router = Router();
+  router.use(crudRoutes('/entities', createCrudService(entities, deps)));
+  router.use(crudRoutes('/locations', createCrudService(locations, deps)));
+  router.use(crudRoutes('/products', createCrudService(products, deps)));
+  router.use(crudRoutes('/product-variants', createCrudService(productVariants, deps)));
+  router.use(crudRoutes('/inventory', createCrudService(inventory, deps)));
+  router.use(orderRoutes(createCrudService(orders, deps), createOrderService(deps)));
+  return router;
+}

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { Op, type Sequelize, type WhereOptions } from 'sequelize';
+import type { Actor } from '../../domain/actor.js';
+import { AppError, notFound } from '../../domain/errors.js';
+import { models, type Row } from '../../db/models.js';
+import type { ResourceSpec } from '../resources/spec.js';
+import { checkIfMatch } from '../http/etag.js';
+import { bumpVersion, cachedCount } from './counts.js';
+import { booleanQuery, likePrefix } from './search.js';
+
+export interface ListParams {
+  page: number;
+  limit: number;
+  sort?: string;
+  q?: string;
+  [filter: string]: unknown;
+}
+
+export interface Page<T> {
+  data: T[];
+  pagination: { page: number; limit: number; total: number; total_pages: number };
+}
+
+export interface CrudDeps {
+  sequelize: Sequelize;
+  redis: Redis;
+}
+
+function and(...parts: Array<WhereOptions | undefined>): WhereOptions {
+  const present = parts.filter((p): p is WhereOptions => p !== undefined);
+  return present.length === 1 ? present[0]! : { [Op.and]: present };
+}
+
+export function orderBy(sort: string): [string, 'ASC' | 'DESC'][] {
+  const desc = sort.startsWith('-');
+  const column = desc ? sort.slice(1) : sort;
+  // `id` breaks ties so pages never overlap or skip rows with equal sort keys.
+  return [
+    [column, desc ? 'DESC' : 'ASC'],
+    ['id', desc ? 'DESC' : 'ASC'],
+  ];
+}
+
+export function createCrudService(spec: ResourceSpec, deps: CrudDeps) {
+  const m = () => models(deps.sequelize);
+  const model = () => m()[spec.model];
+
+  function searchWhere(q: string | undefined): WhereOptions | undefined {
+    if (!q) return undefined;
+    const bq = booleanQuery(q);
+    const escape = (v: string) => deps.sequelize.escape(v);
+    if (bq && spec.searchSql) return deps.sequelize.literal(spec.searchSql.replace('?', escape(bq))) as unknown as WhereOptions;
+    if (bq && spec.fulltext) {
+      return deps.sequelize.literal(
+        `MATCH(${spec.fulltext.join(', ')}) AGAINST(${escape(bq)} IN BOOLEAN MODE)`,
+      ) as unknown as WhereOptions;
+    }
+    if (spec.prefixColumn) return { [spec.prefixColumn]: { [Op.like]: likePrefix(q) } };
+    return { id: null }; // nothing searchable in q: no matches rather than everything
+  }
+
+  function filterWhere(params: ListParams): WhereOptions | undefined {
+    const where: Record<string | symbol, unknown> = {};
+    for (const [param, column] of Object.entries(spec.filters)) {
+      if (params[param] !== undefined) where[column] = params[param];
+    }
+    for (const [param, { column, op }] of Object.entries(spec.ranges ?? {})) {
+      if (params[param] === undefined) continue;
+      const prev = (where[column] as Record<symbol, unknown> | undefined) ?? {};
+      where[column] = { ...prev, [op === 'gte' ? Op.gte : Op.lte]: new Date(String(params[param])) };
+    }
+    return Object.keys(where).length ? (where as WhereOptions) : undefined;
+  }
+
+  async function findVisible(actor: Actor, id: string, lock = false, transaction?: import('sequelize').Transaction) {
+    const row = await model().findOne({
+      where: and({ id }, spec.readScope(actor)),
+      ...(transaction ? { transaction, lock: lock ? transaction.LOCK.UPDATE : undefined } : {}),
+    });
+    if (!row) throw notFound(spec.label, id);
+    return row;
+  }
+
+  return {
+    spec,
+
+    async list(actor: Actor, params: ListParams): Promise<Page<Row>> {
+      const where = and(spec.readScope(actor), filterWhere(params), searchWhere(params.q));
+      const filterKey = JSON.stringify({ actor: spec.readScope(actor) ? actor.entityId : '*', p: { ...params, page: 0, limit: 0, sort: '' } });
+      const [rows, total] = await Promise.all([
+        model().findAll({
+          where,
+          order: orderBy(params.sort ?? spec.defaultSort),
+          limit: params.limit,
+          offset: (params.page - 1) * params.limit,
+          raw: true,
+        }),
+        cachedCount(deps.redis, spec.name, filterKey, () => model().count({ where })),
+      ]);
+      return {
+        data: (rows as unknown as Row[]).map(spec.toApi),
+        pagination: { page: params.page, limit: params.limit, total, total_pages: Math.ceil(total / params.limit) },
+      };
+    },
+
+    async get(actor: Actor, id: string): Promise<Row> {
+      return spec.toApi((await findVisible(actor, id)).get({ plain: true }));
+    },
+
+    async create(actor: Actor, input: Row): Promise<Row> {
+      const created = await deps.sequelize.transaction(async (transaction) => {
+        const values = spec.prepareCreate ? await spec.prepareCreate(input, { actor, models: m(), transaction }) : input;
+        const id = randomUUID();
+        await model().create({ id, ...values }, { transaction });
+        // Re-read so database defaults (and DATETIME precision) appear exactly as a GET shows them.
+        return (await model().findByPk(id, { transaction, raw: true })) as unknown as Row;
+      });
+      await bumpVersion(deps.redis, spec.name);
+      return spec.toApi(created);
+    },
+
+    async update(actor: Actor, id: string, patch: Row, ifMatch?: string): Promise<Row> {
+      const updated = await deps.sequelize.transaction(async (transaction) => {
+        const row = await findVisible(actor, id, true, transaction);
+        const existing = row.get({ plain: true });
+        checkIfMatch(ifMatch, spec.toApi(existing));
+        if (!(await model().count({ where: and({ id }, spec.writeScope(actor)), transaction }))) {
+          throw new AppError('FORBIDDEN', `You may not change this ${spec.label.toLowerCase()}`);
+        }
+        const values = spec.prepareUpdate ? await spec.prepareUpdate(existing, patch, { actor, models: m(), transaction }) : patch;
+        await row.update(values, { transaction });
+        return row.get({ plain: true });
+      });
+      await bumpVersion(deps.redis, spec.name);
+      return spec.toApi(updated);
+    },
+
+    async remove(actor: Actor, id: string): Promise<void> {
+      await deps.sequelize.transaction(async (transaction) => {
+        const row = await findVisible(actor, id, true, transaction);
+        if (!(await model().count({ where: and({ id }, spec.writeScope(actor)), transaction }))) {
+          throw new AppError('FORBIDDEN', `You may not delete this ${spec.label.toLowerCase()}`);
+        }
+        await spec.beforeDelete?.(row.get({ plain: true }), { actor, models: m(), transaction });
+        await row.destroy({ transaction });
+      });
+      await bumpVersion(deps.redis, spec.name);
+    },
+  };
+}
+
+export type CrudService = ReturnType<typeof createCrudService>;

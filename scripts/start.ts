@@ -4,7 +4,7 @@
  * SIGTERM stops every child, and any child dying takes the others down rather than leaving a
  * half-running hub).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import concurrently, { type ConcurrentlyCommandInput } from 'concurrently';
 import { config } from '../platform/config.js';
@@ -68,9 +68,10 @@ async function main() {
       });
     }
   }
-  const sandboxes = cfg.sandboxes.enabled && existsSync('scripts/sandboxes.ts');
+  const sandboxes = cfg.sandboxes.enabled;
   if (sandboxes) {
-    commands.push({ name: 'sandbox', prefixColor: 'yellow', command: `${tsx} scripts/sandboxes.ts` });
+    commands.push({ name: 'metrc', prefixColor: 'yellow', command: `${tsx} integrations/metrc/sandbox/main.ts` });
+    commands.push({ name: 'pos', prefixColor: 'cyan', command: `${tsx} integrations/pos/sandbox-main.ts` });
   }
   commands.push({ name: 'worker', prefixColor: 'blue', command: `${tsx} worker/main.ts` });
   commands.push({ name: 'api', prefixColor: 'green', command: `${tsx} api/main.ts` });

@@ -1,14 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDeps, createDeps, startApi, type RunningApi } from '../../support/harness.js';
-import { createWorld, request } from '../../support/fixtures.js';
+import { adminHeaders } from '../../support/auth.js';
+import { createWorld, request as rawRequest } from '../../support/fixtures.js';
 
 describe('core REST resources', () => {
   const deps = createDeps();
   let api: RunningApi;
   let world: Awaited<ReturnType<typeof createWorld>>;
+  let auth: Record<string, string>;
+  const request = (base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    rawRequest(base, method, path, body, { ...auth, ...headers });
   beforeAll(async () => {
     api = await startApi(deps);
-    world = await createWorld(api.url);
+    auth = await adminHeaders(deps);
+    world = await createWorld(api.url, auth);
   });
   afterAll(async () => {
     await api?.close();

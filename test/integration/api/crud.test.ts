@@ -89,7 +89,7 @@ describe('core REST resources', () => {
 
   it('serves the raw spec and the docs', async () => {
     const spec = await fetch(`${api.url}/api/v1/openapi.json`);
-    expect((await spec.json()).openapi).toBe('3.1.0');
+    expect(((await spec.json()) as { openapi: string }).openapi).toBe('3.1.0');
     const yaml = await fetch(`${api.url}/api/v1/openapi.yaml`);
     expect(await yaml.text()).toContain('openapi: 3.1.0');
     const docs = await fetch(`${api.url}/api/docs/`);

@@ -6,6 +6,7 @@ import { logger } from '../platform/logger.js';
 import { pingRedis } from '../platform/redis.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './middleware/errors.js';
+import { consoleRoutes } from './console.js';
 import { healthRoutes } from './routes/health.js';
 import { apiRoutes } from './routes/index.js';
 import { docsRoutes, openapiValidator } from './openapi.js';
@@ -62,6 +63,9 @@ export function createApp(deps: ApiDeps): Express {
   });
   app.use('/api', idempotency(deps.sequelize));
   app.use('/api/v1', apiRoutes(deps));
+
+  // The operations console (web/build) at `/`, SPA fallback for every non-API GET.
+  app.use(consoleRoutes());
 
   app.use(notFoundHandler);
   app.use(errorHandler);

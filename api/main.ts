@@ -6,6 +6,7 @@ import { createRedis } from '../platform/redis.js';
 import { onShutdown } from '../platform/shutdown.js';
 import { LazyTemporalClient } from '../platform/temporal.js';
 import { createApp } from './app.js';
+import { startRealtime } from './realtime/index.js';
 
 process.env.TRELLIS_PROCESS ??= 'api';
 const cfg = config();
@@ -21,6 +22,7 @@ deps.redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection
 deps.temporal.get().catch((err: unknown) => log.warn({ err: String(err) }, 'temporal not reachable yet'));
 
 const server = createServer(createApp(deps));
+const realtime = startRealtime(server, deps);
 server.listen(cfg.port, cfg.host, () => {
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
@@ -28,6 +30,7 @@ server.listen(cfg.port, cfg.host, () => {
 });
 
 onShutdown(async () => {
+  await realtime.close();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeAllConnections();
   await Promise.allSettled([deps.sequelize.close(), deps.redis.quit(), deps.temporal.close()]);

@@ -10,6 +10,9 @@ import { createCrudService } from '../services/crud.js';
 import { createOrderService } from '../services/orders.js';
 import { crudRoutes } from './crud.js';
 import { orderRoutes } from './orders.js';
+import { createDashboardService } from '../services/dashboard.js';
+import { createWorkflowService } from '../services/workflows.js';
+import { workflowRoutes } from './workflows.js';
 
 /** Everything under /api/v1. Each feature mounts its router here. */
 export function apiRoutes(deps: ApiDeps): Router {
@@ -20,5 +23,7 @@ export function apiRoutes(deps: ApiDeps): Router {
   router.use(crudRoutes('/product-variants', createCrudService(productVariants, deps)));
   router.use(crudRoutes('/inventory', createCrudService(inventory, deps)));
   router.use(orderRoutes(createCrudService(orders, deps), createOrderService(deps)));
+  const workflows = createWorkflowService(deps);
+  router.use(workflowRoutes(workflows, createDashboardService(deps, workflows)));
   return router;
 }

@@ -9,6 +9,7 @@ import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../activities/index.js';
 import type { ApiDeps } from '../../api/deps.js';
 import { createApp } from '../../api/app.js';
+import { startRealtime } from '../../api/realtime/index.js';
 import { createSequelize } from '../../db/connection.js';
 import { loadConfig, type Config } from '../../platform/config.js';
 import { createRedis } from '../../platform/redis.js';
@@ -52,16 +53,19 @@ export interface RunningApi {
 
 export async function startApi(deps: ApiDeps): Promise<RunningApi> {
   const server = createServer(createApp(deps));
+  const realtime = startRealtime(server, deps);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     server,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await realtime.close();
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }
 

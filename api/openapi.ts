@@ -15,7 +15,9 @@ const freshCopy = () => structuredClone(openapiDocument) as never;
 export function openapiValidator(opts: { validateResponses: boolean }) {
   return OpenApiValidator.middleware({
     apiSpec: freshCopy(),
-    validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true, removeAdditional: false },
+    // Query strings and paths are always coerced (they are text); bodies are JSON and must already
+    // carry the right types: `"name": 5` is an error, not "5".
+    validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false, removeAdditional: false },
     validateResponses: opts.validateResponses ? { removeAdditional: false } : false,
     validateSecurity: false,
     validateFormats: true,

@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { DatabaseError, ForeignKeyConstraintError, UniqueConstraintError, ValidationError } from 'sequelize';
 import { AppError, ERROR_CODES, type ErrorCode } from '../../domain/errors.js';
 import { logger } from '../../platform/logger.js';
 
@@ -39,6 +40,71 @@ function fieldOf(path: string | undefined): string | undefined {
   return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '') || undefined;
 }
 
+/**
+ * Unique keys whose name does not end in the API field it guards. Other keys follow the
+ * `uq_<table>_<field>` convention and are read from their name.
+ */
+const UNIQUE_KEY_FIELDS: Record<string, string> = {
+  uq_entities_license: 'license_number',
+  uq_locations_license: 'license_number',
+  uq_variants_entity_sku: 'sku',
+  uq_inventory_variant_location: 'location_id',
+  uq_order_items_variant: 'variant_id',
+  uq_orders_number: 'order_number',
+  uq_users_email: 'email',
+};
+
+function uniqueField(err: UniqueConstraintError): string {
+  const key = Object.keys(err.fields ?? {})[0] ?? '';
+  const named = UNIQUE_KEY_FIELDS[key];
+  if (named) return named;
+  const cols = err.errors?.map((e) => e.path).filter(Boolean) ?? [];
+  if (cols.length && !cols.includes(key)) return String(cols[cols.length - 1]);
+  return key.replace(/^uq_[a-z]+_/, '') || 'unknown';
+}
+
+/**
+ * Constraint violations the services did not foresee still describe a client mistake (a
+ * duplicate, a dangling or still-used reference, a value the column cannot hold), never a 500.
+ * The statement failed, so its transaction rolled back and nothing changed.
+ */
+function databaseEnvelope(err: unknown): { status: number; body: ErrorEnvelope } | undefined {
+  if (err instanceof UniqueConstraintError) {
+    const field = uniqueField(err);
+    return {
+      status: 409,
+      body: envelope('CONFLICT', `Another record already uses this ${field}`, { field, issue: 'already exists' }),
+    };
+  }
+  if (err instanceof ForeignKeyConstraintError) {
+    const fields = Array.isArray(err.fields) ? (err.fields as string[]) : Object.keys(err.fields ?? {});
+    const field = fields[0] ?? 'id';
+    // 'parent': something still points at the row being deleted or re-keyed.
+    if (err.reltype === 'parent') {
+      return { status: 409, body: envelope('CONFLICT', 'Other records still depend on this one; remove those first', { issue: 'referenced', referenced_by: err.table ?? null }) };
+    }
+    return { status: 422, body: envelope('UNPROCESSABLE_ENTITY', `${field} does not name an existing record`, { field, issue: 'not found' }) };
+  }
+  if (err instanceof ValidationError) {
+    const first = err.errors[0];
+    return { status: 400, body: envelope('VALIDATION_ERROR', 'Invalid input', { field: first?.path ?? 'body', issue: first?.message ?? err.message }) };
+  }
+  if (err instanceof DatabaseError) {
+    const { errno, sqlMessage } = err.original as { errno?: number; sqlMessage?: string };
+    const column = /column '([^']+)'/i.exec(sqlMessage ?? '')?.[1];
+    if (errno === 1406 || errno === 1264 || errno === 1366) {
+      // too long, out of range, wrong value for the column
+      return { status: 400, body: envelope('VALIDATION_ERROR', 'Invalid input', { field: column ?? 'body', issue: 'value does not fit the field' }) };
+    }
+    if (errno === 4025 || errno === 3819) {
+      // CHECK constraint (MariaDB 4025, MySQL 3819): the change would break an invariant.
+      const check = /constraint [`']?([\w]+)/i.exec(sqlMessage ?? '')?.[1];
+      return { status: 409, body: envelope('CONFLICT', 'The change would break a data invariant', { issue: 'constraint violated', constraint: check ?? null }) };
+    }
+  }
+  return undefined;
+}
+
 /** The one place that turns any thrown value into the seed's error envelope. */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (res.headersSent) return;
@@ -46,12 +112,21 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.status(err.status).json(envelope(err.code, err.message, err.details));
     return;
   }
+  const db = databaseEnvelope(err);
+  if (db) {
+    res.status(db.status).json(db.body);
+    return;
+  }
+  if (isOpenApiError(err) && err.status === 415) {
+    res.status(415).json(envelope('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json', { field: 'content-type', issue: err.message }));
+    return;
+  }
   if (isOpenApiError(err) && err.status >= 400 && err.status < 500) {
-    const issues = (err.errors ?? []).map((e) => ({
-      field: fieldOf(e.path),
-      location: e.path?.split('/').filter(Boolean)[0] === 'request' ? e.path.split('/')[1] : e.path?.split('/')[1],
-      issue: e.message,
-    }));
+    const issues = (err.errors ?? []).map((e) => {
+      const location = e.path?.split('/').filter(Boolean)[0] === 'request' ? e.path.split('/')[1] : e.path?.split('/')[1];
+      // A problem with the whole body (e.g. an array instead of an object) names the body itself.
+      return { field: fieldOf(e.path) ?? location, location, issue: e.message };
+    });
     const first = issues[0];
     const code = STATUS_CODES[err.status] ?? 'VALIDATION_ERROR';
     res.status(err.status).json(
@@ -72,7 +147,9 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
       return;
     }
     if (e.type === 'entity.too.large') {
-      res.status(413).json(envelope('PAYLOAD_TOO_LARGE', 'Request body is too large', { field: 'body' }));
+      const limit = (err as { limit?: number }).limit;
+      const kb = typeof limit === 'number' ? `${Math.round(limit / 1024)} kb` : 'the size limit';
+      res.status(413).json(envelope('PAYLOAD_TOO_LARGE', 'Request body is too large', { field: 'body', issue: `larger than ${kb}` }));
       return;
     }
     const code = STATUS_CODES[status] ?? 'BAD_REQUEST';

@@ -69,6 +69,8 @@ export async function refuseIfReferenced(
   }
   if (Object.keys(used).length) {
     throw new AppError('CONFLICT', `Still referenced by ${Object.keys(used).join(', ')}; remove those first`, {
+      field: 'id',
+      issue: `still referenced by ${Object.keys(used).join(', ')}`,
       referenced_by: used,
     });
   }

@@ -1,0 +1,85 @@
+import { describe, expect, it, vi } from 'vitest';
+import { DEMO_FACILITIES, DEMO_WHOLESALERS, demoPackagesFor, METRC_TAG_PATTERN } from '../../../integrations/metrc/sandbox/demo-data.js';
+import { buildDemoData, demoCounts, DEMO_ANCHOR } from '../../../db/seed/build.js';
+import { CATEGORIES } from '../../../db/seed/catalog.js';
+
+describe('demo data', () => {
+  const data = buildDemoData();
+  const byId = <T extends Record<string, unknown>>(rows: T[]) => new Map(rows.map((r) => [r.id, r]));
+
+  it('is deterministic and never touches Math.random', () => {
+    const spy = vi.spyOn(Math, 'random').mockImplementation(() => {
+      throw new Error('Math.random used by the seed');
+    });
+    try {
+      expect(JSON.stringify(buildDemoData())).toBe(JSON.stringify(data));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(JSON.stringify(buildDemoData({ seed: 7 }))).not.toBe(JSON.stringify(data));
+  });
+
+  it('has realistic volume: thousands of products and variants, hundreds of orders', () => {
+    const c = demoCounts(data);
+    expect(c.products).toBe(3000);
+    expect(c.variants).toBeGreaterThan(4000);
+    expect(c.inventory).toBeGreaterThan(4000);
+    expect(c.orders).toBe(400);
+    expect(new Set(data.products.map((p) => p.category))).toEqual(new Set(CATEGORIES));
+    expect(new Set(data.orders.map((o) => o.status)).size).toBeGreaterThanOrEqual(8);
+    expect(data.products.every((p) => typeof p.brand === 'string' && String(p.description).length > 20)).toBe(true);
+  });
+
+  it('uses the METRC sandbox facilities for entities and their licensed premises', () => {
+    for (const f of DEMO_FACILITIES) {
+      const entity = data.entities.find((e) => e.license_number === f.licenseNumber);
+      expect(entity, f.licenseNumber).toMatchObject({ name: f.name, type: f.role, license_state: 'CO' });
+      expect(data.locations.some((l) => l.license_number === f.licenseNumber && l.entity_id === entity!.id)).toBe(true);
+    }
+  });
+
+  it('stocks every sandbox package at its wholesaler, under its label', () => {
+    for (const f of DEMO_WHOLESALERS) {
+      const location = data.locations.find((l) => l.license_number === f.licenseNumber)!;
+      const stocked = new Map(data.inventory.filter((i) => i.location_id === location.id && i.metrc_package_label).map((i) => [i.metrc_package_label, i]));
+      for (const pkg of demoPackagesFor(f.licenseNumber)) {
+        expect(stocked.get(pkg.label), pkg.label).toBeDefined();
+        expect(Number(stocked.get(pkg.label)!.quantity_on_hand)).toBeGreaterThanOrEqual(Math.floor(pkg.quantity));
+      }
+    }
+    expect(data.inventory.filter((i) => i.metrc_package_label).every((i) => METRC_TAG_PATTERN.test(String(i.metrc_package_label)))).toBe(true);
+  });
+
+  it('keeps keys unique and references consistent', () => {
+    const unique = (values: unknown[]) => new Set(values).size === values.length;
+    expect(unique(data.entities.map((e) => e.license_number))).toBe(true);
+    expect(unique(data.locations.map((l) => l.license_number))).toBe(true);
+    expect(unique(data.variants.map((v) => `${String(v.entity_id)}/${String(v.sku)}`))).toBe(true);
+    expect(unique(data.inventory.map((i) => `${String(i.variant_id)}/${String(i.location_id)}`))).toBe(true);
+    expect(unique(data.orders.map((o) => o.order_number))).toBe(true);
+    const all = [data.entities, data.locations, data.products, data.variants, data.inventory, data.orders, data.orderItems].flat();
+    expect(unique(all.map((r) => r.id))).toBe(true);
+    expect(all.every((r) => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(String(r.id)))).toBe(true);
+
+    const entities = byId(data.entities);
+    const locations = byId(data.locations);
+    const variants = byId(data.variants);
+    for (const i of data.inventory) {
+      const v = variants.get(i.variant_id)!;
+      expect(locations.get(i.location_id)!.entity_id).toBe(v.entity_id);
+      expect(Number(i.quantity_reserved)).toBeLessThanOrEqual(Number(i.quantity_on_hand));
+    }
+    for (const o of data.orders) {
+      const lines = data.orderItems.filter((l) => l.order_id === o.id);
+      expect(lines.length).toBe(o.item_count);
+      expect(lines.length).toBeGreaterThan(0);
+      expect(lines.reduce((s, l) => s + Number(l.line_total_minor), 0)).toBe(o.total_minor);
+      expect(entities.get(o.wholesaler_id)!.type).not.toBe('retailer');
+      expect(entities.get(o.retailer_id)!.type).not.toBe('wholesaler');
+      expect(locations.get(o.ship_from_location_id)!.entity_id).toBe(o.wholesaler_id);
+      expect(locations.get(o.ship_to_location_id)!.entity_id).toBe(o.retailer_id);
+      for (const l of lines) expect(variants.get(l.variant_id)!.entity_id).toBe(o.wholesaler_id);
+      expect((o.created_at as Date).getTime()).toBeLessThanOrEqual(DEMO_ANCHOR);
+    }
+  });
+});

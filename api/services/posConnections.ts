@@ -1,0 +1,316 @@
+import { randomUUID } from 'node:crypto';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleOptions } from '@temporalio/client';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { Op, UniqueConstraintError, type WhereOptions } from 'sequelize';
+import { tenantOf, type Actor } from '../../domain/actor.js';
+import { AppError, notFound } from '../../domain/errors.js';
+import { CREDENTIALS_PURPOSE, vendorCredentials, type PosVendorName } from '../../domain/pos/credentials.js';
+import { connectionHealth } from '../../domain/pos/health.js';
+import { DEFAULT_INTERVAL_SECONDS, POS_SYNC_WORKFLOW, scheduleIdFor } from '../../domain/pos/schedule.js';
+import { models, type Row } from '../../db/models.js';
+import { createConnector, isPosError, type PosConnector } from '../../integrations/pos/index.js';
+import { decryptSecret, encryptSecret } from '../../platform/crypto.js';
+import { temporalSettings } from '../../temporal.config.js';
+import type { ApiDeps } from '../deps.js';
+import type { ListParams, Page } from './crud.js';
+import { orderBy } from './crud.js';
+import { runToApi } from './syncRuns.js';
+
+const POS_CONNECTION_ID = defineSearchAttributeKey('PosConnectionId', SearchAttributeType.KEYWORD);
+const TEST_TIMEOUT_MS = 10_000;
+
+const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v ?? null);
+
+export interface PosConnectionInput {
+  entity_id: string;
+  location_id: string;
+  vendor: PosVendorName;
+  name?: string | null;
+  credentials: Record<string, unknown>;
+  base_url?: string | null;
+  interval_seconds?: number;
+  paused?: boolean;
+  report_sales?: boolean;
+}
+
+export function createPosConnectionService(deps: ApiDeps) {
+  const m = () => models(deps.sequelize);
+  const settings = () => temporalSettings(deps.config);
+
+  const scope = (actor: Actor): WhereOptions | undefined => {
+    const t = tenantOf(actor);
+    return t ? { entity_id: t } : undefined;
+  };
+
+  async function find(actor: Actor, id: string): Promise<Row> {
+    const row = await m().PosConnection.findOne({ where: { id, ...(scope(actor) ?? {}) }, raw: true });
+    if (!row) throw notFound('POS connection', id);
+    return row as unknown as Row;
+  }
+
+  async function temporal(): Promise<Client> {
+    try {
+      return await deps.temporal.get();
+    } catch {
+      throw new AppError('SERVICE_UNAVAILABLE', 'The workflow engine is not reachable; try again shortly');
+    }
+  }
+
+  function scheduleOptions(row: Row): ScheduleOptions {
+    const s = settings();
+    const id = String(row.id);
+    return {
+      scheduleId: scheduleIdFor(id),
+      spec: { intervals: [{ every: `${Number(row.interval_seconds)}s` }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: POS_SYNC_WORKFLOW,
+        workflowId: scheduleIdFor(id),
+        taskQueue: s.taskQueues.sync,
+        args: [{ connectionId: id, retry: s.defaultActivityRetry }],
+        typedSearchAttributes: [{ key: POS_CONNECTION_ID, value: id }],
+      },
+      policies: { overlap: 'SKIP', catchupWindow: '1 minute' },
+      state: { paused: Boolean(row.paused), note: row.paused ? 'paused by operator' : 'active' },
+    };
+  }
+
+  /** Creates the connection's Schedule, or brings an existing one in line with the row. */
+  async function ensureSchedule(row: Row): Promise<void> {
+    const client = await temporal();
+    const opts = scheduleOptions(row);
+    try {
+      await client.schedule.create(opts);
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      const handle = client.schedule.getHandle(opts.scheduleId);
+      await handle.update((prev) => ({ ...prev, spec: opts.spec, action: opts.action, policies: opts.policies ?? prev.policies }));
+      if (row.paused) await handle.pause('paused by operator');
+      else await handle.unpause('active');
+    }
+  }
+
+  async function scheduleInfo(id: string): Promise<{ next_run_at: string | null; schedule: 'active' | 'paused' | 'missing' | 'unknown' }> {
+    try {
+      const client = await deps.temporal.get();
+      const d = await client.schedule.getHandle(scheduleIdFor(id)).describe();
+      const next = d.info.nextActionTimes[0];
+      return { next_run_at: !d.state.paused && next ? next.toISOString() : null, schedule: d.state.paused ? 'paused' : 'active' };
+    } catch (err) {
+      return { next_run_at: null, schedule: err instanceof ScheduleNotFoundError ? 'missing' : 'unknown' };
+    }
+  }
+
+  async function toApi(row: Row): Promise<Row> {
+    const [info, lastRun] = await Promise.all([
+      scheduleInfo(String(row.id)),
+      row.last_run_id ? m().SyncRun.findByPk(String(row.last_run_id), { raw: true }) : Promise.resolve(null),
+    ]);
+    return {
+      id: row.id,
+      entity_id: row.entity_id,
+      location_id: row.location_id,
+      vendor: row.vendor,
+      name: row.name ?? null,
+      base_url: row.base_url ?? null,
+      interval_seconds: Number(row.interval_seconds),
+      paused: Boolean(row.paused),
+      report_sales: Boolean(row.report_sales),
+      health: connectionHealth({
+        paused: Boolean(row.paused),
+        auth_failed_at: (row.auth_failed_at as Date | null) ?? null,
+        last_run_status: (row.last_run_status as string | null) ?? null,
+      }),
+      auth_failed_at: iso(row.auth_failed_at),
+      auth_error: row.auth_error ?? null,
+      cursor: row.sync_cursor ? JSON.parse(String(row.sync_cursor)) : null,
+      last_run_at: iso(row.last_run_at),
+      last_success_at: iso(row.last_success_at),
+      last_run: lastRun ? runToApi(lastRun as unknown as Row) : null,
+      next_run_at: info.next_run_at,
+      schedule_state: info.schedule,
+      created_at: iso(row.created_at),
+      updated_at: iso(row.updated_at),
+    };
+  }
+
+  function checkBaseUrl(actor: Actor, baseUrl: unknown): void {
+    // The connector sends credentials to this URL; letting tenants aim it at internal hosts
+    // would turn "test connection" into a network probe.
+    if (baseUrl !== undefined && baseUrl !== null && tenantOf(actor)) {
+      throw new AppError('FORBIDDEN', 'Only platform staff may set base_url', { field: 'base_url' });
+    }
+  }
+
+  function connectorOf(row: Row): PosConnector {
+    const credentials = JSON.parse(decryptSecret(deps.config.appSecret, CREDENTIALS_PURPOSE, String(row.credentials_enc)));
+    const baseUrl = row.base_url ? String(row.base_url) : undefined;
+    return row.vendor === 'dutchie'
+      ? createConnector({ vendor: 'dutchie', credentials, timeoutMs: TEST_TIMEOUT_MS, brands: 'none', ...(baseUrl ? { baseUrl } : {}) })
+      : createConnector({ vendor: 'blaze', credentials, timeoutMs: TEST_TIMEOUT_MS, ...(baseUrl ? { baseUrl } : {}) });
+  }
+
+  return {
+    async list(actor: Actor, params: ListParams): Promise<Page<Row>> {
+      const where: Record<string | symbol, unknown> = { ...(scope(actor) ?? {}) };
+      for (const f of ['entity_id', 'location_id', 'vendor', 'paused'] as const) if (params[f] !== undefined) where[f] = params[f];
+      if (params.health === 'auth_failed') where.auth_failed_at = { [Op.ne]: null };
+      const { rows, count } = await m().PosConnection.findAndCountAll({
+        where: where as WhereOptions,
+        order: orderBy(params.sort ?? '-created_at'),
+        limit: params.limit,
+        offset: (params.page - 1) * params.limit,
+        raw: true,
+      });
+      return {
+        data: await Promise.all((rows as unknown as Row[]).map(toApi)),
+        pagination: { page: params.page, limit: params.limit, total: count, total_pages: Math.ceil(count / params.limit) },
+      };
+    },
+
+    async get(actor: Actor, id: string): Promise<Row> {
+      return toApi(await find(actor, id));
+    },
+
+    async create(actor: Actor, input: PosConnectionInput): Promise<Row> {
+      const tenant = tenantOf(actor);
+      if (tenant && tenant !== input.entity_id) throw new AppError('FORBIDDEN', 'You may only connect your own locations');
+      checkBaseUrl(actor, input.base_url);
+      const location = (await m().Location.findByPk(input.location_id, { raw: true })) as unknown as Row | null;
+      if (!location || location.entity_id !== input.entity_id) {
+        throw new AppError('UNPROCESSABLE_ENTITY', 'location_id does not name a location of entity_id', { field: 'location_id', issue: 'not found' });
+      }
+      const credentials = vendorCredentials(input.vendor, input.credentials);
+      const id = randomUUID();
+      const values = {
+        id,
+        entity_id: input.entity_id,
+        location_id: input.location_id,
+        vendor: input.vendor,
+        name: input.name ?? null,
+        credentials_enc: encryptSecret(deps.config.appSecret, CREDENTIALS_PURPOSE, JSON.stringify(credentials)),
+        base_url: input.base_url ?? null,
+        interval_seconds: input.interval_seconds ?? DEFAULT_INTERVAL_SECONDS,
+        paused: input.paused ?? false,
+        report_sales: input.report_sales ?? false,
+      };
+      try {
+        await m().PosConnection.create(values);
+      } catch (err) {
+        if (err instanceof UniqueConstraintError) {
+          throw new AppError('CONFLICT', `This location already has a ${input.vendor} connection`, { field: 'location_id' });
+        }
+        throw err;
+      }
+      try {
+        await ensureSchedule(values);
+      } catch (err) {
+        await m().PosConnection.destroy({ where: { id } });
+        if (err instanceof AppError) throw err;
+        throw new AppError('SERVICE_UNAVAILABLE', 'Could not create the sync schedule; nothing was saved');
+      }
+      return this.get(actor, id);
+    },
+
+    async update(actor: Actor, id: string, patch: Partial<PosConnectionInput>): Promise<Row> {
+      const row = await find(actor, id);
+      checkBaseUrl(actor, patch.base_url);
+      const values: Row = {};
+      for (const k of ['name', 'base_url', 'interval_seconds', 'report_sales'] as const) if (patch[k] !== undefined) values[k] = patch[k];
+      if (patch.credentials !== undefined) {
+        const creds = vendorCredentials(row.vendor as PosVendorName, patch.credentials);
+        values.credentials_enc = encryptSecret(deps.config.appSecret, CREDENTIALS_PURPOSE, JSON.stringify(creds));
+        // New keys deserve a fresh chance; the next run or test sets the flag again if they fail.
+        values.auth_failed_at = null;
+        values.auth_error = null;
+      }
+      await m().PosConnection.update(values, { where: { id } });
+      if (values.interval_seconds !== undefined) await ensureSchedule({ ...row, ...values });
+      return this.get(actor, id);
+    },
+
+    async remove(actor: Actor, id: string): Promise<void> {
+      await find(actor, id);
+      const client = await temporal();
+      try {
+        await client.schedule.getHandle(scheduleIdFor(id)).delete();
+      } catch (err) {
+        if (!(err instanceof ScheduleNotFoundError)) throw err;
+      }
+      await deps.sequelize.transaction(async (transaction) => {
+        // Stock stays; it simply stops being fed by this connection.
+        await deps.sequelize.query('UPDATE inventory SET pos_connection_id = NULL, pos_seen_run = NULL WHERE pos_connection_id = ?', {
+          replacements: [id],
+          transaction,
+        });
+        await m().PosConnection.destroy({ where: { id }, transaction });
+      });
+    },
+
+    async setPaused(actor: Actor, id: string, paused: boolean): Promise<Row> {
+      const row = await find(actor, id);
+      const client = await temporal();
+      const handle = client.schedule.getHandle(scheduleIdFor(id));
+      try {
+        if (paused) await handle.pause('paused by operator');
+        else await handle.unpause('resumed by operator');
+      } catch (err) {
+        if (!(err instanceof ScheduleNotFoundError)) throw err;
+        await ensureSchedule({ ...row, paused });
+      }
+      await m().PosConnection.update({ paused }, { where: { id } });
+      return this.get(actor, id);
+    },
+
+    /** Starts a run now through the Schedule, so the skip-overlap rule covers it too. */
+    async runNow(actor: Actor, id: string): Promise<Row> {
+      const row = await find(actor, id);
+      if (row.paused) throw new AppError('CONFLICT', 'The connection is paused; resume it first', { paused: true });
+      const client = await temporal();
+      const handle = client.schedule.getHandle(scheduleIdFor(id));
+      try {
+        await handle.trigger('SKIP');
+      } catch (err) {
+        if (!(err instanceof ScheduleNotFoundError)) throw err;
+        await ensureSchedule(row);
+        await handle.trigger('SKIP');
+      }
+      return { connection_id: id, requested_at: new Date().toISOString() };
+    },
+
+    /** Calls the vendor's identity endpoint with the stored keys and reports what came back. */
+    async test(actor: Actor, id: string): Promise<Row> {
+      const row = await find(actor, id);
+      const checkedAt = new Date();
+      try {
+        const who = await connectorOf(row).whoami();
+        await m().PosConnection.update({ auth_failed_at: null, auth_error: null }, { where: { id } });
+        return {
+          ok: true,
+          checked_at: checkedAt.toISOString(),
+          identity: {
+            vendor: who.vendor,
+            location_id: who.locationId ?? null,
+            location_name: who.locationName ?? null,
+            license_number: who.licenseNumber ?? null,
+            state: who.state ?? null,
+          },
+          error: null,
+        };
+      } catch (err) {
+        if (!isPosError(err)) throw err;
+        if (err.type === 'PosAuthError') {
+          await m().PosConnection.update({ auth_failed_at: checkedAt, auth_error: err.message.slice(0, 500) }, { where: { id } });
+        }
+        return {
+          ok: false,
+          checked_at: checkedAt.toISOString(),
+          identity: null,
+          error: { type: err.type, message: err.message, retryable: err.retryable },
+        };
+      }
+    },
+  };
+}
+
+export type PosConnectionService = ReturnType<typeof createPosConnectionService>;

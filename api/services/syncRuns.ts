@@ -1,0 +1,96 @@
+import { QueryTypes } from 'sequelize';
+import { tenantOf, type Actor } from '../../domain/actor.js';
+import { notFound } from '../../domain/errors.js';
+import { models, type Row } from '../../db/models.js';
+import type { ApiDeps } from '../deps.js';
+import type { ListParams, Page } from './crud.js';
+import { orderBy } from './crud.js';
+
+const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v ?? null);
+
+export function runToApi(r: Row): Row {
+  return {
+    id: r.id,
+    connection_id: r.connection_id,
+    entity_id: r.entity_id,
+    workflow_id: r.workflow_id,
+    status: r.status,
+    mode: r.mode,
+    counts: {
+      fetched: Number(r.fetched),
+      created: Number(r.created),
+      updated: Number(r.updated),
+      unchanged: Number(r.unchanged),
+      zeroed: Number(r.zeroed),
+      item_errors: Number(r.item_errors),
+    },
+    progress: { phase: r.phase, pages: Number(r.pages), items: Number(r.fetched) },
+    started_at: iso(r.started_at),
+    finished_at: iso(r.finished_at),
+    duration_ms: r.duration_ms === null || r.duration_ms === undefined ? null : Number(r.duration_ms),
+    error: r.error_type ? { type: r.error_type, message: r.error ?? '' } : null,
+  };
+}
+
+export function createSyncRunService(deps: ApiDeps) {
+  const m = () => models(deps.sequelize);
+  const scope = (actor: Actor) => {
+    const t = tenantOf(actor);
+    return t ? { entity_id: t } : {};
+  };
+
+  async function find(actor: Actor, id: string): Promise<Row> {
+    const row = await m().SyncRun.findOne({ where: { id, ...scope(actor) }, raw: true });
+    if (!row) throw notFound('Sync run', id);
+    return row as unknown as Row;
+  }
+
+  return {
+    async list(actor: Actor, params: ListParams): Promise<Page<Row>> {
+      const where: Record<string, unknown> = { ...scope(actor) };
+      for (const f of ['connection_id', 'status', 'mode'] as const) if (params[f] !== undefined) where[f] = params[f];
+      const { rows, count } = await m().SyncRun.findAndCountAll({
+        where,
+        order: orderBy(params.sort ?? '-started_at'),
+        limit: params.limit,
+        offset: (params.page - 1) * params.limit,
+        raw: true,
+      });
+      return {
+        data: (rows as unknown as Row[]).map(runToApi),
+        pagination: { page: params.page, limit: params.limit, total: count, total_pages: Math.ceil(count / params.limit) },
+      };
+    },
+
+    async get(actor: Actor, id: string): Promise<Row> {
+      return runToApi(await find(actor, id));
+    },
+
+    async itemErrors(actor: Actor, id: string, page: number, limit: number): Promise<Page<Row>> {
+      await find(actor, id);
+      const [rows, [{ total }]] = await Promise.all([
+        deps.sequelize.query<Row>(
+          `SELECT id, item_key, vendor_item_id, reason, created_at FROM sync_item_errors WHERE run_id = ? ORDER BY id LIMIT ? OFFSET ?`,
+          { replacements: [id, limit, (page - 1) * limit], type: QueryTypes.SELECT },
+        ),
+        deps.sequelize.query<{ total: number }>('SELECT COUNT(*) AS total FROM sync_item_errors WHERE run_id = ?', {
+          replacements: [id],
+          type: QueryTypes.SELECT,
+        }) as Promise<[{ total: number }]>,
+      ]);
+      const n = Number(total);
+      return {
+        data: rows.map((r) => ({
+          id: Number(r.id),
+          item_key: r.item_key,
+          vendor_item_id: r.vendor_item_id ?? null,
+          reason: r.reason,
+          created_at: iso(r.created_at),
+        })),
+        pagination: { page, limit, total: n, total_pages: Math.ceil(n / limit) },
+      };
+    },
+  };
+}
+
+export type SyncRunService = ReturnType<typeof createSyncRunService>;

@@ -9,14 +9,15 @@ import { errorHandler, notFoundHandler } from './middleware/errors.js';
 import { consoleRoutes } from './console.js';
 import { healthRoutes } from './routes/health.js';
 import { apiRoutes } from './routes/index.js';
-import { docsRoutes, openapiValidator } from './openapi.js';
+import { docsRoutes, openapiDocument, openapiValidator } from './openapi.js';
 import { idempotency } from './middleware/idempotency.js';
-import type { Actor } from '../domain/actor.js';
-
-const DEV_ACTOR: Actor = { kind: 'system', id: 'dev', role: 'admin', label: 'development (no auth yet)' };
+import { assertEveryOperationHasARule, authenticate } from './auth/middleware.js';
+import { cors } from './auth/cors.js';
 import { metricsMiddleware, metricsRoute } from './routes/metrics.js';
 
 export function createApp(deps: ApiDeps): Express {
+  // Refuse to start when an operation in the contract has no access rule (domain/policy.ts).
+  assertEveryOperationHasARule(openapiDocument);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -54,13 +55,11 @@ export function createApp(deps: ApiDeps): Express {
   app.use(metricsRoute());
   app.use(docsRoutes());
 
+  app.use('/api', cors(deps.config.corsOrigins));
   app.use('/api', express.json({ limit: '256kb', strict: true, type: ['application/json', 'application/*+json'] }));
+  // Who is calling and may they use this operation — before validation, so 401/403 win over 400.
+  app.use(authenticate(deps, openapiDocument));
   app.use(openapiValidator({ validateResponses: deps.config.validateResponses }));
-  // Until the identity layer lands every caller acts as platform staff (see issue 4).
-  app.use('/api', (req, _res, next) => {
-    req.actor ??= DEV_ACTOR;
-    next();
-  });
   app.use('/api', idempotency(deps.sequelize));
   app.use('/api/v1', apiRoutes(deps));
 

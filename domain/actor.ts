@@ -12,11 +12,21 @@ export interface Actor {
   entityType?: 'retailer' | 'wholesaler' | 'both';
   scopes?: readonly string[];
   label?: string;
+  /** The session a user acts through (lets "revoke my other sessions" spare the current one). */
+  sessionId?: string;
 }
+
+/** `users.role`: platform staff, or `entity` for people of a retailer/wholesaler (see entity_role). */
+export type UserRecordRole = PlatformRole | 'entity';
 
 export const SYSTEM_ACTOR: Actor = { kind: 'system', id: 'system', role: 'system', label: 'system' };
 
 export const isPlatform = (a: Actor): boolean => a.role === 'admin' || a.role === 'operator' || a.role === 'compliance' || a.role === 'system';
 
 /** The tenant an actor is confined to, or undefined for platform staff and the system. */
-export const tenantOf = (a: Actor): string | undefined => (isPlatform(a) ? undefined : a.entityId);
+export const tenantOf = (a: Actor): string | undefined => {
+  if (isPlatform(a)) return undefined;
+  // Fail closed: an entity-scoped actor without its entity must never read as "no restriction".
+  if (!a.entityId) throw new Error(`actor ${a.kind}:${a.id} is entity-scoped but has no entity`);
+  return a.entityId;
+};

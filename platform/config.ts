@@ -52,6 +52,17 @@ export interface Config {
     blazePort: number;
   };
   metrcBaseUrl: string;
+  /** Identity and abuse limits (issue 4). */
+  auth: {
+    sessionTtlMinutes: number;
+    sessionIdleMinutes: number;
+    apiKeyRateLimitPerMinute: number;
+    loginMaxFailures: number;
+    loginIpMaxFailures: number;
+    loginLockoutSeconds: number;
+  };
+  /** Browser origins allowed to call the API with credentials (CORS_ORIGINS, comma-separated). */
+  corsOrigins: string[];
 }
 
 function str(env: Env, name: string, fallback?: string): string {
@@ -109,6 +120,23 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
     throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
   }
   return raw as T;
+}
+
+function corsOrigins(env: Env): string[] {
+  return (env.CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim().replace(/\/$/, ''))
+    .filter(Boolean)
+    .map((o) => {
+      let u: URL;
+      try {
+        u = new URL(o);
+      } catch {
+        throw new ConfigError('CORS_ORIGINS', `has an invalid origin "${o}"`);
+      }
+      if (u.origin !== o) throw new ConfigError('CORS_ORIGINS', `entries must be bare origins like https://console.example.com, got "${o}"`);
+      return u.origin;
+    });
 }
 
 const DEV_SECRET = 'trellis-development-secret-do-not-use-in-production';
@@ -177,6 +205,15 @@ export function loadConfig(env: Env = process.env): Config {
     metrcBaseUrl: url(env, 'METRC_BASE_URL', `http://127.0.0.1:${metrcPort}`, ['http:', 'https:'])
       .toString()
       .replace(/\/$/, ''),
+    auth: {
+      sessionTtlMinutes: int(env, 'SESSION_TTL_MINUTES', 12 * 60, 1, 30 * 24 * 60),
+      sessionIdleMinutes: int(env, 'SESSION_IDLE_MINUTES', 30, 1, 30 * 24 * 60),
+      apiKeyRateLimitPerMinute: int(env, 'API_KEY_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+      loginMaxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
+      loginIpMaxFailures: int(env, 'LOGIN_IP_MAX_FAILURES', 50, 1, 100_000),
+      loginLockoutSeconds: int(env, 'LOGIN_LOCKOUT_SECONDS', 60, 1, 86_400),
+    },
+    corsOrigins: corsOrigins(env),
   };
 }
 

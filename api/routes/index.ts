@@ -9,6 +9,9 @@ import { products } from '../resources/products.js';
 import { createCrudService } from '../services/crud.js';
 import { createOrderService } from '../services/orders.js';
 import { crudRoutes } from './crud.js';
+import { apiKeyRoutes } from './apiKeys.js';
+import { auditLogRoutes } from './auditLog.js';
+import { authRoutes } from './auth.js';
 import { orderRoutes } from './orders.js';
 import { createDashboardService } from '../services/dashboard.js';
 import { createWorkflowService } from '../services/workflows.js';
@@ -17,6 +20,9 @@ import { workflowRoutes } from './workflows.js';
 /** Everything under /api/v1. Each feature mounts its router here. */
 export function apiRoutes(deps: ApiDeps): Router {
   const router = Router();
+  router.use(authRoutes(deps));
+  router.use(apiKeyRoutes(deps));
+  router.use(auditLogRoutes(deps.sequelize));
   router.use(crudRoutes('/entities', createCrudService(entities, deps)));
   router.use(crudRoutes('/locations', createCrudService(locations, deps)));
   router.use(crudRoutes('/products', createCrudService(products, deps)));

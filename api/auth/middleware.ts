@@ -1,0 +1,128 @@
+/**
+ * Authentication and authorization for /api/v1, run before request validation:
+ *   1. find the operation in openapi.yaml and the permission it declares;
+ *   2. resolve credentials — `Authorization: Bearer <session token | trk_ key>`, `X-API-Key`, or
+ *      the `trellis_session` cookie (cookie mutations must echo `trellis_csrf` in X-CSRF-Token);
+ *   3. ask domain/policy.ts; answer 401 / 401 MFA_REQUIRED / 403, or carry on with `req.actor`.
+ * Presented-but-invalid credentials are always a 401, never a silent anonymous request.
+ */
+import type { Request, RequestHandler } from 'express';
+import type { Redis } from 'ioredis';
+import type { Sequelize } from 'sequelize';
+import { AppError } from '../../domain/errors.js';
+import { decide, type MfaState } from '../../domain/policy.js';
+import type { Config } from '../../platform/config.js';
+import { safeEqual } from '../../platform/crypto.js';
+import { createApiKeyService } from '../services/authApiKeys.js';
+import { createSessionService, csrfTokenFor, type UserRecord } from '../services/authSessions.js';
+import { runWithRequestContext } from './context.js';
+import { clearSessionCookies, CSRF_HEADER, readCookies, SESSION_COOKIE, wantsSecure } from './cookies.js';
+import { operationMatcher, operationRuleProblems, type Operation } from './operations.js';
+import { enforceKeyRateLimit } from './rateLimit.js';
+
+export interface AuthInfo {
+  via: 'bearer' | 'cookie' | 'api_key';
+  mfa: MfaState;
+  sessionId?: string;
+  sessionToken?: string;
+  user?: UserRecord;
+  operation: Operation;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    auth?: AuthInfo;
+  }
+}
+
+export interface AuthDeps {
+  config: Config;
+  sequelize: Sequelize;
+  redis: Redis;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const API_PREFIX = '/api/v1';
+
+const unauthenticated = () => new AppError('UNAUTHORIZED', 'Authentication required');
+
+type Credential = { kind: 'session'; token: string; via: 'bearer' | 'cookie' } | { kind: 'api_key'; token: string } | { kind: 'malformed' };
+
+function credentialOf(req: Request): Credential | undefined {
+  const authz = req.headers.authorization;
+  if (authz !== undefined) {
+    const m = /^Bearer[ ]+([\x21-\x7E]{1,200})$/i.exec(authz.trim());
+    if (!m) return { kind: 'malformed' };
+    return m[1]!.startsWith('trk_') ? { kind: 'api_key', token: m[1]! } : { kind: 'session', token: m[1]!, via: 'bearer' };
+  }
+  const apiKey = req.headers['x-api-key'];
+  if (apiKey !== undefined) return typeof apiKey === 'string' ? { kind: 'api_key', token: apiKey.trim() } : { kind: 'malformed' };
+  const cookie = readCookies(req)[SESSION_COOKIE];
+  if (cookie) return { kind: 'session', token: cookie, via: 'cookie' };
+  return undefined;
+}
+
+/** Throws at start-up when an operation in the spec has no (valid) rule. */
+export function assertEveryOperationHasARule(doc: Record<string, unknown>): void {
+  const problems = operationRuleProblems(doc);
+  if (problems.length) {
+    throw new Error(`openapi.yaml access rules are incomplete (see domain/policy.ts):\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+export function authenticate(deps: AuthDeps, doc: Record<string, unknown>): RequestHandler {
+  const match = operationMatcher(doc);
+  const sessions = createSessionService(deps);
+  const keys = createApiKeyService(deps);
+
+  return async (req, res, next) => {
+    const requestId = req.headers['x-request-id'] as string | undefined;
+    const ctx = { requestId, ip: req.ip };
+    if (!req.path.startsWith(`${API_PREFIX}/`)) return runWithRequestContext(ctx, next);
+    const op = match(req.method, req.path.slice(API_PREFIX.length));
+    // Unknown routes fall through to the validator, which answers 404/405 in the envelope.
+    if (!op) return runWithRequestContext(ctx, next);
+    if (!op.permission) throw new AppError('FORBIDDEN', 'This operation has no access rule');
+
+    const cred = decide(undefined, op.permission) === 'allow' ? undefined : credentialOf(req);
+    let actor = undefined as Request['actor'];
+    let auth: AuthInfo | undefined;
+
+    if (cred?.kind === 'malformed') throw unauthenticated();
+    if (cred?.kind === 'session') {
+      const s = await sessions.resolve(cred.token);
+      if (!s) {
+        if (cred.via === 'cookie') clearSessionCookies(res, wantsSecure(req, deps.config.publicUrl));
+        throw unauthenticated();
+      }
+      if (cred.via === 'cookie' && !SAFE_METHODS.has(req.method)) {
+        const sent = req.headers[CSRF_HEADER];
+        if (typeof sent !== 'string' || !safeEqual(sent, csrfTokenFor(deps.config.appSecret, cred.token))) {
+          throw new AppError('FORBIDDEN', 'Missing or invalid CSRF token', { header: 'X-CSRF-Token' });
+        }
+      }
+      actor = s.actor;
+      auth = { via: cred.via, mfa: s.mfa, sessionId: s.sessionId, sessionToken: cred.token, user: s.user, operation: op };
+    } else if (cred?.kind === 'api_key') {
+      const k = await keys.resolve(cred.token);
+      if (!k) throw unauthenticated();
+      await enforceKeyRateLimit(deps.redis, res, k.actor.id, k.rateLimitPerMinute);
+      actor = k.actor;
+      auth = { via: 'api_key', mfa: 'verified', operation: op };
+    }
+
+    const verdict = decide(actor, op.permission, auth?.mfa ?? 'verified');
+    if (verdict === 'unauthenticated') throw unauthenticated();
+    if (verdict === 'mfa_required') {
+      throw new AppError('MFA_REQUIRED', 'Complete sign-in with your second factor', {
+        enroll: auth?.mfa === 'enrollment_required',
+      });
+    }
+    if (verdict === 'forbidden') {
+      throw new AppError('FORBIDDEN', 'You may not perform this operation', { permission: op.permission });
+    }
+    req.actor = actor;
+    req.auth = auth;
+    return runWithRequestContext(ctx, next);
+  };
+}

@@ -1,0 +1,31 @@
+import { Router } from 'express';
+import type { ApiDeps } from '../deps.js';
+import { actorOf, listParams, param } from '../http/request.js';
+import { createApiKeyService } from '../services/authApiKeys.js';
+
+/** Partner API keys of an entity: the secret appears once, in the creation answer. */
+export function apiKeyRoutes(deps: ApiDeps): Router {
+  const router = Router();
+  const keys = createApiKeyService(deps);
+  router.get('/api-keys', async (req, res) => {
+    const p = listParams(req);
+    res.json(
+      await keys.list(actorOf(req), {
+        page: p.page,
+        limit: p.limit,
+        entity_id: p.entity_id as string | undefined,
+        include_revoked: p.include_revoked === true || p.include_revoked === 'true',
+      }),
+    );
+  });
+  router.post('/api-keys', async (req, res) => {
+    const created = await keys.create(actorOf(req), req.body);
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(201).setHeader('Location', `/api/v1/api-keys/${created.id}`).json(created);
+  });
+  router.delete('/api-keys/:id', async (req, res) => {
+    await keys.revoke(actorOf(req), param(req, 'id'));
+    res.status(204).end();
+  });
+  return router;
+}

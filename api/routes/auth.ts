@@ -1,0 +1,99 @@
+import { Router, type Request } from 'express';
+import { AppError } from '../../domain/errors.js';
+import { permissionsOf } from '../../domain/policy.js';
+import type { ApiDeps } from '../deps.js';
+import { clearSessionCookies, setSessionCookies, wantsSecure } from '../auth/cookies.js';
+import { actorOf, listParams, param } from '../http/request.js';
+import { audit } from '../services/audit.js';
+import { createLoginService } from '../services/authLogin.js';
+import { createMfaService } from '../services/authMfa.js';
+import { createSessionService, csrfTokenFor, userToApi } from '../services/authSessions.js';
+
+function sessionOf(req: Request) {
+  const a = req.auth;
+  if (!a?.sessionId || !a.user) throw new AppError('FORBIDDEN', 'This operation needs a user session, not an API key');
+  return { sessionId: a.sessionId, user: a.user, mfa: a.mfa, token: a.sessionToken! };
+}
+
+/** Sign-in, second factor, my account and my sessions. */
+export function authRoutes(deps: ApiDeps): Router {
+  const router = Router();
+  const login = createLoginService(deps);
+  const sessions = createSessionService(deps);
+  const mfa = createMfaService(deps);
+  const secure = (req: Request) => wantsSecure(req, deps.config.publicUrl);
+
+  router.post('/auth/login', async (req, res) => {
+    const { user, session, mfa: state } = await login.login({
+      email: req.body.email,
+      password: req.body.password,
+      ip: req.ip,
+      userAgent: req.get('user-agent') ?? undefined,
+    });
+    setSessionCookies(res, session.token, csrfTokenFor(deps.config.appSecret, session.token), deps.config.auth.sessionTtlMinutes * 60, secure(req));
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({
+      user: userToApi(user),
+      mfa_required: state !== 'verified',
+      mfa_enrollment_required: state === 'enrollment_required',
+      token: session.token,
+      expires_at: session.expiresAt.toISOString(),
+    });
+  });
+
+  router.post('/auth/logout', async (req, res) => {
+    const s = sessionOf(req);
+    await sessions.revoke(s.user.id, s.sessionId);
+    await audit(deps.sequelize, actorOf(req), { action: 'auth.logout', targetType: 'user_session', targetId: s.sessionId });
+    clearSessionCookies(res, secure(req));
+    res.status(204).end();
+  });
+
+  router.get('/auth/me', async (req, res) => {
+    const s = sessionOf(req);
+    const actor = actorOf(req);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({
+      user: userToApi(s.user),
+      role: actor.role,
+      entity: s.user.entity_id ? { id: s.user.entity_id, name: s.user.entity_name ?? null, type: s.user.entity_type ?? null } : null,
+      permissions: permissionsOf(actor),
+      mfa: { enabled: s.user.mfa_enabled, verified: s.mfa === 'verified' },
+    });
+  });
+
+  router.get('/auth/sessions', async (req, res) => {
+    const s = sessionOf(req);
+    const p = listParams(req);
+    res.json(await sessions.list(s.user.id, s.sessionId, p.page, p.limit));
+  });
+
+  router.delete('/auth/sessions/:id', async (req, res) => {
+    const s = sessionOf(req);
+    const id = param(req, 'id');
+    await sessions.revoke(s.user.id, id);
+    await audit(deps.sequelize, actorOf(req), { action: 'auth.session_revoked', targetType: 'user_session', targetId: id });
+    if (id === s.sessionId) clearSessionCookies(res, secure(req));
+    res.status(204).end();
+  });
+
+  router.post('/auth/mfa/enroll', async (req, res) => {
+    sessionOf(req);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await mfa.enroll(actorOf(req)));
+  });
+
+  router.post('/auth/mfa/confirm', async (req, res) => {
+    sessionOf(req);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await mfa.confirm(actorOf(req), String(req.body.code)));
+  });
+
+  router.post('/auth/mfa/verify', async (req, res) => {
+    const s = sessionOf(req);
+    const { usedRecovery } = await mfa.verify(actorOf(req), String(req.body.code));
+    res.json({ user: userToApi(s.user), mfa_required: false, used_recovery_code: usedRecovery });
+  });
+
+  return router;
+}

@@ -1,0 +1,155 @@
+/**
+ * Partner API keys: `trk_<prefix>_<secret>`. The prefix finds the row; only a keyed hash of the
+ * secret is stored and compared in constant time. Keys belong to one entity, carry scopes, may
+ * expire, can be revoked, and have their own per-minute rate limit.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Sequelize } from 'sequelize';
+import { tenantOf, type Actor } from '../../domain/actor.js';
+import { AppError, notFound } from '../../domain/errors.js';
+import { normaliseScopes } from '../../domain/policy.js';
+import type { Config } from '../../platform/config.js';
+import { keyedHash, randomToken, safeEqual } from '../../platform/crypto.js';
+import { audit } from './audit.js';
+import { affected } from './authSessions.js';
+
+export const API_KEY_PATTERN = /^trk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
+const TOUCH_EVERY_MS = 60_000;
+
+export interface ApiKeyDeps {
+  sequelize: Sequelize;
+  config: Config;
+}
+
+export interface ResolvedKey {
+  actor: Actor;
+  rateLimitPerMinute: number;
+}
+
+const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
+
+export function apiKeyToApi(r: Record<string, unknown>) {
+  return {
+    id: r.id as string,
+    entity_id: r.entity_id as string,
+    name: r.name as string,
+    prefix: r.prefix as string,
+    scopes: String(r.scopes).split(' ').filter(Boolean),
+    rate_limit_per_minute: r.rate_limit_per_minute === null || r.rate_limit_per_minute === undefined ? null : Number(r.rate_limit_per_minute),
+    created_by_user_id: (r.created_by_user_id as string | null) ?? null,
+    expires_at: iso(r.expires_at),
+    last_used_at: iso(r.last_used_at),
+    revoked_at: iso(r.revoked_at),
+    created_at: iso(r.created_at),
+  };
+}
+
+const COLUMNS = 'id, entity_id, name, prefix, scopes, rate_limit_per_minute, created_by_user_id, expires_at, last_used_at, revoked_at, created_at';
+
+export function createApiKeyService(deps: ApiKeyDeps) {
+  const { sequelize, config } = deps;
+  const hashSecret = (secret: string) => keyedHash(config.appSecret, 'api-key', secret);
+
+  return {
+    async create(
+      actor: Actor,
+      input: { name: string; scopes: string[]; entity_id?: string; expires_at?: string | null; rate_limit_per_minute?: number | null },
+    ) {
+      const tenant = tenantOf(actor);
+      const entityId = input.entity_id ?? tenant;
+      if (!entityId) throw new AppError('VALIDATION_ERROR', 'entity_id is required', { field: 'entity_id', issue: 'required for platform staff' });
+      // Another tenant's entity is invisible, as everywhere else.
+      if (tenant && entityId !== tenant) throw notFound('Entity', entityId);
+      const [ents] = await sequelize.query('SELECT id FROM entities WHERE id = ?', { replacements: [entityId] });
+      if (!(ents as unknown[]).length) throw new AppError('UNPROCESSABLE_ENTITY', 'entity_id does not name an existing entity', { field: 'entity_id', issue: 'not found' });
+      const scopes = normaliseScopes(input.scopes);
+      if (!scopes.length) throw new AppError('VALIDATION_ERROR', 'At least one scope is required', { field: 'scopes' });
+      const expiresAt = input.expires_at ? new Date(input.expires_at) : null;
+      if (expiresAt && expiresAt.getTime() <= Date.now()) throw new AppError('VALIDATION_ERROR', 'expires_at must be in the future', { field: 'expires_at' });
+
+      const prefix = randomBytes(6).toString('hex');
+      const secret = randomToken(32);
+      const id = randomUUID();
+      await sequelize.transaction(async (transaction) => {
+        await sequelize.query(
+          `INSERT INTO api_keys (id, entity_id, name, prefix, secret_hash, scopes, rate_limit_per_minute, created_by_user_id, expires_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          {
+            replacements: [id, entityId, input.name, prefix, hashSecret(secret), scopes.join(' '), input.rate_limit_per_minute ?? null, actor.kind === 'user' ? actor.id : null, expiresAt],
+            transaction,
+          },
+        );
+        await audit(sequelize, actor, { action: 'api_key.created', targetType: 'api_key', targetId: id, entityId, summary: { name: input.name, scopes, expires_at: expiresAt } }, { transaction });
+      });
+      const [rows] = await sequelize.query(`SELECT ${COLUMNS} FROM api_keys WHERE id = ?`, { replacements: [id] });
+      return { ...apiKeyToApi((rows as Array<Record<string, unknown>>)[0]!), key: `trk_${prefix}_${secret}` };
+    },
+
+    async list(actor: Actor, params: { page: number; limit: number; entity_id?: string; include_revoked?: boolean }) {
+      const tenant = tenantOf(actor);
+      const where: string[] = [];
+      const args: unknown[] = [];
+      if (tenant) (where.push('entity_id = ?'), args.push(tenant));
+      if (params.entity_id) (where.push('entity_id = ?'), args.push(params.entity_id));
+      if (!params.include_revoked) where.push('revoked_at IS NULL');
+      const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+      const [[countRows], [rows]] = await Promise.all([
+        sequelize.query(`SELECT COUNT(*) AS n FROM api_keys ${clause}`, { replacements: args }),
+        sequelize.query(`SELECT ${COLUMNS} FROM api_keys ${clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, {
+          replacements: [...args, params.limit, (params.page - 1) * params.limit],
+        }),
+      ]);
+      const total = Number((countRows as Array<{ n: number }>)[0]?.n ?? 0);
+      return {
+        data: (rows as Array<Record<string, unknown>>).map(apiKeyToApi),
+        pagination: { page: params.page, limit: params.limit, total, total_pages: Math.ceil(total / params.limit) },
+      };
+    },
+
+    async revoke(actor: Actor, id: string): Promise<void> {
+      const tenant = tenantOf(actor);
+      await sequelize.transaction(async (transaction) => {
+        const [, meta] = await sequelize.query(
+          `UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL${tenant ? ' AND entity_id = ?' : ''}`,
+          { replacements: [new Date(), id, ...(tenant ? [tenant] : [])], transaction },
+        );
+        if (affected(meta) === 0) throw notFound('API key', id);
+        await audit(sequelize, actor, { action: 'api_key.revoked', targetType: 'api_key', targetId: id, entityId: tenant ?? null }, { transaction });
+      });
+    },
+
+    /** The key's actor, or undefined for anything not a live key (malformed, unknown, revoked, expired). */
+    async resolve(presented: string): Promise<ResolvedKey | undefined> {
+      const m = API_KEY_PATTERN.exec(presented);
+      if (!m) return undefined;
+      const [rows] = await sequelize.query(
+        `SELECT k.id, k.entity_id, k.name, k.secret_hash, k.scopes, k.rate_limit_per_minute, k.expires_at, k.revoked_at, k.last_used_at, e.type AS entity_type
+         FROM api_keys k JOIN entities e ON e.id = k.entity_id WHERE k.prefix = ?`,
+        { replacements: [m[1]] },
+      );
+      const row = (rows as Array<Record<string, unknown>>)[0];
+      // Compare even when no row matched, so an unknown prefix costs the same as a wrong secret.
+      const matches = safeEqual(hashSecret(m[2]!), (row?.secret_hash as string | undefined) ?? '0'.repeat(64));
+      if (!row || !matches || row.revoked_at) return undefined;
+      if (row.expires_at && new Date(row.expires_at as string).getTime() <= Date.now()) return undefined;
+      const lastUsed = row.last_used_at ? new Date(row.last_used_at as string).getTime() : 0;
+      if (Date.now() - lastUsed > TOUCH_EVERY_MS) {
+        await sequelize.query('UPDATE api_keys SET last_used_at = ? WHERE id = ?', { replacements: [new Date(), row.id] });
+      }
+      return {
+        actor: {
+          kind: 'api_key',
+          id: row.id as string,
+          role: 'partner',
+          entityId: row.entity_id as string,
+          entityType: row.entity_type as Actor['entityType'],
+          scopes: String(row.scopes).split(' ').filter(Boolean),
+          label: `key ${String(row.name)}`,
+        },
+        rateLimitPerMinute: row.rate_limit_per_minute === null ? config.auth.apiKeyRateLimitPerMinute : Number(row.rate_limit_per_minute),
+      };
+    },
+  };
+}
+
+export type ApiKeyService = ReturnType<typeof createApiKeyService>;

@@ -1,0 +1,144 @@
+/**
+ * TOTP second factor (RFC 6238, via otplib) with single-use recovery codes. Secrets are sealed
+ * with AES-GCM under a key derived from APP_SECRET; recovery codes are stored as keyed hashes.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { authenticator } from 'otplib';
+import QRCode from 'qrcode';
+import type { Sequelize } from 'sequelize';
+import type { Actor } from '../../domain/actor.js';
+import { AppError } from '../../domain/errors.js';
+import type { Config } from '../../platform/config.js';
+import { decryptSecret, encryptSecret, keyedHash } from '../../platform/crypto.js';
+import { createThrottle } from '../auth/throttle.js';
+import { audit } from './audit.js';
+import { affected } from './authSessions.js';
+
+export const MFA_PURPOSE = 'mfa-totp';
+const ISSUER = 'Trellis';
+const RECOVERY_CODES = 10;
+const MFA_MAX_FAILURES = 5;
+// One step either side absorbs phone clock drift.
+const totp = authenticator.clone({ window: 1 });
+
+export interface MfaDeps {
+  sequelize: Sequelize;
+  redis: Redis;
+  config: Config;
+}
+
+export const sealMfaSecret = (appSecret: string, secret: string) => encryptSecret(appSecret, MFA_PURPOSE, secret);
+
+/** Formats as xxxxx-xxxxx from base32-ish letters without look-alikes. */
+function newRecoveryCode(): string {
+  const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789';
+  const bytes = randomBytes(10);
+  const chars = [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
+  return `${chars.slice(0, 5)}-${chars.slice(5)}`;
+}
+
+const normaliseRecovery = (code: string) => code.trim().toLowerCase().replace(/[^a-z0-9]/g, '');
+
+export const recoveryCodeHash = (appSecret: string, code: string) => keyedHash(appSecret, 'recovery-code', normaliseRecovery(code));
+
+/** Writes a fresh set of recovery codes (replacing any old set) and returns them in clear once. */
+export async function issueRecoveryCodes(sequelize: Sequelize, appSecret: string, userId: string): Promise<string[]> {
+  const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
+  await sequelize.transaction(async (transaction) => {
+    await sequelize.query('DELETE FROM user_recovery_codes WHERE user_id = ?', { replacements: [userId], transaction });
+    for (const c of codes) {
+      await sequelize.query('INSERT INTO user_recovery_codes (id, user_id, code_hash) VALUES (?, ?, ?)', {
+        replacements: [randomUUID(), userId, recoveryCodeHash(appSecret, c)],
+        transaction,
+      });
+    }
+  });
+  return codes;
+}
+
+export function createMfaService(deps: MfaDeps) {
+  const { sequelize, redis, config } = deps;
+  const throttle = createThrottle(redis, config.auth.loginLockoutSeconds);
+  const subject = (userId: string) => [{ id: `mfa:${userId}`, maxFailures: MFA_MAX_FAILURES }];
+
+  async function loadUser(userId: string) {
+    const [rows] = await sequelize.query('SELECT id, email, mfa_enabled, mfa_secret_enc, mfa_pending_secret_enc FROM users WHERE id = ?', {
+      replacements: [userId],
+    });
+    const row = (rows as Array<Record<string, unknown>>)[0];
+    if (!row) throw new AppError('UNAUTHORIZED', 'Authentication required');
+    return row;
+  }
+
+  /** True when `code` is a current TOTP for `secret` not used before (replays are refused). */
+  async function checkTotp(userId: string, secret: string, code: string): Promise<boolean> {
+    if (!/^\d{6}$/.test(code)) return false;
+    const delta = totp.checkDelta(code, secret);
+    if (delta === null) return false;
+    const step = Math.floor(Date.now() / 30_000) + delta;
+    const fresh = await redis.set(`trellis:auth:totp-used:${userId}:${step}`, '1', 'EX', 180, 'NX');
+    return fresh === 'OK';
+  }
+
+  async function guarded(userId: string, check: () => Promise<boolean>): Promise<void> {
+    await throttle.assertOpen(subject(userId));
+    if (await check()) {
+      await throttle.recordSuccess(subject(userId));
+      return;
+    }
+    const locked = await throttle.recordFailure(subject(userId));
+    if (locked) throw throttle.lockedError(locked);
+    throw new AppError('UNAUTHORIZED', 'Invalid code', { field: 'code' });
+  }
+
+  return {
+    /** Starts (or restarts) enrolment: a new secret waits in the pending column until confirmed. */
+    async enroll(actor: Actor) {
+      const user = await loadUser(actor.id);
+      const secret = totp.generateSecret(20);
+      await sequelize.query('UPDATE users SET mfa_pending_secret_enc = ? WHERE id = ?', {
+        replacements: [sealMfaSecret(config.appSecret, secret), actor.id],
+      });
+      const otpauthUri = totp.keyuri(String(user.email), ISSUER, secret);
+      await audit(sequelize, actor, { action: 'user.mfa_enrollment_started', targetType: 'user', targetId: actor.id });
+      return { otpauth_uri: otpauthUri, qr_data_url: await QRCode.toDataURL(otpauthUri), secret };
+    },
+
+    /** Proves the pending secret works; activates it and hands out recovery codes once. */
+    async confirm(actor: Actor, code: string) {
+      const user = await loadUser(actor.id);
+      if (!user.mfa_pending_secret_enc) throw new AppError('CONFLICT', 'Start enrolment first (POST /auth/mfa/enroll)');
+      const secret = decryptSecret(config.appSecret, MFA_PURPOSE, String(user.mfa_pending_secret_enc));
+      await guarded(actor.id, () => checkTotp(actor.id, secret, code.trim()));
+      await sequelize.query('UPDATE users SET mfa_secret_enc = mfa_pending_secret_enc, mfa_pending_secret_enc = NULL, mfa_enabled = 1 WHERE id = ?', {
+        replacements: [actor.id],
+      });
+      const codes = await issueRecoveryCodes(sequelize, config.appSecret, actor.id);
+      if (actor.sessionId) await sequelize.query('UPDATE user_sessions SET mfa_verified = 1 WHERE id = ?', { replacements: [actor.sessionId] });
+      await audit(sequelize, actor, { action: 'user.mfa_enabled', targetType: 'user', targetId: actor.id });
+      return { recovery_codes: codes };
+    },
+
+    /** Second step of sign-in: a TOTP or one unused recovery code. */
+    async verify(actor: Actor, code: string) {
+      const user = await loadUser(actor.id);
+      if (!Number(user.mfa_enabled) || !user.mfa_secret_enc) throw new AppError('CONFLICT', 'No second factor is enrolled; enrol one first');
+      const secret = decryptSecret(config.appSecret, MFA_PURPOSE, String(user.mfa_secret_enc));
+      let usedRecovery = false;
+      await guarded(actor.id, async () => {
+        if (await checkTotp(actor.id, secret, code.trim())) return true;
+        const [, meta] = await sequelize.query('UPDATE user_recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL', {
+          replacements: [new Date(), actor.id, recoveryCodeHash(config.appSecret, code)],
+        });
+        usedRecovery = affected(meta) === 1;
+        return usedRecovery;
+      });
+      if (actor.sessionId) await sequelize.query('UPDATE user_sessions SET mfa_verified = 1 WHERE id = ?', { replacements: [actor.sessionId] });
+      await audit(sequelize, actor, { action: 'auth.mfa_verified', targetType: 'user', targetId: actor.id, summary: { method: usedRecovery ? 'recovery_code' : 'totp' } });
+      return { usedRecovery };
+    },
+  };
+}
+
+export type MfaService = ReturnType<typeof createMfaService>;

@@ -1,0 +1,190 @@
+/**
+ * User sessions: a random opaque token handed to the client once; only its SHA-256 lives in
+ * `user_sessions`. Sessions end at an absolute expiry or after an idle period, whichever first.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Sequelize } from 'sequelize';
+import type { Actor, EntityRole, UserRecordRole } from '../../domain/actor.js';
+import { notFound } from '../../domain/errors.js';
+import { mfaRequiredFor, type MfaState, type UserRole } from '../../domain/policy.js';
+import { keyedHash, randomToken, sha256 } from '../../platform/crypto.js';
+import type { Config } from '../../platform/config.js';
+
+export const SESSION_TOKEN_PREFIX = 'trs_';
+const TOUCH_EVERY_MS = 60_000;
+
+export interface UserRecord {
+  id: string;
+  email: string;
+  name: string;
+  role: UserRecordRole;
+  entity_id: string | null;
+  entity_role: EntityRole | null;
+  mfa_enabled: boolean;
+  entity_type?: 'retailer' | 'wholesaler' | 'both' | null;
+  entity_name?: string | null;
+}
+
+export interface SessionDeps {
+  sequelize: Sequelize;
+  config: Config;
+}
+
+export interface ResolvedSession {
+  sessionId: string;
+  user: UserRecord;
+  mfa: MfaState;
+  actor: Actor;
+}
+
+/** The role the rules know the user by: platform role, or owner/member of their entity. */
+export const effectiveRole = (u: Pick<UserRecord, 'role' | 'entity_role'>): UserRole | undefined =>
+  u.role === 'entity' ? (u.entity_role ?? undefined) : u.role;
+
+export function mfaStateOf(user: Pick<UserRecord, 'role' | 'entity_role' | 'mfa_enabled'>, sessionVerified: boolean): MfaState {
+  if (sessionVerified) return 'verified';
+  if (user.mfa_enabled) return 'pending';
+  const role = effectiveRole(user);
+  return role && mfaRequiredFor(role) ? 'enrollment_required' : 'verified';
+}
+
+export function actorOfUser(u: UserRecord, sessionId?: string): Actor {
+  const role = effectiveRole(u);
+  return {
+    kind: 'user',
+    id: u.id,
+    // An entity user with no entity role holds nothing; 'member' would be a silent upgrade.
+    role: role ?? 'partner',
+    ...(u.role === 'entity' && u.entity_id ? { entityId: u.entity_id } : {}),
+    ...(u.entity_type ? { entityType: u.entity_type } : {}),
+    label: u.email,
+    ...(sessionId ? { sessionId } : {}),
+  };
+}
+
+/** The CSRF token belonging to a session: derivable by the server, unguessable without the token. */
+export const csrfTokenFor = (appSecret: string, sessionToken: string): string => keyedHash(appSecret, 'csrf', sessionToken);
+
+export const USER_COLUMNS = `u.id, u.email, u.name, u.role, u.entity_id, u.entity_role, u.mfa_enabled, e.type AS entity_type, e.name AS entity_name`;
+
+export function normaliseUser(row: Record<string, unknown>): UserRecord {
+  return {
+    id: row.id as string,
+    email: row.email as string,
+    name: row.name as string,
+    role: row.role as UserRecordRole,
+    entity_id: (row.entity_id as string | null) ?? null,
+    entity_role: (row.entity_role as EntityRole | null) ?? null,
+    mfa_enabled: Boolean(Number(row.mfa_enabled)),
+    entity_type: (row.entity_type as UserRecord['entity_type']) ?? null,
+    entity_name: (row.entity_name as string | null) ?? null,
+  };
+}
+
+export const userToApi = (u: UserRecord) => ({
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  role: u.role,
+  entity_id: u.entity_id,
+  entity_role: u.entity_role,
+});
+
+export function createSessionService(deps: SessionDeps) {
+  const { sequelize } = deps;
+  const ttlMs = () => deps.config.auth.sessionTtlMinutes * 60_000;
+  const idleMs = () => deps.config.auth.sessionIdleMinutes * 60_000;
+
+  return {
+    async create(userId: string, opts: { mfaVerified: boolean; ip?: string; userAgent?: string }) {
+      const token = SESSION_TOKEN_PREFIX + randomToken(32);
+      const id = randomUUID();
+      const now = Date.now();
+      const expiresAt = new Date(now + ttlMs());
+      const idleAt = new Date(Math.min(now + idleMs(), expiresAt.getTime()));
+      await sequelize.query(
+        `INSERT INTO user_sessions (id, user_id, token_hash, expires_at, idle_expires_at, last_used_at, mfa_verified, ip, user_agent)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        {
+          replacements: [id, userId, sha256(token), expiresAt, idleAt, new Date(now), opts.mfaVerified ? 1 : 0, opts.ip?.slice(0, 64) ?? null, opts.userAgent?.slice(0, 512) ?? null],
+        },
+      );
+      return { id, token, expiresAt };
+    },
+
+    /** The live session for a token, or undefined (unknown, revoked, expired, idle, user disabled). */
+    async resolve(token: string): Promise<ResolvedSession | undefined> {
+      if (!token.startsWith(SESSION_TOKEN_PREFIX) || token.length > 100) return undefined;
+      const [rows] = await sequelize.query(
+        `SELECT s.id AS session_id, s.expires_at, s.idle_expires_at, s.last_used_at, s.mfa_verified, ${USER_COLUMNS}
+         FROM user_sessions s JOIN users u ON u.id = s.user_id LEFT JOIN entities e ON e.id = u.entity_id
+         WHERE s.token_hash = ? AND s.revoked_at IS NULL AND u.disabled_at IS NULL`,
+        { replacements: [sha256(token)] },
+      );
+      const row = (rows as Array<Record<string, unknown>>)[0];
+      if (!row) return undefined;
+      const now = Date.now();
+      const expires = new Date(row.expires_at as string).getTime();
+      const idle = new Date(row.idle_expires_at as string).getTime();
+      if (now >= expires || now >= idle) return undefined;
+      const sessionId = row.session_id as string;
+      const lastUsed = row.last_used_at ? new Date(row.last_used_at as string).getTime() : 0;
+      if (now - lastUsed > TOUCH_EVERY_MS) {
+        // Sliding idle window, written at most once a minute per session.
+        await sequelize.query('UPDATE user_sessions SET last_used_at = ?, idle_expires_at = ? WHERE id = ?', {
+          replacements: [new Date(now), new Date(Math.min(now + idleMs(), expires)), sessionId],
+        });
+      }
+      const user = normaliseUser(row);
+      return { sessionId, user, mfa: mfaStateOf(user, Boolean(Number(row.mfa_verified))), actor: actorOfUser(user, sessionId) };
+    },
+
+    async markMfaVerified(sessionId: string): Promise<void> {
+      await sequelize.query('UPDATE user_sessions SET mfa_verified = 1 WHERE id = ?', { replacements: [sessionId] });
+    },
+
+    async revoke(userId: string, sessionId: string): Promise<void> {
+      const [, meta] = await sequelize.query('UPDATE user_sessions SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL', {
+        replacements: [new Date(), sessionId, userId],
+      });
+      if (affected(meta) === 0) throw notFound('Session', sessionId);
+    },
+
+    async list(userId: string, currentSessionId: string | undefined, page: number, limit: number) {
+      const now = new Date();
+      const where = 'user_id = ? AND revoked_at IS NULL AND expires_at > ? AND idle_expires_at > ?';
+      const [[countRow], [rows]] = await Promise.all([
+        sequelize.query(`SELECT COUNT(*) AS n FROM user_sessions WHERE ${where}`, { replacements: [userId, now, now] }).then(([r]) => [r as Array<{ n: number }>]),
+        sequelize.query(
+          `SELECT id, created_at, last_used_at, expires_at, idle_expires_at, ip, user_agent, mfa_verified FROM user_sessions
+           WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
+          { replacements: [userId, now, now, limit, (page - 1) * limit] },
+        ),
+      ]);
+      const total = Number(countRow?.[0]?.n ?? 0);
+      const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
+      return {
+        data: (rows as Array<Record<string, unknown>>).map((r) => ({
+          id: r.id as string,
+          created_at: iso(r.created_at),
+          last_used_at: iso(r.last_used_at),
+          expires_at: iso(r.expires_at),
+          idle_expires_at: iso(r.idle_expires_at),
+          ip: (r.ip as string | null) ?? null,
+          user_agent: (r.user_agent as string | null) ?? null,
+          mfa_verified: Boolean(Number(r.mfa_verified)),
+          current: r.id === currentSessionId,
+        })),
+        pagination: { page, limit, total, total_pages: Math.ceil(total / limit) },
+      };
+    },
+  };
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;
+
+/** mysql2 reports changed rows on the result header for UPDATE/DELETE. */
+export function affected(meta: unknown): number {
+  const m = meta as { affectedRows?: number } | number | undefined;
+  return typeof m === 'number' ? m : (m?.affectedRows ?? 0);
+}

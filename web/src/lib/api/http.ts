@@ -1,0 +1,115 @@
+/**
+ * The console's one way to talk to the API: an openapi-fetch client typed from openapi.yaml, plus
+ * `call` for endpoints other teams are still adding to the contract. Both send the session
+ * cookie, the CSRF header on writes, and turn the error envelope into an ApiError.
+ */
+import createClient, { type Client } from 'openapi-fetch';
+import type { paths } from '../../../../openapi/types.js';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+  /** The endpoint is not deployed yet (no route), as opposed to a missing object. */
+  get unavailable(): boolean {
+    return this.status === 404 && /^No route for /.test(this.message);
+  }
+}
+
+export const CSRF_COOKIE = 'trellis_csrf';
+const WRITE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export function readCookie(cookies: string, name: string): string | undefined {
+  for (const part of cookies.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
+}
+
+export interface ApiOptions {
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  cookies?: () => string;
+  /** Called on 401 so the session store can send the user to sign-in. */
+  onUnauthorized?: (err: ApiError) => void;
+}
+
+export type Query = Record<string, string | number | boolean | string[] | undefined | null>;
+
+export function toSearch(query: Query = {}): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined || v === null || v === '') continue;
+    if (Array.isArray(v)) v.forEach((x) => p.append(k, x));
+    else p.set(k, String(v));
+  }
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}
+
+export async function errorFrom(res: Response): Promise<ApiError> {
+  let body: { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined;
+  try {
+    body = await res.clone().json();
+  } catch {
+    /* not JSON (proxy error page, network) */
+  }
+  const e = body?.error;
+  return new ApiError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? (res.statusText || 'Request failed'), e?.details ?? {});
+}
+
+export function createApi(opts: ApiOptions = {}) {
+  const baseUrl = opts.baseUrl ?? '/api/v1';
+  const doFetch = opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+  const cookies = opts.cookies ?? (() => (typeof document === 'undefined' ? '' : document.cookie));
+
+  /** Adds what every request needs; used by both the typed client and `call`. */
+  const send: typeof fetch = async (input, init) => {
+    const req = new Request(input, init);
+    const headers = new Headers(req.headers);
+    headers.set('accept', 'application/json');
+    if (WRITE.has(req.method)) {
+      const token = readCookie(cookies(), CSRF_COOKIE);
+      if (token) headers.set('x-csrf-token', token);
+    }
+    const res = await doFetch(new Request(req, { headers, credentials: 'same-origin' }));
+    if (res.status === 401) opts.onUnauthorized?.(await errorFrom(res));
+    return res;
+  };
+
+  const client: Client<paths> = createClient<paths>({ baseUrl, fetch: send });
+
+  async function call<T>(method: string, path: string, init: { query?: Query; body?: unknown } = {}): Promise<T> {
+    const url = `${baseUrl}${path}${toSearch(init.query)}`;
+    const res = await send(url, {
+      method,
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body), headers: { 'content-type': 'application/json' } } : {}),
+    });
+    if (!res.ok) throw await errorFrom(res);
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** Unwraps an openapi-fetch answer: the data, or the envelope as an ApiError. */
+  async function unwrap<T>(p: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+    const { data, response } = await p;
+    if (!response.ok) throw await errorFrom(response);
+    return data as T;
+  }
+
+  return { client, call, unwrap, baseUrl };
+}
+export type Api = ReturnType<typeof createApi>;
+
+export interface Page<T> {
+  data: T[];
+  pagination: { page: number; limit: number; total: number; total_pages: number };
+}

@@ -1,0 +1,38 @@
+/** Helpers for the compliance pages: payload validation and METRC's row messages. */
+import type { MetrcAttempt, MetrcRowMessage, MetrcSubmissionDetail } from './services/types.js';
+
+export type Parsed = { ok: true; value: unknown } | { ok: false; error: string };
+
+/** The corrected payload must be JSON and an object or array (METRC bodies are arrays of rows). */
+export function parsePayload(text: string): Parsed {
+  if (!text.trim()) return { ok: false, error: 'The payload is empty.' };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, error: `Not valid JSON: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  if (value === null || typeof value !== 'object') return { ok: false, error: 'The payload must be a JSON object or array.' };
+  if (Array.isArray(value) && value.length === 0) return { ok: false, error: 'The payload has no rows.' };
+  return { ok: true, value };
+}
+
+export function attemptsOf(s: MetrcSubmissionDetail): MetrcAttempt[] {
+  const a = (s as unknown as { attempts?: unknown }).attempts;
+  if (Array.isArray(a)) return a as MetrcAttempt[];
+  return s.attempts_list ?? s.history ?? [];
+}
+
+/** Row messages of the latest failed attempt, wherever the server put them. */
+export function rowMessages(s: MetrcSubmissionDetail): Array<{ row?: number; message: string }> {
+  const norm = (m: MetrcRowMessage | string) =>
+    typeof m === 'string' ? { message: m } : { ...(m.row ?? m.index) !== undefined ? { row: m.row ?? m.index } : {}, message: m.message };
+  const direct = s.row_messages ?? s.messages;
+  if (direct?.length) return direct.map(norm);
+  const attempts = attemptsOf(s);
+  for (let i = attempts.length - 1; i >= 0; i--) {
+    const m = attempts[i]!.row_messages ?? attempts[i]!.messages;
+    if (m?.length) return m.map(norm);
+  }
+  return [];
+}

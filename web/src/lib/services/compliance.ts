@@ -1,0 +1,25 @@
+import type { Api, Page } from '../api/http.js';
+import type { BulkRetryResult, DeadLetter, MetrcSubmission, MetrcSubmissionDetail } from './types.js';
+
+export interface SubmissionQuery {
+  page?: number;
+  limit?: number;
+  status?: string;
+  kind?: string;
+  q?: string;
+}
+
+export function complianceService(api: Api) {
+  const one = (id: string) => `/metrc-submissions/${encodeURIComponent(id)}`;
+  return {
+    list: (query: SubmissionQuery = {}) => api.call<Page<MetrcSubmission>>('GET', '/metrc-submissions', { query: { ...query } }),
+    get: (id: string) => api.call<MetrcSubmissionDetail>('GET', one(id)),
+    /** Retry as is, or with a corrected payload (the workflow re-validates it). */
+    retry: (id: string, payload?: unknown) => api.call<MetrcSubmission>('POST', `${one(id)}/retry`, { body: payload === undefined ? {} : { payload } }),
+    bulkRetry: (filter: { ids?: string[]; status?: string; kind?: string }, dryRun: boolean) =>
+      api.call<BulkRetryResult>('POST', '/metrc-submissions/bulk-retry', { body: { ...filter, dry_run: dryRun } }),
+    discard: (id: string, reason: string) => api.call<MetrcSubmission>('POST', `${one(id)}/discard`, { body: { reason } }),
+    deadLetters: (query: { page?: number; limit?: number; queue?: string; status?: string } = {}) =>
+      api.call<Page<DeadLetter>>('GET', '/dead-letters', { query: { ...query } }),
+  };
+}

@@ -1,0 +1,30 @@
+import type { Api, Page } from '../api/http.js';
+import type { Order, OrderStatus, TimelineEntry } from './types.js';
+
+export interface OrderQuery {
+  page?: number;
+  limit?: number;
+  q?: string;
+  status?: OrderStatus;
+  retailer_id?: string;
+  wholesaler_id?: string;
+  created_from?: string;
+  created_to?: string;
+  sort?: 'created_at' | '-created_at';
+}
+
+export function ordersService(api: Api) {
+  return {
+    list: (query: OrderQuery = {}) =>
+      api.unwrap<Page<Order>>(api.client.GET('/orders', { params: { query: clean(query) } })),
+    get: (id: string) => api.unwrap<Order>(api.client.GET('/orders/{id}', { params: { path: { id } } })),
+    /** The lifecycle owns transitions; the answer is the order after the move. */
+    transition: (id: string, action: string, reason?: string) =>
+      api.call<Order>('POST', `/orders/${encodeURIComponent(id)}/transitions`, { body: reason ? { action, reason } : { action } }),
+    timeline: (id: string) => api.call<{ data: TimelineEntry[] } | TimelineEntry[]>('GET', `/orders/${encodeURIComponent(id)}/timeline`),
+  };
+}
+
+function clean<T extends object>(q: T): T {
+  return Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined && v !== '')) as T;
+}

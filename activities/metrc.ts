@@ -1,0 +1,440 @@
+/**
+ * METRC activities: one submission attempt (reconcile first when an earlier write may have
+ * landed, then send), the failed/retry/discard transitions the submission workflow drives,
+ * and the order-transfer steps (build the template, find its manifest, watch it for drift).
+ *
+ * Failures leave as ApplicationFailure with the client error's `type` (MetrcValidationError,
+ * MetrcAuthError, ...), its nonRetryable flag and METRC's row messages as details, so the
+ * retry policy from temporal.config.ts decides; a 429 carries Retry-After as nextRetryDelay.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  findLiveReceipt,
+  findManifestsForPackages,
+  findTemplatesByName,
+  isMetrcError,
+  MetrcRateLimitError,
+  type MetrcClient,
+  type MetrcOutgoingTemplateInput,
+  type MetrcPackageAdjustment,
+  type MetrcReceiptInput,
+} from '../integrations/metrc/index.js';
+import { recordDeadLetter, resolveDeadLettersFor } from '../db/deadLetters.js';
+import {
+  clearPossiblyLanded,
+  getSubmission,
+  insertSubmission,
+  markDiscarded,
+  markFailed,
+  markSending,
+  recordAttemptFailure,
+  recordSuccess,
+  startAttempt,
+  claimForRetry,
+  type SubmissionRow,
+} from '../db/metrcSubmissions.js';
+import { definitelyNotCommitted, failureReason, type AttemptError } from '../domain/metrc/failure.js';
+import {
+  judgeAdjustment,
+  naturalKey,
+  validatePayload,
+  type PackageAdjustmentPayload,
+  type PackagePreImage,
+  type SalesReceiptPayload,
+  type TransferTemplatePayload,
+} from '../domain/metrc/kinds.js';
+import { buildTransferTemplate } from '../domain/metrc/transfer.js';
+import type { FieldIssue } from '../domain/metrc/schema.js';
+import type { ActivityDeps } from './deps.js';
+import { createMetrcClientFactory } from './metrcClient.js';
+
+export const DEAD_LETTER_KIND_SUBMISSION = 'metrc_submission';
+export const DEAD_LETTER_KIND_MANIFEST_TIMEOUT = 'metrc_manifest_timeout';
+
+/** 429s on a write are waited out in the attempt this many times before the attempt fails. */
+const MAX_RATE_LIMIT_WAITS = 5;
+/** Slack around lastModified windows for clock skew between us and METRC. */
+const WINDOW_SLACK_MS = 5 * 60_000;
+
+export type SubmitResult =
+  | { status: 'succeeded'; metrcIds: number[]; reconciled: boolean }
+  | { status: 'not_sendable'; current: string };
+
+export type RetryRoundResult = { ok: true } | { ok: false; issues: FieldIssue[]; current?: string };
+
+export interface TransferPlan {
+  submissionId: string;
+  submissionStatus: string;
+  templateId: number | null;
+  shipperLicense: string;
+  recipientLicense: string;
+  packageLabels: string[];
+  windowStart: string;
+  pollIntervalMs: number;
+  timeoutMs: number;
+  driftCheckIntervalMs: number;
+  driftWatchMs: number;
+}
+
+export type PrepareTransferResult = ({ ok: true } & TransferPlan) | { ok: false; reason: string };
+
+export interface ManifestQuery {
+  shipperLicense: string;
+  recipientLicense: string;
+  packageLabels: string[];
+  windowStart: string;
+}
+
+export type ManifestFound =
+  | { found: false }
+  | { found: true; transferId: number; manifestNumber: string; deliveryId: number; missingLabels: string[]; extraLabels: string[] };
+
+export type DriftCheck =
+  | { drift: false }
+  | { drift: true; kind: 'voided' | 'edited' | 'missing'; detail: string };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function describeError(e: unknown): AttemptError {
+  if (isMetrcError(e)) {
+    const j = e.toJSON();
+    return {
+      type: j.type,
+      code: j.code,
+      message: j.message,
+      ...(j.status !== undefined ? { status: j.status } : {}),
+      ...(j.ambiguous !== undefined ? { ambiguous: j.ambiguous } : {}),
+      ...(j.rowMessages ? { rowMessages: j.rowMessages } : {}),
+      ...(j.retryAfterMs !== undefined ? { retryAfterMs: j.retryAfterMs } : {}),
+    };
+  }
+  if (e instanceof ApplicationFailure) {
+    return { type: e.type ?? 'ApplicationFailure', code: e.type ?? 'ERROR', message: e.message };
+  }
+  return { type: 'Error', code: 'INTERNAL', message: e instanceof Error ? e.message : String(e), ambiguous: true };
+}
+
+/** The failure the retry policy sees: type, retryability, METRC's rows, Retry-After. */
+function toFailure(e: unknown, info: AttemptError): ApplicationFailure {
+  if (e instanceof ApplicationFailure) return e;
+  const nonRetryable = isMetrcError(e) ? e.nonRetryable : false;
+  return ApplicationFailure.create({
+    type: info.type,
+    message: info.message,
+    nonRetryable,
+    details: [info],
+    ...(e instanceof MetrcRateLimitError && e.retryAfterMs !== undefined ? { nextRetryDelay: e.retryAfterMs } : {}),
+    ...(e instanceof Error ? { cause: e } : {}),
+  });
+}
+
+/** Heartbeats while work is in flight, so a lost worker is noticed within the heartbeat timeout. */
+async function withHeartbeat<T>(fn: () => Promise<T>): Promise<T> {
+  let ctx: Context | undefined;
+  try {
+    ctx = Context.current();
+  } catch {
+    ctx = undefined; // called outside an activity (benchmarks, unit tests)
+  }
+  const timer = ctx ? setInterval(() => ctx.heartbeat(), 1000) : undefined;
+  try {
+    ctx?.heartbeat();
+    return await fn();
+  } finally {
+    if (timer) clearInterval(timer);
+  }
+}
+
+function window(sub: SubmissionRow) {
+  const from = (sub.first_sent_at ? new Date(sub.first_sent_at) : new Date(sub.created_at)).getTime() - WINDOW_SLACK_MS;
+  return { lastModifiedStart: new Date(from), lastModifiedEnd: new Date(Date.now() + WINDOW_SLACK_MS) };
+}
+
+type Reconciled = { landed: true; ids: number[] } | { landed: false };
+
+/** Asks METRC whether an earlier write of this submission landed, by natural key. */
+async function reconcile(client: MetrcClient, sub: SubmissionRow): Promise<Reconciled> {
+  switch (sub.kind) {
+    case 'transfer_template': {
+      const p = sub.payload as TransferTemplatePayload;
+      const found = await findTemplatesByName(client, sub.license_number, p.Name, window(sub));
+      // Oldest first: if METRC somehow holds two, the first one is ours.
+      const oldest = found.at(-1);
+      return oldest ? { landed: true, ids: [oldest.Id] } : { landed: false };
+    }
+    case 'sales_receipt': {
+      const p = sub.payload as SalesReceiptPayload;
+      const r = await findLiveReceipt(client, sub.license_number, p.ExternalReceiptNumber);
+      return r ? { landed: true, ids: [r.Id] } : { landed: false };
+    }
+    case 'package_adjustment': {
+      const p = sub.payload as PackageAdjustmentPayload;
+      const before = sub.pre_image as PackagePreImage | null;
+      const pkg = await client.getPackageByLabel(sub.license_number, p.Label);
+      if (!before || !pkg) {
+        throw ApplicationFailure.create({
+          type: 'MetrcReconcileUnresolved',
+          nonRetryable: true,
+          message: `Cannot tell whether the adjustment of ${p.Label} was recorded (${!pkg ? 'package not found' : 'no pre-image'}); check METRC before retrying`,
+        });
+      }
+      const verdict = judgeAdjustment(before, { quantity: pkg.Quantity, lastModified: pkg.LastModified }, p.Quantity);
+      if (verdict === 'landed') return { landed: true, ids: [] };
+      if (verdict === 'not_landed') return { landed: false };
+      throw ApplicationFailure.create({
+        type: 'MetrcReconcileUnresolved',
+        nonRetryable: true,
+        message: `Package ${p.Label} changed from ${before.quantity} to ${pkg.Quantity} since the adjustment was sent (expected ${before.quantity + p.Quantity}); check METRC before retrying`,
+      });
+    }
+  }
+}
+
+async function preImageFor(client: MetrcClient, sub: SubmissionRow): Promise<PackagePreImage | undefined> {
+  if (sub.kind !== 'package_adjustment') return undefined;
+  const p = sub.payload as PackageAdjustmentPayload;
+  const pkg = await client.getPackageByLabel(sub.license_number, p.Label);
+  // An unknown label is left for METRC to refuse with its own 400 row message.
+  return pkg ? { quantity: pkg.Quantity, lastModified: pkg.LastModified } : undefined;
+}
+
+async function send(client: MetrcClient, sub: SubmissionRow): Promise<number[]> {
+  switch (sub.kind) {
+    case 'transfer_template':
+      return (await client.createOutgoingTemplates(sub.license_number, [sub.payload as unknown as MetrcOutgoingTemplateInput])).ids;
+    case 'sales_receipt':
+      return (await client.createReceipts(sub.license_number, [sub.payload as unknown as MetrcReceiptInput])).ids;
+    case 'package_adjustment':
+      return (await client.adjustPackages(sub.license_number, [sub.payload as unknown as MetrcPackageAdjustment])).ids;
+  }
+}
+
+export function createMetrcActivities(deps: ActivityDeps) {
+  const { sequelize, config } = deps;
+  const clients = createMetrcClientFactory(deps);
+
+  return {
+    /**
+     * One attempt of one submission. Idempotent across retries and worker loss: state lives in
+     * the row, and `possibly_landed` (set before a write leaves, cleared only on a definite
+     * "not committed") makes the next attempt look the record up before sending again.
+     */
+    async submitMetrcSubmission(input: { submissionId: string }): Promise<SubmitResult> {
+      const current = await getSubmission(sequelize, input.submissionId);
+      if (!current) throw ApplicationFailure.create({ type: 'NotFound', nonRetryable: true, message: `submission ${input.submissionId} not found` });
+      if (current.status === 'succeeded') return { status: 'succeeded', metrcIds: current.metrc_ids ?? [], reconciled: current.reconciled };
+      const started = await startAttempt(sequelize, input.submissionId);
+      if (!started) return { status: 'not_sendable', current: current.status };
+      const { sub, attempt } = started;
+      let rateLimitWaits = 0;
+      let sending = false;
+      return withHeartbeat(async () => {
+        try {
+          const client = await clients.forLicense(sub.license_number);
+          if (sub.possibly_landed) {
+            const found = await reconcile(client, sub);
+            if (found.landed) {
+              await recordSuccess(sequelize, sub.id, attempt, found.ids, true, 0);
+              return { status: 'succeeded', metrcIds: found.ids, reconciled: true };
+            }
+            await clearPossiblyLanded(sequelize, sub.id);
+          }
+          const preImage = await preImageFor(client, sub);
+          await markSending(sequelize, sub.id, preImage);
+          sending = true;
+          let ids: number[];
+          for (;;) {
+            try {
+              ids = await send(client, sub);
+              break;
+            } catch (e) {
+              // A 429 means METRC did not take the write; waiting it out here keeps it from
+              // costing one of the submission's few attempts.
+              if (!(e instanceof MetrcRateLimitError) || rateLimitWaits >= MAX_RATE_LIMIT_WAITS) throw e;
+              rateLimitWaits += 1;
+              await sleep((e.retryAfterMs ?? 500 * 2 ** rateLimitWaits) + Math.floor(Math.random() * 100));
+            }
+          }
+          await recordSuccess(sequelize, sub.id, attempt, ids, false, rateLimitWaits);
+          return { status: 'succeeded', metrcIds: ids, reconciled: false };
+        } catch (e) {
+          const info = describeError(e);
+          if (sending && definitelyNotCommitted(info)) await clearPossiblyLanded(sequelize, sub.id);
+          await recordAttemptFailure(sequelize, sub.id, attempt, info, rateLimitWaits);
+          throw toFailure(e, info);
+        }
+      });
+    },
+
+    /** Attempts are spent: status failed and a dead letter, in one transaction. */
+    async failMetrcSubmission(input: { submissionId: string; workflowId: string; queue: string; error: AttemptError }): Promise<string> {
+      const reason = failureReason(input.error);
+      await sequelize.transaction(async (transaction) => {
+        const sub = await getSubmission(sequelize, input.submissionId, transaction, true);
+        if (!sub) return;
+        const changed = await markFailed(sequelize, sub.id, reason, transaction);
+        if (!changed && sub.status !== 'failed') return;
+        await recordDeadLetter(
+          sequelize,
+          {
+            queue: input.queue,
+            workflowId: input.workflowId,
+            kind: DEAD_LETTER_KIND_SUBMISSION,
+            subjectId: sub.id,
+            payload: { submission_id: sub.id, kind: sub.kind, license_number: sub.license_number, payload: sub.payload },
+            error: input.error,
+            attempts: sub.attempt_count,
+          },
+          transaction,
+        );
+      });
+      return reason;
+    },
+
+    /**
+     * Starts a new round after a `retry` signal. The API has normally claimed the row already
+     * (failed → pending with the corrected payload); a signal sent some other way is
+     * validated and claimed here.
+     */
+    async beginMetrcRetryRound(input: { submissionId: string; payload?: Record<string, unknown>; by?: string | null }): Promise<RetryRoundResult> {
+      const sub = await getSubmission(sequelize, input.submissionId);
+      if (!sub) return { ok: false, issues: [{ field: 'submission', issue: 'not found' }] };
+      if (sub.status === 'failed') {
+        let key: string | undefined;
+        if (input.payload) {
+          const issues = validatePayload(sub.kind, input.payload);
+          if (issues.length) return { ok: false, issues, current: sub.status };
+          key = naturalKey(sub.kind, input.payload, sub.id);
+          if (key !== sub.natural_key && sub.possibly_landed) {
+            return { ok: false, issues: [{ field: 'payload', issue: 'the natural key cannot change while an earlier send may have landed' }] };
+          }
+        }
+        await claimForRetry(sequelize, sub.id, input.payload, key);
+      } else if (sub.status !== 'pending') {
+        return { ok: false, issues: [], current: sub.status };
+      }
+      await resolveDeadLettersFor(sequelize, DEAD_LETTER_KIND_SUBMISSION, sub.id, 'retried', input.by ?? null, null);
+      return { ok: true };
+    },
+
+    async discardMetrcSubmission(input: { submissionId: string; reason: string; by?: string | null }): Promise<void> {
+      await markDiscarded(sequelize, input.submissionId, input.reason);
+      await resolveDeadLettersFor(sequelize, DEAD_LETTER_KIND_SUBMISSION, input.submissionId, 'discarded', input.by ?? null, input.reason);
+    },
+
+    /** Loads the order and creates (or finds) its transfer_template submission. */
+    async prepareMetrcTransfer(input: { orderId: string }): Promise<PrepareTransferResult> {
+      const [orders] = await sequelize.query(
+        `SELECT o.id, o.order_number, o.requested_delivery_date, o.created_at,
+                fl.license_number AS shipper, tl.license_number AS recipient
+           FROM orders o
+           JOIN locations fl ON fl.id = o.ship_from_location_id
+           JOIN locations tl ON tl.id = o.ship_to_location_id
+          WHERE o.id = ?`,
+        { replacements: [input.orderId] },
+      );
+      const order = (orders as Record<string, unknown>[])[0];
+      if (!order) return { ok: false, reason: `order ${input.orderId} not found` };
+      const [items] = await sequelize.query(
+        'SELECT id, metrc_package_label, line_total_minor FROM order_items WHERE order_id = ? ORDER BY created_at, id',
+        { replacements: [input.orderId] },
+      );
+      const requested = order.requested_delivery_date;
+      const built = buildTransferTemplate(
+        {
+          orderNumber: String(order.order_number),
+          shipperLicense: String(order.shipper),
+          recipientLicense: String(order.recipient),
+          requestedDeliveryDate:
+            requested == null ? null : requested instanceof Date ? requested.toISOString().slice(0, 10) : String(requested).slice(0, 10),
+          lines: (items as Record<string, unknown>[]).map((i) => ({
+            itemId: String(i.id),
+            packageLabel: (i.metrc_package_label as string | null) ?? null,
+            lineTotalMinor: Number(i.line_total_minor),
+          })),
+        },
+        config.metrc.transferTypeName,
+        new Date(),
+      );
+      if (!built.ok) return { ok: false, reason: built.reason };
+      const inserted = await insertSubmission(sequelize, {
+        kind: 'transfer_template',
+        licenseNumber: String(order.shipper),
+        payload: built.payload,
+        orderId: input.orderId,
+        createdBy: 'workflow:metrcTransfer',
+      });
+      const sub = inserted.created ? inserted.row : (await getSubmission(sequelize, inserted.existingId))!;
+      const payload = sub.payload as TransferTemplatePayload;
+      const createdAt = new Date(order.created_at as Date).getTime();
+      return {
+        ok: true,
+        submissionId: sub.id,
+        submissionStatus: sub.status,
+        templateId: sub.metrc_ids?.[0] ?? null,
+        shipperLicense: sub.license_number,
+        recipientLicense: payload.Destinations[0]!.RecipientLicenseNumber,
+        packageLabels: payload.Destinations.flatMap((d) => d.Packages.map((p) => p.PackageLabel)),
+        windowStart: new Date(createdAt - WINDOW_SLACK_MS).toISOString(),
+        pollIntervalMs: config.metrc.manifestPollIntervalMs,
+        timeoutMs: config.metrc.manifestTimeoutMs,
+        driftCheckIntervalMs: config.metrc.driftCheckIntervalMs,
+        driftWatchMs: config.metrc.driftWatchMs,
+      };
+    },
+
+    /** The manifest a user registered from our template: same recipient, sharing package labels. */
+    async findMetrcManifest(q: ManifestQuery): Promise<ManifestFound> {
+      return withHeartbeat(async () => {
+        const client = await clients.forLicense(q.shipperLicense);
+        const matches = await findManifestsForPackages(
+          client,
+          q.shipperLicense,
+          { recipientLicenseNumber: q.recipientLicense, packageLabels: q.packageLabels },
+          { lastModifiedStart: new Date(q.windowStart), lastModifiedEnd: new Date(Date.now() + WINDOW_SLACK_MS) },
+        );
+        const best = matches[0];
+        if (!best) return { found: false };
+        return {
+          found: true,
+          transferId: best.transfer.Id,
+          manifestNumber: best.transfer.ManifestNumber,
+          deliveryId: best.transfer.DeliveryId,
+          missingLabels: best.missingLabels,
+          extraLabels: best.extraLabels,
+        };
+      });
+    },
+
+    /** Is the matched manifest still what we planned? Voided or edited in METRC is drift. */
+    async checkMetrcManifestDrift(q: ManifestQuery & { transferId: number }): Promise<DriftCheck> {
+      return withHeartbeat(async () => {
+        const client = await clients.forLicense(q.shipperLicense);
+        const rows = (
+          await client.listOutgoingTransfers(q.shipperLicense, {
+            lastModifiedStart: new Date(q.windowStart),
+            lastModifiedEnd: new Date(Date.now() + WINDOW_SLACK_MS),
+          })
+        ).filter((t) => t.Id === q.transferId);
+        if (rows.length === 0) return { drift: true, kind: 'missing', detail: `transfer ${q.transferId} is no longer listed` };
+        if (rows.some((t) => t.IsVoided)) return { drift: true, kind: 'voided', detail: `manifest ${rows[0]!.ManifestNumber} was voided in METRC` };
+        const problems: string[] = [];
+        const labels = new Set<string>();
+        for (const row of rows) {
+          if (row.RecipientFacilityLicenseNumber !== q.recipientLicense) {
+            problems.push(`recipient is ${row.RecipientFacilityLicenseNumber}, expected ${q.recipientLicense}`);
+          }
+          for (const p of await client.listDeliveryPackages(row.DeliveryId)) labels.add(p.PackageLabel);
+        }
+        const missing = q.packageLabels.filter((l) => !labels.has(l));
+        const extra = [...labels].filter((l) => !q.packageLabels.includes(l));
+        if (missing.length) problems.push(`packages removed: ${missing.join(', ')}`);
+        if (extra.length) problems.push(`packages added: ${extra.join(', ')}`);
+        return problems.length ? { drift: true, kind: 'edited', detail: problems.join('; ') } : { drift: false };
+      });
+    },
+  };
+}
+
+export type MetrcActivities = ReturnType<typeof createMetrcActivities>;

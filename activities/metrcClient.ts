@@ -1,0 +1,51 @@
+/**
+ * Builds METRC clients for activities: base URL and vendor key from config, the user key of
+ * the acting license (stored encrypted) or the configured default, and every request paced
+ * through the shared Redis token buckets via an axios interceptor, so paging, GET retries and
+ * writes all count.
+ */
+import axios from 'axios';
+import type { Redis } from 'ioredis';
+import type { Sequelize } from 'sequelize';
+import { MetrcClient } from '../integrations/metrc/index.js';
+import { loadUserKey } from '../db/metrcCredentials.js';
+import type { Config } from '../platform/config.js';
+import { MetrcRateLimiter } from './metrcRateLimit.js';
+
+export interface MetrcClientFactory {
+  forLicense(licenseNumber: string): Promise<MetrcClient>;
+  limiter: MetrcRateLimiter;
+}
+
+export function createMetrcClientFactory(deps: { config: Config; redis: Redis; sequelize: Sequelize }): MetrcClientFactory {
+  const { config } = deps;
+  const limiter = new MetrcRateLimiter(deps.redis, config.metrc.vendorKey, {
+    perFacilityPerSecond: config.metrc.ratePerFacilityPerSecond,
+    perVendorKeyPerSecond: config.metrc.ratePerVendorKeyPerSecond,
+  });
+  const http = axios.create();
+  http.interceptors.request.use(async (req) => {
+    const license = (req.params as Record<string, unknown> | undefined)?.licenseNumber;
+    await limiter.acquire(typeof license === 'string' ? license : undefined);
+    return req;
+  });
+  const clients = new Map<string, MetrcClient>();
+  const clientFor = (userKey: string) => {
+    let c = clients.get(userKey);
+    if (!c) {
+      c = new MetrcClient(
+        { baseUrl: config.metrcBaseUrl, vendorKey: config.metrc.vendorKey, userKey, timeoutMs: config.metrc.timeoutMs },
+        http,
+      );
+      clients.set(userKey, c);
+    }
+    return c;
+  };
+  return {
+    limiter,
+    async forLicense(licenseNumber) {
+      const own = await loadUserKey(deps.sequelize, config.appSecret, licenseNumber);
+      return clientFor(own ?? config.metrc.userKey);
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Token buckets in Redis, shared by every worker process: one per facility (license) and one
+ * per vendor key. Each METRC request takes a token from both before it leaves, so the fleet as
+ * a whole stays under METRC's limits instead of finding them through 429s.
+ */
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+// Both buckets are checked and only then both are charged, so a request waiting on one bucket
+// never burns a token of the other. Capacity equals one second of rate (METRC's own buckets).
+const TAKE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local wait = 0
+local levels = {}
+for i, key in ipairs(KEYS) do
+  local rate = tonumber(ARGV[i])
+  local v = redis.call('HMGET', key, 'tokens', 'ts')
+  local tokens = tonumber(v[1]) or rate
+  local ts = tonumber(v[2]) or now
+  tokens = math.min(rate, tokens + math.max(0, now - ts) * rate / 1000)
+  levels[i] = tokens
+  if tokens < 1 then
+    local need = math.ceil((1 - tokens) * 1000 / rate)
+    if need > wait then wait = need end
+  end
+end
+for i, key in ipairs(KEYS) do
+  local tokens = levels[i]
+  if wait == 0 then tokens = tokens - 1 end
+  redis.call('HSET', key, 'tokens', tostring(tokens), 'ts', tostring(now))
+  redis.call('PEXPIRE', key, 60000)
+end
+return wait
+`;
+
+export interface RateLimits {
+  perFacilityPerSecond: number;
+  perVendorKeyPerSecond: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class MetrcRateLimiter {
+  private readonly vendorBucket: string;
+
+  constructor(
+    private readonly redis: Redis,
+    vendorKey: string,
+    private readonly limits: RateLimits,
+    /** Namespaces the buckets (tests and benchmarks use their own). */
+    private readonly prefix = 'metrc:rl',
+  ) {
+    // The key itself never reaches Redis: only a short digest names its bucket.
+    this.vendorBucket = `${prefix}:vendor:${createHash('sha256').update(vendorKey).digest('hex').slice(0, 16)}`;
+  }
+
+  /** Waits until one request for `licenseNumber` (or a license-less call) may leave. */
+  async acquire(licenseNumber?: string): Promise<number> {
+    const keys = [this.vendorBucket];
+    const rates = [this.limits.perVendorKeyPerSecond];
+    if (licenseNumber) {
+      keys.push(`${this.prefix}:facility:${licenseNumber}`);
+      rates.push(this.limits.perFacilityPerSecond);
+    }
+    let waited = 0;
+    for (;;) {
+      const wait = Number(await this.redis.eval(TAKE, keys.length, ...keys, ...rates.map(String)));
+      if (wait <= 0) return waited;
+      // A little jitter keeps many waiting workers from all retrying on the same millisecond.
+      const ms = wait + Math.floor(Math.random() * 5);
+      waited += ms;
+      await sleep(ms);
+    }
+  }
+}

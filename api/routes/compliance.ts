@@ -1,0 +1,50 @@
+import { Router } from 'express';
+import { actorOf, listParams, param } from '../http/request.js';
+import type { ComplianceService, SubmissionFilters } from '../services/compliance.js';
+import type { DeadLetterFilters } from '../services/complianceDeadLetters.js';
+import type { createDeadLetterService } from '../services/complianceDeadLetters.js';
+
+/** Compliance staff: METRC submissions and dead letters across queues (see openapi tag Compliance). */
+export function complianceRoutes(submissions: ComplianceService, deadLetters: ReturnType<typeof createDeadLetterService>): Router {
+  const router = Router();
+  const pick = (q: Record<string, unknown>, keys: string[]) =>
+    Object.fromEntries(keys.filter((k) => typeof q[k] === 'string').map((k) => [k, q[k] as string]));
+
+  router.get('/metrc-submissions', async (req, res) => {
+    const p = listParams(req);
+    const f = pick(p, ['status', 'kind', 'license_number', 'order_id', 'from', 'to']) as SubmissionFilters;
+    res.json(await submissions.list(actorOf(req), f, p.page, p.limit));
+  });
+  router.post('/metrc-submissions', async (req, res) => {
+    const created = await submissions.create(actorOf(req), req.body);
+    res.status(201).location(`/api/v1/metrc-submissions/${created.id}`).json(created);
+  });
+  router.post('/metrc-submissions/bulk-retry', async (req, res) => {
+    res.json(await submissions.bulkRetry(actorOf(req), req.body));
+  });
+  router.get('/metrc-submissions/:id', async (req, res) => {
+    res.json(await submissions.get(actorOf(req), param(req, 'id')));
+  });
+  router.post('/metrc-submissions/:id/retry', async (req, res) => {
+    res.status(202).json(await submissions.retry(actorOf(req), param(req, 'id'), req.body?.payload));
+  });
+  router.post('/metrc-submissions/:id/discard', async (req, res) => {
+    res.json(await submissions.discard(actorOf(req), param(req, 'id'), req.body.reason));
+  });
+
+  router.get('/dead-letters', async (req, res) => {
+    const p = listParams(req);
+    const f = pick(p, ['status', 'queue', 'kind', 'from', 'to']) as DeadLetterFilters;
+    res.json(await deadLetters.list(actorOf(req), f, p.page, p.limit));
+  });
+  router.get('/dead-letters/:id', async (req, res) => {
+    res.json(await deadLetters.get(actorOf(req), param(req, 'id')));
+  });
+  router.post('/dead-letters/:id/retry', async (req, res) => {
+    res.status(202).json(await deadLetters.retry(actorOf(req), param(req, 'id'), req.body?.payload));
+  });
+  router.post('/dead-letters/:id/discard', async (req, res) => {
+    res.json(await deadLetters.discard(actorOf(req), param(req, 'id'), req.body.reason));
+  });
+  return router;
+}

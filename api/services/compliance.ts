@@ -1,0 +1,343 @@
+/**
+ * METRC submissions for compliance staff: list (failed first), inspect every attempt with
+ * METRC's own messages, create manual submissions, retry (optionally with a corrected payload,
+ * validated against the kind's schema), bulk retry and discard. State changes are claimed in
+ * SQL first (so two people cannot both retry) and then handed to the submission's workflow by
+ * signal; every action lands in the audit trail.
+ */
+import type { Client } from '@temporalio/client';
+import type { Transaction } from 'sequelize';
+import { isPlatform, type Actor } from '../../domain/actor.js';
+import { AppError, notFound } from '../../domain/errors.js';
+import {
+  isSubmissionKind,
+  naturalKey,
+  SUBMISSION_KINDS,
+  validatePayload,
+  type SubmissionKind,
+} from '../../domain/metrc/kinds.js';
+import { resolveDeadLettersFor } from '../../db/deadLetters.js';
+import {
+  claimForRetry,
+  getSubmission,
+  insertSubmission,
+  listAttempts,
+  markDiscarded,
+  submissionFromRow,
+  workflowIdFor,
+  type SubmissionRow,
+} from '../../db/metrcSubmissions.js';
+import { temporalSettings } from '../../temporal.config.js';
+import type { MetrcSubmissionInput } from '../../workflows/metrcSubmission.js';
+import type { ApiDeps } from '../deps.js';
+import { audit } from './audit.js';
+
+const DEAD_LETTER_KIND = 'metrc_submission';
+const BULK_LIMIT = 1000;
+
+export interface SubmissionFilters {
+  status?: string;
+  kind?: string;
+  license_number?: string;
+  order_id?: string;
+  from?: string;
+  to?: string;
+}
+
+const iso = (v: unknown) => (v == null ? null : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
+
+export function submissionToApi(s: SubmissionRow, withPayload: boolean) {
+  return {
+    id: s.id,
+    kind: s.kind,
+    license_number: s.license_number,
+    natural_key: s.natural_key,
+    order_id: s.order_id,
+    pos_sale_id: s.pos_sale_id,
+    status: s.status,
+    ...(withPayload ? { payload: s.payload } : {}),
+    attempt_count: s.attempt_count,
+    round: s.round,
+    metrc_ids: s.metrc_ids ?? [],
+    reconciled: s.reconciled,
+    possibly_landed: s.possibly_landed,
+    last_error_code: s.last_error_code,
+    failure_reason: s.failure_reason,
+    discard_reason: s.discard_reason,
+    workflow_id: s.workflow_id,
+    created_by: s.created_by,
+    created_at: iso(s.created_at),
+    updated_at: iso(s.updated_at),
+    succeeded_at: iso(s.succeeded_at),
+    failed_at: iso(s.failed_at),
+    discarded_at: iso(s.discarded_at),
+  };
+}
+
+export function requireStaff(actor: Actor): Actor {
+  if (!isPlatform(actor)) throw new AppError('FORBIDDEN', 'METRC compliance is handled by platform staff only');
+  return actor;
+}
+
+/** WHERE clause and replacements for the list and bulk filters. */
+function filterSql(f: SubmissionFilters): { where: string; replacements: unknown[] } {
+  const parts: string[] = [];
+  const replacements: unknown[] = [];
+  const add = (sql: string, v: unknown) => {
+    parts.push(sql);
+    replacements.push(v);
+  };
+  if (f.status) add('status = ?', f.status);
+  if (f.kind) add('kind = ?', f.kind);
+  if (f.license_number) add('license_number = ?', f.license_number);
+  if (f.order_id) add('order_id = ?', f.order_id);
+  if (f.from) add('created_at >= ?', new Date(f.from));
+  if (f.to) add('created_at < ?', new Date(f.to));
+  return { where: parts.length ? `WHERE ${parts.join(' AND ')}` : '', replacements };
+}
+
+export function createComplianceService(deps: ApiDeps) {
+  const { sequelize } = deps;
+  const settings = temporalSettings(deps.config);
+
+  const client = (): Promise<Client> =>
+    deps.temporal.get().catch(() => {
+      throw new AppError('SERVICE_UNAVAILABLE', 'Temporal is not reachable', {});
+    });
+
+  const workflowInput = (id: string): MetrcSubmissionInput => ({ submissionId: id, retry: settings.defaultActivityRetry });
+
+  async function load(id: string, transaction?: Transaction): Promise<SubmissionRow> {
+    const s = await getSubmission(sequelize, id, transaction, Boolean(transaction));
+    if (!s) throw notFound('METRC submission', id);
+    return s;
+  }
+
+  function checkPayload(kind: SubmissionKind, payload: unknown): Record<string, unknown> {
+    const issues = validatePayload(kind, payload);
+    if (issues.length) {
+      throw new AppError('VALIDATION_ERROR', `payload is not a valid ${kind}`, { field: issues[0]!.field, issue: issues[0]!.issue, issues });
+    }
+    return payload as Record<string, unknown>;
+  }
+
+  /** Hands the claimed retry to the workflow, starting a fresh run if the old one is gone. */
+  async function signalRetry(s: SubmissionRow, actor: Actor) {
+    const c = await client();
+    await c.workflow.signalWithStart<(i: MetrcSubmissionInput) => Promise<unknown>, [{ by: string }]>('metrcSubmission', {
+      workflowId: s.workflow_id ?? workflowIdFor(s.id),
+      taskQueue: settings.taskQueues.compliance,
+      args: [workflowInput(s.id)],
+      signal: 'retry',
+      signalArgs: [{ by: actor.id }],
+    });
+  }
+
+  /** Claims failed → pending (optionally with a corrected payload) inside `transaction`. */
+  async function claim(actor: Actor, s: SubmissionRow, payload: unknown, transaction: Transaction) {
+    if (s.status !== 'failed') {
+      throw new AppError('INVALID_TRANSITION', `Only failed submissions can be retried; this one is ${s.status}`, { status: s.status });
+    }
+    let corrected: Record<string, unknown> | undefined;
+    let key: string | undefined;
+    if (payload !== undefined) {
+      corrected = checkPayload(s.kind, payload);
+      key = naturalKey(s.kind, corrected, s.id);
+      if (key !== s.natural_key && s.possibly_landed) {
+        throw new AppError('VALIDATION_ERROR', 'The natural key cannot change while an earlier send may have reached METRC', {
+          field: 'payload',
+          issue: `natural key ${s.natural_key} must stay`,
+        });
+      }
+    }
+    try {
+      await claimForRetry(sequelize, s.id, corrected, key, transaction);
+    } catch (e) {
+      if ((e as { name?: string }).name === 'SequelizeUniqueConstraintError') {
+        throw new AppError('CONFLICT', 'Another submission already has this natural key', { field: 'payload', natural_key: key });
+      }
+      throw e;
+    }
+    await resolveDeadLettersFor(sequelize, DEAD_LETTER_KIND, s.id, 'retried', actor.id, null, transaction);
+    await audit(
+      sequelize,
+      actor,
+      {
+        action: 'metrc_submission.retried',
+        targetType: 'metrc_submission',
+        targetId: s.id,
+        entityId: null,
+        summary: { kind: s.kind, license_number: s.license_number, corrected_payload: corrected !== undefined, round: s.round + 1 },
+      },
+      { transaction },
+    );
+  }
+
+  async function revertClaim(id: string) {
+    await sequelize.query(`UPDATE metrc_submissions SET status = 'failed', round = round - 1 WHERE id = ? AND status = 'pending'`, {
+      replacements: [id],
+    });
+  }
+
+  async function retry(actor: Actor, id: string, payload?: unknown) {
+    requireStaff(actor);
+    const s = await sequelize.transaction(async (transaction) => {
+      const row = await load(id, transaction);
+      await claim(actor, row, payload, transaction);
+      return row;
+    });
+    try {
+      await signalRetry(s, actor);
+    } catch (e) {
+      await revertClaim(id);
+      throw e instanceof AppError ? e : new AppError('SERVICE_UNAVAILABLE', 'Could not reach the submission workflow', {});
+    }
+    return submissionToApi((await getSubmission(sequelize, id))!, true);
+  }
+
+  return {
+    retry,
+
+    async list(actor: Actor, f: SubmissionFilters, page: number, limit: number) {
+      requireStaff(actor);
+      const { where, replacements } = filterSql(f);
+      const [[countRow], [rows]] = await Promise.all([
+        sequelize.query(`SELECT COUNT(*) AS n FROM metrc_submissions ${where}`, { replacements }),
+        sequelize.query(
+          `SELECT * FROM metrc_submissions ${where}
+            ORDER BY (status = 'failed') DESC, created_at DESC, id DESC LIMIT ? OFFSET ?`,
+          { replacements: [...replacements, limit, (page - 1) * limit] },
+        ),
+      ]);
+      const total = Number((countRow as { n: number }[])[0]?.n ?? 0);
+      return {
+        data: (rows as Record<string, unknown>[]).map((r) => submissionToApi(submissionFromRow(r), false)),
+        pagination: { page, limit, total, total_pages: Math.ceil(total / limit) },
+      };
+    },
+
+    async get(actor: Actor, id: string) {
+      requireStaff(actor);
+      const s = await load(id);
+      const attempts = await listAttempts(sequelize, id);
+      return {
+        ...submissionToApi(s, true),
+        attempts: attempts.map((a) => ({
+          ...a,
+          started_at: iso(a.started_at),
+          finished_at: iso(a.finished_at),
+          metrc_ids: a.metrc_ids ?? [],
+        })),
+      };
+    },
+
+    /** A manual submission (e.g. a package adjustment): validated, stored, workflow started. */
+    async create(
+      actor: Actor,
+      body: { kind: string; license_number: string; payload: unknown; order_id?: string | null; pos_sale_id?: string | null },
+    ) {
+      requireStaff(actor);
+      if (!isSubmissionKind(body.kind)) {
+        throw new AppError('VALIDATION_ERROR', `kind must be one of ${SUBMISSION_KINDS.join(', ')}`, { field: 'kind', issue: 'unknown kind' });
+      }
+      const payload = checkPayload(body.kind, body.payload);
+      const inserted = await sequelize.transaction(async (transaction) => {
+        const r = await insertSubmission(
+          sequelize,
+          { kind: body.kind as SubmissionKind, licenseNumber: body.license_number, payload, orderId: body.order_id ?? null, posSaleId: body.pos_sale_id ?? null, createdBy: actor.id },
+          transaction,
+        );
+        if (!r.created) {
+          throw new AppError('CONFLICT', 'A submission with the same natural key already exists for this license', { existing_id: r.existingId });
+        }
+        await audit(
+          sequelize,
+          actor,
+          { action: 'metrc_submission.created', targetType: 'metrc_submission', targetId: r.row.id, entityId: null, summary: { kind: body.kind, license_number: body.license_number, natural_key: r.row.natural_key } },
+          { transaction },
+        );
+        return r.row;
+      });
+      try {
+        const c = await client();
+        await c.workflow.start<(i: MetrcSubmissionInput) => Promise<unknown>>('metrcSubmission', {
+          workflowId: inserted.workflow_id ?? workflowIdFor(inserted.id),
+          taskQueue: settings.taskQueues.compliance,
+          args: [workflowInput(inserted.id)],
+        });
+      } catch (e) {
+        // Nothing was sent yet: drop the row so the same record can be submitted again.
+        await sequelize.query(`DELETE FROM metrc_submissions WHERE id = ? AND status = 'pending' AND attempt_count = 0`, { replacements: [inserted.id] });
+        if (e instanceof AppError) throw e;
+        throw new AppError('SERVICE_UNAVAILABLE', 'Could not start the submission workflow', {});
+      }
+      return submissionToApi(inserted, true);
+    },
+
+    /** By ids or by filter (failed ones only); dry_run answers the count without acting. */
+    async bulkRetry(actor: Actor, body: { ids?: string[]; filter?: SubmissionFilters; dry_run?: boolean }) {
+      requireStaff(actor);
+      if (!body.ids && !body.filter) throw new AppError('VALIDATION_ERROR', 'Give ids or a filter', { field: 'ids', issue: 'ids or filter is required' });
+      let ids: string[];
+      if (body.ids) {
+        const [rows] = await sequelize.query(`SELECT id FROM metrc_submissions WHERE status = 'failed' AND id IN (?)`, {
+          replacements: [body.ids.length ? body.ids : ['']],
+        });
+        ids = (rows as { id: string }[]).map((r) => r.id);
+      } else {
+        const { where, replacements } = filterSql({ ...body.filter, status: 'failed' });
+        const [rows] = await sequelize.query(`SELECT id FROM metrc_submissions ${where} ORDER BY created_at LIMIT ${BULK_LIMIT + 1}`, { replacements });
+        ids = (rows as { id: string }[]).map((r) => r.id);
+        if (ids.length > BULK_LIMIT) {
+          throw new AppError('VALIDATION_ERROR', `The filter matches more than ${BULK_LIMIT} failed submissions; narrow it`, { field: 'filter', issue: 'too many' });
+        }
+      }
+      if (body.dry_run) return { dry_run: true, matched: ids.length, retried: 0, ids: [] as string[], skipped: [] as { id: string; reason: string }[] };
+      const retried: string[] = [];
+      const skipped: { id: string; reason: string }[] = [];
+      for (const id of ids) {
+        try {
+          await retry(actor, id);
+          retried.push(id);
+        } catch (e) {
+          skipped.push({ id, reason: e instanceof Error ? e.message : String(e) });
+        }
+      }
+      await audit(sequelize, actor, {
+        action: 'metrc_submission.bulk_retried',
+        targetType: 'metrc_submission',
+        entityId: null,
+        summary: { matched: ids.length, retried: retried.length, skipped: skipped.length, by: body.ids ? 'ids' : 'filter' },
+      });
+      return { dry_run: false, matched: ids.length, retried: retried.length, ids: retried, skipped };
+    },
+
+    async discard(actor: Actor, id: string, reason: string) {
+      requireStaff(actor);
+      const s = await sequelize.transaction(async (transaction) => {
+        const row = await load(id, transaction);
+        if (row.status !== 'failed') {
+          throw new AppError('INVALID_TRANSITION', `Only failed submissions can be discarded; this one is ${row.status}`, { status: row.status });
+        }
+        await markDiscarded(sequelize, id, reason, transaction);
+        await resolveDeadLettersFor(sequelize, DEAD_LETTER_KIND, id, 'discarded', actor.id, reason, transaction);
+        await audit(
+          sequelize,
+          actor,
+          { action: 'metrc_submission.discarded', targetType: 'metrc_submission', targetId: id, entityId: null, summary: { reason, kind: row.kind, license_number: row.license_number } },
+          { transaction },
+        );
+        return row;
+      });
+      try {
+        const c = await client();
+        await c.workflow.getHandle(s.workflow_id ?? workflowIdFor(id)).signal('discard', { reason, by: actor.id });
+      } catch {
+        // The row is discarded either way; a workflow that is gone has nothing left to stop.
+      }
+      return submissionToApi((await getSubmission(sequelize, id))!, true);
+    },
+  };
+}
+
+export type ComplianceService = ReturnType<typeof createComplianceService>;

@@ -1,0 +1,168 @@
+/**
+ * Dead letters across every queue. Retry and discard are delegated by kind: METRC submissions
+ * go through the submission service (payload validation, claim, signal); a manifest timeout
+ * restarts the transfer watch; anything else gets the generic contract: signal `retry`
+ * ({ payload }) or `discard` ({ reason }) to the workflow that wrote the letter.
+ */
+import type { Client } from '@temporalio/client';
+import type { Actor } from '../../domain/actor.js';
+import { AppError, notFound } from '../../domain/errors.js';
+import { deadLetterFromRow, getDeadLetter, type DeadLetterRow } from '../../db/deadLetters.js';
+import { temporalSettings } from '../../temporal.config.js';
+import type { MetrcTransferInput } from '../../workflows/metrcTransfer.js';
+import type { ApiDeps } from '../deps.js';
+import { audit } from './audit.js';
+import { requireStaff, type ComplianceService } from './compliance.js';
+
+export interface DeadLetterFilters {
+  status?: string;
+  queue?: string;
+  kind?: string;
+  from?: string;
+  to?: string;
+}
+
+const iso = (v: unknown) => (v == null ? null : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
+
+export function deadLetterToApi(d: DeadLetterRow) {
+  return {
+    id: d.id,
+    queue: d.queue,
+    workflow_id: d.workflow_id,
+    kind: d.kind,
+    subject_id: d.subject_id,
+    payload: d.payload ?? null,
+    error: d.error ?? null,
+    attempts: d.attempts,
+    status: d.status,
+    resolution_note: d.resolution_note,
+    resolved_by: d.resolved_by,
+    resolved_at: iso(d.resolved_at),
+    created_at: iso(d.created_at),
+    updated_at: iso(d.updated_at),
+  };
+}
+
+export function createDeadLetterService(deps: ApiDeps, submissions: ComplianceService) {
+  const { sequelize } = deps;
+  const settings = temporalSettings(deps.config);
+  const client = (): Promise<Client> =>
+    deps.temporal.get().catch(() => {
+      throw new AppError('SERVICE_UNAVAILABLE', 'Temporal is not reachable', {});
+    });
+
+  async function loadOpen(id: string): Promise<DeadLetterRow> {
+    const d = await getDeadLetter(sequelize, id);
+    if (!d) throw notFound('Dead letter', id);
+    if (d.status !== 'open') throw new AppError('INVALID_TRANSITION', `This dead letter is already ${d.status}`, { status: d.status });
+    return d;
+  }
+
+  /** open → status, unless someone resolved it first. */
+  async function close(id: string, status: 'retried' | 'discarded', actor: Actor, note: string | null) {
+    const [, meta] = await sequelize.query(
+      `UPDATE dead_letters SET status = ?, resolved_by = ?, resolution_note = ?, resolved_at = CURRENT_TIMESTAMP(3),
+         updated_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND status = 'open'`,
+      { replacements: [status, actor.id, note, id] },
+    );
+    return ((meta as { affectedRows?: number })?.affectedRows ?? 0) > 0;
+  }
+
+  async function fresh(id: string) {
+    return deadLetterToApi((await getDeadLetter(sequelize, id))!);
+  }
+
+  return {
+    async list(actor: Actor, f: DeadLetterFilters, page: number, limit: number) {
+      requireStaff(actor);
+      const parts: string[] = [];
+      const replacements: unknown[] = [];
+      const add = (sql: string, v: unknown) => {
+        parts.push(sql);
+        replacements.push(v);
+      };
+      if (f.status) add('status = ?', f.status);
+      if (f.queue) add('queue = ?', f.queue);
+      if (f.kind) add('kind = ?', f.kind);
+      if (f.from) add('created_at >= ?', new Date(f.from));
+      if (f.to) add('created_at < ?', new Date(f.to));
+      const where = parts.length ? `WHERE ${parts.join(' AND ')}` : '';
+      const [[countRows], [rows]] = await Promise.all([
+        sequelize.query(`SELECT COUNT(*) AS n FROM dead_letters ${where}`, { replacements }),
+        sequelize.query(`SELECT * FROM dead_letters ${where} ORDER BY (status = 'open') DESC, created_at DESC, id DESC LIMIT ? OFFSET ?`, {
+          replacements: [...replacements, limit, (page - 1) * limit],
+        }),
+      ]);
+      const total = Number((countRows as { n: number }[])[0]?.n ?? 0);
+      return {
+        data: (rows as Record<string, unknown>[]).map((r) => deadLetterToApi(deadLetterFromRow(r))),
+        pagination: { page, limit, total, total_pages: Math.ceil(total / limit) },
+      };
+    },
+
+    async get(actor: Actor, id: string) {
+      requireStaff(actor);
+      const d = await getDeadLetter(sequelize, id);
+      if (!d) throw notFound('Dead letter', id);
+      return deadLetterToApi(d);
+    },
+
+    async retry(actor: Actor, id: string, payload?: unknown) {
+      requireStaff(actor);
+      const d = await loadOpen(id);
+      if (d.kind === 'metrc_submission' && d.subject_id) {
+        await submissions.retry(actor, d.subject_id, payload); // audits and closes the letter itself
+        return fresh(id);
+      }
+      const c = await client();
+      if (d.kind === 'metrc_manifest_timeout' && d.workflow_id) {
+        const p = (d.payload ?? {}) as { orderId?: string };
+        if (!p.orderId) throw new AppError('CONFLICT', 'This dead letter does not name its order', {});
+        try {
+          await c.workflow.start<(i: MetrcTransferInput) => Promise<unknown>>('metrcTransfer', {
+            workflowId: d.workflow_id,
+            taskQueue: d.queue,
+            args: [{ orderId: p.orderId, retry: settings.defaultActivityRetry }],
+          });
+        } catch (e) {
+          if ((e as { name?: string }).name === 'WorkflowExecutionAlreadyStartedError') {
+            throw new AppError('CONFLICT', 'The transfer workflow is already running', { workflow_id: d.workflow_id });
+          }
+          throw e;
+        }
+      } else {
+        if (!d.workflow_id) throw new AppError('CONFLICT', 'This dead letter names no workflow to retry', {});
+        try {
+          await c.workflow.getHandle(d.workflow_id).signal('retry', { ...(payload !== undefined ? { payload } : {}), by: actor.id });
+        } catch {
+          throw new AppError('CONFLICT', 'The workflow that wrote this dead letter is no longer running', { workflow_id: d.workflow_id });
+        }
+      }
+      await close(id, 'retried', actor, null);
+      await audit(sequelize, actor, { action: 'dead_letter.retried', targetType: 'dead_letter', targetId: id, entityId: null, summary: { kind: d.kind, queue: d.queue, workflow_id: d.workflow_id } });
+      return fresh(id);
+    },
+
+    async discard(actor: Actor, id: string, reason: string) {
+      requireStaff(actor);
+      const d = await loadOpen(id);
+      if (d.kind === 'metrc_submission' && d.subject_id) {
+        await submissions.discard(actor, d.subject_id, reason);
+        return fresh(id);
+      }
+      if (d.workflow_id && d.kind !== 'metrc_manifest_timeout') {
+        try {
+          const c = await client();
+          await c.workflow.getHandle(d.workflow_id).signal('discard', { reason, by: actor.id });
+        } catch {
+          // Nothing running to stop; the letter is closed regardless.
+        }
+      }
+      if (!(await close(id, 'discarded', actor, reason))) {
+        throw new AppError('INVALID_TRANSITION', 'This dead letter was resolved meanwhile', {});
+      }
+      await audit(sequelize, actor, { action: 'dead_letter.discarded', targetType: 'dead_letter', targetId: id, entityId: null, summary: { kind: d.kind, queue: d.queue, reason } });
+      return fresh(id);
+    },
+  };
+}

@@ -1,0 +1,281 @@
+/**
+ * Data access for metrc_submissions and their attempts, shared by the compliance API and the
+ * METRC activities. Status changes that race (retry, discard, an attempt starting) are guarded
+ * in SQL by the status they expect, so two actors can never both win.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Sequelize, Transaction } from 'sequelize';
+import { naturalKey, type SubmissionKind, type SubmissionStatus } from '../domain/metrc/kinds.js';
+import type { AttemptError } from '../domain/metrc/failure.js';
+
+export interface SubmissionRow {
+  id: string;
+  kind: SubmissionKind;
+  license_number: string;
+  natural_key: string;
+  order_id: string | null;
+  pos_sale_id: string | null;
+  payload: Record<string, unknown>;
+  status: SubmissionStatus;
+  attempt_count: number;
+  round: number;
+  possibly_landed: boolean;
+  first_sent_at: Date | null;
+  pre_image: unknown;
+  metrc_ids: number[] | null;
+  reconciled: boolean;
+  last_error_code: string | null;
+  failure_reason: string | null;
+  discard_reason: string | null;
+  workflow_id: string | null;
+  created_by: string | null;
+  succeeded_at: Date | null;
+  failed_at: Date | null;
+  discarded_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface AttemptRow {
+  attempt: number;
+  round: number;
+  outcome: 'running' | 'succeeded' | 'reconciled' | 'failed';
+  error_type: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  http_status: number | null;
+  ambiguous: boolean;
+  row_messages: { row: number | null; message: string }[];
+  metrc_ids: number[] | null;
+  rate_limit_waits: number;
+  started_at: Date;
+  finished_at: Date | null;
+}
+
+const json = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : (v ?? null));
+
+export function submissionFromRow(r: Record<string, unknown>): SubmissionRow {
+  return {
+    ...(r as unknown as SubmissionRow),
+    payload: json(r.payload) as Record<string, unknown>,
+    pre_image: json(r.pre_image),
+    metrc_ids: json(r.metrc_ids) as number[] | null,
+    possibly_landed: Boolean(Number(r.possibly_landed)),
+    reconciled: Boolean(Number(r.reconciled)),
+    attempt_count: Number(r.attempt_count),
+    round: Number(r.round),
+  };
+}
+
+function attemptFromRow(r: Record<string, unknown>): AttemptRow {
+  return {
+    ...(r as unknown as AttemptRow),
+    ambiguous: Boolean(Number(r.ambiguous)),
+    row_messages: (json(r.row_messages) as AttemptRow['row_messages']) ?? [],
+    metrc_ids: json(r.metrc_ids) as number[] | null,
+    attempt: Number(r.attempt),
+    round: Number(r.round),
+    http_status: r.http_status == null ? null : Number(r.http_status),
+    rate_limit_waits: Number(r.rate_limit_waits),
+  };
+}
+
+export const workflowIdFor = (submissionId: string) => `metrc:${submissionId}`;
+
+export interface NewSubmission {
+  kind: SubmissionKind;
+  licenseNumber: string;
+  payload: Record<string, unknown>;
+  orderId?: string | null;
+  posSaleId?: string | null;
+  createdBy?: string | null;
+}
+
+export type InsertResult = { created: true; row: SubmissionRow } | { created: false; existingId: string };
+
+/** Inserts a pending submission; an existing record with the same natural key is reported instead. */
+export async function insertSubmission(sequelize: Sequelize, s: NewSubmission, transaction?: Transaction): Promise<InsertResult> {
+  const id = randomUUID();
+  const key = naturalKey(s.kind, s.payload, id);
+  const [rows] = await sequelize.query(
+    'SELECT id FROM metrc_submissions WHERE kind = ? AND license_number = ? AND natural_key = ?',
+    { replacements: [s.kind, s.licenseNumber, key], transaction },
+  );
+  const existing = (rows as { id: string }[])[0];
+  if (existing) return { created: false, existingId: existing.id };
+  try {
+    await sequelize.query(
+      `INSERT INTO metrc_submissions (id, kind, license_number, natural_key, order_id, pos_sale_id, payload, status, workflow_id, created_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+      {
+        replacements: [id, s.kind, s.licenseNumber, key, s.orderId ?? null, s.posSaleId ?? null, JSON.stringify(s.payload), workflowIdFor(id), s.createdBy ?? null],
+        transaction,
+      },
+    );
+  } catch (e) {
+    if ((e as { name?: string }).name === 'SequelizeUniqueConstraintError') {
+      const again = await sequelize.query('SELECT id FROM metrc_submissions WHERE kind = ? AND license_number = ? AND natural_key = ?', {
+        replacements: [s.kind, s.licenseNumber, key],
+        transaction,
+      });
+      const row = (again[0] as { id: string }[])[0];
+      if (row) return { created: false, existingId: row.id };
+    }
+    throw e;
+  }
+  return { created: true, row: (await getSubmission(sequelize, id, transaction))! };
+}
+
+export async function getSubmission(sequelize: Sequelize, id: string, transaction?: Transaction, lock = false) {
+  const [rows] = await sequelize.query(`SELECT * FROM metrc_submissions WHERE id = ?${lock ? ' FOR UPDATE' : ''}`, {
+    replacements: [id],
+    transaction,
+  });
+  const r = (rows as Record<string, unknown>[])[0];
+  return r ? submissionFromRow(r) : null;
+}
+
+export async function listAttempts(sequelize: Sequelize, submissionId: string): Promise<AttemptRow[]> {
+  const [rows] = await sequelize.query(
+    `SELECT attempt, round, outcome, error_type, error_code, error_message, http_status, ambiguous, row_messages,
+            metrc_ids, rate_limit_waits, started_at, finished_at
+       FROM metrc_submission_attempts WHERE submission_id = ? ORDER BY attempt`,
+    { replacements: [submissionId] },
+  );
+  return (rows as Record<string, unknown>[]).map(attemptFromRow);
+}
+
+/**
+ * Opens a new attempt. Refuses (returns null) when the submission is no longer in a state
+ * that may be sent: succeeded, discarded or failed-and-waiting.
+ */
+export async function startAttempt(sequelize: Sequelize, id: string): Promise<{ sub: SubmissionRow; attempt: number } | null> {
+  return sequelize.transaction(async (transaction) => {
+    const sub = await getSubmission(sequelize, id, transaction, true);
+    if (!sub || (sub.status !== 'pending' && sub.status !== 'submitting')) return null;
+    const attempt = sub.attempt_count + 1;
+    await sequelize.query(
+      `UPDATE metrc_submissions SET attempt_count = ?, status = 'submitting', updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?`,
+      { replacements: [attempt, id], transaction },
+    );
+    // An attempt left 'running' by a killed worker is closed as such: its outcome is unknown.
+    await sequelize.query(
+      `UPDATE metrc_submission_attempts SET outcome = 'failed', error_type = 'WorkerLost', error_code = 'WORKER_LOST',
+         error_message = 'The attempt stopped without recording an outcome (worker lost or timed out)', ambiguous = ?,
+         finished_at = CURRENT_TIMESTAMP(3) WHERE submission_id = ? AND outcome = 'running'`,
+      { replacements: [sub.possibly_landed ? 1 : 0, id], transaction },
+    );
+    await sequelize.query(
+      `INSERT INTO metrc_submission_attempts (submission_id, attempt, round, outcome, started_at)
+       VALUES (?, ?, ?, 'running', CURRENT_TIMESTAMP(3))`,
+      { replacements: [id, attempt, sub.round], transaction },
+    );
+    return { sub: { ...sub, attempt_count: attempt, status: 'submitting' }, attempt };
+  });
+}
+
+/** Recorded BEFORE a write leaves: from here until a definite answer, the write may have landed. */
+export async function markSending(sequelize: Sequelize, id: string, preImage: unknown) {
+  await sequelize.query(
+    `UPDATE metrc_submissions SET possibly_landed = 1, first_sent_at = COALESCE(first_sent_at, CURRENT_TIMESTAMP(3)),
+       pre_image = ?, updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?`,
+    { replacements: [preImage === undefined ? null : JSON.stringify(preImage), id] },
+  );
+}
+
+export async function clearPossiblyLanded(sequelize: Sequelize, id: string) {
+  await sequelize.query('UPDATE metrc_submissions SET possibly_landed = 0, updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?', {
+    replacements: [id],
+  });
+}
+
+export async function recordSuccess(
+  sequelize: Sequelize,
+  id: string,
+  attempt: number,
+  ids: number[],
+  reconciled: boolean,
+  rateLimitWaits: number,
+) {
+  await sequelize.transaction(async (transaction) => {
+    await sequelize.query(
+      `UPDATE metrc_submissions SET status = 'succeeded', metrc_ids = ?, reconciled = ?, possibly_landed = 0,
+         failure_reason = NULL, succeeded_at = CURRENT_TIMESTAMP(3), updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?`,
+      { replacements: [JSON.stringify(ids), reconciled ? 1 : 0, id], transaction },
+    );
+    await sequelize.query(
+      `UPDATE metrc_submission_attempts SET outcome = ?, metrc_ids = ?, rate_limit_waits = ?, finished_at = CURRENT_TIMESTAMP(3)
+        WHERE submission_id = ? AND attempt = ?`,
+      { replacements: [reconciled ? 'reconciled' : 'succeeded', JSON.stringify(ids), rateLimitWaits, id, attempt], transaction },
+    );
+  });
+}
+
+export async function recordAttemptFailure(sequelize: Sequelize, id: string, attempt: number, e: AttemptError, rateLimitWaits: number) {
+  await sequelize.transaction(async (transaction) => {
+    await sequelize.query(
+      `UPDATE metrc_submission_attempts SET outcome = 'failed', error_type = ?, error_code = ?, error_message = ?, http_status = ?,
+         ambiguous = ?, row_messages = ?, rate_limit_waits = ?, finished_at = CURRENT_TIMESTAMP(3)
+        WHERE submission_id = ? AND attempt = ?`,
+      {
+        replacements: [e.type, e.code, e.message.slice(0, 2000), e.status ?? null, e.ambiguous ? 1 : 0,
+          JSON.stringify(e.rowMessages ?? []), rateLimitWaits, id, attempt],
+        transaction,
+      },
+    );
+    await sequelize.query(
+      'UPDATE metrc_submissions SET last_error_code = ?, updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?',
+      { replacements: [e.code, id], transaction },
+    );
+  });
+}
+
+/** pending|submitting → failed; the caller writes the dead letter in the same transaction. */
+export async function markFailed(sequelize: Sequelize, id: string, reason: string, transaction: Transaction): Promise<boolean> {
+  const [, meta] = await sequelize.query(
+    `UPDATE metrc_submissions SET status = 'failed', failure_reason = ?, failed_at = CURRENT_TIMESTAMP(3),
+       updated_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND status IN ('pending', 'submitting')`,
+    { replacements: [reason.slice(0, 2000), id], transaction },
+  );
+  return ((meta as { affectedRows?: number })?.affectedRows ?? 0) > 0;
+}
+
+/**
+ * failed → pending for a new round, optionally with a corrected payload (already validated).
+ * Returns false when the submission was not failed (someone else retried or discarded it).
+ */
+export async function claimForRetry(
+  sequelize: Sequelize,
+  id: string,
+  payload: Record<string, unknown> | undefined,
+  newNaturalKey: string | undefined,
+  transaction?: Transaction,
+): Promise<boolean> {
+  const sets = [`status = 'pending'`, 'round = round + 1', 'failure_reason = NULL', 'updated_at = CURRENT_TIMESTAMP(3)'];
+  const replacements: unknown[] = [];
+  if (payload) {
+    sets.push('payload = ?');
+    replacements.push(JSON.stringify(payload));
+  }
+  if (newNaturalKey) {
+    sets.push('natural_key = ?');
+    replacements.push(newNaturalKey);
+  }
+  const [, meta] = await sequelize.query(`UPDATE metrc_submissions SET ${sets.join(', ')} WHERE id = ? AND status = 'failed'`, {
+    replacements: [...replacements, id],
+    transaction,
+  });
+  return ((meta as { affectedRows?: number })?.affectedRows ?? 0) > 0;
+}
+
+/** failed → discarded. Returns false when it was not failed. */
+export async function markDiscarded(sequelize: Sequelize, id: string, reason: string, transaction?: Transaction): Promise<boolean> {
+  const [, meta] = await sequelize.query(
+    `UPDATE metrc_submissions SET status = 'discarded', discard_reason = ?, discarded_at = CURRENT_TIMESTAMP(3),
+       updated_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND status = 'failed'`,
+    { replacements: [reason.slice(0, 2000), id], transaction },
+  );
+  return ((meta as { affectedRows?: number })?.affectedRows ?? 0) > 0;
+}
+
+export { naturalKey };

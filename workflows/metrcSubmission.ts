@@ -1,0 +1,159 @@
+/**
+ * One METRC submission, from first send to a final state. Each round runs the submit activity
+ * under the retry policy from temporal.config.ts (3 attempts, exponential backoff; METRC's
+ * validation, auth and request errors stop at once). When a round fails the submission is
+ * marked failed with a dead letter and the workflow waits for a person: `retry` (optionally
+ * with a corrected payload) starts another round, `discard` ends it. The activity reconciles
+ * by natural key before any re-send, so rounds never duplicate a record in METRC.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineSignal,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { AttemptError } from '../domain/metrc/failure.js';
+import { toRetryPolicy, type RetryInput } from './retry.js';
+
+export interface MetrcSubmissionInput {
+  submissionId: string;
+  retry?: RetryInput;
+  /** A workflow told about every state change through `metrcSubmissionStatus` (metrcTransfer uses it). */
+  notifyWorkflowId?: string;
+}
+
+export type MetrcSubmissionState = 'submitting' | 'failed' | 'succeeded' | 'discarded';
+
+export interface MetrcRetrySignal {
+  payload?: Record<string, unknown>;
+  by?: string;
+}
+export interface MetrcDiscardSignal {
+  reason: string;
+  by?: string;
+}
+export interface MetrcSubmissionStatus {
+  submissionId: string;
+  state: MetrcSubmissionState;
+  reason?: string;
+  metrcIds?: number[];
+}
+
+export type MetrcSubmissionResult =
+  | { status: 'succeeded'; metrcIds: number[]; reconciled: boolean }
+  | { status: 'discarded'; reason: string };
+
+export const retrySignal = defineSignal<[MetrcRetrySignal]>('retry');
+export const discardSignal = defineSignal<[MetrcDiscardSignal]>('discard');
+export const submissionStatusSignal = defineSignal<[MetrcSubmissionStatus]>('metrcSubmissionStatus');
+export const submissionStateQuery = defineQuery<{ state: MetrcSubmissionState; round: number; lastError?: AttemptError }>('state');
+
+/** The failure's own description, from the activity's details or its message. */
+function attemptErrorOf(err: unknown): AttemptError {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    const d = cause.details?.[0] as AttemptError | undefined;
+    if (d && typeof d === 'object' && 'code' in d) return d;
+    return { type: cause.type ?? 'ApplicationFailure', code: cause.type ?? 'ERROR', message: cause.message };
+  }
+  const e = cause as { name?: string; message?: string } | undefined;
+  return { type: e?.name ?? 'Error', code: 'ACTIVITY_FAILED', message: e?.message ?? String(err) };
+}
+
+export async function metrcSubmission(input: MetrcSubmissionInput): Promise<MetrcSubmissionResult> {
+  const { submitMetrcSubmission } = proxyActivities<Activities>({
+    startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '15 seconds',
+    retry: toRetryPolicy(input.retry),
+  });
+  const bookkeeping = proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  });
+
+  let state: MetrcSubmissionState = 'submitting';
+  let round = 1;
+  let lastError: AttemptError | undefined;
+  let pendingRetry: MetrcRetrySignal | undefined;
+  let pendingDiscard: MetrcDiscardSignal | undefined;
+
+  // Signals count only while waiting: a retry or discard sent mid-round is meaningless.
+  setHandler(retrySignal, (s) => {
+    if (state === 'failed' && !pendingDiscard) pendingRetry = s;
+  });
+  setHandler(discardSignal, (s) => {
+    if (state === 'failed' && !pendingRetry) pendingDiscard = s;
+  });
+  setHandler(submissionStateQuery, () => ({ state, round, ...(lastError ? { lastError } : {}) }));
+
+  const notify = async (status: Omit<MetrcSubmissionStatus, 'submissionId'>) => {
+    if (!input.notifyWorkflowId) return;
+    try {
+      await getExternalWorkflowHandle(input.notifyWorkflowId).signal(submissionStatusSignal, { submissionId: input.submissionId, ...status });
+    } catch {
+      // The listener is gone; the submission's own record is what counts.
+    }
+  };
+
+  for (;;) {
+    state = 'submitting';
+    try {
+      const r = await submitMetrcSubmission({ submissionId: input.submissionId });
+      if (r.status === 'succeeded') {
+        state = 'succeeded';
+        await notify({ state, metrcIds: r.metrcIds });
+        return r;
+      }
+      // Someone changed the row underneath (e.g. discarded while this run was not waiting).
+      if (r.current === 'discarded') {
+        state = 'discarded';
+        await notify({ state, reason: 'discarded' });
+        return { status: 'discarded', reason: 'discarded outside this workflow' };
+      }
+      lastError = { type: 'NotSendable', code: 'NOT_SENDABLE', message: `submission is ${r.current}` };
+    } catch (err) {
+      lastError = attemptErrorOf(err);
+    }
+
+    const reason = await bookkeeping.failMetrcSubmission({
+      submissionId: input.submissionId,
+      workflowId: workflowInfo().workflowId,
+      queue: workflowInfo().taskQueue,
+      error: lastError,
+    });
+    state = 'failed';
+    await notify({ state, reason });
+
+    for (;;) {
+      await condition(() => pendingRetry !== undefined || pendingDiscard !== undefined);
+      if (pendingDiscard) {
+        const d = pendingDiscard;
+        await bookkeeping.discardMetrcSubmission({ submissionId: input.submissionId, reason: d.reason, by: d.by ?? null });
+        state = 'discarded';
+        await notify({ state, reason: d.reason });
+        return { status: 'discarded', reason: d.reason };
+      }
+      const r = pendingRetry!;
+      pendingRetry = undefined;
+      const begun = await bookkeeping.beginMetrcRetryRound({
+        submissionId: input.submissionId,
+        ...(r.payload ? { payload: r.payload } : {}),
+        by: r.by ?? null,
+      });
+      if (begun.ok) break;
+      // An invalid corrected payload leaves the submission failed and waiting.
+      lastError = {
+        type: 'ValidationError',
+        code: 'VALIDATION_ERROR',
+        message: `retry refused: ${begun.issues.map((i) => `${i.field} ${i.issue}`).join('; ') || `submission is ${begun.current}`}`,
+      };
+    }
+    round += 1;
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * The METRC side of an order's shipment, run as a child of the order workflow: submit the
+ * outgoing transfer template (through a metrcSubmission child, so failures get the same dead
+ * letters, retry and reconciliation), then poll METRC until a user registers a manifest from
+ * it, and report to the order through its `metrcStatus` signal. After the match a detached
+ * watcher keeps checking the manifest and signals `drift` if it is voided or edited.
+ */
+import {
+  ParentClosePolicy,
+  condition,
+  defineSignal,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  sleep,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { ManifestQuery } from '../activities/metrc.js';
+import { metrcSubmission, submissionStatusSignal, type MetrcSubmissionStatus } from './metrcSubmission.js';
+import { toRetryPolicy, type RetryInput } from './retry.js';
+
+export interface MetrcTransferInput {
+  orderId: string;
+  retry?: RetryInput;
+}
+
+export type MetrcTransferState = 'submitting' | 'template_created' | 'awaiting_manifest' | 'matched' | 'failed' | 'drift';
+
+export interface MetrcStatusSignal {
+  state: MetrcTransferState;
+  manifestNumber?: string;
+  detail?: string;
+}
+
+export type MetrcTransferResult =
+  | { status: 'matched'; manifestNumber: string; templateId: number }
+  | { status: 'failed'; reason: string };
+
+/** The order workflow's signal; declared here too so both sides share the name and shape. */
+export const metrcStatusSignal = defineSignal<[MetrcStatusSignal]>('metrcStatus');
+
+const orderWorkflowId = (orderId: string) => `order:${orderId}`;
+
+async function tellOrder(orderId: string, status: MetrcStatusSignal): Promise<boolean> {
+  try {
+    await getExternalWorkflowHandle(orderWorkflowId(orderId)).signal(metrcStatusSignal, status);
+    return true;
+  } catch {
+    return false; // the order workflow is gone; the submission record still tells the story
+  }
+}
+
+export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTransferResult> {
+  const acts = proxyActivities<Activities>({
+    startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry: toRetryPolicy(input.retry),
+  });
+  const info = workflowInfo();
+
+  const plan = await acts.prepareMetrcTransfer({ orderId: input.orderId });
+  if (!plan.ok) {
+    await tellOrder(input.orderId, { state: 'failed', detail: plan.reason });
+    return { status: 'failed', reason: plan.reason };
+  }
+
+  let templateId = plan.templateId;
+  if (plan.submissionStatus !== 'succeeded' || templateId === null) {
+    await tellOrder(input.orderId, { state: 'submitting' });
+    // While the child waits in the dead letters the order is told it failed; a later retry
+    // that succeeds carries on from here.
+    setHandler(submissionStatusSignal, (s: MetrcSubmissionStatus) => {
+      if (s.state === 'failed') void tellOrder(input.orderId, { state: 'failed', detail: s.reason ?? 'METRC submission failed' });
+    });
+    const child = await startChild(metrcSubmission, {
+      workflowId: `metrc:${plan.submissionId}`,
+      taskQueue: info.taskQueue,
+      args: [{ submissionId: plan.submissionId, ...(input.retry ? { retry: input.retry } : {}), notifyWorkflowId: info.workflowId }],
+    });
+    const result = await child.result();
+    if (result.status !== 'succeeded') {
+      const reason = `transfer template discarded: ${result.reason}`;
+      await tellOrder(input.orderId, { state: 'failed', detail: reason });
+      return { status: 'failed', reason };
+    }
+    templateId = result.metrcIds[0] ?? null;
+    if (templateId === null) {
+      const reason = 'METRC returned no template id';
+      await tellOrder(input.orderId, { state: 'failed', detail: reason });
+      return { status: 'failed', reason };
+    }
+  }
+  await tellOrder(input.orderId, { state: 'template_created', detail: `template ${templateId}` });
+  await tellOrder(input.orderId, { state: 'awaiting_manifest' });
+
+  const query: ManifestQuery = {
+    shipperLicense: plan.shipperLicense,
+    recipientLicense: plan.recipientLicense,
+    packageLabels: plan.packageLabels,
+    windowStart: plan.windowStart,
+  };
+  const deadline = Date.now() + plan.timeoutMs;
+  for (;;) {
+    const found = await acts.findMetrcManifest(query);
+    if (found.found) {
+      await tellOrder(input.orderId, { state: 'matched', manifestNumber: found.manifestNumber });
+      if (found.missingLabels.length || found.extraLabels.length) {
+        const parts = [
+          found.missingLabels.length ? `not shipped: ${found.missingLabels.join(', ')}` : '',
+          found.extraLabels.length ? `also shipped: ${found.extraLabels.join(', ')}` : '',
+        ].filter(Boolean);
+        await tellOrder(input.orderId, { state: 'drift', manifestNumber: found.manifestNumber, detail: parts.join('; ') });
+      }
+      if (plan.driftWatchMs > 0) {
+        await startChild(metrcTransferWatch, {
+          workflowId: `metrc-watch:${input.orderId}`,
+          taskQueue: info.taskQueue,
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          args: [
+            {
+              orderId: input.orderId,
+              query,
+              transferId: found.transferId,
+              manifestNumber: found.manifestNumber,
+              intervalMs: plan.driftCheckIntervalMs,
+              untilMs: Date.now() + plan.driftWatchMs,
+              ...(input.retry ? { retry: input.retry } : {}),
+            },
+          ],
+        });
+      }
+      return { status: 'matched', manifestNumber: found.manifestNumber, templateId };
+    }
+    if (Date.now() + plan.pollIntervalMs > deadline) break;
+    await sleep(plan.pollIntervalMs);
+  }
+
+  const reason = `no manifest registered for template ${templateId} within ${Math.round(plan.timeoutMs / 1000)} s`;
+  await acts.recordDeadLetter({
+    queue: info.taskQueue,
+    workflowId: info.workflowId,
+    kind: 'metrc_manifest_timeout',
+    subjectId: input.orderId,
+    payload: { orderId: input.orderId, submissionId: plan.submissionId, templateId, ...query },
+    error: { code: 'MANIFEST_TIMEOUT', message: reason },
+    attempts: 1,
+  });
+  await tellOrder(input.orderId, { state: 'failed', detail: reason });
+  return { status: 'failed', reason };
+}
+
+export interface MetrcTransferWatchInput {
+  orderId: string;
+  query: ManifestQuery;
+  transferId: number;
+  manifestNumber: string;
+  intervalMs: number;
+  /** Epoch ms after which the watch ends quietly. */
+  untilMs: number;
+  retry?: RetryInput;
+}
+
+/** Checks the matched manifest now and then; the first drift is reported and ends the watch. */
+export async function metrcTransferWatch(input: MetrcTransferWatchInput): Promise<{ drift: boolean; detail?: string }> {
+  const { checkMetrcManifestDrift } = proxyActivities<Activities>({
+    startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry: toRetryPolicy(input.retry),
+  });
+  let stop = false;
+  setHandler(defineSignal('stop'), () => {
+    stop = true;
+  });
+  while (Date.now() < input.untilMs && !stop) {
+    await condition(() => stop, input.intervalMs);
+    if (stop) break;
+    let check;
+    try {
+      check = await checkMetrcManifestDrift({ ...input.query, transferId: input.transferId });
+    } catch {
+      continue; // METRC unreachable for a while: look again next interval
+    }
+    if (check.drift) {
+      const delivered = await tellOrder(input.orderId, { state: 'drift', manifestNumber: input.manifestNumber, detail: check.detail });
+      return { drift: true, detail: check.detail + (delivered ? '' : ' (order workflow gone)') };
+    }
+  }
+  return { drift: false };
+}

@@ -1,0 +1,194 @@
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/common';
+import type { Actor } from '../../domain/actor.js';
+import { AppError } from '../../domain/errors.js';
+import {
+  availableTransitions,
+  checkFulfilmentLines,
+  decide,
+  isMetrcState,
+  isOrderStatus,
+  isTerminal,
+  type FulfilmentLine,
+  type OrderFacts,
+  type TransitionRequest,
+} from '../../domain/orders/index.js';
+import type { Row } from '../../db/models.js';
+import type { Config } from '../../platform/config.js';
+import type { LazyTemporalClient } from '../../platform/temporal.js';
+import { temporalSettings } from '../../temporal.config.js';
+import { ORDER_SEARCH_ATTRIBUTES, transitionUpdate, type OrderLifecycleInput, type orderLifecycle } from '../../workflows/orderLifecycle.js';
+
+/**
+ * The API's side of the order workflow: starting it with the order and turning transition
+ * requests into Temporal updates, with the workflow's refusals mapped onto the error envelope.
+ */
+export interface LifecycleDeps {
+  config: Config;
+  temporal: LazyTemporalClient;
+}
+
+export interface TransitionBody {
+  action: string;
+  reason?: string | null;
+  lines?: FulfilmentLine[];
+  compliance_override?: boolean;
+}
+
+export const orderWorkflowId = (orderId: string) => `order:${orderId}`;
+
+function factsOf(row: Row): OrderFacts {
+  return {
+    status: isOrderStatus(row.status) ? row.status : 'submitted',
+    retailerId: String(row.retailer_id),
+    wholesalerId: String(row.wholesaler_id),
+    metrcState: isMetrcState(row.metrc_state) ? row.metrc_state : 'none',
+  };
+}
+
+const ERROR_OF_FAILURE: Record<string, 'INVALID_TRANSITION' | 'FORBIDDEN' | 'UNPROCESSABLE_ENTITY' | 'INSUFFICIENT_STOCK' | 'NOT_FOUND'> = {
+  InvalidTransition: 'INVALID_TRANSITION',
+  Forbidden: 'FORBIDDEN',
+  ValidationError: 'UNPROCESSABLE_ENTITY',
+  InsufficientStock: 'INSUFFICIENT_STOCK',
+  NotFound: 'NOT_FOUND',
+};
+
+export function createLifecycleClient(deps: LifecycleDeps) {
+  const settings = temporalSettings(deps.config);
+
+  async function client(): Promise<Client> {
+    try {
+      return await deps.temporal.get();
+    } catch {
+      throw new AppError('SERVICE_UNAVAILABLE', 'The workflow service is unreachable; retry shortly');
+    }
+  }
+
+  function refusal(code: 'INVALID_TRANSITION' | 'FORBIDDEN' | 'UNPROCESSABLE_ENTITY', message: string, row: Row, action: string, allowed: string[], extra: Record<string, unknown> = {}) {
+    return new AppError(code, message, { status: row.status, action, available_transitions: allowed, ...extra });
+  }
+
+  return {
+    deadlineFrom(submittedAt: Date): Date {
+      return new Date(submittedAt.getTime() + deps.config.orders.acceptDeadlineMs);
+    },
+
+    async start(order: Row, submittedAt: Date, names: { retailer: string; wholesaler: string }): Promise<void> {
+      const c = await client();
+      const orderId = String(order.id);
+      const orderNumber = String(order.order_number);
+      const input: OrderLifecycleInput = {
+        orderId,
+        orderNumber,
+        retailerId: String(order.retailer_id),
+        wholesalerId: String(order.wholesaler_id),
+        submittedAt: submittedAt.toISOString(),
+        expiresAt: new Date(submittedAt.getTime() + deps.config.orders.acceptDeadlineMs).toISOString(),
+        reminderBeforeMs: deps.config.orders.reminderBeforeMs,
+        autoCompleteAfterMs: deps.config.orders.autoCompleteAfterMs,
+        taskQueues: { compliance: settings.taskQueues.compliance, notifications: settings.taskQueues.notifications },
+        retry: settings.defaultActivityRetry,
+      };
+      try {
+        await c.workflow.start<typeof orderLifecycle>('orderLifecycle', {
+          taskQueue: settings.taskQueues.orders,
+          workflowId: orderWorkflowId(orderId),
+          args: [input],
+          // One workflow per order, ever: a second start for the same id is refused, not re-run.
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+          typedSearchAttributes: [
+            { key: ORDER_SEARCH_ATTRIBUTES.OrderId, value: orderId },
+            { key: ORDER_SEARCH_ATTRIBUTES.RetailerId, value: input.retailerId },
+            { key: ORDER_SEARCH_ATTRIBUTES.WholesalerId, value: input.wholesalerId },
+            { key: ORDER_SEARCH_ATTRIBUTES.OrderNumber, value: orderNumber },
+            { key: ORDER_SEARCH_ATTRIBUTES.OrderStatus, value: 'submitted' },
+          ],
+          staticSummary: `Order ${orderNumber}`,
+          staticDetails: [
+            `**Order ${orderNumber}**`,
+            '',
+            `- Retailer: ${names.retailer}`,
+            `- Wholesaler: ${names.wholesaler}`,
+            `- Lines: ${String(order.item_count)}, total ${String(order.total_minor)} ${String(order.currency)} (minor units)`,
+            `- Accept by: ${input.expiresAt}`,
+          ].join('\n'),
+        });
+      } catch (err) {
+        // Our own earlier attempt got through (e.g. a timed-out RPC that landed): that is success.
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+        throw err;
+      }
+    },
+
+    /** Best effort after a failed start whose RPC may still have landed: no workflow without an order. */
+    async abandon(orderId: string): Promise<void> {
+      try {
+        const c = await deps.temporal.get();
+        await c.workflow.getHandle(orderWorkflowId(orderId)).terminate('order was not saved');
+      } catch {
+        /* nothing was started, or Temporal is unreachable (the workflow then fails on its first write) */
+      }
+    },
+
+    async transition(actor: Actor, row: Row, itemIds: string[], body: TransitionBody): Promise<void> {
+      const facts = factsOf(row);
+      const req: TransitionRequest = { action: body.action, reason: body.reason ?? null, complianceOverride: body.compliance_override === true };
+      // An ended order has no running workflow to ask; the rules answer the same way it would.
+      if (isTerminal(facts.status)) {
+        const d = decide(facts, actor, req);
+        const message = d.ok ? `The order is ${facts.status}` : d.message;
+        throw refusal('INVALID_TRANSITION', message, row, body.action, availableTransitions(facts, actor));
+      }
+      if (body.action === 'fulfil') {
+        const d = decide(facts, actor, req);
+        if (d.ok) {
+          const problems = checkFulfilmentLines(itemIds, body.lines);
+          if (problems.length) {
+            throw refusal('UNPROCESSABLE_ENTITY', 'Every line needs exactly one METRC package label', row, body.action, availableTransitions(facts, actor), {
+              field: problems[0]!.field,
+              issue: problems[0]!.issue,
+              problems,
+            });
+          }
+        }
+      }
+      const c = await client();
+      const handle = c.workflow.getHandle(String(row.workflow_id ?? orderWorkflowId(String(row.id))));
+      try {
+        await handle.executeUpdate(transitionUpdate, {
+          args: [
+            {
+              action: body.action,
+              actor,
+              reason: body.reason ?? null,
+              ...(body.lines ? { lines: body.lines } : {}),
+              ...(body.compliance_override ? { complianceOverride: true } : {}),
+            },
+          ],
+        });
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+          const f = err.cause;
+          const details = ((f.details?.[0] ?? {}) as Record<string, unknown>) ?? {};
+          const code = ERROR_OF_FAILURE[f.type ?? ''];
+          if (code === 'INSUFFICIENT_STOCK') {
+            throw new AppError('INSUFFICIENT_STOCK', f.message, { status: row.status, action: body.action, short_lines: details.short_lines ?? [] });
+          }
+          if (code === 'NOT_FOUND') throw new AppError('NOT_FOUND', f.message);
+          if (code) {
+            const allowed = Array.isArray(details.allowed) ? (details.allowed as string[]) : availableTransitions(facts, actor);
+            throw refusal(code, f.message, { ...row, status: details.status ?? row.status }, body.action, allowed, details.problems ? { problems: details.problems } : {});
+          }
+          throw new AppError('SERVICE_UNAVAILABLE', `The ${body.action} could not be completed: ${f.message}`);
+        }
+        if (err instanceof WorkflowNotFoundError) {
+          throw refusal('INVALID_TRANSITION', 'The order has no running workflow', row, body.action, []);
+        }
+        if (err instanceof AppError) throw err;
+        throw new AppError('SERVICE_UNAVAILABLE', 'The workflow service did not complete the transition; retry shortly');
+      }
+    },
+  };
+}

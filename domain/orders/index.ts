@@ -1,0 +1,4 @@
+export * from './status.js';
+export * from './transitions.js';
+export * from './fulfilment.js';
+export * from './timing.js';

@@ -8,6 +8,7 @@ import proto from '@temporalio/proto';
 import type { Actor } from '../../domain/actor.js';
 import { AppError } from '../../domain/errors.js';
 import { logger } from '../../platform/logger.js';
+import { audit } from './audit.js';
 import { TASK_QUEUE_NAMES, temporalSettings } from '../../temporal.config.js';
 import type { ApiDeps } from '../deps.js';
 import { statusName, visibilityQuery, type WorkflowFilters } from './workflowQuery.js';
@@ -116,9 +117,7 @@ function mapTemporalError(err: unknown, workflowId: string): never {
   throw err;
 }
 
-export type AuditFn = (actor: Actor, action: string, target: string, details: Record<string, unknown>) => Promise<void> | void;
-
-export function createWorkflowService(deps: ApiDeps, audit?: AuditFn) {
+export function createWorkflowService(deps: ApiDeps) {
   const client = (): Promise<Client> =>
     deps.temporal.get().catch(() => {
       throw new AppError('SERVICE_UNAVAILABLE', 'Temporal is not reachable', {});
@@ -126,7 +125,7 @@ export function createWorkflowService(deps: ApiDeps, audit?: AuditFn) {
 
   async function record(actor: Actor, action: string, workflowId: string, details: Record<string, unknown>) {
     logger().info({ actor: actor.id, action, workflowId }, 'workflow operator action');
-    if (audit) await audit(actor, action, workflowId, details);
+    await audit(deps.sequelize, actor, { action, targetType: 'workflow', targetId: workflowId, entityId: null, summary: details });
   }
 
   async function retryingInfo(c: Client, workflowId: string, runId: string) {
@@ -248,7 +247,7 @@ export function createWorkflowService(deps: ApiDeps, audit?: AuditFn) {
       } catch (err) {
         mapTemporalError(err, workflowId);
       }
-      await record(actor, 'workflow.cancel', workflowId, reason ? { reason } : {});
+      await record(actor, 'workflow.cancel_requested', workflowId, reason ? { reason } : {});
       return { workflow_id: workflowId, action: 'cancel', accepted: true };
     },
 
@@ -259,7 +258,7 @@ export function createWorkflowService(deps: ApiDeps, audit?: AuditFn) {
       } catch (err) {
         mapTemporalError(err, workflowId);
       }
-      await record(actor, 'workflow.terminate', workflowId, { reason });
+      await record(actor, 'workflow.terminated', workflowId, { reason });
       return { workflow_id: workflowId, action: 'terminate', accepted: true };
     },
 
@@ -270,7 +269,7 @@ export function createWorkflowService(deps: ApiDeps, audit?: AuditFn) {
       } catch (err) {
         mapTemporalError(err, workflowId);
       }
-      await record(actor, 'workflow.signal', workflowId, { signal: name });
+      await record(actor, 'workflow.signaled', workflowId, { signal: name });
       return { workflow_id: workflowId, action: 'signal', accepted: true };
     },
   };

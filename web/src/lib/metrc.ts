@@ -26,7 +26,7 @@ export function attemptsOf(s: MetrcSubmissionDetail): MetrcAttempt[] {
 /** Row messages of the latest failed attempt, wherever the server put them. */
 export function rowMessages(s: MetrcSubmissionDetail): Array<{ row?: number; message: string }> {
   const norm = (m: MetrcRowMessage | string) =>
-    typeof m === 'string' ? { message: m } : { ...(m.row ?? m.index) !== undefined ? { row: m.row ?? m.index } : {}, message: m.message };
+    typeof m === 'string' ? { message: m } : { ...((m.row ?? m.index) != null ? { row: (m.row ?? m.index) as number } : {}), message: m.message };
   const direct = s.row_messages ?? s.messages;
   if (direct?.length) return direct.map(norm);
   const attempts = attemptsOf(s);

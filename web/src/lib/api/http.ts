@@ -54,21 +54,27 @@ export function toSearch(query: Query = {}): string {
   return s ? `?${s}` : '';
 }
 
+type Envelope = { error?: { code?: string; message?: string; details?: Record<string, unknown> } };
+
+export function errorFromBody(status: number, statusText: string, body: unknown): ApiError {
+  const e = (body as Envelope | undefined)?.error;
+  return new ApiError(status, e?.code ?? `HTTP_${status}`, e?.message ?? (statusText || 'Request failed'), e?.details ?? {});
+}
+
 export async function errorFrom(res: Response): Promise<ApiError> {
-  let body: { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined;
+  let body: unknown;
   try {
     body = await res.clone().json();
   } catch {
     /* not JSON (proxy error page, network) */
   }
-  const e = body?.error;
-  return new ApiError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? (res.statusText || 'Request failed'), e?.details ?? {});
+  return errorFromBody(res.status, res.statusText, body);
 }
 
 export function createApi(opts: ApiOptions = {}) {
   const baseUrl = opts.baseUrl ?? '/api/v1';
-  const doFetch = opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
-  const cookies = opts.cookies ?? (() => (typeof document === 'undefined' ? '' : document.cookie));
+  const doFetch = opts.fetch ?? ((input: string | URL | Request, init?: RequestInit) => globalThis.fetch(input, init));
+  const cookies = opts.cookies ?? (() => (globalThis as { document?: { cookie: string } }).document?.cookie ?? '');
 
   /** Adds what every request needs; used by both the typed client and `call`. */
   const send: typeof fetch = async (input, init) => {
@@ -100,8 +106,9 @@ export function createApi(opts: ApiOptions = {}) {
 
   /** Unwraps an openapi-fetch answer: the data, or the envelope as an ApiError. */
   async function unwrap<T>(p: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
-    const { data, response } = await p;
-    if (!response.ok) throw await errorFrom(response);
+    // openapi-fetch has already read the body: build the error from what it parsed.
+    const { data, error, response } = await p;
+    if (!response.ok) throw errorFromBody(response.status, response.statusText, error);
     return data as T;
   }
 

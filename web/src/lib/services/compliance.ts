@@ -16,10 +16,11 @@ export function complianceService(api: Api) {
     get: (id: string) => api.call<MetrcSubmissionDetail>('GET', one(id)),
     /** Retry as is, or with a corrected payload (the workflow re-validates it). */
     retry: (id: string, payload?: unknown) => api.call<MetrcSubmission>('POST', `${one(id)}/retry`, { body: payload === undefined ? {} : { payload } }),
-    bulkRetry: (filter: { ids?: string[]; status?: string; kind?: string }, dryRun: boolean) =>
-      api.call<BulkRetryResult>('POST', '/metrc-submissions/bulk-retry', { body: { ...filter, dry_run: dryRun } }),
+    /** Retries failed submissions by ids or by filter; `dry_run` only counts them. */
+    bulkRetry: (select: { ids?: string[]; filter?: { kind?: string; license_number?: string } }, dryRun: boolean) =>
+      api.call<BulkRetryResult>('POST', '/metrc-submissions/bulk-retry', { body: { ...select, dry_run: dryRun } }),
     discard: (id: string, reason: string) => api.call<MetrcSubmission>('POST', `${one(id)}/discard`, { body: { reason } }),
-    deadLetters: (query: { page?: number; limit?: number; queue?: string; status?: string } = {}) =>
+    deadLetters: (query: { page?: number; limit?: number; queue?: string; status?: string; kind?: string } = {}) =>
       api.call<Page<DeadLetter>>('GET', '/dead-letters', { query: { ...query } }),
   };
 }

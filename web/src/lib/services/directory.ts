@@ -7,12 +7,12 @@ export function directoryService(api: Api) {
       api.unwrap<Page<Location>>(api.client.GET('/locations', { params: { query: { limit: 200, ...query } } })),
     inventory: (query: { page?: number; limit?: number; location_id?: string; q?: string } = {}) =>
       api.call<Page<Inventory>>('GET', '/inventory', { query: { ...query } }),
-    audit: (query: { page?: number; limit?: number; action?: string; actor_id?: string; target_type?: string; target_id?: string; from?: string; to?: string } = {}) =>
+    audit: (query: { page?: number; limit?: number; action?: string; actor_id?: string; target_type?: string; target_id?: string; entity_id?: string; from?: string; to?: string } = {}) =>
       api.call<Page<AuditEntry>>('GET', '/audit-log', { query: { ...query } }),
-    apiKeys: () => api.call<Page<ApiKey>>('GET', '/api-keys', { query: { limit: 100 } }),
+    apiKeys: () => api.call<Page<ApiKey>>('GET', '/api-keys', { query: { limit: 100, include_revoked: true } }),
     createApiKey: (name: string, scopes: string[], entityId?: string) =>
       api.call<CreatedApiKey>('POST', '/api-keys', { body: { name, scopes, ...(entityId ? { entity_id: entityId } : {}) } }),
-    revokeApiKey: (id: string) => api.call<ApiKey | undefined>('POST', `/api-keys/${encodeURIComponent(id)}/revoke`, { body: {} }),
+    revokeApiKey: (id: string) => api.call<void>('DELETE', `/api-keys/${encodeURIComponent(id)}`),
     users: () => api.call<Page<User>>('GET', '/users', { query: { limit: 100 } }),
   };
 }

@@ -21,7 +21,7 @@ export function ordersService(api: Api) {
     /** The lifecycle owns transitions; the answer is the order after the move. */
     transition: (id: string, action: string, reason?: string) =>
       api.call<Order>('POST', `/orders/${encodeURIComponent(id)}/transitions`, { body: reason ? { action, reason } : { action } }),
-    timeline: (id: string) => api.call<{ data: TimelineEntry[] } | TimelineEntry[]>('GET', `/orders/${encodeURIComponent(id)}/timeline`),
+    timeline: (id: string) => api.call<Page<TimelineEntry>>('GET', `/orders/${encodeURIComponent(id)}/timeline`, { query: { limit: 200 } }),
   };
 }
 

@@ -10,17 +10,21 @@ export function syncsService(api: Api) {
     run: (id: string) => api.call<SyncRun>('GET', `/sync-runs/${encodeURIComponent(id)}`),
     itemErrors: (runId: string, page = 1) =>
       api.call<Page<SyncItemError>>('GET', `/sync-runs/${encodeURIComponent(runId)}/item-errors`, { query: { page, limit: 50 } }),
-    test: (id: string) => api.call<{ ok?: boolean; message?: string }>('POST', `${conn(id)}/test`, { body: {} }),
-    runNow: (id: string) => api.call<SyncRun | { run_id?: string; workflow_id?: string }>('POST', `${conn(id)}/run-now`, { body: {} }),
-    pause: (id: string) => api.call<PosConnection>('POST', `${conn(id)}/pause`, { body: {} }),
-    resume: (id: string) => api.call<PosConnection>('POST', `${conn(id)}/resume`, { body: {} }),
+    test: (id: string) => api.call<{ ok?: boolean; error?: unknown; message?: string }>('POST', `${conn(id)}/test`),
+    runNow: (id: string) => api.call<{ connection_id: string; requested_at: string }>('POST', `${conn(id)}/run-now`),
+    pause: (id: string) => api.call<PosConnection>('POST', `${conn(id)}/pause`),
+    resume: (id: string) => api.call<PosConnection>('POST', `${conn(id)}/resume`),
   };
 }
 
 /** 0..1 progress of a run, or undefined when the run does not know its total yet. */
+/** Runs report their phase, not a total; the bar advances through the phases. */
+const PHASES: Record<string, number> = { starting: 0.05, snapshot: 0.35, changes: 0.5, zeroing: 0.75, sales: 0.9, done: 1 };
+
 export function runProgress(run: SyncRun): number | undefined {
-  if (run.status === 'succeeded' || run.status === 'completed' || run.status === 'done') return 1;
+  if (run.status !== 'running' && run.status !== 'queued' && run.status !== 'pending') return 1;
   const p = run.progress;
+  if (p && typeof p === 'object' && typeof p.phase === 'string' && PHASES[p.phase] !== undefined) return PHASES[p.phase];
   if (typeof p === 'number') return Math.max(0, Math.min(1, p > 1 ? p / 100 : p));
   if (p && typeof p === 'object') {
     if (typeof p.percent === 'number') return Math.max(0, Math.min(1, p.percent / 100));

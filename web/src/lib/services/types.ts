@@ -48,6 +48,7 @@ export interface User {
 
 export interface Me {
   user: User;
+  mfa?: { enabled: boolean; verified: boolean };
   role: string;
   entity?: { id: string; name: string; type?: string } | null;
   permissions: string[];
@@ -70,6 +71,9 @@ export interface MetrcSubmission {
   attempt_count?: number;
   last_error?: string | null;
   error?: string | null;
+  failure_reason?: string | null;
+  last_error_code?: string | null;
+  discard_reason?: string | null;
   payload?: unknown;
   created_at?: string;
   updated_at?: string;
@@ -83,13 +87,15 @@ export interface MetrcAttempt {
   outcome?: string;
   http_status?: number | null;
   error?: string | null;
+  error_message?: string | null;
+  error_code?: string | null;
   messages?: MetrcRowMessage[];
   row_messages?: MetrcRowMessage[];
   created_at?: string;
   started_at?: string;
 }
 export interface MetrcRowMessage {
-  row?: number;
+  row?: number | null;
   index?: number;
   message: string;
   field?: string | null;
@@ -108,9 +114,10 @@ export interface DeadLetter {
   source?: string;
   reference?: string | null;
   subject_id?: string | null;
-  error?: string | null;
+  error?: unknown;
   reason?: string | null;
   status?: string;
+  workflow_id?: string | null;
   created_at?: string;
 }
 export interface BulkRetryResult {
@@ -148,19 +155,24 @@ export interface SyncRun {
   finished_at?: string | null;
   completed_at?: string | null;
   duration_ms?: number | null;
-  progress?: { done?: number; total?: number | null; percent?: number | null } | number | null;
+  progress?: { phase?: string; pages?: number; items?: number; done?: number; total?: number | null; percent?: number | null } | number | null;
   items_seen?: number;
   items_upserted?: number;
   items_failed?: number;
   counts?: Record<string, number>;
-  error?: string | null;
+  error?: unknown;
+  workflow_id?: string;
+  mode?: string;
 }
 export interface SyncItemError {
-  id?: string;
+  id?: string | number;
+  item_key?: string;
+  vendor_item_id?: string | null;
+  reason?: string;
   external_id?: string | null;
   sku?: string | null;
   code?: string | null;
-  message: string;
+  message?: string;
   created_at?: string;
 }
 
@@ -176,6 +188,8 @@ export interface AuditEntry {
   target_id?: string | null;
   entity_id?: string | null;
   details?: unknown;
+  summary?: unknown;
+  actor_type?: string;
   ip?: string | null;
   created_at: string;
 }

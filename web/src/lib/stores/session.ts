@@ -107,6 +107,9 @@ export function createSession(auth: AuthPort) {
       const s = get(store);
       if (s.status === 'signed-in') store.set({ status: 'anonymous', error: 'Your session ended; sign in again.' });
     },
+    entityId(): string | undefined {
+      return me()?.entity?.id ?? undefined;
+    },
     can(permission: string): boolean {
       return permits(me(), permission);
     },

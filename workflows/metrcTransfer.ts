@@ -31,6 +31,7 @@ export type MetrcTransferState = 'submitting' | 'template_created' | 'awaiting_m
 export interface MetrcStatusSignal {
   state: MetrcTransferState;
   manifestNumber?: string;
+  templateId?: number;
   detail?: string;
 }
 
@@ -92,8 +93,8 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
       return { status: 'failed', reason };
     }
   }
-  await tellOrder(input.orderId, { state: 'template_created', detail: `template ${templateId}` });
-  await tellOrder(input.orderId, { state: 'awaiting_manifest' });
+  await tellOrder(input.orderId, { state: 'template_created', templateId, detail: `template ${templateId}` });
+  await tellOrder(input.orderId, { state: 'awaiting_manifest', templateId });
 
   const query: ManifestQuery = {
     shipperLicense: plan.shipperLicense,
@@ -105,7 +106,7 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
   for (;;) {
     const found = await acts.findMetrcManifest(query);
     if (found.found) {
-      await tellOrder(input.orderId, { state: 'matched', manifestNumber: found.manifestNumber });
+      await tellOrder(input.orderId, { state: 'matched', manifestNumber: found.manifestNumber, templateId });
       if (found.missingLabels.length || found.extraLabels.length) {
         const parts = [
           found.missingLabels.length ? `not shipped: ${found.missingLabels.join(', ')}` : '',

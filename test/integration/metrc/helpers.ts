@@ -1,0 +1,89 @@
+/** Shared wiring for the METRC integration tests: an in-process sandbox the workers talk to. */
+import { randomUUID } from 'node:crypto';
+import { createMetrcSandbox, DEMO_PACKAGES, type MetrcSandbox, type RunningSandbox, type SandboxSummary } from '../../../integrations/metrc/sandbox/index.js';
+import type { ApiDeps } from '../../../api/deps.js';
+import { request } from '../../support/fixtures.js';
+
+export interface SandboxHandle {
+  sandbox: MetrcSandbox;
+  running: RunningSandbox;
+  state(): Promise<SandboxSummary>;
+  faults(f: Record<string, unknown>): Promise<void>;
+}
+
+export async function startSandbox(): Promise<SandboxHandle> {
+  const sandbox = createMetrcSandbox({ randomSeed: 7 });
+  const running = await sandbox.start(0);
+  return {
+    sandbox,
+    running,
+    async state() {
+      return (await (await fetch(`${running.url}/__sandbox/state`)).json()) as SandboxSummary;
+    },
+    async faults(f) {
+      const res = await fetch(`${running.url}/__sandbox/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(f) });
+      if (!res.ok) throw new Error(`faults: ${res.status} ${await res.text()}`);
+    },
+  };
+}
+
+/** Config overrides that point the hub at the sandbox and keep test retries quick. */
+export const metrcOverrides = (sandboxUrl: string, extra: Record<string, string> = {}) => ({
+  METRC_BASE_URL: sandboxUrl,
+  TEMPORAL_RETRY_INITIAL_INTERVAL_MS: '100',
+  METRC_TIMEOUT: '5s',
+  ...extra,
+});
+
+export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 90_000, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export const RETAILERS = ['SF-SBX-CO-3-9001', 'SF-SBX-CO-3-9002', 'SF-SBX-CO-3-9003'];
+export const WHOLESALERS = ['SF-SBX-CO-21-8001', 'SF-SBX-CO-21-8002'];
+export const eachPackages = (license: string) => DEMO_PACKAGES.filter((p) => p.licenseNumber === license && p.unitOfMeasure === 'Each');
+
+export function receiptPayload(label: string, external = `POS-${randomUUID().slice(0, 12)}`) {
+  return {
+    SalesDateTime: '2026-03-01T14:05:00',
+    ExternalReceiptNumber: external,
+    SalesCustomerType: 'Consumer',
+    Transactions: [{ PackageLabel: label, Quantity: 1, UnitOfMeasure: 'Each', TotalAmount: 10 }],
+  };
+}
+
+export function templatePayload(name: string, recipient: string, labels: string[]) {
+  return {
+    Name: name,
+    Destinations: [
+      {
+        RecipientLicenseNumber: recipient,
+        TransferTypeName: 'Wholesale',
+        EstimatedDepartureDateTime: '2026-03-01T15:00:00Z',
+        EstimatedArrivalDateTime: '2026-03-02T15:00:00Z',
+        Packages: labels.map((l) => ({ PackageLabel: l, WholesalePrice: 100 })),
+      },
+    ],
+  };
+}
+
+export function adjustmentPayload(label: string, delta: number, reason = 'Damage') {
+  return { Label: label, Quantity: delta, UnitOfMeasure: 'Each', AdjustmentReason: reason, AdjustmentDate: '2026-03-01' };
+}
+
+export async function createSubmission(base: string, headers: Record<string, string>, kind: string, license: string, payload: unknown) {
+  const r = await request(base, 'POST', '/metrc-submissions', { kind, license_number: license, payload }, headers);
+  if (r.status !== 201) throw new Error(`create submission → ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body as { id: string; status: string };
+}
+
+export async function statusCounts(deps: ApiDeps, ids: string[]): Promise<Record<string, number>> {
+  const [rows] = await deps.sequelize.query('SELECT status, COUNT(*) AS n FROM metrc_submissions WHERE id IN (?) GROUP BY status', { replacements: [ids] });
+  return Object.fromEntries((rows as { status: string; n: number }[]).map((r) => [r.status, Number(r.n)]));
+}

@@ -142,7 +142,12 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
   // (non-retryable types such as NotFound still stop at once).
   const must = proxyActivities<Activities>({
     startToCloseTimeout: '20 seconds',
-    retry: { ...retry, maximumAttempts: 0, maximumInterval: '30 seconds' },
+    retry: {
+      initialInterval: retry.initialInterval,
+      backoffCoefficient: retry.backoffCoefficient,
+      maximumInterval: '30 seconds',
+      nonRetryableErrorTypes: retry.nonRetryableErrorTypes,
+    },
   });
   const notify = proxyActivities<Activities>({ taskQueue: input.taskQueues.notifications, startToCloseTimeout: '30 seconds', retry });
 

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { actorOf, ifMatch, listParams, param } from '../http/request.js';
+import { withAvailableTransitions } from '../resources/orders.js';
 import type { CrudService } from '../services/crud.js';
 import type { OrderService } from '../services/orders.js';
 import { sendOne } from './crud.js';
@@ -7,7 +8,9 @@ import { sendOne } from './crud.js';
 export function orderRoutes(list: CrudService, orders: OrderService): Router {
   const router = Router();
   router.get('/orders', async (req, res) => {
-    res.json(await list.list(actorOf(req), listParams(req)));
+    const actor = actorOf(req);
+    const page = await list.list(actor, listParams(req));
+    res.json({ ...page, data: page.data.map((o) => withAvailableTransitions(o, actor)) });
   });
   router.post('/orders', async (req, res) => {
     const created = await orders.create(actorOf(req), req.body);
@@ -18,6 +21,17 @@ export function orderRoutes(list: CrudService, orders: OrderService): Router {
   });
   router.patch('/orders/:id', async (req, res) => {
     sendOne(res, 200, await orders.update(actorOf(req), param(req, 'id'), req.body, ifMatch(req)));
+  });
+  router.post('/orders/:id/transitions', async (req, res) => {
+    sendOne(res, 200, await orders.transition(actorOf(req), param(req, 'id'), req.body));
+  });
+  router.post('/orders/:id/compliance-override', async (req, res) => {
+    const body = { action: 'ship', reason: req.body.reason, compliance_override: true };
+    sendOne(res, 200, await orders.transition(actorOf(req), param(req, 'id'), body));
+  });
+  router.get('/orders/:id/timeline', async (req, res) => {
+    const p = listParams(req);
+    res.json(await orders.timeline(actorOf(req), param(req, 'id'), p.page, p.limit));
   });
 
   router.get('/orders/:orderId/items', async (req, res) => {

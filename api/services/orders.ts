@@ -6,9 +6,11 @@ import { formatOrderNumber } from '../../domain/orderNumber.js';
 import { models, type Row } from '../../db/models.js';
 import { checkIfMatch } from '../http/etag.js';
 import { eitherParty } from '../resources/common.js';
-import { orderItemToApi, orderToApi } from '../resources/orders.js';
+import { orderEventToApi, orderItemToApi, orderToApi, withAvailableTransitions } from '../resources/orders.js';
+import { audit, changesOf } from './audit.js';
 import { bumpVersion } from './counts.js';
 import { orderBy, type CrudDeps, type Page } from './crud.js';
+import { createLifecycleClient, type LifecycleDeps, type TransitionBody } from './orderLifecycle.js';
 
 export interface OrderLineInput {
   variant_id: string;
@@ -26,8 +28,13 @@ export interface OrderCreateInput {
 
 const unprocessable = (field: string, message: string) => new AppError('UNPROCESSABLE_ENTITY', message, { field, issue: message });
 
-export function createOrderService(deps: CrudDeps) {
+export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps>) {
   const m = () => models(deps.sequelize);
+  const lifecycle = deps.temporal && deps.config ? createLifecycleClient(deps as CrudDeps & LifecycleDeps) : undefined;
+  const requireLifecycle = () => {
+    if (!lifecycle) throw new AppError('SERVICE_UNAVAILABLE', 'Order workflows are not configured in this process');
+    return lifecycle;
+  };
 
   async function loadVisible(actor: Actor, id: string, transaction?: Transaction) {
     const where = eitherParty(actor);
@@ -39,7 +46,7 @@ export function createOrderService(deps: CrudDeps) {
     return row;
   }
 
-  async function withItems(order: Row, transaction?: Transaction) {
+  async function withItems(order: Row, transaction?: Transaction): Promise<Row> {
     const items = await m().OrderItem.findAll({
       where: { order_id: order.id },
       order: [['created_at', 'ASC'], ['id', 'ASC']],
@@ -85,10 +92,13 @@ export function createOrderService(deps: CrudDeps) {
     );
   }
 
-  function requireEditable(order: Row) {
+  async function requireEditable(order: Row, transaction?: Transaction) {
     if (order.status !== 'submitted') {
       throw new AppError('CONFLICT', `Order is ${String(order.status)}; lines and details change only while submitted`, { status: order.status });
     }
+    // Stock is reserved the moment acceptance starts, before the status flips: lines are frozen from then on.
+    const held = await m().StockReservation.count({ where: { order_id: order.id }, ...(transaction ? { transaction } : {}) });
+    if (held > 0) throw new AppError('CONFLICT', 'The wholesaler is accepting this order; lines and details can no longer change', { status: 'accepted' });
   }
 
   return {
@@ -115,6 +125,7 @@ export function createOrderService(deps: CrudDeps) {
         if (currencies.size > 1) throw unprocessable('items', 'all lines must share one currency');
         const subtotal = lines.reduce((s, l) => s + l.line_total_minor, 0);
         const id = randomUUID();
+        const submittedAt = new Date();
         const values = {
           id,
           order_number: formatOrderNumber(new Date(), randomBytes(6)),
@@ -131,8 +142,10 @@ export function createOrderService(deps: CrudDeps) {
           notes: input.notes ?? null,
           version: 1,
           workflow_id: `order:${id}`,
+          expires_at: lifecycle ? lifecycle.deadlineFrom(submittedAt) : null,
         };
         await m().Order.create(values, { transaction });
+        await audit(deps.sequelize, actor, { action: 'order.created', targetType: 'order', targetId: id, entityId: input.retailer_id, summary: { order_number: values.order_number, wholesaler_id: input.wholesaler_id, lines: lines.length, total_minor: subtotal } }, { transaction });
         await m().OrderItem.bulkCreate(
           lines.map((l) => ({
             id: randomUUID(),
@@ -146,28 +159,67 @@ export function createOrderService(deps: CrudDeps) {
           { transaction },
         );
         const created = (await m().Order.findByPk(id, { raw: true, transaction })) as unknown as Row;
-        return withItems(created, transaction);
+        return { order: await withItems(created, transaction), submittedAt, names: { retailer: String(retailer.name), wholesaler: String(wholesaler.name) } };
       });
+      // Commit first, then start: the workflow's activities must find the row. A start that fails
+      // takes the order back out, so no order exists without its workflow (answered 503, and the
+      // idempotency layer forgets the key so a retry runs again).
+      if (lifecycle) {
+        try {
+          await lifecycle.start(order.order, order.submittedAt, order.names);
+        } catch (err) {
+          await m().Order.destroy({ where: { id: order.order.id } }).catch(() => undefined);
+          await lifecycle.abandon(String(order.order.id));
+          throw new AppError('SERVICE_UNAVAILABLE', 'The order could not be started; nothing was saved. Retry shortly.', {
+            reason: err instanceof Error ? err.message : String(err),
+          });
+        }
+      }
       await bumpVersion(deps.redis, 'orders');
-      return order;
+      return withAvailableTransitions(order.order, actor);
+    },
+
+    /** Asks the order's workflow for a transition; answers the order as it stands afterwards. */
+    async transition(actor: Actor, id: string, body: TransitionBody): Promise<Row> {
+      const row = (await loadVisible(actor, id)).get({ plain: true });
+      const items = (await m().OrderItem.findAll({ where: { order_id: id }, attributes: ['id'], raw: true })) as unknown as Row[];
+      await requireLifecycle().transition(actor, row, items.map((i) => String(i.id)), body);
+      await bumpVersion(deps.redis, 'orders');
+      return this.get(actor, id);
+    },
+
+    async timeline(actor: Actor, id: string, page: number, limit: number): Promise<Page<Row>> {
+      await loadVisible(actor, id);
+      const { rows, count } = await m().OrderEvent.findAndCountAll({
+        where: { order_id: id },
+        order: [['seq', 'ASC']],
+        limit,
+        offset: (page - 1) * limit,
+        raw: true,
+      });
+      return {
+        data: (rows as unknown as Row[]).map(orderEventToApi),
+        pagination: { page, limit, total: count, total_pages: Math.ceil(count / limit) },
+      };
     },
 
     async get(actor: Actor, id: string): Promise<Row> {
       const row = await loadVisible(actor, id);
-      return withItems(row.get({ plain: true }));
+      return withAvailableTransitions(await withItems(row.get({ plain: true })), actor);
     },
 
     async update(actor: Actor, id: string, patch: Row, ifMatch?: string): Promise<Row> {
       const result = await deps.sequelize.transaction(async (transaction) => {
         const row = await loadVisible(actor, id, transaction);
         const current = await withItems(row.get({ plain: true }), transaction);
-        checkIfMatch(ifMatch, current);
-        requireEditable(current);
+        checkIfMatch(ifMatch, withAvailableTransitions(current, actor));
+        await requireEditable(current, transaction);
+        await audit(deps.sequelize, actor, { action: 'order.updated', targetType: 'order', targetId: id, entityId: String(current.retailer_id), summary: { changes: changesOf(current, patch) } }, { transaction });
         await row.update({ ...patch, version: Number(row.get('version')) + 1 }, { transaction });
         return withItems(row.get({ plain: true }), transaction);
       });
       await bumpVersion(deps.redis, 'orders');
-      return result;
+      return withAvailableTransitions(result, actor);
     },
 
     async listItems(actor: Actor, orderId: string, page: number, limit: number, sort = 'created_at'): Promise<Page<Row>> {
@@ -195,7 +247,7 @@ export function createOrderService(deps: CrudDeps) {
     async addItem(actor: Actor, orderId: string, line: OrderLineInput): Promise<Row> {
       const item = await deps.sequelize.transaction(async (transaction) => {
         const order = (await loadVisible(actor, orderId, transaction)).get({ plain: true });
-        requireEditable(order);
+        await requireEditable(order, transaction);
         const exists = await m().OrderItem.count({ where: { order_id: orderId, variant_id: line.variant_id }, transaction });
         if (exists) throw new AppError('CONFLICT', 'This variant is already on the order; change that line\'s quantity', { field: 'variant_id' });
         const [priced] = await priceLines(order.wholesaler_id as string, [line], transaction);
@@ -206,6 +258,7 @@ export function createOrderService(deps: CrudDeps) {
           { transaction },
         );
         await recomputeTotals(orderId, transaction);
+        await audit(deps.sequelize, actor, { action: 'order_item.created', targetType: 'order', targetId: orderId, entityId: String(order.retailer_id), summary: { item_id: id, variant_id: line.variant_id, quantity: line.quantity } }, { transaction });
         return m().OrderItem.findByPk(id, { raw: true, transaction });
       });
       await bumpVersion(deps.redis, 'orders');
@@ -218,7 +271,8 @@ export function createOrderService(deps: CrudDeps) {
         const row = await m().OrderItem.findOne({ where: { id: itemId, order_id: orderId }, transaction, lock: transaction.LOCK.UPDATE });
         if (!row) throw notFound('Order item', itemId);
         checkIfMatch(ifMatch, orderItemToApi(row.get({ plain: true })));
-        requireEditable(order);
+        await requireEditable(order, transaction);
+        await audit(deps.sequelize, actor, { action: 'order_item.updated', targetType: 'order', targetId: orderId, entityId: String(order.retailer_id), summary: { item_id: itemId, changes: changesOf(row.get({ plain: true }), { quantity }) } }, { transaction });
         await row.update({ quantity, line_total_minor: Number(row.get('unit_price_minor')) * quantity }, { transaction });
         await recomputeTotals(orderId, transaction);
         return row.get({ plain: true });
@@ -232,10 +286,11 @@ export function createOrderService(deps: CrudDeps) {
         const order = (await loadVisible(actor, orderId, transaction)).get({ plain: true });
         const row = await m().OrderItem.findOne({ where: { id: itemId, order_id: orderId }, transaction });
         if (!row) throw notFound('Order item', itemId);
-        requireEditable(order);
+        await requireEditable(order, transaction);
         if (Number(order.item_count) <= 1) throw new AppError('CONFLICT', 'An order keeps at least one line; cancel the order instead');
         await row.destroy({ transaction });
         await recomputeTotals(orderId, transaction);
+        await audit(deps.sequelize, actor, { action: 'order_item.deleted', targetType: 'order', targetId: orderId, entityId: String(order.retailer_id), summary: { item_id: itemId } }, { transaction });
       });
       await bumpVersion(deps.redis, 'orders');
     },

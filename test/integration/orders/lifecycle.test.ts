@@ -1,0 +1,218 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OrderWorkflowState } from '../../../workflows/orderLifecycle.js';
+import { call, freshStock, labelsFor, ordersEnv, placeOrder, stockOf, streamEventsFor, transition, waitFor, type OrdersEnv } from './helpers.js';
+
+describe('order lifecycle through the API (real worker, Temporal and database)', () => {
+  let env: OrdersEnv;
+  beforeAll(async () => {
+    env = await ordersEnv();
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  it('happy path: submit → accept → fulfil → ship (compliance override) → deliver → complete', async () => {
+    const stock = await freshStock(env, 40);
+    const order = await placeOrder(env, [{ variant_id: stock.variantId, quantity: 7 }]);
+    expect(order).toMatchObject({ status: 'submitted', available_transitions: ['cancel'], metrc: { state: 'none' } });
+    expect(new Date(order.expires_at).getTime()).toBeGreaterThan(Date.now() + 30 * 60_000);
+    const id = order.id as string;
+
+    const seenByWholesaler = await call(env, env.wholesaler, 'GET', `/orders/${id}`);
+    expect(seenByWholesaler.body.available_transitions).toEqual(['accept', 'reject']);
+
+    const accepted = await transition(env, env.wholesaler, id, { action: 'accept' });
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+    expect(accepted.body).toMatchObject({ status: 'accepted', available_transitions: ['fulfil'], version: 2 });
+    expect(await stockOf(env, stock.inventoryId)).toEqual({ onHand: 40, reserved: 7 });
+
+    const lines = labelsFor(accepted.body);
+    const fulfilled = await transition(env, env.wholesaler, id, { action: 'fulfil', lines });
+    expect(fulfilled.status, JSON.stringify(fulfilled.body)).toBe(200);
+    expect(fulfilled.body.status).toBe('fulfilled');
+    expect(fulfilled.body.items[0].metrc_package_label).toBe(lines[0]!.metrc_package_label);
+    // No manifest is matched (no compliance worker here): the wholesaler may not ship yet.
+    expect(fulfilled.body.available_transitions).toEqual([]);
+    const early = await transition(env, env.wholesaler, id, { action: 'ship' });
+    expect(early.status).toBe(409);
+    expect(early.body.error).toMatchObject({ code: 'INVALID_TRANSITION', details: { status: 'fulfilled', action: 'ship', available_transitions: [] } });
+
+    const handle = env.client.workflow.getHandle(`order:${id}`);
+    const state = await handle.query<OrderWorkflowState>('state');
+    expect(state).toMatchObject({ status: 'fulfilled', orderNumber: order.order_number, pendingStep: expect.stringContaining('manifest') });
+    expect(state.timeline.map((t) => t.to).filter(Boolean)).toEqual(['accepted', 'fulfilled']);
+
+    const wholesalerOverride = await call(env, env.wholesaler, 'POST', `/orders/${id}/compliance-override`, { reason: 'paper manifest' });
+    expect(wholesalerOverride.status).toBe(403);
+    const shipped = await call(env, env.compliance, 'POST', `/orders/${id}/compliance-override`, { reason: 'METRC down; paper manifest 0042' });
+    expect(shipped.status, JSON.stringify(shipped.body)).toBe(200);
+    expect(shipped.body).toMatchObject({ status: 'shipped', metrc: { compliance_override_reason: 'METRC down; paper manifest 0042' } });
+    expect(await stockOf(env, stock.inventoryId)).toEqual({ onHand: 33, reserved: 0 });
+
+    expect((await transition(env, env.retailer, id, { action: 'deliver' })).body.status).toBe('delivered');
+    const done = await transition(env, env.retailer, id, { action: 'complete' });
+    expect(done.body).toMatchObject({ status: 'completed', available_transitions: [] });
+    const result = await handle.result();
+    expect(result.status).toBe('completed');
+
+    const timeline = await call(env, env.retailer, 'GET', `/orders/${id}/timeline`);
+    expect(timeline.status).toBe(200);
+    const changes = timeline.body.data.filter((e: { type: string }) => e.type === 'status_changed');
+    expect(changes.map((e: { from_status: string; to_status: string }) => `${e.from_status}>${e.to_status}`)).toEqual([
+      'submitted>accepted',
+      'accepted>fulfilled',
+      'fulfilled>shipped',
+      'shipped>delivered',
+      'delivered>completed',
+    ]);
+    expect(changes[0].actor.role).toBe('member');
+    expect(changes[2]).toMatchObject({ actor: { role: 'compliance' }, reason: 'METRC down; paper manifest 0042', detail: { compliance_override: true } });
+
+    const events = await streamEventsFor(env, id);
+    expect(events.filter((e) => e.type === 'order.status_changed').map((e) => e.status)).toEqual(['accepted', 'fulfilled', 'shipped', 'delivered', 'completed']);
+
+    const desc = await handle.describe();
+    expect(await desc.staticSummary()).toBe(`Order ${order.order_number}`);
+    expect(await desc.staticDetails()).toContain(env.world.retailer.name);
+    const found = await waitFor('visibility to index OrderStatus', async () => {
+      const ids: string[] = [];
+      for await (const w of env.client.workflow.list({ query: `OrderStatus = 'completed' AND OrderId = '${id}'` })) ids.push(w.workflowId);
+      return ids.length ? ids : undefined;
+    });
+    expect(found).toEqual([`order:${id}`]);
+  });
+
+  it('refuses every transition the state machine does not allow, listing the allowed ones', async () => {
+    const stock = await freshStock(env, 10);
+    const order = await placeOrder(env, [{ variant_id: stock.variantId, quantity: 1 }]);
+    const id = order.id as string;
+    const ALL = ['accept', 'reject', 'fulfil', 'ship', 'deliver', 'complete', 'cancel'];
+    const expectRefused = async (status: string, allowedForAdmin: string[]) => {
+      for (const action of ALL.filter((a) => !allowedForAdmin.includes(a))) {
+        const r = await transition(env, env.admin, id, { action, reason: 'test', ...(action === 'fulfil' ? { lines: labelsFor(order) } : {}) });
+        expect(r.status, `${status}/${action}: ${JSON.stringify(r.body)}`).toBe(409);
+        expect(r.body.error.code).toBe('INVALID_TRANSITION');
+        expect(r.body.error.details).toMatchObject({ status, action, available_transitions: allowedForAdmin });
+      }
+    };
+    await expectRefused('submitted', ['accept', 'reject', 'cancel']);
+    // The other side's actions are forbidden outright.
+    expect((await transition(env, env.retailer, id, { action: 'accept' })).status).toBe(403);
+    expect((await transition(env, env.wholesaler, id, { action: 'cancel' })).status).toBe(403);
+    const noReason = await transition(env, env.wholesaler, id, { action: 'reject' });
+    expect(noReason.status).toBe(422);
+
+    expect((await transition(env, env.admin, id, { action: 'accept' })).status).toBe(200);
+    await expectRefused('accepted', ['fulfil', 'cancel']);
+    const missing = await transition(env, env.admin, id, { action: 'fulfil', lines: [{ item_id: '00000000-0000-4000-8000-000000000000', metrc_package_label: '1A4FF0100000022000000123' }] });
+    expect(missing.status).toBe(422);
+    expect(missing.body.error.details.problems.length).toBeGreaterThan(0);
+
+    expect((await transition(env, env.admin, id, { action: 'fulfil', lines: labelsFor(order) })).status).toBe(200);
+    // Admin sees `ship` (it may override) but plain ship still needs a matched manifest.
+    await expectRefused('fulfilled', ['ship', 'cancel']);
+    const plainShip = await transition(env, env.admin, id, { action: 'ship' });
+    expect(plainShip.status).toBe(409);
+
+    expect((await call(env, env.admin, 'POST', `/orders/${id}/compliance-override`, { reason: 'test override' })).status).toBe(200);
+    await expectRefused('shipped', ['deliver']);
+    expect((await transition(env, env.admin, id, { action: 'deliver' })).status).toBe(200);
+    await expectRefused('delivered', ['complete']);
+    expect((await transition(env, env.admin, id, { action: 'complete' })).status).toBe(200);
+    await expectRefused('completed', []);
+
+    const rejected = await placeOrder(env, [{ variant_id: stock.variantId, quantity: 1 }]);
+    expect((await transition(env, env.wholesaler, rejected.id, { action: 'reject', reason: 'out of stock soon' })).body.status).toBe('rejected');
+    for (const action of ALL) expect((await transition(env, env.admin, rejected.id, { action, reason: 'x' })).body.error.code).toBe('INVALID_TRANSITION');
+  });
+
+  it('cancelling at each open state releases exactly what was held', async () => {
+    const stock = await freshStock(env, 20);
+    const base = await stockOf(env, stock.inventoryId);
+
+    const atSubmitted = await placeOrder(env, [{ variant_id: stock.variantId, quantity: 5 }]);
+    const c1 = await transition(env, env.retailer, atSubmitted.id, { action: 'cancel', reason: 'changed my mind' });
+    expect(c1.body.status).toBe('cancelled');
+    expect(await stockOf(env, stock.inventoryId)).toEqual(base);
+
+    const atAccepted = await placeOrder(env, [{ variant_id: stock.variantId, quantity: 6 }]);
+    await transition(env, env.wholesaler, atAccepted.id, { action: 'accept' });
+    const other = await placeOrder(env, [{ variant_id: stock.variantId, quantity: 3 }]);
+    await transition(env, env.wholesaler, other.id, { action: 'accept' });
+    expect(await stockOf(env, stock.inventoryId)).toEqual({ onHand: 20, reserved: 9 });
+    const c2 = await transition(env, env.retailer, atAccepted.id, { action: 'cancel' });
+    expect(c2.body.status).toBe('cancelled');
+    // Only this order's 6 come back; the other order's 3 stay held.
+    expect(await stockOf(env, stock.inventoryId)).toEqual({ onHand: 20, reserved: 3 });
+
+    const atFulfilled = await placeOrder(env, [{ variant_id: stock.variantId, quantity: 4 }]);
+    await transition(env, env.wholesaler, atFulfilled.id, { action: 'accept' });
+    await transition(env, env.wholesaler, atFulfilled.id, { action: 'fulfil', lines: labelsFor(atFulfilled) });
+    expect(await stockOf(env, stock.inventoryId)).toEqual({ onHand: 20, reserved: 7 });
+    const c3 = await transition(env, env.retailer, atFulfilled.id, { action: 'cancel', reason: 'store closed' });
+    expect(c3.body.status).toBe('cancelled');
+    expect(await stockOf(env, stock.inventoryId)).toEqual({ onHand: 20, reserved: 3 });
+
+    // Cancelled orders hold nothing and never release twice.
+    const [rows] = await env.deps.sequelize.query(`SELECT order_id, state, quantity FROM stock_reservations WHERE inventory_id = ? ORDER BY quantity`, { replacements: [stock.inventoryId] });
+    expect(rows).toEqual([
+      { order_id: other.id, state: 'held', quantity: 3 },
+      { order_id: atFulfilled.id, state: 'released', quantity: 4 },
+      { order_id: atAccepted.id, state: 'released', quantity: 6 },
+    ]);
+    for (const o of [atSubmitted, atAccepted, atFulfilled]) {
+      expect((await env.client.workflow.getHandle(`order:${o.id}`).result()).status).toBe('cancelled');
+    }
+  });
+
+  it('accepting reserves all lines or none, naming the short ones', async () => {
+    const plenty = await freshStock(env, 50);
+    const scarce = await freshStock(env, 2);
+    const order = await placeOrder(env, [
+      { variant_id: plenty.variantId, quantity: 10 },
+      { variant_id: scarce.variantId, quantity: 3 },
+    ]);
+    const r = await transition(env, env.wholesaler, order.id, { action: 'accept' });
+    expect(r.status).toBe(409);
+    expect(r.body.error.code).toBe('INSUFFICIENT_STOCK');
+    const scarceLine = order.items.find((i: { variant_id: string }) => i.variant_id === scarce.variantId);
+    expect(r.body.error.details.short_lines).toEqual([{ item_id: scarceLine.id, variant_id: scarce.variantId, requested: 3, available: 2 }]);
+    expect(await stockOf(env, plenty.inventoryId)).toEqual({ onHand: 50, reserved: 0 });
+    expect(await stockOf(env, scarce.inventoryId)).toEqual({ onHand: 2, reserved: 0 });
+    // Still submitted, and acceptable once the line is changed.
+    const again = await call(env, env.retailer, 'GET', `/orders/${order.id}`);
+    expect(again.body.status).toBe('submitted');
+    expect((await call(env, env.retailer, 'PATCH', `/orders/${order.id}/items/${scarceLine.id}`, { quantity: 2 })).status).toBe(200);
+    expect((await transition(env, env.wholesaler, order.id, { action: 'accept' })).status).toBe(200);
+    expect(await stockOf(env, scarce.inventoryId)).toEqual({ onHand: 2, reserved: 2 });
+    // Lines are frozen once accepted.
+    expect((await call(env, env.retailer, 'PATCH', `/orders/${order.id}/items/${scarceLine.id}`, { quantity: 1 })).status).toBe(409);
+  });
+
+  it('50 concurrent accepts competing for the same stock never oversell', async () => {
+    const stock = await freshStock(env, 100);
+    const orders = [];
+    for (let i = 0; i < 50; i++) orders.push(await placeOrder(env, [{ variant_id: stock.variantId, quantity: 3 }]));
+    const results = await Promise.all(orders.map((o) => transition(env, env.wholesaler, o.id, { action: 'accept' })));
+    const ok = results.filter((r) => r.status === 200);
+    const short = results.filter((r) => r.status === 409);
+    expect(ok.length + short.length, JSON.stringify(results.filter((r) => r.status !== 200 && r.status !== 409).map((r) => r.body))).toBe(50);
+    expect(ok).toHaveLength(33);
+    for (const r of short) expect(r.body.error.code).toBe('INSUFFICIENT_STOCK');
+    expect(await stockOf(env, stock.inventoryId)).toEqual({ onHand: 100, reserved: 99 });
+    const [rows] = await env.deps.sequelize.query(`SELECT COUNT(*) AS n, SUM(quantity) AS q FROM stock_reservations WHERE inventory_id = ? AND state = 'held'`, { replacements: [stock.inventoryId] });
+    expect(rows).toEqual([{ n: 33, q: '99' }]);
+  });
+
+  it('a retried POST with the same Idempotency-Key creates one order and one workflow', async () => {
+    const stock = await freshStock(env, 5);
+    const key = `order-idem-${stock.variantId}`;
+    const first = await placeOrder(env, [{ variant_id: stock.variantId, quantity: 1 }], env.retailer, { 'Idempotency-Key': key });
+    const second = await placeOrder(env, [{ variant_id: stock.variantId, quantity: 1 }], env.retailer, { 'Idempotency-Key': key });
+    expect(second.id).toBe(first.id);
+    const [rows] = await env.deps.sequelize.query('SELECT COUNT(*) AS n FROM order_items WHERE variant_id = ?', { replacements: [stock.variantId] });
+    expect(rows).toEqual([{ n: 1 }]);
+    const desc = await env.client.workflow.getHandle(`order:${first.id}`).describe();
+    expect(desc.status.name).toBe('RUNNING');
+  });
+});

@@ -137,11 +137,11 @@ const PENDING: Record<OrderStatus, string | null> = {
 
 export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderWorkflowState> {
   const retry = toRetryPolicy(input.retry);
-  const acts = proxyActivities<Activities>({ startToCloseTimeout: '20 seconds', retry });
+  const acts = proxyActivities<Activities>({ startToCloseTimeout: '10 seconds', retry });
   // The read model and compensations must land once the decision is taken: keep retrying
   // (non-retryable types such as NotFound still stop at once).
   const must = proxyActivities<Activities>({
-    startToCloseTimeout: '20 seconds',
+    startToCloseTimeout: '10 seconds',
     retry: {
       initialInterval: retry.initialInterval,
       backoffCoefficient: retry.backoffCoefficient,

@@ -49,6 +49,7 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   'ValidationError',
   'MetrcValidationError',
   'MetrcAuthError',
+  'MetrcRequestError',
   'PosAuthError',
   'InsufficientStock',
   'NotFound',

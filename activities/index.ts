@@ -1,9 +1,19 @@
 import type { ActivityDeps } from './deps.js';
 import { createSystemActivities } from './system.js';
+import { createOrderActivities } from './orders.js';
+import { createInventoryActivities } from './inventory.js';
+import { createMetrcActivities } from './metrc.js';
+import { createDeadLetterActivities } from './dlq.js';
+import { createPosActivities } from './pos.js';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSystemActivities(deps),
+    ...createOrderActivities(deps),
+    ...createInventoryActivities(deps),
+    ...createMetrcActivities(deps),
+    ...createDeadLetterActivities(deps),
+    ...createPosActivities(deps),
   };
 }
 

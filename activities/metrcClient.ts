@@ -4,6 +4,7 @@
  * through the shared Redis token buckets via an axios interceptor, so paging, GET retries and
  * writes all count.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import axios from 'axios';
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
@@ -45,7 +46,15 @@ export function createMetrcClientFactory(deps: { config: Config; redis: Redis; s
     limiter,
     async forLicense(licenseNumber) {
       const own = await loadUserKey(deps.sequelize, config.appSecret, licenseNumber);
-      return clientFor(own ?? config.metrc.userKey);
+      const userKey = own ?? config.metrc.userKey;
+      if (!config.metrc.vendorKey || !userKey) {
+        throw ApplicationFailure.create({
+          type: 'MetrcAuthError',
+          nonRetryable: true,
+          message: `No METRC keys configured for ${licenseNumber} (set METRC_VENDOR_KEY and METRC_USER_KEY or store a user key for the license)`,
+        });
+      }
+      return clientFor(userKey);
     },
   };
 }

@@ -41,6 +41,20 @@ export interface RateLimits {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+function waitReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      reject(new Error('Redis is not reachable for METRC rate limiting'));
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', onReady);
+  });
+}
+
 export class MetrcRateLimiter {
   private readonly vendorBucket: string;
 
@@ -64,6 +78,8 @@ export class MetrcRateLimiter {
       rates.push(this.limits.perFacilityPerSecond);
     }
     let waited = 0;
+    // The shared client has no offline queue: wait for the connection instead of failing.
+    if (this.redis.status !== 'ready') await waitReady(this.redis);
     for (;;) {
       const wait = Number(await this.redis.eval(TAKE, keys.length, ...keys, ...rates.map(String)));
       if (wait <= 0) return waited;

@@ -243,6 +243,81 @@ export interface paths {
         patch: operations["updateOrder"];
         trace?: never;
     };
+    "/orders/{id}/transitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move an order to its next status
+         * @description The order's workflow decides, synchronously. `accept`, `reject` (reason required), `fulfil`
+         *     (`lines`: every line with its METRC package label) and `ship` belong to the wholesaler;
+         *     `cancel` (from submitted, accepted or fulfilled; releases held stock) and `deliver` to the
+         *     retailer; `complete` to either. Platform admins and operators may act for either side.
+         *     `ship` needs the METRC transfer matched to a manifest (see `metrc.state`), or a compliance
+         *     override (`POST /orders/{id}/compliance-override`). `available_transitions` on every order
+         *     lists what the caller may do now. Accepting reserves every line at the ship-from location
+         *     in one go or nothing (409 `INSUFFICIENT_STOCK`, `details.short_lines`). A transition not
+         *     allowed now is 409 `INVALID_TRANSITION` with `details.available_transitions`; one reserved
+         *     for the other party is 403.
+         */
+        post: operations["transitionOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders/{id}/compliance-override": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ship a fulfilled order although METRC has not matched a manifest
+         * @description Compliance staff only, with a reason that is kept on the order and its timeline.
+         */
+        post: operations["shipOrderWithComplianceOverride"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The order's timeline, oldest first
+         * @description Status changes (who, from, to, why, when), METRC transfer progress and reminders.
+         */
+        get: operations["getOrderTimeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orders/{orderId}/items": {
         parameters: {
             query?: never;
@@ -283,6 +358,690 @@ export interface paths {
         head?: never;
         /** Change a line's quantity while the order is submitted */
         patch: operations["updateOrderItem"];
+        trace?: never;
+    };
+    "/workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List workflow executions across types (platform staff)
+         * @description Reads Temporal visibility. `status=retrying` lists running executions with a pending
+         *     activity past its first attempt; it describes up to 200 running candidates per request
+         *     (`scan.truncated` says when there were more).
+         */
+        get: operations["listWorkflows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{workflowId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Temporal workflow id, URL-encoded (e.g. `order%3A<uuid>`). */
+                workflowId: components["parameters"]["WorkflowId"];
+            };
+            cookie?: never;
+        };
+        /** One execution with its pending activities and recent history */
+        get: operations["getWorkflow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{workflowId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Temporal workflow id, URL-encoded (e.g. `order%3A<uuid>`). */
+                workflowId: components["parameters"]["WorkflowId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Request cancellation (the workflow runs its compensation); operators and admins */
+        post: operations["cancelWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{workflowId}/terminate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Temporal workflow id, URL-encoded (e.g. `order%3A<uuid>`). */
+                workflowId: components["parameters"]["WorkflowId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Terminate at once, without compensation; operators and admins */
+        post: operations["terminateWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{workflowId}/signal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Temporal workflow id, URL-encoded (e.g. `order%3A<uuid>`). */
+                workflowId: components["parameters"]["WorkflowId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the `retry` signal (optionally with a corrected payload); operators and admins */
+        post: operations["signalWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dashboard/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Orders by status and per day, and workflows per task queue (null when Temporal is unreachable or for entity users) */
+        get: operations["getDashboardSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with email and password
+         * @description Answers a bearer `token` for API clients and sets the HttpOnly `trellis_session` cookie plus the
+         *     readable `trellis_csrf` cookie for the console (cookie-authenticated mutations must send
+         *     `X-CSRF-Token` equal to it). When `mfa_required` is true the session may only call
+         *     `/auth/mfa/verify` (or enrol with `/auth/mfa/enroll` + `/auth/mfa/confirm` when
+         *     `mfa_enrollment_required`) and `/auth/logout`; everything else answers 401 `MFA_REQUIRED`.
+         *     Failures are generic (401); repeated failures per account or IP answer 429 and lock out.
+         */
+        post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End the current session */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in user, their role, entity and permissions */
+        get: operations["getMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My live sessions */
+        get: operations["listMySessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke one of my sessions */
+        delete: operations["revokeMySession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/mfa/enroll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start TOTP enrolment (otpauth URI and QR code) */
+        post: operations["enrollMfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/mfa/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm enrolment with a current code; answers recovery codes once */
+        post: operations["confirmMfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/mfa/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Complete sign-in with a TOTP or a recovery code */
+        post: operations["verifyMfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Partner API keys (owners see their entity's; admins all) */
+        get: operations["listApiKeys"];
+        put?: never;
+        /** Issue a key; the secret is in this answer only */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a key (takes effect on its next request) */
+        delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who did what, newest first */
+        get: operations["listAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pos-connections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List POS connections with last run, next run and health */
+        get: operations["listPosConnections"];
+        put?: never;
+        /**
+         * Connect a location's POS and create its sync Schedule
+         * @description Credentials are encrypted at rest and never returned. Creates the Temporal Schedule
+         *     `pos-sync:<id>` (overlap: skip) that runs workflow `posSync` every `interval_seconds`.
+         *     `base_url` (vendor API root, e.g. a sandbox) may be set by platform staff only.
+         */
+        post: operations["createPosConnection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pos-connections/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /** One connection with last run, next run (from its Schedule) and health */
+        get: operations["getPosConnection"];
+        put?: never;
+        post?: never;
+        /** Delete the connection, its Schedule and its run history (stock rows stay) */
+        delete: operations["deletePosConnection"];
+        options?: never;
+        head?: never;
+        /** Change credentials, interval, base URL or sales reporting (the Schedule follows) */
+        patch: operations["updatePosConnection"];
+        trace?: never;
+    };
+    "/pos-connections/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Call the vendor's identity endpoint with the stored credentials
+         * @description Answers 200 either way; `ok` says whether the vendor accepted the keys. A rejection flags the connection (`health = auth_failed`).
+         */
+        post: operations["testPosConnection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pos-connections/{id}/run-now": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Trigger a sync now through the Schedule (skipped if a run is already in progress) */
+        post: operations["runPosConnectionNow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pos-connections/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause the connection's Schedule */
+        post: operations["pausePosConnection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pos-connections/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume the connection's Schedule */
+        post: operations["resumePosConnection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sync-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sync run history, newest first */
+        get: operations["listSyncRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sync-runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /** One run with counts, progress, duration and error */
+        get: operations["getSyncRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sync-runs/{id}/item-errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /** Vendor records the run could not take in, with the reason */
+        get: operations["listSyncRunItemErrors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrc-submissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List METRC submissions, failed first
+         * @description Failed submissions come first, then newest first. Platform staff only.
+         */
+        get: operations["listMetrcSubmissions"];
+        put?: never;
+        /**
+         * Submit a record to METRC by hand (e.g. a package adjustment)
+         * @description The payload is one METRC body row for the kind (PascalCase, as on the wire) and is checked
+         *     against the kind's schema. A `metrcSubmission` workflow (`metrc:<id>`, queue `compliance`)
+         *     sends it. Sales receipts need `ExternalReceiptNumber`: it is how a lost answer is reconciled.
+         */
+        post: operations["createMetrcSubmission"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrc-submissions/bulk-retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry failed submissions by ids or by filter
+         * @description Only failed submissions are retried (at most 1000 per call). `dry_run` answers the count and changes nothing.
+         */
+        post: operations["bulkRetryMetrcSubmissions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrc-submissions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /** One submission with its payload and every attempt (with METRC's messages) */
+        get: operations["getMetrcSubmission"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrc-submissions/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry a failed submission, optionally with a corrected payload
+         * @description The corrected payload is validated against the kind's schema (400 with `details.issues`).
+         *     Before anything is sent again METRC is searched by the natural key, so a retry never
+         *     duplicates a record that an earlier, unanswered send created.
+         */
+        post: operations["retryMetrcSubmission"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrc-submissions/{id}/discard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give up on a failed submission, with a reason */
+        post: operations["discardMetrcSubmission"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Work that ran out of automatic retries, across every queue (open first) */
+        get: operations["listDeadLetters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dead-letters/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /** One dead letter */
+        get: operations["getDeadLetter"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dead-letters/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry the work of an open dead letter
+         * @description METRC submissions are retried as by `POST /metrc-submissions/{id}/retry` (payload validated);
+         *     a manifest timeout restarts the transfer's manifest search; any other kind is sent to its
+         *     workflow as signal `retry` with `{ payload }`.
+         */
+        post: operations["retryDeadLetter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dead-letters/{id}/discard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Discard an open dead letter, with a reason */
+        post: operations["discardDeadLetter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
 }
@@ -490,6 +1249,11 @@ export interface components {
             requested_delivery_date: string | null;
             notes: string | null;
             version: number;
+            /** @description Acceptance deadline; a still-submitted order expires then. */
+            expires_at: components["schemas"]["Timestamp"] | null;
+            metrc: components["schemas"]["OrderMetrc"];
+            /** @description What the caller may do to the order now. */
+            available_transitions: components["schemas"]["OrderAction"][];
             items?: components["schemas"]["OrderItem"][];
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
@@ -511,6 +1275,51 @@ export interface components {
         };
         OrderList: {
             data: components["schemas"]["Order"][];
+            pagination: components["schemas"]["Pagination"];
+        };
+        /** @enum {string} */
+        OrderAction: "accept" | "reject" | "fulfil" | "ship" | "deliver" | "complete" | "cancel";
+        /** @description The METRC outgoing transfer for the order (starts when the order is fulfilled). */
+        OrderMetrc: {
+            /** @enum {string} */
+            state: "none" | "submitting" | "template_created" | "awaiting_manifest" | "matched" | "failed" | "drift";
+            manifest_number: string | null;
+            template_id: number | null;
+            detail: string | null;
+            /** @description Set when compliance shipped without a matched manifest. */
+            compliance_override_reason: string | null;
+        };
+        OrderTransition: {
+            action: components["schemas"]["OrderAction"];
+            reason?: string | null;
+            /** @description For `fulfil`, every order line with the METRC package it ships from. */
+            lines?: {
+                item_id: components["schemas"]["Uuid"];
+                metrc_package_label: components["schemas"]["PackageLabel"];
+            }[];
+        };
+        OrderComplianceOverride: {
+            reason: string;
+        };
+        OrderEvent: {
+            id: components["schemas"]["Uuid"];
+            seq: number;
+            /** @enum {string} */
+            type: "status_changed" | "metrc_status" | "reminder_sent";
+            from_status: components["schemas"]["OrderStatus"] | null;
+            to_status: components["schemas"]["OrderStatus"] | null;
+            actor: {
+                kind: string;
+                id: string;
+                role: string;
+                label: string | null;
+            };
+            reason: string | null;
+            detail: Record<string, never> | null;
+            occurred_at: components["schemas"]["Timestamp"];
+        };
+        OrderEventList: {
+            data: components["schemas"]["OrderEvent"][];
             pagination: components["schemas"]["Pagination"];
         };
         OrderItem: {
@@ -536,8 +1345,576 @@ export interface components {
             data: components["schemas"]["OrderItem"][];
             pagination: components["schemas"]["Pagination"];
         };
+        /** @enum {string} */
+        WorkflowStatusFilter: "running" | "retrying" | "completed" | "failed" | "cancelled" | "terminated" | "timed_out" | "continued_as_new";
+        WorkflowSummary: {
+            workflow_id: string;
+            run_id: string;
+            type: string;
+            /** @enum {string} */
+            status: "running" | "completed" | "failed" | "cancelled" | "terminated" | "timed_out" | "continued_as_new" | "unknown";
+            task_queue: string;
+            start_time: components["schemas"]["Timestamp"];
+            close_time: components["schemas"]["Timestamp"] | null;
+            history_length: number;
+            search_attributes: {
+                [key: string]: string;
+            };
+            retrying?: boolean;
+            max_attempt?: number;
+        };
+        WorkflowList: {
+            data: components["schemas"]["WorkflowSummary"][];
+            pagination: components["schemas"]["Pagination"];
+            scan?: {
+                scanned: number;
+                truncated: boolean;
+            };
+        };
+        WorkflowFailure: {
+            message: string;
+            type: string | null;
+        };
+        WorkflowPendingActivity: {
+            activity_id: string;
+            activity_type: string;
+            state: string;
+            attempt: number;
+            maximum_attempts: number;
+            /** Format: date-time */
+            scheduled_time: string | null;
+            /** Format: date-time */
+            last_started_time: string | null;
+            /** Format: date-time */
+            last_heartbeat_time: string | null;
+            last_failure: components["schemas"]["WorkflowFailure"] | null;
+            /** Format: date-time */
+            next_attempt_time: string | null;
+        };
+        WorkflowHistoryEvent: {
+            event_id: number;
+            event_type: string;
+            /** Format: date-time */
+            time: string | null;
+            detail: string | null;
+        };
+        WorkflowDetail: {
+            workflow_id: string;
+            run_id: string;
+            type: string;
+            /** @enum {string} */
+            status: "running" | "completed" | "failed" | "cancelled" | "terminated" | "timed_out" | "continued_as_new" | "unknown";
+            task_queue: string;
+            start_time: components["schemas"]["Timestamp"];
+            close_time: components["schemas"]["Timestamp"] | null;
+            history_length: number;
+            search_attributes: {
+                [key: string]: string;
+            };
+            retrying: boolean;
+            pending_activities: components["schemas"]["WorkflowPendingActivity"][];
+            /** @description The most recent events, newest first. */
+            history: components["schemas"]["WorkflowHistoryEvent"][];
+        };
+        WorkflowActionResult: {
+            workflow_id: string;
+            /** @enum {string} */
+            action: "cancel" | "terminate" | "signal";
+            accepted: boolean;
+        };
+        DashboardSummary: {
+            generated_at: components["schemas"]["Timestamp"];
+            orders: {
+                by_status: {
+                    [key: string]: number;
+                };
+                per_day: {
+                    /** Format: date */
+                    day: string;
+                    count: number;
+                }[];
+            };
+            workflows: null | {
+                task_queue: string;
+                running: number;
+                retrying: number;
+                failed: number;
+            }[];
+        };
+        /** @enum {string} */
+        UserRecordRole: "admin" | "operator" | "compliance" | "entity";
+        /** @enum {string} */
+        ApiKeyScope: "orders:read" | "orders:write" | "catalog:read" | "catalog:write" | "inventory:read" | "inventory:write";
+        User: {
+            id: components["schemas"]["Uuid"];
+            email: string;
+            name: string;
+            role: components["schemas"]["UserRecordRole"];
+            entity_id: components["schemas"]["Uuid"] | null;
+            /** @enum {string|null} */
+            entity_role: "owner" | "member" | null;
+        };
+        LoginRequest: {
+            email: string;
+            password: string;
+        };
+        LoginResponse: {
+            user: components["schemas"]["User"];
+            mfa_required: boolean;
+            /** @description The role requires a second factor and none is enrolled yet: enrol now. */
+            mfa_enrollment_required: boolean;
+            /** @description Bearer session token; shown once. */
+            token: string;
+            expires_at: components["schemas"]["Timestamp"];
+        };
+        Me: {
+            user: components["schemas"]["User"];
+            /** @enum {string} */
+            role: "admin" | "operator" | "compliance" | "owner" | "member";
+            entity: null | {
+                id: components["schemas"]["Uuid"];
+                name: string | null;
+                type: components["schemas"]["EntityType"] | null;
+            };
+            /** @description Permission names from the access policy (x-trellis-permission). */
+            permissions: string[];
+            mfa: {
+                enabled: boolean;
+                verified: boolean;
+            };
+        };
+        Session: {
+            id: components["schemas"]["Uuid"];
+            created_at: components["schemas"]["Timestamp"];
+            /** Format: date-time */
+            last_used_at: string | null;
+            expires_at: components["schemas"]["Timestamp"];
+            idle_expires_at: components["schemas"]["Timestamp"];
+            ip: string | null;
+            user_agent: string | null;
+            mfa_verified: boolean;
+            current: boolean;
+        };
+        SessionList: {
+            data: components["schemas"]["Session"][];
+            pagination: components["schemas"]["Pagination"];
+        };
+        MfaEnrollment: {
+            otpauth_uri: string;
+            /** @description PNG data URL of the otpauth URI. */
+            qr_data_url: string;
+            /** @description Base32 secret for manual entry; shown during enrolment only. */
+            secret: string;
+        };
+        MfaCode: {
+            /** @description 6-digit TOTP, or a recovery code. */
+            code: string;
+        };
+        MfaRecoveryCodes: {
+            /** @description Single-use; shown once. */
+            recovery_codes: string[];
+        };
+        MfaVerified: {
+            user: components["schemas"]["User"];
+            mfa_required: boolean;
+            used_recovery_code: boolean;
+        };
+        ApiKey: {
+            id: components["schemas"]["Uuid"];
+            entity_id: components["schemas"]["Uuid"];
+            name: string;
+            /** @description Public lookup part: the key reads trk_<prefix>_<secret>. */
+            prefix: string;
+            scopes: components["schemas"]["ApiKeyScope"][];
+            /** @description null = the server default. */
+            rate_limit_per_minute: number | null;
+            created_by_user_id: components["schemas"]["Uuid"] | null;
+            /** Format: date-time */
+            expires_at: string | null;
+            /** Format: date-time */
+            last_used_at: string | null;
+            /** Format: date-time */
+            revoked_at: string | null;
+            created_at: components["schemas"]["Timestamp"];
+        };
+        ApiKeyCreated: {
+            id: components["schemas"]["Uuid"];
+            entity_id: components["schemas"]["Uuid"];
+            name: string;
+            /** @description Public lookup part: the key reads trk_<prefix>_<secret>. */
+            prefix: string;
+            scopes: components["schemas"]["ApiKeyScope"][];
+            /** @description null = the server default. */
+            rate_limit_per_minute: number | null;
+            created_by_user_id: components["schemas"]["Uuid"] | null;
+            /** Format: date-time */
+            expires_at: string | null;
+            /** Format: date-time */
+            last_used_at: string | null;
+            /** Format: date-time */
+            revoked_at: string | null;
+            created_at: components["schemas"]["Timestamp"];
+            /** @description The full key (trk_<prefix>_<secret>). Shown once; store it now. */
+            key: string;
+        };
+        ApiKeyCreate: {
+            name: string;
+            scopes: components["schemas"]["ApiKeyScope"][];
+            /** @description Required for platform admins; owners may omit it (their entity). */
+            entity_id?: components["schemas"]["Uuid"];
+            /** Format: date-time */
+            expires_at?: string | null;
+            rate_limit_per_minute?: number | null;
+        };
+        ApiKeyList: {
+            data: components["schemas"]["ApiKey"][];
+            pagination: components["schemas"]["Pagination"];
+        };
+        AuditEntry: {
+            id: components["schemas"]["Uuid"];
+            created_at: components["schemas"]["Timestamp"];
+            /** @enum {string} */
+            actor_type: "user" | "api_key" | "system";
+            actor_id: string | null;
+            actor_label: string | null;
+            entity_id: string | null;
+            /**
+             * @example order.accepted
+             * @example product.created
+             */
+            action: string;
+            target_type: string | null;
+            target_id: string | null;
+            summary: Record<string, never> | null;
+            request_id: string | null;
+            ip: string | null;
+        };
+        AuditLogList: {
+            data: components["schemas"]["AuditEntry"][];
+            pagination: components["schemas"]["Pagination"];
+        };
+        /** @enum {string} */
+        PosVendor: "dutchie" | "blaze";
+        /** @description Dutchie: { location_key, integrator_key? }. BLAZE: { partner_key, store_key }. Write-only. */
+        PosCredentials: {
+            location_key?: string;
+            integrator_key?: string;
+            partner_key?: string;
+            store_key?: string;
+        };
+        /** @enum {string} */
+        PosConnectionHealth: "ok" | "pending" | "degraded" | "failing" | "auth_failed" | "paused";
+        PosConnection: {
+            id: components["schemas"]["Uuid"];
+            entity_id: components["schemas"]["Uuid"];
+            location_id: components["schemas"]["Uuid"];
+            vendor: components["schemas"]["PosVendor"];
+            name: string | null;
+            base_url: string | null;
+            interval_seconds: number;
+            paused: boolean;
+            report_sales: boolean;
+            health: components["schemas"]["PosConnectionHealth"];
+            /** Format: date-time */
+            auth_failed_at: string | null;
+            auth_error: string | null;
+            /** @description The vendor feed position the next run starts from (incremental vendors). */
+            cursor: Record<string, never> | null;
+            /** Format: date-time */
+            last_run_at: string | null;
+            /** Format: date-time */
+            last_success_at: string | null;
+            last_run: components["schemas"]["SyncRun"] | null;
+            /**
+             * Format: date-time
+             * @description From the Schedule; null while paused.
+             */
+            next_run_at: string | null;
+            /** @enum {string} */
+            schedule_state: "active" | "paused" | "missing" | "unknown";
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        PosConnectionCreate: {
+            entity_id: components["schemas"]["Uuid"];
+            location_id: components["schemas"]["Uuid"];
+            vendor: components["schemas"]["PosVendor"];
+            name?: string | null;
+            credentials: components["schemas"]["PosCredentials"];
+            base_url?: string | null;
+            /** @default 900 */
+            interval_seconds: number;
+            /** @default false */
+            paused: boolean;
+            /** @default false */
+            report_sales: boolean;
+        };
+        PosConnectionUpdate: {
+            name?: string | null;
+            credentials?: components["schemas"]["PosCredentials"];
+            base_url?: string | null;
+            interval_seconds?: number;
+            report_sales?: boolean;
+        };
+        PosConnectionList: {
+            data: components["schemas"]["PosConnection"][];
+            pagination: components["schemas"]["Pagination"];
+        };
+        PosConnectionTest: {
+            ok: boolean;
+            checked_at: components["schemas"]["Timestamp"];
+            identity: null | {
+                vendor: components["schemas"]["PosVendor"];
+                location_id: string | null;
+                location_name: string | null;
+                license_number: string | null;
+                state: string | null;
+            };
+            error: null | {
+                /** @example PosAuthError */
+                type: string;
+                message: string;
+                retryable: boolean;
+            };
+        };
+        /** @enum {string} */
+        SyncRunStatus: "running" | "succeeded" | "partial" | "failed";
+        SyncRun: {
+            id: components["schemas"]["Uuid"];
+            connection_id: components["schemas"]["Uuid"];
+            entity_id: components["schemas"]["Uuid"];
+            workflow_id: string;
+            status: components["schemas"]["SyncRunStatus"];
+            /** @enum {string} */
+            mode: "snapshot" | "incremental";
+            counts: {
+                fetched: number;
+                created: number;
+                updated: number;
+                unchanged: number;
+                zeroed: number;
+                item_errors: number;
+            };
+            progress: {
+                /** @enum {string} */
+                phase: "starting" | "snapshot" | "changes" | "zeroing" | "sales" | "done";
+                /** @description Batches (snapshot chunks or vendor pages) applied so far. */
+                pages: number;
+                items: number;
+            };
+            started_at: components["schemas"]["Timestamp"];
+            /** Format: date-time */
+            finished_at: string | null;
+            duration_ms: number | null;
+            error: null | {
+                /** @example PosAuthError */
+                type: string;
+                message: string;
+            };
+        };
+        SyncRunList: {
+            data: components["schemas"]["SyncRun"][];
+            pagination: components["schemas"]["Pagination"];
+        };
+        SyncItemError: {
+            id: number;
+            /** @description The vendor id, or #<position in the feed> when the record had none. */
+            item_key: string;
+            vendor_item_id: string | null;
+            reason: string;
+            created_at: components["schemas"]["Timestamp"];
+        };
+        SyncItemErrorList: {
+            data: components["schemas"]["SyncItemError"][];
+            pagination: components["schemas"]["Pagination"];
+        };
+        /** @enum {string} */
+        MetrcSubmissionKind: "transfer_template" | "sales_receipt" | "package_adjustment";
+        /** @enum {string} */
+        MetrcSubmissionStatus: "pending" | "submitting" | "succeeded" | "failed" | "discarded";
+        /** @description One METRC body row for the kind, PascalCase as on the wire (checked per kind by the server). */
+        MetrcPayload: Record<string, never>;
+        MetrcSubmission: {
+            id: components["schemas"]["Uuid"];
+            kind: components["schemas"]["MetrcSubmissionKind"];
+            license_number: string;
+            /** @description What METRC knows the record by (template name, external receipt number, package label). */
+            natural_key: string;
+            order_id: string | null;
+            pos_sale_id: string | null;
+            status: components["schemas"]["MetrcSubmissionStatus"];
+            payload?: components["schemas"]["MetrcPayload"];
+            attempt_count: number;
+            /** @description Rounds of automatic attempts; each staff retry starts one. */
+            round: number;
+            metrc_ids: number[];
+            /** @description True when the record was found in METRC after an unanswered send instead of being sent again. */
+            reconciled: boolean;
+            /** @description An earlier send may have reached METRC; the next attempt looks it up first. */
+            possibly_landed: boolean;
+            last_error_code: string | null;
+            failure_reason: string | null;
+            discard_reason: string | null;
+            workflow_id: string | null;
+            created_by: string | null;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+            /** Format: date-time */
+            succeeded_at: string | null;
+            /** Format: date-time */
+            failed_at: string | null;
+            /** Format: date-time */
+            discarded_at: string | null;
+        };
+        MetrcRowMessage: {
+            row: number | null;
+            message: string;
+        };
+        MetrcAttempt: {
+            attempt: number;
+            round: number;
+            /** @enum {string} */
+            outcome: "running" | "succeeded" | "reconciled" | "failed";
+            error_type: string | null;
+            error_code: string | null;
+            error_message: string | null;
+            http_status: number | null;
+            ambiguous: boolean;
+            row_messages: components["schemas"]["MetrcRowMessage"][];
+            metrc_ids: number[];
+            /** @description 429s waited out inside this attempt. */
+            rate_limit_waits: number;
+            started_at: components["schemas"]["Timestamp"];
+            /** Format: date-time */
+            finished_at: string | null;
+        };
+        MetrcSubmissionDetail: {
+            id: components["schemas"]["Uuid"];
+            kind: components["schemas"]["MetrcSubmissionKind"];
+            license_number: string;
+            /** @description What METRC knows the record by (template name, external receipt number, package label). */
+            natural_key: string;
+            order_id: string | null;
+            pos_sale_id: string | null;
+            status: components["schemas"]["MetrcSubmissionStatus"];
+            payload: components["schemas"]["MetrcPayload"];
+            attempt_count: number;
+            /** @description Rounds of automatic attempts; each staff retry starts one. */
+            round: number;
+            metrc_ids: number[];
+            /** @description True when the record was found in METRC after an unanswered send instead of being sent again. */
+            reconciled: boolean;
+            /** @description An earlier send may have reached METRC; the next attempt looks it up first. */
+            possibly_landed: boolean;
+            last_error_code: string | null;
+            failure_reason: string | null;
+            discard_reason: string | null;
+            workflow_id: string | null;
+            created_by: string | null;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+            /** Format: date-time */
+            succeeded_at: string | null;
+            /** Format: date-time */
+            failed_at: string | null;
+            /** Format: date-time */
+            discarded_at: string | null;
+            attempts: components["schemas"]["MetrcAttempt"][];
+        };
+        MetrcSubmissionList: {
+            data: components["schemas"]["MetrcSubmission"][];
+            pagination: components["schemas"]["Pagination"];
+        };
+        MetrcSubmissionCreate: {
+            kind: components["schemas"]["MetrcSubmissionKind"];
+            /** @description The acting facility (METRC licenseNumber). */
+            license_number: string;
+            payload: components["schemas"]["MetrcPayload"];
+            order_id?: components["schemas"]["Uuid"] | null;
+            pos_sale_id?: string | null;
+        };
+        MetrcRetry: {
+            payload?: components["schemas"]["MetrcPayload"];
+        };
+        DiscardReason: {
+            reason: string;
+        };
+        MetrcSubmissionFilter: {
+            kind?: components["schemas"]["MetrcSubmissionKind"];
+            license_number?: string;
+            order_id?: components["schemas"]["Uuid"];
+            /** Format: date-time */
+            from?: string;
+            /** Format: date-time */
+            to?: string;
+        };
+        MetrcBulkRetry: {
+            ids?: components["schemas"]["Uuid"][];
+            filter?: components["schemas"]["MetrcSubmissionFilter"];
+            /** @default false */
+            dry_run: boolean;
+        };
+        MetrcBulkRetryResult: {
+            dry_run: boolean;
+            /** @description Failed submissions the ids or filter select. */
+            matched: number;
+            retried: number;
+            ids: components["schemas"]["Uuid"][];
+            skipped: {
+                id: components["schemas"]["Uuid"];
+                reason: string;
+            }[];
+        };
+        /** @enum {string} */
+        DeadLetterStatus: "open" | "retried" | "discarded";
+        DeadLetter: {
+            id: components["schemas"]["Uuid"];
+            queue: string;
+            workflow_id: string | null;
+            /**
+             * @example metrc_submission
+             * @example metrc_manifest_timeout
+             */
+            kind: string;
+            /** @description What failed, e.g. the submission id or order id. */
+            subject_id: string | null;
+            /** @description The work as it was when it failed. */
+            payload: unknown;
+            /** @description The last error (code, message, METRC row messages). */
+            error: unknown;
+            attempts: number;
+            status: components["schemas"]["DeadLetterStatus"];
+            resolution_note: string | null;
+            resolved_by: string | null;
+            /** Format: date-time */
+            resolved_at: string | null;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        DeadLetterList: {
+            data: components["schemas"]["DeadLetter"][];
+            pagination: components["schemas"]["Pagination"];
+        };
     };
     responses: {
+        /** @description Missing, malformed, expired or revoked credentials (UNAUTHORIZED), or a second factor is owed (MFA_REQUIRED) */
+        Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Too many requests or attempts (RATE_LIMITED); see Retry-After / details.retry_after_seconds */
+        RateLimited: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description Invalid input (details name the field and the problem) */
         BadRequest: {
             headers: {
@@ -605,6 +1982,8 @@ export interface components {
         IdempotencyKey: string;
         /** @description The ETag from a GET; the update is refused with 412 when the object changed since. */
         IfMatch: string;
+        /** @description Temporal workflow id, URL-encoded (e.g. `order%3A<uuid>`). */
+        WorkflowId: string;
     };
     requestBodies: never;
     headers: {
@@ -1494,6 +2873,157 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    transitionOrder: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderTransition"];
+            };
+        };
+        responses: {
+            /** @description The order after the transition */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The action belongs to the other party (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            /** @description INVALID_TRANSITION (with details.available_transitions) or INSUFFICIENT_STOCK (with details.short_lines) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Unprocessable"];
+            /** @description The workflow service could not complete the transition now (SERVICE_UNAVAILABLE); retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    shipOrderWithComplianceOverride: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderComplianceOverride"];
+            };
+        };
+        responses: {
+            /** @description The shipped order */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description Not compliance staff (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            /** @description The order is not fulfilled (INVALID_TRANSITION) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Unprocessable"];
+            /** @description The workflow service could not complete the transition now (SERVICE_UNAVAILABLE); retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getOrderTimeline: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number. */
+                page?: components["parameters"]["Page"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of timeline events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderEventList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
     listOrderItems: {
         parameters: {
             query?: {
@@ -1645,6 +3175,1151 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listWorkflows: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number. */
+                page?: components["parameters"]["Page"];
+                limit?: components["parameters"]["Limit"];
+                type?: string;
+                status?: components["schemas"]["WorkflowStatusFilter"];
+                task_queue?: string;
+                /** @description Exact workflow id, or a prefix followed by `*`. */
+                workflow_id?: string;
+                /** @description Search attribute filter `Name=value` (OrderId, OrderStatus, RetailerId, WholesalerId, OrderNumber, MetrcSubmissionId, MetrcSubmissionKind, MetrcLicense, PosConnectionId). Repeat to AND them. */
+                attribute?: string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of executions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Temporal workflow id, URL-encoded (e.g. `order%3A<uuid>`). */
+                workflowId: components["parameters"]["WorkflowId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The execution (latest run) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowDetail"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    cancelWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Temporal workflow id, URL-encoded (e.g. `order%3A<uuid>`). */
+                workflowId: components["parameters"]["WorkflowId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Cancellation requested */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowActionResult"];
+                };
+            };
+            403: components["responses"]["Error"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["Error"];
+        };
+    };
+    terminateWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Temporal workflow id, URL-encoded (e.g. `order%3A<uuid>`). */
+                workflowId: components["parameters"]["WorkflowId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Terminated */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowActionResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["Error"];
+        };
+    };
+    signalWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Temporal workflow id, URL-encoded (e.g. `order%3A<uuid>`). */
+                workflowId: components["parameters"]["WorkflowId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    name: "retry";
+                    payload?: Record<string, never>;
+                };
+            };
+        };
+        responses: {
+            /** @description Signal delivered */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowActionResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getDashboardSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The summary */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardSummary"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed in (possibly pending a second factor) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            default: components["responses"]["Error"];
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out; cookies cleared */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Me */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listMySessions: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number. */
+                page?: components["parameters"]["Page"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of sessions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            default: components["responses"]["Error"];
+        };
+    };
+    revokeMySession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    enrollMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A new secret, pending confirmation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaEnrollment"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            default: components["responses"]["Error"];
+        };
+    };
+    confirmMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaCode"];
+            };
+        };
+        responses: {
+            /** @description Enabled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaRecoveryCodes"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["RateLimited"];
+            default: components["responses"]["Error"];
+        };
+    };
+    verifyMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaCode"];
+            };
+        };
+        responses: {
+            /** @description Verified */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaVerified"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["RateLimited"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number. */
+                page?: components["parameters"]["Page"];
+                limit?: components["parameters"]["Limit"];
+                entity_id?: components["schemas"]["Uuid"];
+                include_revoked?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of keys (never their secrets) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiKeyCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyCreated"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listAuditLog: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number. */
+                page?: components["parameters"]["Page"];
+                limit?: components["parameters"]["Limit"];
+                actor_id?: string;
+                action?: string;
+                target_type?: string;
+                target_id?: string;
+                entity_id?: components["schemas"]["Uuid"];
+                from?: components["schemas"]["Timestamp"];
+                to?: components["schemas"]["Timestamp"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of audit entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditLogList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listPosConnections: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number. */
+                page?: components["parameters"]["Page"];
+                limit?: components["parameters"]["Limit"];
+                sort?: "created_at" | "-created_at" | "last_run_at" | "-last_run_at";
+                entity_id?: components["schemas"]["Uuid"];
+                location_id?: components["schemas"]["Uuid"];
+                vendor?: components["schemas"]["PosVendor"];
+                paused?: boolean;
+                /** @description Only `auth_failed` is filterable (connections whose credentials were rejected). */
+                health?: "auth_failed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of connections */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosConnectionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    createPosConnection: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PosConnectionCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosConnection"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Error"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+            503: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getPosConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The connection */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosConnection"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    deletePosConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    updatePosConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PosConnectionUpdate"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosConnection"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    testPosConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the vendor said */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosConnectionTest"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    runPosConnectionNow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Requested */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        connection_id: components["schemas"]["Uuid"];
+                        requested_at: components["schemas"]["Timestamp"];
+                    };
+                };
+            };
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["Error"];
+        };
+    };
+    pausePosConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Paused */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosConnection"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    resumePosConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Resumed */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosConnection"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listSyncRuns: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number. */
+                page?: components["parameters"]["Page"];
+                limit?: components["parameters"]["Limit"];
+                sort?: "started_at" | "-started_at";
+                connection_id?: components["schemas"]["Uuid"];
+                status?: components["schemas"]["SyncRunStatus"];
+                mode?: "snapshot" | "incremental";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncRunList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getSyncRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncRun"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listSyncRunItemErrors: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number. */
+                page?: components["parameters"]["Page"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of item errors */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncItemErrorList"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listMetrcSubmissions: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number. */
+                page?: components["parameters"]["Page"];
+                limit?: components["parameters"]["Limit"];
+                status?: components["schemas"]["MetrcSubmissionStatus"];
+                kind?: components["schemas"]["MetrcSubmissionKind"];
+                license_number?: string;
+                order_id?: components["schemas"]["Uuid"];
+                /** @description Created at or after this instant. */
+                from?: string;
+                /** @description Created before this instant. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of submissions (without payloads) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetrcSubmissionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    createMetrcSubmission: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetrcSubmissionCreate"];
+            };
+        };
+        responses: {
+            /** @description Created; the workflow is running */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetrcSubmission"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Error"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    bulkRetryMetrcSubmissions: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetrcBulkRetry"];
+            };
+        };
+        responses: {
+            /** @description What was (or would be) retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetrcBulkRetryResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getMetrcSubmission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The submission */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetrcSubmissionDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    retryMetrcSubmission: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["MetrcRetry"];
+            };
+        };
+        responses: {
+            /** @description A new round was started */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetrcSubmission"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    discardMetrcSubmission: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DiscardReason"];
+            };
+        };
+        responses: {
+            /** @description Discarded; its workflow ends */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetrcSubmission"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listDeadLetters: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number. */
+                page?: components["parameters"]["Page"];
+                limit?: components["parameters"]["Limit"];
+                status?: components["schemas"]["DeadLetterStatus"];
+                queue?: string;
+                kind?: string;
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of dead letters */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getDeadLetter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dead letter */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetter"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    retryDeadLetter: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["MetrcRetry"];
+            };
+        };
+        responses: {
+            /** @description Retried */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetter"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    discardDeadLetter: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DiscardReason"];
+            };
+        };
+        responses: {
+            /** @description Discarded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetter"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             default: components["responses"]["Error"];
         };
     };

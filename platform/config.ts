@@ -63,6 +63,36 @@ export interface Config {
   };
   /** Browser origins allowed to call the API with credentials (CORS_ORIGINS, comma-separated). */
   corsOrigins: string[];
+  metrc: MetrcConfig;
+  orders: OrdersConfig;
+}
+
+/** Order lifecycle timing (issue 5). Durations in milliseconds. */
+export interface OrdersConfig {
+  /** ORDER_ACCEPT_DEADLINE: a submitted order not accepted within this expires. */
+  acceptDeadlineMs: number;
+  /** ORDER_REMINDER_BEFORE: how long before the deadline the wholesaler is reminded (0 = no reminder). */
+  reminderBeforeMs: number;
+  /** ORDER_AUTO_COMPLETE_AFTER: a delivered order completes by itself after this. */
+  autoCompleteAfterMs: number;
+}
+
+/** METRC connection, pacing and manifest polling (issue 6). Durations in milliseconds. */
+export interface MetrcConfig {
+  /** Integrator key (Basic-auth user). Defaults to the sandbox demo key outside production. */
+  vendorKey: string;
+  /** Default user key; per-license keys may be stored encrypted in metrc_credentials. */
+  userKey: string;
+  timeoutMs: number;
+  /** Token-bucket limits for every METRC request, shared by all workers through Redis. */
+  ratePerFacilityPerSecond: number;
+  ratePerVendorKeyPerSecond: number;
+  /** Transfer type used for order templates (names vary by state). */
+  transferTypeName: string;
+  manifestPollIntervalMs: number;
+  manifestTimeoutMs: number;
+  driftCheckIntervalMs: number;
+  driftWatchMs: number;
 }
 
 function str(env: Env, name: string, fallback?: string): string {
@@ -111,6 +141,19 @@ function url(env: Env, name: string, fallback: string, protocols: string[]): URL
     throw new ConfigError(name, `must use ${protocols.join(' or ')} (got ${parsed.protocol})`);
   }
   return parsed;
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `500`, `500ms`, `30s`, `5m`, `72h`, `7d` → milliseconds. */
+function duration(env: Env, name: string, fallbackMs: number, minMs = 1): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallbackMs;
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(raw);
+  if (!m) throw new ConfigError(name, `must be a duration like 500ms, 30s, 5m, 2h or 7d, got "${raw}"`);
+  const ms = Number(m[1]) * DURATION_UNITS[m[2] ?? 'ms']!;
+  if (ms < minMs) throw new ConfigError(name, `must be at least ${minMs} ms`);
+  return ms;
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
@@ -214,6 +257,25 @@ export function loadConfig(env: Env = process.env): Config {
       loginLockoutSeconds: int(env, 'LOGIN_LOCKOUT_SECONDS', 60, 1, 86_400),
     },
     corsOrigins: corsOrigins(env),
+    metrc: {
+      // Sandbox demo keys (integrations/metrc/sandbox/demo-data.ts) outside production only; in
+      // production an unset key fails METRC work (not start-up), so deployments without METRC run.
+      vendorKey: str(env, 'METRC_VENDOR_KEY', nodeEnv === 'production' ? '' : 'trellis-demo-vendor-key'),
+      userKey: str(env, 'METRC_USER_KEY', nodeEnv === 'production' ? '' : 'trellis-demo-user-key'),
+      timeoutMs: duration(env, 'METRC_TIMEOUT', 30_000, 100),
+      ratePerFacilityPerSecond: num(env, 'METRC_RATE_PER_FACILITY', 40, 0.1),
+      ratePerVendorKeyPerSecond: num(env, 'METRC_RATE_PER_VENDOR_KEY', 120, 0.1),
+      transferTypeName: str(env, 'METRC_TRANSFER_TYPE', 'Wholesale'),
+      manifestPollIntervalMs: duration(env, 'METRC_MANIFEST_POLL_INTERVAL', 5 * 60_000, 10),
+      manifestTimeoutMs: duration(env, 'METRC_MANIFEST_TIMEOUT', 72 * 3_600_000, 10),
+      driftCheckIntervalMs: duration(env, 'METRC_DRIFT_CHECK_INTERVAL', 3_600_000, 10),
+      driftWatchMs: duration(env, 'METRC_DRIFT_WATCH', 14 * 86_400_000, 0),
+    },
+    orders: {
+      acceptDeadlineMs: duration(env, 'ORDER_ACCEPT_DEADLINE', 48 * 3_600_000, 100),
+      reminderBeforeMs: duration(env, 'ORDER_REMINDER_BEFORE', 12 * 3_600_000, 0),
+      autoCompleteAfterMs: duration(env, 'ORDER_AUTO_COMPLETE_AFTER', 7 * 86_400_000, 0),
+    },
   };
 }
 

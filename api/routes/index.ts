@@ -16,6 +16,13 @@ import { orderRoutes } from './orders.js';
 import { createDashboardService } from '../services/dashboard.js';
 import { createWorkflowService } from '../services/workflows.js';
 import { workflowRoutes } from './workflows.js';
+import { complianceRoutes } from './compliance.js';
+import { createComplianceService } from '../services/compliance.js';
+import { createDeadLetterService } from '../services/complianceDeadLetters.js';
+import { createPosConnectionService } from '../services/posConnections.js';
+import { createSyncRunService } from '../services/syncRuns.js';
+import { posConnectionRoutes } from './posConnections.js';
+import { syncRunRoutes } from './syncRuns.js';
 
 /** Everything under /api/v1. Each feature mounts its router here. */
 export function apiRoutes(deps: ApiDeps): Router {
@@ -31,5 +38,9 @@ export function apiRoutes(deps: ApiDeps): Router {
   router.use(orderRoutes(createCrudService(orders, deps), createOrderService(deps)));
   const workflows = createWorkflowService(deps);
   router.use(workflowRoutes(workflows, createDashboardService(deps, workflows)));
+  router.use(posConnectionRoutes(createPosConnectionService(deps)));
+  router.use(syncRunRoutes(createSyncRunService(deps)));
+  const compliance = createComplianceService(deps);
+  router.use(complianceRoutes(compliance, createDeadLetterService(deps, compliance)));
   return router;
 }

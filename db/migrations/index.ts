@@ -2,5 +2,8 @@
 // tsx, vitest and the production image without a loader for .ts files.
 import * as m0001 from './0001-core-schema.js';
 import * as m0002 from './0002-identity.js';
+import * as m0005 from './0005-pos.js';
+import * as m0003 from './0003-order-events.js';
+import * as m0004 from './0004-metrc.js';
 
-export const MIGRATIONS = [{ name: '0001-core-schema', ...m0001 }, { name: '0002-identity', ...m0002 }];
+export const MIGRATIONS = [{ name: '0001-core-schema', ...m0001 }, { name: '0002-identity', ...m0002 }, { name: '0003-order-events', ...m0003 }, { name: '0004-metrc', ...m0004 }, { name: '0005-pos', ...m0005 }];

@@ -1,0 +1,108 @@
+/**
+ * bench:metrc — 1,000 METRC submissions (sales receipts over three facilities) through the
+ * sandbox with the hub's Redis token bucket set to METRC_BENCH_RATE requests/s per vendor key.
+ * The sandbox enforces the same limit on writes (plus 10 %), so overshooting would show as
+ * 429s. Prints submissions/s against the configured limit (target ≥ 0.8), how many 429s were
+ * seen and whether any cost an attempt (unhandled), and duplicates in METRC (must be 0).
+ *
+ * Runs its own Temporal dev server and database like the integration tests:
+ *   npm run bench:metrc            (METRC_BENCH_RATE=20 METRC_BENCH_COUNT=1000 by default)
+ */
+import { setup, teardown } from '../test/setup/global.js';
+import { createMetrcSandbox, DEMO_PACKAGES } from '../integrations/metrc/sandbox/index.js';
+
+const RATE = Number(process.env.METRC_BENCH_RATE ?? 20);
+const COUNT = Number(process.env.METRC_BENCH_COUNT ?? 1000);
+const RETAILERS = ['SF-SBX-CO-3-9001', 'SF-SBX-CO-3-9002', 'SF-SBX-CO-3-9003'];
+
+async function main() {
+  await setup(undefined as never);
+  // Imported after setup so config sees the run's Temporal address and database.
+  const { closeDeps, createDeps, startWorkers } = await import('../test/support/harness.js');
+  const { createComplianceService } = await import('../api/services/compliance.js');
+  const { SYSTEM_ACTOR } = await import('../domain/actor.js');
+
+  const sandbox = createMetrcSandbox({ randomSeed: 1, rateLimits: { perVendorKeyPerSecond: RATE * 1.1, perFacilityPerSecond: 50, methods: ['GET', 'POST'] } });
+  const running = await sandbox.start(0);
+  const deps = createDeps({
+    METRC_BASE_URL: running.url,
+    METRC_RATE_PER_VENDOR_KEY: String(RATE),
+    METRC_RATE_PER_FACILITY: '50',
+    TEMPORAL_RETRY_INITIAL_INTERVAL_MS: '200',
+    LOG_LEVEL: 'error',
+  });
+  if (deps.redis.status !== 'ready') await new Promise((r) => deps.redis.once('ready', r));
+  // Fresh buckets: nothing left over from an earlier run.
+  for (const key of await deps.redis.keys('metrc:rl:*')) await deps.redis.del(key);
+  const workers = await startWorkers(deps, { queues: ['compliance'] });
+  const service = createComplianceService(deps);
+
+  const packages = RETAILERS.map((l) => DEMO_PACKAGES.filter((p) => p.licenseNumber === l && p.unitOfMeasure === 'Each'));
+  const tag = Date.now().toString(36).toUpperCase();
+  const ids: string[] = [];
+  const started = Date.now();
+  let next = 0;
+  // Create from a few concurrent "clients" so creation never limits throughput.
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let i = next++; i < COUNT; i = next++) {
+        const f = i % RETAILERS.length;
+        const pkg = packages[f]![Math.floor(i / RETAILERS.length) % packages[f]!.length]!;
+        const s = await service.create(SYSTEM_ACTOR, {
+          kind: 'sales_receipt',
+          license_number: RETAILERS[f]!,
+          payload: {
+            SalesDateTime: '2026-03-01T14:05:00',
+            ExternalReceiptNumber: `B-${tag}-${i}`,
+            SalesCustomerType: 'Consumer',
+            Transactions: [{ PackageLabel: pkg.label, Quantity: 1, UnitOfMeasure: 'Each', TotalAmount: 5 }],
+          },
+        });
+        ids.push(s.id);
+      }
+    }),
+  );
+  const created = Date.now();
+
+  let counts: Record<string, number>;
+  for (;;) {
+    const [rows] = await deps.sequelize.query('SELECT status, COUNT(*) AS n FROM metrc_submissions WHERE id IN (?) GROUP BY status', { replacements: [ids] });
+    counts = Object.fromEntries((rows as { status: string; n: number }[]).map((r) => [r.status, Number(r.n)]));
+    if ((counts.succeeded ?? 0) + (counts.failed ?? 0) >= COUNT) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const [[last]] = (await deps.sequelize.query('SELECT MAX(succeeded_at) AS t FROM metrc_submissions WHERE id IN (?)', { replacements: [ids] })) as unknown as [[{ t: Date }]];
+  const finished = new Date(last.t).getTime();
+  const [[rl]] = (await deps.sequelize.query(
+    `SELECT COALESCE(SUM(rate_limit_waits), 0) AS waits, SUM(error_code = 'METRC_RATE_LIMITED') AS unhandled
+       FROM metrc_submission_attempts WHERE submission_id IN (?)`,
+    { replacements: [ids] },
+  )) as unknown as [[{ waits: number; unhandled: number | null }]];
+
+  const state = sandbox.state.summary();
+  const mine = Object.entries(state.receiptsByExternalNumber).filter(([k]) => k.startsWith(`B-${tag}-`));
+  const duplicates = mine.filter(([, n]) => n > 1).length;
+  const missing = COUNT - mine.length;
+  const seconds = (finished - started) / 1000;
+  const rate = COUNT / seconds;
+
+  console.log(`bench:metrc — ${COUNT} sales receipts, 3 facilities, limit ${RATE} req/s per vendor key`);
+  console.log(`  created in ${((created - started) / 1000).toFixed(1)} s; all settled after ${seconds.toFixed(1)} s`);
+  console.log(`  statuses: ${JSON.stringify(counts)}`);
+  console.log(`  throughput: ${rate.toFixed(2)} submissions/s = ${(rate / RATE).toFixed(2)} × the configured limit (target ≥ 0.80)`);
+  console.log(`  429s served by the sandbox: ${state.counters.rateLimited}; waited out in-attempt: ${Number(rl.waits)}; unhandled (cost an attempt): ${Number(rl.unhandled ?? 0)}`);
+  console.log(`  METRC records: ${mine.length}; duplicates: ${duplicates}; missing: ${missing}`);
+
+  await workers.stop();
+  await closeDeps(deps);
+  await running.close();
+  await teardown();
+  const ok = rate / RATE >= 0.8 && duplicates === 0 && missing === 0 && Number(rl.unhandled ?? 0) === 0;
+  process.exit(ok ? 0 : 1);
+}
+
+main().catch(async (e: unknown) => {
+  console.error(e);
+  await teardown().catch(() => undefined);
+  process.exit(1);
+});

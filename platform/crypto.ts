@@ -65,3 +65,8 @@ export function decryptSecret(appSecret: string, purpose: string, sealed: string
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
   return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
 }
+
+/** TOTP secrets at rest (users.mfa_secret_enc / mfa_pending_secret_enc). */
+export const MFA_SECRET_PURPOSE = 'mfa-totp';
+export const sealMfaSecret = (appSecret: string, secret: string): string => encryptSecret(appSecret, MFA_SECRET_PURPOSE, secret);
+export const openMfaSecret = (appSecret: string, sealed: string): string => decryptSecret(appSecret, MFA_SECRET_PURPOSE, sealed);

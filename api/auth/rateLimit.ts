@@ -2,6 +2,7 @@ import type { Response } from 'express';
 import type { Redis } from 'ioredis';
 import { AppError } from '../../domain/errors.js';
 import { logger } from '../../platform/logger.js';
+import { pingRedis } from '../../platform/redis.js';
 
 /**
  * Fixed one-minute windows per API key, shared by all replicas through Redis. Answers carry the
@@ -14,6 +15,7 @@ export async function enforceKeyRateLimit(redis: Redis, res: Response, keyId: st
   const key = `trellis:ratelimit:apikey:${keyId}:${window}`;
   let count: number;
   try {
+    if (redis.status !== 'ready') await pingRedis(redis);
     const result = await redis.multi().incr(key).expire(key, 120).exec();
     count = Number(result?.[0]?.[1] ?? 0);
   } catch (err) {

@@ -6,6 +6,7 @@
 import type { Redis } from 'ioredis';
 import { AppError } from '../../domain/errors.js';
 import { sha256 } from '../../platform/crypto.js';
+import { pingRedis } from '../../platform/redis.js';
 
 const WINDOW_SECONDS = 15 * 60;
 const LOCK_MEMORY_SECONDS = 24 * 60 * 60;
@@ -29,6 +30,8 @@ const lockedError = (retryAfter: number) =>
 export function createThrottle(redis: Redis, baseLockSeconds: number) {
   async function unavailable<T>(fn: () => Promise<T>): Promise<T> {
     try {
+      // Commands fail fast while the client (re)connects; wait for it rather than refuse a login.
+      if (redis.status !== 'ready') await pingRedis(redis);
       return await fn();
     } catch (err) {
       if (err instanceof AppError) throw err;

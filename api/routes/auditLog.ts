@@ -8,10 +8,18 @@ export async function listAuditLog(sequelize: Sequelize, params: Record<string, 
   const where: string[] = [];
   const args: unknown[] = [];
   for (const f of FILTERS) {
-    if (params[f] !== undefined) (where.push(`${f} = ?`), args.push(params[f]));
+    if (params[f] === undefined) continue;
+    where.push(`${f} = ?`);
+    args.push(params[f]);
   }
-  if (params.from !== undefined) (where.push('created_at >= ?'), args.push(new Date(String(params.from))));
-  if (params.to !== undefined) (where.push('created_at <= ?'), args.push(new Date(String(params.to))));
+  if (params.from !== undefined) {
+    where.push('created_at >= ?');
+    args.push(new Date(String(params.from)));
+  }
+  if (params.to !== undefined) {
+    where.push('created_at <= ?');
+    args.push(new Date(String(params.to)));
+  }
   const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const [[countRows], [rows]] = await Promise.all([
     sequelize.query(`SELECT COUNT(*) AS n FROM audit_log ${clause}`, { replacements: args }),

@@ -89,8 +89,14 @@ export function createApiKeyService(deps: ApiKeyDeps) {
       const tenant = tenantOf(actor);
       const where: string[] = [];
       const args: unknown[] = [];
-      if (tenant) (where.push('entity_id = ?'), args.push(tenant));
-      if (params.entity_id) (where.push('entity_id = ?'), args.push(params.entity_id));
+      if (tenant) {
+        where.push('entity_id = ?');
+        args.push(tenant);
+      }
+      if (params.entity_id) {
+        where.push('entity_id = ?');
+        args.push(params.entity_id);
+      }
       if (!params.include_revoked) where.push('revoked_at IS NULL');
       const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
       const [[countRows], [rows]] = await Promise.all([

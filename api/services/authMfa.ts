@@ -10,12 +10,11 @@ import type { Sequelize } from 'sequelize';
 import type { Actor } from '../../domain/actor.js';
 import { AppError } from '../../domain/errors.js';
 import type { Config } from '../../platform/config.js';
-import { decryptSecret, encryptSecret, keyedHash } from '../../platform/crypto.js';
+import { keyedHash, openMfaSecret, sealMfaSecret } from '../../platform/crypto.js';
 import { createThrottle } from '../auth/throttle.js';
 import { audit } from './audit.js';
 import { affected } from './authSessions.js';
 
-export const MFA_PURPOSE = 'mfa-totp';
 const ISSUER = 'Trellis';
 const RECOVERY_CODES = 10;
 const MFA_MAX_FAILURES = 5;
@@ -28,7 +27,7 @@ export interface MfaDeps {
   config: Config;
 }
 
-export const sealMfaSecret = (appSecret: string, secret: string) => encryptSecret(appSecret, MFA_PURPOSE, secret);
+export { sealMfaSecret };
 
 /** Formats as xxxxx-xxxxx from base32-ish letters without look-alikes. */
 function newRecoveryCode(): string {
@@ -109,7 +108,7 @@ export function createMfaService(deps: MfaDeps) {
     async confirm(actor: Actor, code: string) {
       const user = await loadUser(actor.id);
       if (!user.mfa_pending_secret_enc) throw new AppError('CONFLICT', 'Start enrolment first (POST /auth/mfa/enroll)');
-      const secret = decryptSecret(config.appSecret, MFA_PURPOSE, String(user.mfa_pending_secret_enc));
+      const secret = openMfaSecret(config.appSecret, String(user.mfa_pending_secret_enc));
       await guarded(actor.id, () => checkTotp(actor.id, secret, code.trim()));
       await sequelize.query('UPDATE users SET mfa_secret_enc = mfa_pending_secret_enc, mfa_pending_secret_enc = NULL, mfa_enabled = 1 WHERE id = ?', {
         replacements: [actor.id],
@@ -124,7 +123,7 @@ export function createMfaService(deps: MfaDeps) {
     async verify(actor: Actor, code: string) {
       const user = await loadUser(actor.id);
       if (!Number(user.mfa_enabled) || !user.mfa_secret_enc) throw new AppError('CONFLICT', 'No second factor is enrolled; enrol one first');
-      const secret = decryptSecret(config.appSecret, MFA_PURPOSE, String(user.mfa_secret_enc));
+      const secret = openMfaSecret(config.appSecret, String(user.mfa_secret_enc));
       let usedRecovery = false;
       await guarded(actor.id, async () => {
         if (await checkTotp(actor.id, secret, code.trim())) return true;

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { Op, type Sequelize, type Transaction, type WhereOptions } from 'sequelize';
+import { Op, type Sequelize, type WhereOptions } from 'sequelize';
 import type { Actor } from '../../domain/actor.js';
-import { notFound } from '../../domain/errors.js';
+import { AppError, notFound } from '../../domain/errors.js';
 import { models, type Row } from '../../db/models.js';
 import type { ResourceSpec } from '../resources/spec.js';
 import { checkIfMatch } from '../http/etag.js';
 import { bumpVersion, cachedCount } from './counts.js';
 import { booleanQuery, likePrefix } from './search.js';
-import { audit, changesOf, targetTypeOf } from './audit.js';
 
 export interface ListParams {
   page: number;
@@ -47,10 +46,6 @@ export function createCrudService(spec: ResourceSpec, deps: CrudDeps) {
   const m = () => models(deps.sequelize);
   const model = () => m()[spec.model];
 
-  const target = targetTypeOf(spec.model);
-  // The tenant an audit row belongs to: the row's owner (entities own themselves).
-  const ownerOf = (row: Row): string | null => (row.entity_id as string | undefined) ?? (spec.model === 'Entity' ? (row.id as string) : null);
-
   function searchWhere(q: string | undefined): WhereOptions | undefined {
     if (!q) return undefined;
     const bq = booleanQuery(q);
@@ -78,7 +73,7 @@ export function createCrudService(spec: ResourceSpec, deps: CrudDeps) {
     return Object.keys(where).length ? (where as WhereOptions) : undefined;
   }
 
-  async function findVisible(actor: Actor, id: string, lock = false, transaction?: Transaction) {
+  async function findVisible(actor: Actor, id: string, lock = false, transaction?: import('sequelize').Transaction) {
     const row = await model().findOne({
       where: and({ id }, spec.readScope(actor)),
       ...(transaction ? { transaction, lock: lock ? transaction.LOCK.UPDATE : undefined } : {}),
@@ -92,17 +87,19 @@ export function createCrudService(spec: ResourceSpec, deps: CrudDeps) {
 
     async list(actor: Actor, params: ListParams): Promise<Page<Row>> {
       const where = and(spec.readScope(actor), filterWhere(params), searchWhere(params.q));
-      const filterKey = JSON.stringify({ actor: spec.readScope(actor) ? actor.entityId : '*', p: { ...params, page: 0, limit: 0, sort: '' } });
-      const [rows, total] = await Promise.all([
-        model().findAll({
-          where,
-          order: orderBy(params.sort ?? spec.defaultSort),
-          limit: params.limit,
-          offset: (params.page - 1) * params.limit,
-          raw: true,
-        }),
-        cachedCount(deps.redis, spec.name, filterKey, () => model().count({ where })),
-      ]);
+      // The database is part of the key: deployments (and test runs) sharing one Redis must never
+      // see each other's totals.
+      const filterKey = JSON.stringify({ db: deps.sequelize.getDatabaseName(), actor: spec.readScope(actor) ? actor.entityId : '*', p: { ...params, page: 0, limit: 0, sort: '' } });
+      const order = orderBy(params.sort ?? spec.defaultSort);
+      const offset = (params.page - 1) * params.limit;
+      // Past page 1, a deferred join: the skipped rows are walked in the (covering) index only,
+      // and just this page's rows are read in full, instead of `offset + limit` row lookups.
+      const page = async () => {
+        if (offset === 0) return model().findAll({ where, order, limit: params.limit, raw: true });
+        const ids = (await model().findAll({ attributes: ['id'], where, order, limit: params.limit, offset, raw: true })) as unknown as Array<{ id: string }>;
+        return ids.length ? model().findAll({ where: { id: ids.map((r) => r.id) }, order, raw: true }) : [];
+      };
+      const [rows, total] = await Promise.all([page(), cachedCount(deps.redis, spec.name, filterKey, () => model().count({ where }))]);
       return {
         data: (rows as unknown as Row[]).map(spec.toApi),
         pagination: { page: params.page, limit: params.limit, total, total_pages: Math.ceil(total / params.limit) },
@@ -119,9 +116,7 @@ export function createCrudService(spec: ResourceSpec, deps: CrudDeps) {
         const id = randomUUID();
         await model().create({ id, ...values }, { transaction });
         // Re-read so database defaults (and DATETIME precision) appear exactly as a GET shows them.
-        const row = (await model().findByPk(id, { transaction, raw: true })) as unknown as Row;
-        await audit(deps.sequelize, actor, { action: `${target}.created`, targetType: target, targetId: id, entityId: ownerOf(row), summary: { fields: Object.keys(values).sort() } }, { transaction });
-        return row;
+        return (await model().findByPk(id, { transaction, raw: true })) as unknown as Row;
       });
       await bumpVersion(deps.redis, spec.name);
       return spec.toApi(created);
@@ -130,14 +125,13 @@ export function createCrudService(spec: ResourceSpec, deps: CrudDeps) {
     async update(actor: Actor, id: string, patch: Row, ifMatch?: string): Promise<Row> {
       const updated = await deps.sequelize.transaction(async (transaction) => {
         const row = await findVisible(actor, id, true, transaction);
-        // A copy: Sequelize hands out its live dataValues, which the update below would rewrite.
-        const existing = { ...row.get({ plain: true }) };
+        const existing = row.get({ plain: true });
         checkIfMatch(ifMatch, spec.toApi(existing));
-        // Readable but not the caller's to change: answered like any other tenant's object.
-        if (!(await model().count({ where: and({ id }, spec.writeScope(actor)), transaction }))) throw notFound(spec.label, id);
+        if (!(await model().count({ where: and({ id }, spec.writeScope(actor)), transaction }))) {
+          throw new AppError('FORBIDDEN', `You may not change this ${spec.label.toLowerCase()}`);
+        }
         const values = spec.prepareUpdate ? await spec.prepareUpdate(existing, patch, { actor, models: m(), transaction }) : patch;
         await row.update(values, { transaction });
-        await audit(deps.sequelize, actor, { action: `${target}.updated`, targetType: target, targetId: id, entityId: ownerOf(existing), summary: { changes: changesOf(existing, values) } }, { transaction });
         return row.get({ plain: true });
       });
       await bumpVersion(deps.redis, spec.name);
@@ -147,11 +141,11 @@ export function createCrudService(spec: ResourceSpec, deps: CrudDeps) {
     async remove(actor: Actor, id: string): Promise<void> {
       await deps.sequelize.transaction(async (transaction) => {
         const row = await findVisible(actor, id, true, transaction);
-        if (!(await model().count({ where: and({ id }, spec.writeScope(actor)), transaction }))) throw notFound(spec.label, id);
-        const existing = row.get({ plain: true });
-        await spec.beforeDelete?.(existing, { actor, models: m(), transaction });
+        if (!(await model().count({ where: and({ id }, spec.writeScope(actor)), transaction }))) {
+          throw new AppError('FORBIDDEN', `You may not delete this ${spec.label.toLowerCase()}`);
+        }
+        await spec.beforeDelete?.(row.get({ plain: true }), { actor, models: m(), transaction });
         await row.destroy({ transaction });
-        await audit(deps.sequelize, actor, { action: `${target}.deleted`, targetType: target, targetId: id, entityId: ownerOf(existing), summary: { name: existing.name ?? existing.sku ?? existing.order_number ?? null } }, { transaction });
       });
       await bumpVersion(deps.redis, spec.name);
     },

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { Op, type Sequelize, type WhereOptions } from 'sequelize';
+import { Op, type Sequelize, type Transaction, type WhereOptions } from 'sequelize';
 import type { Actor } from '../../domain/actor.js';
-import { AppError, notFound } from '../../domain/errors.js';
+import { notFound } from '../../domain/errors.js';
 import { models, type Row } from '../../db/models.js';
 import type { ResourceSpec } from '../resources/spec.js';
 import { checkIfMatch } from '../http/etag.js';
 import { bumpVersion, cachedCount } from './counts.js';
 import { booleanQuery, likePrefix } from './search.js';
+import { audit, changesOf, targetTypeOf } from './audit.js';
 
 export interface ListParams {
   page: number;
@@ -46,6 +47,10 @@ export function createCrudService(spec: ResourceSpec, deps: CrudDeps) {
   const m = () => models(deps.sequelize);
   const model = () => m()[spec.model];
 
+  const target = targetTypeOf(spec.model);
+  // The tenant an audit row belongs to: the row's owner (entities own themselves).
+  const ownerOf = (row: Row): string | null => (row.entity_id as string | undefined) ?? (spec.model === 'Entity' ? (row.id as string) : null);
+
   function searchWhere(q: string | undefined): WhereOptions | undefined {
     if (!q) return undefined;
     const bq = booleanQuery(q);
@@ -73,7 +78,7 @@ export function createCrudService(spec: ResourceSpec, deps: CrudDeps) {
     return Object.keys(where).length ? (where as WhereOptions) : undefined;
   }
 
-  async function findVisible(actor: Actor, id: string, lock = false, transaction?: import('sequelize').Transaction) {
+  async function findVisible(actor: Actor, id: string, lock = false, transaction?: Transaction) {
     const row = await model().findOne({
       where: and({ id }, spec.readScope(actor)),
       ...(transaction ? { transaction, lock: lock ? transaction.LOCK.UPDATE : undefined } : {}),
@@ -116,7 +121,9 @@ export function createCrudService(spec: ResourceSpec, deps: CrudDeps) {
         const id = randomUUID();
         await model().create({ id, ...values }, { transaction });
         // Re-read so database defaults (and DATETIME precision) appear exactly as a GET shows them.
-        return (await model().findByPk(id, { transaction, raw: true })) as unknown as Row;
+        const row = (await model().findByPk(id, { transaction, raw: true })) as unknown as Row;
+        await audit(deps.sequelize, actor, { action: `${target}.created`, targetType: target, targetId: id, entityId: ownerOf(row), summary: { fields: Object.keys(values).sort() } }, { transaction });
+        return row;
       });
       await bumpVersion(deps.redis, spec.name);
       return spec.toApi(created);
@@ -125,13 +132,14 @@ export function createCrudService(spec: ResourceSpec, deps: CrudDeps) {
     async update(actor: Actor, id: string, patch: Row, ifMatch?: string): Promise<Row> {
       const updated = await deps.sequelize.transaction(async (transaction) => {
         const row = await findVisible(actor, id, true, transaction);
-        const existing = row.get({ plain: true });
+        // A copy: Sequelize hands out its live dataValues, which the update below would rewrite.
+        const existing = { ...row.get({ plain: true }) };
         checkIfMatch(ifMatch, spec.toApi(existing));
-        if (!(await model().count({ where: and({ id }, spec.writeScope(actor)), transaction }))) {
-          throw new AppError('FORBIDDEN', `You may not change this ${spec.label.toLowerCase()}`);
-        }
+        // Readable but not the caller's to change: answered like any other tenant's object.
+        if (!(await model().count({ where: and({ id }, spec.writeScope(actor)), transaction }))) throw notFound(spec.label, id);
         const values = spec.prepareUpdate ? await spec.prepareUpdate(existing, patch, { actor, models: m(), transaction }) : patch;
         await row.update(values, { transaction });
+        await audit(deps.sequelize, actor, { action: `${target}.updated`, targetType: target, targetId: id, entityId: ownerOf(existing), summary: { changes: changesOf(existing, values) } }, { transaction });
         return row.get({ plain: true });
       });
       await bumpVersion(deps.redis, spec.name);
@@ -141,11 +149,11 @@ export function createCrudService(spec: ResourceSpec, deps: CrudDeps) {
     async remove(actor: Actor, id: string): Promise<void> {
       await deps.sequelize.transaction(async (transaction) => {
         const row = await findVisible(actor, id, true, transaction);
-        if (!(await model().count({ where: and({ id }, spec.writeScope(actor)), transaction }))) {
-          throw new AppError('FORBIDDEN', `You may not delete this ${spec.label.toLowerCase()}`);
-        }
-        await spec.beforeDelete?.(row.get({ plain: true }), { actor, models: m(), transaction });
+        if (!(await model().count({ where: and({ id }, spec.writeScope(actor)), transaction }))) throw notFound(spec.label, id);
+        const existing = row.get({ plain: true });
+        await spec.beforeDelete?.(existing, { actor, models: m(), transaction });
         await row.destroy({ transaction });
+        await audit(deps.sequelize, actor, { action: `${target}.deleted`, targetType: target, targetId: id, entityId: ownerOf(existing), summary: { name: existing.name ?? existing.sku ?? existing.order_number ?? null } }, { transaction });
       });
       await bumpVersion(deps.redis, spec.name);
     },

@@ -41,7 +41,7 @@ describe('durability: the worker dies mid-way', () => {
     await first.ready;
 
     const stock = await freshStock(env, 1000);
-    const orders = [];
+    const orders: Array<{ id: string; items: Array<{ id: string }> }> = [];
     for (let i = 0; i < 20; i++) orders.push(await placeOrder(env, [{ variant_id: stock.variantId, quantity: 2 }]));
 
     /** Drives one order to completed; a step that fails while no worker runs is retried after re-reading the order. */

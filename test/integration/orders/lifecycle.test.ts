@@ -191,7 +191,7 @@ describe('order lifecycle through the API (real worker, Temporal and database)',
 
   it('50 concurrent accepts competing for the same stock never oversell', async () => {
     const stock = await freshStock(env, 100);
-    const orders = [];
+    const orders: Array<{ id: string }> = [];
     for (let i = 0; i < 50; i++) orders.push(await placeOrder(env, [{ variant_id: stock.variantId, quantity: 3 }]));
     const results = await Promise.all(orders.map((o) => transition(env, env.wholesaler, o.id, { action: 'accept' })));
     const ok = results.filter((r) => r.status === 200);

@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import { insertSubmission, workflowIdFor } from '../db/metrcSubmissions.js';
+import { validatePayload } from '../domain/metrc/kinds.js';
 import { finalStatus } from '../domain/pos/health.js';
+import { saleReceipt, type HeldPackage } from '../domain/pos/receipt.js';
 import { CREDENTIALS_PURPOSE, type VendorCredentials } from '../domain/pos/credentials.js';
 import { planBatch, type BatchPlan, type HeldRow, type ItemProblem, type SyncItem } from '../domain/pos/plan.js';
 import {
@@ -19,6 +23,7 @@ import {
   type SnapshotConnector,
 } from '../integrations/pos/index.js';
 import { decryptSecret } from '../platform/crypto.js';
+import { temporalSettings } from '../temporal.config.js';
 import type { ActivityDeps } from './deps.js';
 
 export const EVENTS_STREAM = 'trellis:events';
@@ -230,6 +235,19 @@ export function createPosStore(sequelize: Sequelize) {
     select,
     exec,
 
+    /** Records per-record problems outside a batch write (sales) and counts the new ones. */
+    async recordRunProblems(runId: string, problems: ItemProblem[], extra: { salesReported?: number; phase: string }): Promise<number> {
+      return sequelize.transaction(async (t) => {
+        const n = await recordProblems(runId, problems, t);
+        await exec(
+          'UPDATE sync_runs SET item_errors = item_errors + ?, sales_reported = sales_reported + ?, phase = ?, updated_at = NOW(3) WHERE id = ?',
+          [n, extra.salesReported ?? 0, extra.phase, runId],
+          t,
+        );
+        return n;
+      });
+    },
+
     async loadConnection(connectionId: string): Promise<ConnectionRow | undefined> {
       const [row] = await select<ConnectionRow>(
         'SELECT id, entity_id, location_id, vendor, credentials_enc, base_url, report_sales, sync_cursor FROM pos_connections WHERE id = ?',
@@ -417,6 +435,97 @@ export function createPosActivities(deps: ActivityDeps) {
           if (pages >= maxPages) return { done: false, pages, resume };
         }
         return { done: true, pages, ...(resume ? { resume } : {}) };
+      });
+    },
+
+    /**
+     * Completed POS sales since the sales cursor become METRC sales-receipt submissions, each run by
+     * workflow `metrcSubmission` on the compliance queue. The receipt number is derived from the
+     * vendor's sale id, so a re-read sale finds its submission instead of making another.
+     */
+    async posReportSales(input: { runId: string; connectionId: string; since?: SalesCursor }): Promise<{ reported: number; next?: SalesCursor }> {
+      const ctx = activityContext();
+      const conn = await connection(input.connectionId);
+      const [location] = await store.select<{ license_number: string; timezone: string }>(
+        'SELECT license_number, timezone FROM locations WHERE id = ?',
+        [conn.location_id],
+      );
+      if (!location) throw ApplicationFailure.create({ type: 'NotFound', message: 'the connection\'s location is gone', nonRetryable: true });
+      if (!deps.temporal) throw ApplicationFailure.create({ type: 'ConfigurationError', message: 'no Temporal client for starting submissions' });
+      const client = await deps.temporal();
+      const settings = temporalSettings(config);
+      const connector = connectorFor(conn, config.appSecret);
+
+      async function start(submissionId: string): Promise<void> {
+        try {
+          await client.workflow.start('metrcSubmission', {
+            workflowId: workflowIdFor(submissionId),
+            taskQueue: settings.taskQueues.compliance,
+            args: [{ submissionId, retry: settings.defaultActivityRetry }],
+            // Never a second execution for a submission that already ran.
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          });
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }
+      }
+
+      return guarded(async () => {
+        let reported = 0;
+        let next: SalesCursor | undefined;
+        let pageNo = 0;
+        for await (const page of connector.sales(input.since)) {
+          ctx?.cancellationSignal.throwIfAborted();
+          pageNo++;
+          const itemIds = [...new Set(page.results.flatMap((r) => (r.ok ? r.sale.lines.map((l) => l.vendorItemId) : [])))];
+          const packages = new Map<string, HeldPackage>();
+          if (itemIds.length > 0) {
+            const held = await store.select<{ vendor_item_id: string; metrc_package_label: string | null; unit_of_measure: string }>(
+              `SELECT i.vendor_item_id, i.metrc_package_label, v.unit_of_measure FROM inventory i JOIN product_variants v ON v.id = i.variant_id
+                WHERE i.pos_connection_id = ? AND i.vendor_item_id IN (?)`,
+              [conn.id, itemIds],
+            );
+            for (const h of held) if (h.metrc_package_label) packages.set(h.vendor_item_id, { label: h.metrc_package_label, unitOfMeasure: h.unit_of_measure });
+          }
+          const problems: ItemProblem[] = [];
+          let pageReported = 0;
+          for (const [k, r] of page.results.entries()) {
+            const key = (id?: string) => ({ ordinal: k, vendorItemId: `sale:${id ?? `#${pageNo}-${k}`}` });
+            if (!r.ok) {
+              problems.push({ ...key(r.vendorSaleId), reason: r.reason });
+              continue;
+            }
+            // Voids and returns are not mirrored to METRC yet; only completed sales are reported.
+            if (r.sale.status !== 'completed') continue;
+            // The vendor already reports this sale to the state itself (BLAZE's trace status): a
+            // second receipt would be a duplicate in METRC.
+            if (r.sale.complianceStatus && r.sale.complianceStatus !== 'None') continue;
+            const receipt = saleReceipt(conn.vendor, r.sale, location.timezone, packages);
+            if (!receipt.ok) {
+              problems.push({ ...key(r.sale.vendorSaleId), reason: receipt.reason });
+              continue;
+            }
+            const issues = validatePayload('sales_receipt', receipt.payload);
+            if (issues.length > 0) {
+              problems.push({ ...key(r.sale.vendorSaleId), reason: issues.map((i) => `${i.field}: ${i.issue}`).join('; ') });
+              continue;
+            }
+            const ins = await insertSubmission(sequelize, {
+              kind: 'sales_receipt',
+              licenseNumber: location.license_number,
+              payload: receipt.payload,
+              posSaleId: r.sale.vendorSaleId,
+              createdBy: `pos-sync:${conn.id}`,
+            });
+            await start(ins.created ? ins.row.id : ins.existingId);
+            if (ins.created) pageReported++;
+          }
+          await store.recordRunProblems(input.runId, problems, { salesReported: pageReported, phase: 'sales' });
+          reported += pageReported;
+          if (page.next) next = page.next;
+          ctx?.heartbeat({ reported });
+        }
+        return { reported, ...(next ? { next } : {}) };
       });
     },
 

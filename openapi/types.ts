@@ -1694,6 +1694,8 @@ export interface components {
                 unchanged: number;
                 zeroed: number;
                 item_errors: number;
+                /** @description Completed POS sales queued as METRC sales receipts (connections with report_sales). */
+                sales_reported: number;
             };
             progress: {
                 /** @enum {string} */

@@ -96,6 +96,10 @@ export async function posSync(input: PosSyncInput): Promise<PosSyncResult> {
       }
     }
     const cursor: PosCursor = changesCursor ? { changes: changesCursor } : {};
+    if (state.reportSales) {
+      const sales = await long.posReportSales({ ...ids, ...(state.cursor.sales ? { since: state.cursor.sales } : {}) });
+      if (sales.next) cursor.sales = sales.next;
+    }
     const done = await short.posFinishRun({ ...ids, cursor });
     return { runId, status: done.status as PosSyncResult['status'] };
   } catch (err) {

@@ -23,6 +23,7 @@ export function runToApi(r: Row): Row {
       unchanged: Number(r.unchanged),
       zeroed: Number(r.zeroed),
       item_errors: Number(r.item_errors),
+      sales_reported: Number(r.sales_reported ?? 0),
     },
     progress: { phase: r.phase, pages: Number(r.pages), items: Number(r.fetched) },
     started_at: iso(r.started_at),

@@ -8,6 +8,7 @@ import type { RunningSandbox } from '../../../integrations/pos/sandbox-support/s
 import { adminHeaders } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, startWorkers, temporalClient, type RunningApi, type RunningWorkers } from '../../support/harness.js';
+import { facilityLocalTime } from '../../../domain/pos/receipt.js';
 import { connect, countFor, mutate, rows, runSync, setFaults, stockOf, until } from './helpers.js';
 
 describe('posSync against the vendor sandboxes', () => {
@@ -60,7 +61,7 @@ describe('posSync against the vendor sandboxes', () => {
     const m = await mutate(url, { changed: 5, removed: 3, added: 2 });
     const second = await runSync(client, deps, connection.id);
     const run2 = await runOf(second.runId!);
-    expect(run2.counts).toEqual({ fetched: 299, created: 2, updated: 5, unchanged: 292, zeroed: 3, item_errors: 0 });
+    expect(run2.counts).toEqual({ fetched: 299, created: 2, updated: 5, unchanged: 292, zeroed: 3, item_errors: 0, sales_reported: 0 });
 
     const removed = await stockOf(deps.sequelize, connection.id, m.removed);
     expect(removed.map((r) => r.quantity_on_hand)).toEqual([0, 0, 0]);
@@ -129,6 +130,46 @@ describe('posSync against the vendor sandboxes', () => {
     const [kept] = await stockOf(deps.sequelize, connection.id, [m.changed[0]!]);
     expect(kept!.metrc_package_label).toBe('1A4FF0100000022000000123');
     expect(Number(kept!.pos_quantity)).not.toBe(Number(labelled!.pos_quantity));
+  });
+
+  it('reports completed POS sales as METRC sales receipts, once, in facility-local time', async () => {
+    const url = await dutchie({ sales: 40 });
+    const { world, connection } = await connect(api.url, headers, 'dutchie', url, { report_sales: true });
+    const first = await runSync(client, deps, connection.id);
+    const run = await runOf(first.runId!);
+    const subs = await rows<{ id: string; pos_sale_id: string; payload: string; license_number: string; kind: string }>(
+      deps.sequelize,
+      'SELECT id, pos_sale_id, payload, license_number, kind FROM metrc_submissions WHERE created_by = ?',
+      [`pos-sync:${connection.id}`],
+    );
+    expect(subs.length).toBeGreaterThan(30); // 40 sales, a few of them voids or returns
+    expect(subs.length).toBeLessThan(40);
+    expect(run.counts.sales_reported).toBe(subs.length);
+    expect(subs.every((s) => s.kind === 'sales_receipt' && s.license_number === world.warehouse.license_number)).toBe(true);
+
+    const sub = subs[0]!;
+    const auth = `Basic ${Buffer.from('demo-dutchie-location-key:demo-dutchie-integrator-key').toString('base64')}`;
+    const [tx] = (await (await fetch(`${url}/reporting/transactions?TransactionId=${sub.pos_sale_id}&IncludeDetail=true`, { headers: { authorization: auth } })).json()) as Array<{
+      transactionDate: string;
+      items: Array<{ packageId: string; quantity: number; totalPrice: number }>;
+    }>;
+    const payload = JSON.parse(sub.payload);
+    expect(payload.ExternalReceiptNumber).toBe(`POS-DUTCHIE-${sub.pos_sale_id}`);
+    expect(payload.SalesDateTime).toBe(facilityLocalTime(`${tx!.transactionDate}Z`, 'America/Denver'));
+    expect(payload.SalesDateTime).not.toBe(tx!.transactionDate.slice(0, 19));
+    expect(payload.Transactions).toEqual(tx!.items.map((i) => expect.objectContaining({ PackageLabel: i.packageId, Quantity: i.quantity, TotalAmount: i.totalPrice })));
+
+    // Each submission runs in its own metrcSubmission workflow on the compliance queue.
+    const wf = await client.workflow.getHandle(`metrc:${sub.id}`).describe();
+    expect(wf.type).toBe('metrcSubmission');
+    expect(wf.taskQueue).toBe(deps.config.temporal.taskQueuePrefix + 'compliance');
+
+    // The next run reads from the saved sales cursor (with the vendor's overlap) and queues nothing twice.
+    const second = await runSync(client, deps, connection.id);
+    expect((await runOf(second.runId!)).counts.sales_reported).toBe(0);
+    const [again] = await rows<{ n: number }>(deps.sequelize, 'SELECT COUNT(*) AS n FROM metrc_submissions WHERE created_by = ?', [`pos-sync:${connection.id}`]);
+    expect(Number(again!.n)).toBe(subs.length);
+    for (const s of subs) await client.workflow.getHandle(`metrc:${s.id}`).terminate('test cleanup').catch(() => undefined);
   });
 
   it('records malformed vendor items as item errors and finishes the run as partial', async () => {

@@ -1,3 +1,4 @@
+import { randomInt, randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { authenticator } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,7 +40,8 @@ describe('identity: sessions, MFA, API keys, audit', () => {
   let world: Awaited<ReturnType<typeof createWorld>>;
   const secrets: string[] = [];
   let ipSeq = 0;
-  const freshIp = () => `10.${Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 200)}.${++ipSeq}`;
+  // Redis outlives a test run, so every throttled subject (IP, email) is unique to this run.
+  const freshIp = () => `10.${randomInt(256)}.${randomInt(256)}.${(++ipSeq % 250) + 1}`;
   const login = (email: string, password: string, ip = freshIp()) =>
     request(api.url, 'POST', '/auth/login', { email, password }, { 'x-forwarded-for': ip });
 
@@ -180,7 +182,7 @@ describe('identity: sessions, MFA, API keys, audit', () => {
   it('throttles brute force: generic 401s, then 429, then lockout even for the right password', async () => {
     const user = await createTestUser(deps, { role: 'operator', password: 'the-right-password' });
     secrets.push('the-right-password');
-    const unknown = await login('nobody@nowhere.test', 'whatever');
+    const unknown = await login(`nobody-${randomUUID()}@nowhere.test`, 'whatever');
     const wrong1 = await login(user.email, 'guess-1');
     expect(unknown.status).toBe(401);
     expect(wrong1.status).toBe(401);
@@ -199,12 +201,13 @@ describe('identity: sessions, MFA, API keys, audit', () => {
     const ipApi = await startApi(ipDeps);
     try {
       const ip = freshIp();
+      const run = randomUUID().slice(0, 8);
       const attempt = (email: string) => request(ipApi.url, 'POST', '/auth/login', { email, password: 'x' }, { 'x-forwarded-for': ip });
       const statuses = [];
-      for (let i = 0; i < 5; i++) statuses.push((await attempt(`spray-${i}@example.test`)).status);
+      for (let i = 0; i < 5; i++) statuses.push((await attempt(`spray-${run}-${i}@example.test`)).status);
       expect(statuses).toEqual([401, 401, 401, 429, 429]);
       // Another IP is unaffected.
-      expect((await request(ipApi.url, 'POST', '/auth/login', { email: 'spray-0@example.test', password: 'x' }, { 'x-forwarded-for': freshIp() })).status).toBe(401);
+      expect((await request(ipApi.url, 'POST', '/auth/login', { email: `spray-${run}-0@example.test`, password: 'x' }, { 'x-forwarded-for': freshIp() })).status).toBe(401);
     } finally {
       await ipApi.close();
       await closeDeps(ipDeps);

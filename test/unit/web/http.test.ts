@@ -41,6 +41,7 @@ describe('console API client', () => {
     expect(missingOrder).toBeInstanceOf(ApiError);
     expect((missingOrder as ApiError).unavailable).toBe(false);
     expect((missingOrder as ApiError).details).toEqual({ id: 'x' });
+    expect(new ApiError(404, 'NOT_FOUND', 'not found', { path: '/api/v1/users' }).unavailable).toBe(true);
   });
 
   it('reports 401 answers so the session can end', async () => {

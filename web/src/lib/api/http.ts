@@ -18,7 +18,8 @@ export class ApiError extends Error {
   }
   /** The endpoint is not deployed yet (no route), as opposed to a missing object. */
   get unavailable(): boolean {
-    return this.status === 404 && /^No route for /.test(this.message);
+    // The router says "No route for …"; the contract validator says just "not found".
+    return this.status === 404 && (/^No route for /.test(this.message) || /^not found$/i.test(this.message));
   }
 }
 

@@ -1,0 +1,218 @@
+/**
+ * The whole order through the REAL compliance child: API order → accept → fulfil with package
+ * labels the METRC sandbox holds for the ship-from license → `metrcTransfer` creates the
+ * outgoing template → a METRC user registers the manifest (sandbox admin route) → the order
+ * shows `matched` with the manifest number → ship → deliver → complete. Also: shipping before
+ * the match is refused unless compliance overrides.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OrderWorkflowState } from '../../../workflows/orderLifecycle.js';
+import { adminHeaders, headersFor } from '../../support/auth.js';
+import { request } from '../../support/fixtures.js';
+import { closeDeps, createDeps, startApi, startWorkers, temporalClient } from '../../support/harness.js';
+import { eachPackages, metrcOverrides, RETAILERS, startSandbox, WHOLESALERS, type SandboxHandle } from '../metrc/helpers.js';
+import { FAST, stockOf, streamEventsFor, waitFor, type Headers, type OrdersEnv } from './helpers.js';
+
+const SHIPPER = WHOLESALERS[1]!;
+const RECIPIENT = RETAILERS[1]!;
+
+describe('order lifecycle with the real metrcTransfer child against the METRC sandbox', () => {
+  let sb: SandboxHandle;
+  let env: OrdersEnv;
+  let sides: { wholesalerId: string; retailerId: string; fromId: string; toId: string };
+  let retailer: Headers;
+  let wholesaler: Headers;
+  let compliance: Headers;
+  let labelCursor = 0;
+
+  /** The location holding `license`, created through the API unless an earlier test file made it. */
+  async function siteFor(license: string, type: 'wholesaler' | 'retailer') {
+    const [rows] = await env.deps.sequelize.query('SELECT id, entity_id FROM locations WHERE license_number = ?', { replacements: [license] });
+    const found = (rows as Array<{ id: string; entity_id: string }>)[0];
+    if (found) return { locationId: found.id, entityId: found.entity_id };
+    const tag = randomUUID().slice(0, 8).toUpperCase();
+    const entity = await request(env.api.url, 'POST', '/entities', { type, name: `Sandbox ${type} ${tag}`, license_number: `E-${tag}`, license_state: 'CO', license_type: 'Test' }, env.admin);
+    expect(entity.status, JSON.stringify(entity.body)).toBe(201);
+    const loc = await request(env.api.url, 'POST', '/locations', { entity_id: entity.body.id, name: 'Licensed premises', license_number: license, address_line1: '1 Main St', city: 'Denver', state: 'CO', postal_code: '80202' }, env.admin);
+    expect(loc.status, JSON.stringify(loc.body)).toBe(201);
+    return { locationId: loc.body.id as string, entityId: entity.body.id as string };
+  }
+
+  const call = (headers: Headers, method: string, path: string, body?: unknown) => request(env.api.url, method, path, body, headers);
+
+  async function orderWithStock(quantity: number) {
+    const tag = randomUUID().slice(0, 8).toUpperCase();
+    const product = await call(env.admin, 'POST', '/products', { entity_id: sides.wholesalerId, name: `Sandbox flower ${tag}`, category: 'Flower' });
+    const variant = await call(env.admin, 'POST', '/product-variants', { product_id: product.body.id, sku: `SBX-${tag}`, name: '3.5g', price_minor: 2500 });
+    const stock = await call(env.admin, 'POST', '/inventory', { variant_id: variant.body.id, location_id: sides.fromId, quantity_on_hand: 50 });
+    expect(stock.status, JSON.stringify(stock.body)).toBe(201);
+    const created = await call(retailer, 'POST', '/orders', {
+      retailer_id: sides.retailerId,
+      wholesaler_id: sides.wholesalerId,
+      ship_from_location_id: sides.fromId,
+      ship_to_location_id: sides.toId,
+      items: [{ variant_id: variant.body.id, quantity }],
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    return { order: created.body, inventoryId: stock.body.id as string };
+  }
+
+  /** Labels of "Each" packages the sandbox holds for the shipper, a fresh one per line. */
+  const sandboxLabels = (order: { items: Array<{ id: string }> }) =>
+    order.items.map((i) => ({ item_id: i.id, metrc_package_label: eachPackages(SHIPPER)[labelCursor++]!.label }));
+
+  const transition = (headers: Headers, id: string, body: Record<string, unknown>) => call(headers, 'POST', `/orders/${id}/transitions`, body);
+
+  const templateFor = (orderNumber: string) =>
+    waitFor('the outgoing template in the sandbox', async () => [...sb.sandbox.state.templates.values()].find((t) => t.body.Name === orderNumber), 60_000);
+
+  beforeAll(async () => {
+    sb = await startSandbox();
+    const deps = createDeps(
+      metrcOverrides(sb.running.url, {
+        ...FAST,
+        METRC_MANIFEST_POLL_INTERVAL: '1s',
+        METRC_MANIFEST_TIMEOUT: '10m',
+        // The drift watcher has its own test (metrc/transfer.test.ts); keep it out of this one.
+        METRC_DRIFT_WATCH: '0',
+      }),
+    );
+    const workers = await startWorkers(deps, { queues: ['orders', 'notifications', 'compliance'] });
+    const api = await startApi(deps);
+    const client = await temporalClient(deps.config);
+    const admin = await adminHeaders(deps);
+    env = {
+      deps,
+      api,
+      workers,
+      client,
+      admin,
+      world: undefined as never,
+      retailer: {},
+      wholesaler: {},
+      compliance: {},
+      async close() {
+        await api.close();
+        await workers.stop();
+        await client.connection.close();
+        await closeDeps(deps);
+      },
+    };
+    const from = await siteFor(SHIPPER, 'wholesaler');
+    const to = await siteFor(RECIPIENT, 'retailer');
+    sides = { wholesalerId: from.entityId, retailerId: to.entityId, fromId: from.locationId, toId: to.locationId };
+    [retailer, wholesaler, compliance] = await Promise.all([
+      headersFor(deps, { role: 'owner', entityId: sides.retailerId }),
+      headersFor(deps, { role: 'member', entityId: sides.wholesalerId }),
+      headersFor(deps, { role: 'compliance' }),
+    ]);
+  });
+  afterAll(async () => {
+    await env?.close();
+    await sb?.running.close();
+  });
+
+  it('submit → accept → fulfil → template → manifest registered → matched → ship → deliver → complete', async () => {
+    const { order, inventoryId } = await orderWithStock(3);
+    const id = order.id as string;
+    expect((await transition(wholesaler, id, { action: 'accept' })).status).toBe(200);
+    expect(await stockOf(env, inventoryId)).toEqual({ onHand: 50, reserved: 3 });
+
+    const lines = sandboxLabels(order);
+    const fulfilled = await transition(wholesaler, id, { action: 'fulfil', lines });
+    expect(fulfilled.status, JSON.stringify(fulfilled.body)).toBe(200);
+    expect(fulfilled.body.status).toBe('fulfilled');
+
+    // The child creates the template in "METRC" from the order's own licenses and labels.
+    const template = await templateFor(order.order_number);
+    expect(template.licenseNumber).toBe(SHIPPER);
+    expect(template.body.Destinations).toHaveLength(1);
+    expect(template.body.Destinations[0]).toMatchObject({ RecipientLicenseNumber: RECIPIENT, InvoiceNumber: order.order_number });
+    expect(template.body.Destinations[0]!.Packages.map((p) => p.PackageLabel)).toEqual(lines.map((l) => l.metrc_package_label));
+
+    // Until a manifest exists the order waits for it, and the wholesaler may not ship.
+    const waiting = await waitFor('the order to await its manifest', async () => {
+      const r = await call(wholesaler, 'GET', `/orders/${id}`);
+      return r.body.metrc.state === 'awaiting_manifest' ? r.body : undefined;
+    });
+    expect(waiting).toMatchObject({ status: 'fulfilled', available_transitions: [], metrc: { state: 'awaiting_manifest', template_id: template.Id, manifest_number: null } });
+    const early = await transition(wholesaler, id, { action: 'ship' });
+    expect(early.status).toBe(409);
+    expect(early.body.error).toMatchObject({ code: 'INVALID_TRANSITION', details: { status: 'fulfilled', action: 'ship', available_transitions: [] } });
+
+    // A licensed user registers the manifest in METRC.
+    const reg = await fetch(`${sb.running.url}/__sandbox/templates/${template.Id}/register-manifest`, { method: 'POST' });
+    expect(reg.status).toBe(201);
+    const manifest = (await reg.json()) as { Id: number; ManifestNumber: string };
+
+    const matched = await waitFor('the order to see the manifest', async () => {
+      const r = await call(wholesaler, 'GET', `/orders/${id}`);
+      return r.body.metrc.state === 'matched' ? r.body : undefined;
+    });
+    expect(matched).toMatchObject({
+      status: 'fulfilled',
+      available_transitions: ['ship'],
+      metrc: { state: 'matched', manifest_number: manifest.ManifestNumber, template_id: template.Id, compliance_override_reason: null },
+    });
+    const handle = env.client.workflow.getHandle(`order:${id}`);
+    const state = await handle.query<OrderWorkflowState>('state');
+    expect(state.metrc).toMatchObject({ state: 'matched', manifestNumber: manifest.ManifestNumber, templateId: template.Id });
+    expect(state.pendingStep).toBe('awaiting the METRC manifest, then shipment');
+    const child = await env.client.workflow.getHandle(`metrc-transfer:order:${id}`).result();
+    expect(child).toEqual({ status: 'matched', manifestNumber: manifest.ManifestNumber, templateId: template.Id });
+
+    // The retailer may not ship; the wholesaler now may, without any override.
+    expect((await transition(retailer, id, { action: 'ship' })).status).toBe(403);
+    const shipped = await transition(wholesaler, id, { action: 'ship' });
+    expect(shipped.status, JSON.stringify(shipped.body)).toBe(200);
+    expect(shipped.body).toMatchObject({ status: 'shipped', metrc: { state: 'matched', manifest_number: manifest.ManifestNumber, compliance_override_reason: null } });
+    expect(await stockOf(env, inventoryId)).toEqual({ onHand: 47, reserved: 0 });
+
+    expect((await transition(retailer, id, { action: 'deliver' })).body.status).toBe('delivered');
+    const done = await transition(retailer, id, { action: 'complete' });
+    expect(done.body).toMatchObject({ status: 'completed', available_transitions: [], metrc: { state: 'matched', manifest_number: manifest.ManifestNumber } });
+    expect((await handle.result()).status).toBe('completed');
+
+    // The timeline tells the METRC story between fulfilment and shipment, once each.
+    const timeline = await call(retailer, 'GET', `/orders/${id}/timeline`);
+    const story = timeline.body.data.map((e: { type: string; to_status: string | null; detail: { metrc?: { state: string } } | null }) =>
+      e.type === 'status_changed' ? e.to_status : `metrc:${e.detail?.metrc?.state}`,
+    );
+    expect(story).toEqual(['accepted', 'fulfilled', 'metrc:submitting', 'metrc:template_created', 'metrc:awaiting_manifest', 'metrc:matched', 'shipped', 'delivered', 'completed']);
+    const matchedEvent = timeline.body.data.find((e: { detail: { metrc?: { state: string } } | null }) => e.detail?.metrc?.state === 'matched');
+    expect(matchedEvent.detail.metrc).toMatchObject({ manifestNumber: manifest.ManifestNumber, templateId: template.Id });
+    const stream = await streamEventsFor(env, id);
+    expect(stream.filter((e) => e.type === 'order.metrc_status' && e.metrc_state === 'matched').map((e) => e.manifest_number)).toEqual([manifest.ManifestNumber]);
+
+    // One template in METRC, one succeeded submission for the order.
+    expect((await sb.state()).templatesByName[order.order_number]).toBe(1);
+    const subs = await call(env.admin, 'GET', `/metrc-submissions?order_id=${id}`);
+    expect(subs.body.data).toMatchObject([{ kind: 'transfer_template', status: 'succeeded', license_number: SHIPPER, metrc_ids: [template.Id] }]);
+  });
+
+  it('ship before the manifest is matched: refused for the wholesaler, allowed with a compliance override', async () => {
+    const { order, inventoryId } = await orderWithStock(2);
+    const id = order.id as string;
+    await transition(wholesaler, id, { action: 'accept' });
+    expect((await transition(wholesaler, id, { action: 'fulfil', lines: sandboxLabels(order) })).status).toBe(200);
+    await templateFor(order.order_number);
+
+    const refused = await transition(wholesaler, id, { action: 'ship' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'INVALID_TRANSITION', details: { status: 'fulfilled', action: 'ship', available_transitions: [] } });
+    // Overriding is compliance's call alone, and needs a reason.
+    expect((await call(wholesaler, 'POST', `/orders/${id}/compliance-override`, { reason: 'we are in a hurry' })).status).toBe(403);
+    const blank = await call(compliance, 'POST', `/orders/${id}/compliance-override`, { reason: '   ' });
+    expect(blank.status, JSON.stringify(blank.body)).toBe(422);
+    expect((await stockOf(env, inventoryId)).reserved).toBe(2);
+
+    const overridden = await call(compliance, 'POST', `/orders/${id}/compliance-override`, { reason: 'METRC outage; paper manifest 7781' });
+    expect(overridden.status, JSON.stringify(overridden.body)).toBe(200);
+    expect(overridden.body).toMatchObject({ status: 'shipped', metrc: { compliance_override_reason: 'METRC outage; paper manifest 7781' } });
+    expect(overridden.body.metrc.state).not.toBe('matched');
+    expect(await stockOf(env, inventoryId)).toEqual({ onHand: 48, reserved: 0 });
+    expect((await transition(retailer, id, { action: 'deliver' })).body.status).toBe('delivered');
+    expect((await transition(retailer, id, { action: 'complete' })).body.status).toBe('completed');
+  });
+});

@@ -1,4 +1,4 @@
-import { DataTypes, Model, type ModelAttributes, type ModelStatic, type Sequelize } from 'sequelize';
+import { DataTypes, type Model, type ModelAttributes, type ModelStatic, type Sequelize } from 'sequelize';
 
 /**
  * Sequelize models over the tables the migrations create. Attribute names equal column names

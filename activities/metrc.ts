@@ -65,6 +65,7 @@ export type RetryRoundResult = { ok: true } | { ok: false; issues: FieldIssue[];
 
 export interface TransferPlan {
   submissionId: string;
+  templateName: string;
   submissionStatus: string;
   templateId: number | null;
   shipperLicense: string;
@@ -84,6 +85,12 @@ export interface ManifestQuery {
   recipientLicense: string;
   packageLabels: string[];
   windowStart: string;
+  /**
+   * The template's Name (the order number), which METRC copies onto the transfer registered
+   * from it. Only a hint: a transfer with this name is checked first and must still share the
+   * labels; without a hit every transfer in the window is compared by labels.
+   */
+  templateName?: string;
 }
 
 export type ManifestFound =
@@ -371,6 +378,7 @@ export function createMetrcActivities(deps: ActivityDeps) {
       return {
         ok: true,
         submissionId: sub.id,
+        templateName: payload.Name,
         submissionStatus: sub.status,
         templateId: sub.metrc_ids?.[0] ?? null,
         shipperLicense: sub.license_number,
@@ -388,11 +396,30 @@ export function createMetrcActivities(deps: ActivityDeps) {
     async findMetrcManifest(q: ManifestQuery): Promise<ManifestFound> {
       return withHeartbeat(async () => {
         const client = await clients.forLicense(q.shipperLicense);
+        const range = { lastModifiedStart: new Date(q.windowStart), lastModifiedEnd: new Date(Date.now() + WINDOW_SLACK_MS) };
+        // By name first: one package lookup instead of one per transfer in the window, which
+        // grows with every order the license pair ships while this one waits.
+        if (q.templateName) {
+          const want = new Set(q.packageLabels);
+          for await (const t of client.iterateOutgoingTransfers(q.shipperLicense, range)) {
+            if (t.Name !== q.templateName || t.IsVoided || t.RecipientFacilityLicenseNumber !== q.recipientLicense) continue;
+            const labels = new Set((await client.listDeliveryPackages(t.DeliveryId)).map((p) => p.PackageLabel));
+            if (![...want].some((l) => labels.has(l))) continue;
+            return {
+              found: true,
+              transferId: t.Id,
+              manifestNumber: t.ManifestNumber,
+              deliveryId: t.DeliveryId,
+              missingLabels: [...want].filter((l) => !labels.has(l)),
+              extraLabels: [...labels].filter((l) => !want.has(l)),
+            };
+          }
+        }
         const matches = await findManifestsForPackages(
           client,
           q.shipperLicense,
           { recipientLicenseNumber: q.recipientLicense, packageLabels: q.packageLabels },
-          { lastModifiedStart: new Date(q.windowStart), lastModifiedEnd: new Date(Date.now() + WINDOW_SLACK_MS) },
+          range,
         );
         const best = matches[0];
         if (!best) return { found: false };

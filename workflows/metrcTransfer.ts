@@ -101,6 +101,7 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
     recipientLicense: plan.recipientLicense,
     packageLabels: plan.packageLabels,
     windowStart: plan.windowStart,
+    ...(plan.templateName ? { templateName: plan.templateName } : {}),
   };
   const deadline = Date.now() + plan.timeoutMs;
   for (;;) {

@@ -1,0 +1,284 @@
+/**
+ * bench:order-lifecycle — N orders (ORDER_BENCH_COUNT, default 1000) driven through the API:
+ * accept → fulfil (labels of packages the METRC sandbox holds) → the real metrcTransfer child
+ * creates the template → this bench registers the manifest in the sandbox as each template
+ * appears (no compliance override) → matched → ship → deliver → complete. Completions per
+ * second are compared with a minimal workflow running the same number of (no-op) activities,
+ * with the same number in flight, on the same Temporal server in the same process.
+ *
+ * Orders are created (POST /orders, measured by bench:order-intake) before the clock starts.
+ * Runs its own Temporal dev server, database and in-process METRC sandbox:
+ *   npm run bench:order-lifecycle      (ORDER_BENCH_COUNT=1000, ORDER_BENCH_CONCURRENCY=50)
+ */
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { setup, teardown } from '../test/setup/global.js';
+import { createMetrcSandbox, demoSeed, demoTag, DEMO_RETAILERS, DEMO_WHOLESALERS } from '../integrations/metrc/sandbox/index.js';
+
+const COUNT = Number(process.env.ORDER_BENCH_COUNT ?? 1000);
+const CONCURRENCY = Number(process.env.ORDER_BENCH_CONCURRENCY ?? 50);
+const WARMUP = Math.min(10, COUNT);
+const BASELINE_QUEUE = 'bench-order-lifecycle';
+
+async function pool(n: number, concurrency: number, job: (i: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, n) }, async () => {
+      while (next < n) await job(next++);
+    }),
+  );
+  return performance.now() - started;
+}
+
+/** Demo seed plus one fresh "Each" package per bench order for every wholesaler facility. */
+function seedWithPackages(perFacility: number) {
+  const seed = demoSeed();
+  for (const f of DEMO_WHOLESALERS) {
+    const item = seed.items.find((i) => i.licenseNumber === f.licenseNumber && i.unitOfMeasure === 'Each')!;
+    for (let n = 0; n < perFacility; n++) {
+      seed.packages.push({
+        id: f.facilityId * 1_000_000 + n,
+        label: demoTag(f.facilityId, 100_000 + n),
+        licenseNumber: f.licenseNumber,
+        itemId: item.id,
+        itemName: item.name,
+        category: item.category,
+        quantity: 100,
+        unitOfMeasure: 'Each',
+        packagedDate: '2026-01-05',
+        lastModified: '2026-01-05T15:00:00.000Z',
+      });
+    }
+  }
+  return seed;
+}
+
+async function main() {
+  await setup(undefined as never);
+  const { closeDeps, createDeps, startApi, startWorkers, temporalClient } = await import('../test/support/harness.js');
+  const { adminHeaders, headersFor } = await import('../test/support/auth.js');
+  const { request } = await import('../test/support/fixtures.js');
+  const { NativeConnection, Worker } = await import('@temporalio/worker');
+  const { temporalSettings } = await import('../temporal.config.js');
+  const { EVENTS_STREAM } = await import('../activities/orders.js');
+
+  const total = COUNT + WARMUP;
+  const sandbox = createMetrcSandbox({
+    randomSeed: 3,
+    seed: seedWithPackages(Math.ceil(total / DEMO_WHOLESALERS.length) + 5),
+    rateLimits: { perVendorKeyPerSecond: 100_000, perFacilityPerSecond: 100_000, methods: ['GET'] },
+  });
+  const running = await sandbox.start(0);
+  const deps = createDeps({
+    LOG_LEVEL: 'error',
+    OPENAPI_VALIDATE_RESPONSES: 'false',
+    METRC_BASE_URL: running.url,
+    METRC_RATE_PER_FACILITY: '100000',
+    METRC_RATE_PER_VENDOR_KEY: '100000',
+    METRC_MANIFEST_POLL_INTERVAL: '1s',
+    METRC_MANIFEST_TIMEOUT: '30m',
+    METRC_DRIFT_WATCH: '0',
+    ORDER_ACCEPT_DEADLINE: '2h',
+    ORDER_REMINDER_BEFORE: '0',
+    ORDER_AUTO_COMPLETE_AFTER: '0',
+    TEMPORAL_RETRY_INITIAL_INTERVAL_MS: '200',
+  });
+  const settings = temporalSettings(deps.config);
+  const workers = await startWorkers(deps, { queues: ['orders', 'notifications', 'compliance'] });
+  const baselineConnection = await NativeConnection.connect({ address: settings.address });
+  const baselineWorker = await Worker.create({
+    connection: baselineConnection,
+    namespace: settings.namespace,
+    taskQueue: BASELINE_QUEUE,
+    workflowsPath: fileURLToPath(new URL('./lib/minimalLifecycle.ts', import.meta.url)),
+    activities: { benchNoop: async (step: number) => step },
+
+  });
+  const baselineRun = baselineWorker.run();
+  const api = await startApi(deps);
+  const client = await temporalClient(deps.config);
+  const events = deps.redis.duplicate();
+  let stopping = false;
+
+  try {
+    const admin = await adminHeaders(deps);
+    const post = async (path: string, body: unknown, headers = admin) => {
+      const r = await request(api.url, 'POST', path, body, headers);
+      if (r.status !== 201) throw new Error(`POST ${path} → ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body;
+    };
+    const address = { address_line1: '1 Main St', city: 'Denver', state: 'CO', postal_code: '80202' };
+    // Every wholesaler × retailer license pair of the sandbox, as real trading partners.
+    const wholesalers = await Promise.all(
+      DEMO_WHOLESALERS.map(async (f, n) => {
+        const e = await post('/entities', { type: 'wholesaler', name: f.name, license_number: `BW-${n}`, license_state: 'CO', license_type: f.licenseType });
+        const loc = await post('/locations', { entity_id: e.id, name: f.name, license_number: f.licenseNumber, ...address });
+        const product = await post('/products', { entity_id: e.id, name: 'Blue Dream Flower 3.5g', category: 'Flower' });
+        const variants = await Promise.all(
+          Array.from({ length: 10 }, async (_, v) => {
+            const variant = await post('/product-variants', { product_id: product.id, sku: `BD-${n}-${v}`, name: `jar ${v}`, price_minor: 2500 });
+            await post('/inventory', { variant_id: variant.id, location_id: loc.id, quantity_on_hand: total * 2 });
+            return variant.id as string;
+          }),
+        );
+        return { id: e.id as string, location: loc.id as string, license: f.licenseNumber, facilityId: f.facilityId, variants, headers: await headersFor(deps, { role: 'member', entityId: e.id }) };
+      }),
+    );
+    const retailers = await Promise.all(
+      DEMO_RETAILERS.map(async (f, n) => {
+        const e = await post('/entities', { type: 'retailer', name: f.name, license_number: `BR-${n}`, license_state: 'CO', license_type: f.licenseType });
+        const loc = await post('/locations', { entity_id: e.id, name: f.name, license_number: f.licenseNumber, ...address });
+        return { id: e.id as string, location: loc.id as string, headers: await headersFor(deps, { role: 'owner', entityId: e.id }) };
+      }),
+    );
+
+    // Orders exist before the clock starts (intake has its own bench).
+    const labelsUsed = new Map<string, number>();
+    const orders: Array<{ id: string; number: string; items: Array<{ id: string }>; w: (typeof wholesalers)[number]; r: (typeof retailers)[number] }> = [];
+    await pool(total, 16, async (i) => {
+      const w = wholesalers[i % wholesalers.length]!;
+      const r = retailers[Math.floor(i / wholesalers.length) % retailers.length]!;
+      const o = await post(
+        '/orders',
+        { retailer_id: r.id, wholesaler_id: w.id, ship_from_location_id: w.location, ship_to_location_id: r.location, items: [{ variant_id: w.variants[i % w.variants.length], quantity: 1 }] },
+        r.headers,
+      );
+      orders[i] = { id: o.id, number: o.order_number, items: o.items, w, r };
+    });
+
+    // Manifests: a METRC user registers each template as soon as it shows up in the sandbox.
+    const registered = new Set<number>();
+    let registerFailures = 0;
+    const registrar = (async () => {
+      while (!stopping) {
+        for (const t of sandbox.state.templates.values()) {
+          if (registered.has(t.Id)) continue;
+          registered.add(t.Id);
+          const res = await fetch(`${running.url}/__sandbox/templates/${t.Id}/register-manifest`, { method: 'POST' });
+          if (res.status !== 201) registerFailures += 1;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+
+    // The order's METRC progress arrives on the realtime stream; one reader wakes the waiters.
+    const matchedWaiters = new Map<string, () => void>();
+    const matchedSeen = new Set<string>();
+    const reader = (async () => {
+      let last = '$';
+      while (!stopping) {
+        const res = (await events.xread('BLOCK', 500, 'STREAMS', EVENTS_STREAM, last)) as Array<[string, Array<[string, string[]]>]> | null;
+        for (const [, entries] of res ?? []) {
+          for (const [id, fields] of entries) {
+            last = id;
+            const f: Record<string, string> = {};
+            for (let k = 0; k < fields.length; k += 2) f[fields[k]!] = fields[k + 1]!;
+            if (f.type === 'order.metrc_status' && f.metrc_state === 'matched' && f.order_id) {
+              matchedSeen.add(f.order_id);
+              matchedWaiters.get(f.order_id)?.();
+            }
+          }
+        }
+      }
+    })();
+    const matched = (orderId: string) =>
+      new Promise<void>((resolve) => {
+        if (matchedSeen.has(orderId)) return resolve();
+        matchedWaiters.set(orderId, resolve);
+      });
+
+    let failed = 0;
+    const failures: string[] = [];
+    const drive = async (i: number) => {
+      const o = orders[i]!;
+      const step = async (headers: Record<string, string>, body: Record<string, unknown>, want: string) => {
+        for (let attempt = 1; ; attempt++) {
+          const r = await request(api.url, 'POST', `/orders/${o.id}/transitions`, body, headers);
+          if (r.status === 200 && r.body.status === want) return;
+          // A 503 is "retry shortly" by contract; anything else is a bench failure.
+          if (r.status !== 503 || attempt >= 3) throw new Error(`${String(body.action)} → ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+        }
+      };
+      try {
+        await step(o.w.headers, { action: 'accept' }, 'accepted');
+        const n = labelsUsed.get(o.w.license) ?? 0;
+        labelsUsed.set(o.w.license, n + o.items.length);
+        const lines = o.items.map((it, k) => ({ item_id: it.id, metrc_package_label: demoTag(o.w.facilityId, 100_000 + n + k) }));
+        const seen = matched(o.id);
+        await step(o.w.headers, { action: 'fulfil', lines }, 'fulfilled');
+        await seen;
+        await step(o.w.headers, { action: 'ship' }, 'shipped');
+        await step(o.r.headers, { action: 'deliver' }, 'delivered');
+        await step(o.r.headers, { action: 'complete' }, 'completed');
+      } catch (err) {
+        failed += 1;
+        if (failures.length < 5) failures.push(`${o.number}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    };
+
+    // Warm-up orders also tell how many activities one order's lifecycle runs.
+    await pool(WARMUP, WARMUP, drive);
+    let activities = 0;
+    for (const o of orders.slice(0, WARMUP)) {
+      const [subs] = await deps.sequelize.query('SELECT id FROM metrc_submissions WHERE order_id = ?', { replacements: [o.id] });
+      const ids = [`order:${o.id}`, `metrc-transfer:order:${o.id}`, ...(subs as Array<{ id: string }>).map((s) => `metrc:${s.id}`)];
+      for (const wid of ids) {
+        const history = await client.workflow.getHandle(wid).fetchHistory();
+        activities += (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
+      }
+    }
+    const perOrder = Math.round(activities / WARMUP);
+
+    const orderMs = await pool(COUNT, CONCURRENCY, (i) => drive(WARMUP + i));
+
+    const baseline = (n: number) =>
+      pool(n, CONCURRENCY, async () => {
+        await client.workflow.execute('benchMinimalLifecycle', { taskQueue: BASELINE_QUEUE, workflowId: `bench-lifecycle:${randomUUID()}`, args: [perOrder] });
+      });
+    await baseline(Math.min(30, COUNT));
+    const baselineMs = await baseline(COUNT);
+
+    // Count completions from the source of truth, not from the driver's own bookkeeping.
+    const benchIds = orders.slice(WARMUP).map((o) => o.id);
+    const [rows] = await deps.sequelize.query("SELECT COUNT(*) AS n FROM orders WHERE id IN (?) AND status = 'completed' AND metrc_state = 'matched' AND compliance_override_reason IS NULL", { replacements: [benchIds] });
+    const completed = Number((rows as Array<{ n: number }>)[0]!.n);
+    let workflowsDone = 0;
+    await pool(benchIds.length, 20, async (i) => {
+      const d = await client.workflow.getHandle(`order:${benchIds[i]}`).describe();
+      if (d.status.name === 'COMPLETED') workflowsDone += 1;
+    });
+
+    const orderRate = (COUNT / orderMs) * 1000;
+    const baseRate = (COUNT / baselineMs) * 1000;
+    console.log(`order lifecycle: ${COUNT} orders, concurrency ${CONCURRENCY}, ${perOrder} activities per order (3 workflows: order, metrcTransfer, metrcSubmission)`);
+    console.log(`  manifests registered by the bench as templates appeared (no compliance override); register failures: ${registerFailures}`);
+    console.log(`  minimal workflow with ${perOrder} no-op activities: ${baseRate.toFixed(1)} completions/s (${(baselineMs / 1000).toFixed(1)} s)`);
+    console.log(`  order lifecycle accept → fulfil → METRC matched → ship → deliver → complete: ${orderRate.toFixed(1)} completions/s (${(orderMs / 1000).toFixed(1)} s)`);
+    console.log(`  ratio: ${(orderRate / baseRate).toFixed(2)} (target >= 0.5)`);
+    console.log(`  ${completed} of ${COUNT} complete (status completed, METRC matched, no override); ${workflowsDone} of ${COUNT} order workflows COMPLETED; driver failures: ${failed}`);
+    for (const f of failures) console.log(`    ${f}`);
+    stopping = true;
+    await Promise.all([registrar, reader]);
+  } finally {
+    stopping = true;
+    events.disconnect();
+    await api.close();
+    await client.connection.close();
+    baselineWorker.shutdown();
+    await baselineRun.catch(() => undefined);
+    await baselineConnection.close();
+    await workers.stop();
+    await closeDeps(deps);
+    await running.close();
+    await teardown();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    void teardown().finally(() => process.exit(1));
+  },
+);

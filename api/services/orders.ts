@@ -26,6 +26,9 @@ export interface OrderCreateInput {
   items: OrderLineInput[];
 }
 
+/** DATETIME(3) literal in UTC (the connection's zone): raw replacements of a Date drop the milliseconds. */
+const sqlTime = (d: Date) => d.toISOString().slice(0, 23).replace('T', ' ');
+
 const unprocessable = (field: string, message: string) => new AppError('UNPROCESSABLE_ENTITY', message, { field, issue: message });
 
 export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps>) {
@@ -46,6 +49,19 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps>) {
     return row;
   }
 
+  /** The order as a plain row (no model instance), for reads that change nothing. */
+  async function readVisible(actor: Actor, id: string): Promise<Row> {
+    const where = eitherParty(actor);
+    const row = (await m().Order.findOne({ where: where ? { [Op.and]: [{ id }, where] } : { id }, raw: true })) as unknown as Row | null;
+    if (!row) throw notFound('Order', id);
+    return row;
+  }
+
+  async function itemIdsOf(orderId: string): Promise<string[]> {
+    const [rows] = await deps.sequelize.query('SELECT id FROM order_items WHERE order_id = ?', { replacements: [orderId] });
+    return (rows as Array<{ id: string }>).map((r) => r.id);
+  }
+
   async function withItems(order: Row, transaction?: Transaction): Promise<Row> {
     const items = await m().OrderItem.findAll({
       where: { order_id: order.id },
@@ -57,17 +73,16 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps>) {
   }
 
   /** Prices each line from the wholesaler's own variants; every reference must fit the order. */
-  async function priceLines(wholesalerId: string, lines: OrderLineInput[], transaction: Transaction) {
+  async function priceLines(wholesalerId: string, lines: OrderLineInput[], transaction?: Transaction) {
     const seen = new Set<string>();
     lines.forEach((l, i) => {
       if (seen.has(l.variant_id)) throw new AppError('VALIDATION_ERROR', 'Each variant may appear once per order', { field: `items[${i}].variant_id`, issue: 'duplicate' });
       seen.add(l.variant_id);
     });
-    const variants = (await m().ProductVariant.findAll({
-      where: { id: [...seen] },
-      raw: true,
-      transaction,
-    })) as unknown as Row[];
+    const [variants] = (await deps.sequelize.query('SELECT id, entity_id, product_id, price_minor, currency FROM product_variants WHERE id IN (?)', {
+      replacements: [[...seen]],
+      ...(transaction ? { transaction } : {}),
+    })) as unknown as [Row[]];
     const byId = new Map(variants.map((v) => [v.id as string, v]));
     return lines.map((l, i) => {
       const v = byId.get(l.variant_id);
@@ -77,6 +92,27 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps>) {
       const unit = Number(v.price_minor);
       return { ...l, product_id: v.product_id as string, unit_price_minor: unit, line_total_minor: unit * l.quantity, currency: v.currency as string };
     });
+  }
+
+  /** Both parties and both sites in one round trip; each must belong where the order says. */
+  async function checkParties(input: OrderCreateInput) {
+    const [rows] = (await deps.sequelize.query(
+      `SELECT 'entity' AS kind, id, type, name, NULL AS entity_id FROM entities WHERE id IN (?, ?)
+       UNION ALL
+       SELECT 'location', id, NULL, NULL, entity_id FROM locations WHERE id IN (?, ?)`,
+      { replacements: [input.retailer_id, input.wholesaler_id, input.ship_from_location_id, input.ship_to_location_id] },
+    )) as unknown as [Array<{ kind: string; id: string; type: string | null; name: string | null; entity_id: string | null }>];
+    const find = (kind: string, id: string) => rows.find((r) => r.kind === kind && r.id === id);
+    const retailer = find('entity', input.retailer_id);
+    const wholesaler = find('entity', input.wholesaler_id);
+    const from = find('location', input.ship_from_location_id);
+    const to = find('location', input.ship_to_location_id);
+    if (!retailer || retailer.type === 'wholesaler') throw unprocessable('retailer_id', 'not a retailer');
+    if (!wholesaler || wholesaler.type === 'retailer') throw unprocessable('wholesaler_id', 'not a wholesaler');
+    if (retailer.id === wholesaler.id) throw unprocessable('wholesaler_id', 'an entity cannot order from itself');
+    if (!from || from.entity_id !== wholesaler.id) throw unprocessable('ship_from_location_id', 'not a location of the wholesaler');
+    if (!to || to.entity_id !== retailer.id) throw unprocessable('ship_to_location_id', 'not a location of the retailer');
+    return { retailer, wholesaler };
   }
 
   async function recomputeTotals(orderId: string, transaction: Transaction) {
@@ -107,85 +143,113 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps>) {
       if (tenant && tenant !== input.retailer_id) {
         throw new AppError('FORBIDDEN', 'You can only place orders for your own entity', { field: 'retailer_id' });
       }
-      const order = await deps.sequelize.transaction(async (transaction) => {
-        const [retailer, wholesaler, from, to] = await Promise.all([
-          m().Entity.findByPk(input.retailer_id, { raw: true, transaction }) as Promise<Row | null>,
-          m().Entity.findByPk(input.wholesaler_id, { raw: true, transaction }) as Promise<Row | null>,
-          m().Location.findByPk(input.ship_from_location_id, { raw: true, transaction }) as Promise<Row | null>,
-          m().Location.findByPk(input.ship_to_location_id, { raw: true, transaction }) as Promise<Row | null>,
-        ]);
-        if (!retailer || retailer.type === 'wholesaler') throw unprocessable('retailer_id', 'not a retailer');
-        if (!wholesaler || wholesaler.type === 'retailer') throw unprocessable('wholesaler_id', 'not a wholesaler');
-        if (retailer.id === wholesaler.id) throw unprocessable('wholesaler_id', 'an entity cannot order from itself');
-        if (!from || from.entity_id !== wholesaler.id) throw unprocessable('ship_from_location_id', 'not a location of the wholesaler');
-        if (!to || to.entity_id !== retailer.id) throw unprocessable('ship_to_location_id', 'not a location of the retailer');
-
-        const lines = await priceLines(input.wholesaler_id, input.items, transaction);
-        const currencies = new Set(lines.map((l) => l.currency));
-        if (currencies.size > 1) throw unprocessable('items', 'all lines must share one currency');
-        const subtotal = lines.reduce((s, l) => s + l.line_total_minor, 0);
-        const id = randomUUID();
-        const submittedAt = new Date();
-        const values = {
-          id,
-          order_number: formatOrderNumber(new Date(), randomBytes(6)),
-          retailer_id: input.retailer_id,
-          wholesaler_id: input.wholesaler_id,
-          ship_from_location_id: input.ship_from_location_id,
-          ship_to_location_id: input.ship_to_location_id,
-          status: 'submitted',
-          currency: [...currencies][0] ?? 'USD',
-          subtotal_minor: subtotal,
-          total_minor: subtotal,
-          item_count: lines.length,
-          requested_delivery_date: input.requested_delivery_date ?? null,
-          notes: input.notes ?? null,
-          version: 1,
-          workflow_id: `order:${id}`,
-          expires_at: lifecycle ? lifecycle.deadlineFrom(submittedAt) : null,
-        };
-        await m().Order.create(values, { transaction });
-        await audit(deps.sequelize, actor, { action: 'order.created', targetType: 'order', targetId: id, entityId: input.retailer_id, summary: { order_number: values.order_number, wholesaler_id: input.wholesaler_id, lines: lines.length, total_minor: subtotal } }, { transaction });
-        await m().OrderItem.bulkCreate(
-          lines.map((l) => ({
-            id: randomUUID(),
-            order_id: id,
-            product_id: l.product_id,
-            variant_id: l.variant_id,
-            quantity: l.quantity,
-            unit_price_minor: l.unit_price_minor,
-            line_total_minor: l.line_total_minor,
-          })),
-          { transaction },
+      // The references are checked before the transaction (plain reads take no locks, so inside
+      // it they bought nothing); the foreign keys still refuse a party deleted in between.
+      const { retailer, wholesaler } = await checkParties(input);
+      const lines = await priceLines(input.wholesaler_id, input.items);
+      const currencies = new Set(lines.map((l) => l.currency));
+      if (currencies.size > 1) throw unprocessable('items', 'all lines must share one currency');
+      const subtotal = lines.reduce((s, l) => s + l.line_total_minor, 0);
+      const id = randomUUID();
+      // One instant for the row, its lines and the answer: what we write is what we return, so
+      // nothing is read back after the insert.
+      const submittedAt = new Date();
+      const values = {
+        id,
+        order_number: formatOrderNumber(submittedAt, randomBytes(6)),
+        retailer_id: input.retailer_id,
+        wholesaler_id: input.wholesaler_id,
+        ship_from_location_id: input.ship_from_location_id,
+        ship_to_location_id: input.ship_to_location_id,
+        status: 'submitted',
+        currency: [...currencies][0] ?? 'USD',
+        subtotal_minor: subtotal,
+        total_minor: subtotal,
+        item_count: lines.length,
+        requested_delivery_date: input.requested_delivery_date ?? null,
+        notes: input.notes ?? null,
+        version: 1,
+        workflow_id: `order:${id}`,
+        expires_at: lifecycle ? lifecycle.deadlineFrom(submittedAt) : null,
+        metrc_state: 'none',
+        metrc_manifest_number: null,
+        metrc_template_id: null,
+        metrc_detail: null,
+        compliance_override_reason: null,
+        created_at: submittedAt,
+        updated_at: submittedAt,
+      };
+      const items = lines
+        .map((l) => ({
+          id: randomUUID(),
+          order_id: id,
+          product_id: l.product_id,
+          variant_id: l.variant_id,
+          quantity: l.quantity,
+          unit_price_minor: l.unit_price_minor,
+          line_total_minor: l.line_total_minor,
+          metrc_package_label: null,
+          created_at: submittedAt,
+          updated_at: submittedAt,
+        }))
+        // The order GET lists lines in (created_at, id) order; all share created_at here.
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      await deps.sequelize.transaction(async (transaction) => {
+        await deps.sequelize.query(
+          `INSERT INTO orders (id, order_number, retailer_id, wholesaler_id, ship_from_location_id, ship_to_location_id, status, currency,
+             subtotal_minor, total_minor, item_count, requested_delivery_date, notes, version, workflow_id, expires_at, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          {
+            replacements: [
+              values.id, values.order_number, values.retailer_id, values.wholesaler_id, values.ship_from_location_id, values.ship_to_location_id,
+              values.status, values.currency, values.subtotal_minor, values.total_minor, values.item_count, values.requested_delivery_date,
+              values.notes, values.version, values.workflow_id, values.expires_at && sqlTime(values.expires_at), sqlTime(submittedAt), sqlTime(submittedAt),
+            ],
+            transaction,
+          },
         );
-        const created = (await m().Order.findByPk(id, { raw: true, transaction })) as unknown as Row;
-        return { order: await withItems(created, transaction), submittedAt, names: { retailer: String(retailer.name), wholesaler: String(wholesaler.name) } };
+        await deps.sequelize.query(
+          `INSERT INTO order_items (id, order_id, product_id, variant_id, quantity, unit_price_minor, line_total_minor, created_at, updated_at)
+           VALUES ${items.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+          {
+            replacements: items.flatMap((i) => [i.id, i.order_id, i.product_id, i.variant_id, i.quantity, i.unit_price_minor, i.line_total_minor, sqlTime(submittedAt), sqlTime(submittedAt)]),
+            transaction,
+          },
+        );
+        await audit(deps.sequelize, actor, { action: 'order.created', targetType: 'order', targetId: id, entityId: input.retailer_id, summary: { order_number: values.order_number, wholesaler_id: input.wholesaler_id, lines: lines.length, total_minor: subtotal } }, { transaction });
       });
+      const order = { ...orderToApi(values), items: items.map(orderItemToApi) };
       // Commit first, then start: the workflow's activities must find the row. A start that fails
       // takes the order back out, so no order exists without its workflow (answered 503, and the
-      // idempotency layer forgets the key so a retry runs again).
+      // idempotency layer forgets the key so a retry runs again). The list caches are bumped
+      // alongside the start: a bump for an order that is then taken back out costs one recount.
       if (lifecycle) {
-        try {
-          await lifecycle.start(order.order, order.submittedAt, order.names);
-        } catch (err) {
-          await m().Order.destroy({ where: { id: order.order.id } }).catch(() => undefined);
-          await lifecycle.abandon(String(order.order.id));
+        const [started] = await Promise.allSettled([
+          lifecycle.start(order, submittedAt, { retailer: String(retailer.name), wholesaler: String(wholesaler.name) }),
+          bumpVersion(deps.redis, 'orders'),
+        ]);
+        if (started.status === 'rejected') {
+          const err: unknown = started.reason;
+          await m().Order.destroy({ where: { id } }).catch(() => undefined);
+          await lifecycle.abandon(id);
           throw new AppError('SERVICE_UNAVAILABLE', 'The order could not be started; nothing was saved. Retry shortly.', {
             reason: err instanceof Error ? err.message : String(err),
           });
         }
+      } else {
+        await bumpVersion(deps.redis, 'orders');
       }
-      await bumpVersion(deps.redis, 'orders');
-      return withAvailableTransitions(order.order, actor);
+      return withAvailableTransitions(order, actor);
     },
 
     /** Asks the order's workflow for a transition; answers the order as it stands afterwards. */
     async transition(actor: Actor, id: string, body: TransitionBody): Promise<Row> {
-      const row = (await loadVisible(actor, id)).get({ plain: true });
-      const items = (await m().OrderItem.findAll({ where: { order_id: id }, attributes: ['id'], raw: true })) as unknown as Row[];
-      await requireLifecycle().transition(actor, row, items.map((i) => String(i.id)), body);
-      await bumpVersion(deps.redis, 'orders');
-      return this.get(actor, id);
+      const row = await readVisible(actor, id);
+      // Only fulfilment checks lines up front; every other action is decided by the workflow.
+      const items = body.action === 'fulfil' ? await itemIdsOf(id) : [];
+      await requireLifecycle().transition(actor, row, items, body);
+      const [after] = await Promise.all([readVisible(actor, id), bumpVersion(deps.redis, 'orders')]);
+      return withAvailableTransitions(await withItems(after), actor);
     },
 
     async timeline(actor: Actor, id: string, page: number, limit: number): Promise<Page<Row>> {
@@ -204,8 +268,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps>) {
     },
 
     async get(actor: Actor, id: string): Promise<Row> {
-      const row = await loadVisible(actor, id);
-      return withAvailableTransitions(await withItems(row.get({ plain: true })), actor);
+      return withAvailableTransitions(await withItems(await readVisible(actor, id)), actor);
     },
 
     async update(actor: Actor, id: string, patch: Row, ifMatch?: string): Promise<Row> {

@@ -17,6 +17,9 @@ describe('order lifecycle through the API (real worker, Temporal and database)',
     expect(order).toMatchObject({ status: 'submitted', available_transitions: ['cancel'], metrc: { state: 'none' } });
     expect(new Date(order.expires_at).getTime()).toBeGreaterThan(Date.now() + 30 * 60_000);
     const id = order.id as string;
+    // The create answer is built without reading the row back: it must be exactly what GET says.
+    const reread = await call(env, env.retailer, 'GET', `/orders/${id}`);
+    expect(reread.body).toEqual(order);
 
     const seenByWholesaler = await call(env, env.wholesaler, 'GET', `/orders/${id}`);
     expect(seenByWholesaler.body.available_transitions).toEqual(['accept', 'reject']);
@@ -80,6 +83,50 @@ describe('order lifecycle through the API (real worker, Temporal and database)',
       return ids.length ? ids : undefined;
     });
     expect(found).toEqual([`order:${id}`]);
+  });
+
+  it('the create answer (built without a re-read) equals the stored order, lines, dates and ETag included', async () => {
+    const a = await freshStock(env, 10);
+    const b = await freshStock(env, 10);
+    const c = await freshStock(env, 10);
+    const created = await call(env, env.retailer, 'POST', '/orders', {
+      retailer_id: env.world.retailer.id,
+      wholesaler_id: env.world.wholesaler.id,
+      ship_from_location_id: env.world.warehouse.id,
+      ship_to_location_id: env.world.store.id,
+      requested_delivery_date: '2031-04-30',
+      notes: 'Back door, ask for Sam',
+      items: [
+        { variant_id: a.variantId, quantity: 2 },
+        { variant_id: b.variantId, quantity: 1 },
+        { variant_id: c.variantId, quantity: 5 },
+      ],
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({ requested_delivery_date: '2031-04-30', notes: 'Back door, ask for Sam', item_count: 3, subtotal_minor: 8000, total_minor: 8000 });
+    const got = await call(env, env.retailer, 'GET', `/orders/${created.body.id}`);
+    expect(got.body).toEqual(created.body);
+    expect(got.headers.get('etag')).toBe(created.headers.get('etag'));
+    // Wrong parties are still refused with the field named, and nothing is written.
+    const before = await env.deps.sequelize.query('SELECT COUNT(*) AS n FROM orders', { plain: true });
+    const wrongSite = await call(env, env.retailer, 'POST', '/orders', {
+      retailer_id: env.world.retailer.id,
+      wholesaler_id: env.world.wholesaler.id,
+      ship_from_location_id: env.world.store.id,
+      ship_to_location_id: env.world.store.id,
+      items: [{ variant_id: a.variantId, quantity: 1 }],
+    });
+    expect(wrongSite.status).toBe(422);
+    expect(wrongSite.body.error.details.field).toBe('ship_from_location_id');
+    const otherRetailer = await call(env, env.retailer, 'POST', '/orders', {
+      retailer_id: env.world.wholesaler.id,
+      wholesaler_id: env.world.wholesaler.id,
+      ship_from_location_id: env.world.warehouse.id,
+      ship_to_location_id: env.world.store.id,
+      items: [{ variant_id: a.variantId, quantity: 1 }],
+    });
+    expect(otherRetailer.status).toBe(403);
+    expect(await env.deps.sequelize.query('SELECT COUNT(*) AS n FROM orders', { plain: true })).toEqual(before);
   });
 
   it('refuses every transition the state machine does not allow, listing the allowed ones', async () => {

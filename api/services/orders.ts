@@ -145,8 +145,12 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps>) {
       }
       // The references are checked before the transaction (plain reads take no locks, so inside
       // it they bought nothing); the foreign keys still refuse a party deleted in between.
-      const { retailer, wholesaler } = await checkParties(input);
-      const lines = await priceLines(input.wholesaler_id, input.items);
+      // Both checks at once on separate connections; a bad party is reported before a bad line.
+      const [parties, priced] = await Promise.allSettled([checkParties(input), priceLines(input.wholesaler_id, input.items)]);
+      if (parties.status === 'rejected') throw parties.reason;
+      if (priced.status === 'rejected') throw priced.reason;
+      const { retailer, wholesaler } = parties.value;
+      const lines = priced.value;
       const currencies = new Set(lines.map((l) => l.currency));
       if (currencies.size > 1) throw unprocessable('items', 'all lines must share one currency');
       const subtotal = lines.reduce((s, l) => s + l.line_total_minor, 0);

@@ -43,12 +43,14 @@ async function main() {
   const { unitName, storedQuantity, wholeUnits, UNCATEGORIZED } = await import('../domain/pos/plan.js');
   const { temporalSettings } = await import('../temporal.config.js');
   const { posSync } = await import('../workflows/posSync.js');
+  const { freshDatabase, dropDatabase } = await import('./lib/db.js');
 
   const deps = createDeps({ LOG_LEVEL: 'error' });
   const client = await temporalClient(deps.config);
   const q = (sql: string, replacements: unknown[] = []) => deps.sequelize.query(sql, { replacements });
 
-  async function world(): Promise<{ entityId: string; locationId: string }> {
+  async function world(sequelize = deps.sequelize): Promise<{ entityId: string; locationId: string }> {
+    const q = (sql: string, replacements: unknown[] = []) => sequelize.query(sql, { replacements });
     const entityId = randomUUID();
     const locationId = randomUUID();
     const tag = entityId.slice(0, 8).toUpperCase();
@@ -97,25 +99,29 @@ async function main() {
     const items: Array<{ vendorItemId: string; sku: string; name: string; category: string | null; brand: string | null; unitOfMeasure: string; priceMinor: number; currency: string; quantity: number; packageLabel?: string }> = [];
     const connector = createConnector({ vendor: 'dutchie', baseUrl: sandbox.url, credentials: DEMO_DUTCHIE_CREDENTIALS, brands: 'none' });
     for await (const chunk of connector.snapshot({ chunkSize: BATCH })) for (const r of chunk) if (r.ok) items.push(r.item);
-    const raw = await world();
+    // A fresh database of its own, so the baseline does not pay for the 100k rows posSync just
+    // added to this one's indexes (nor the other way round).
+    const rawDb = await freshDatabase('possync');
+    const rawDeps = createDeps({ LOG_LEVEL: 'error', DATABASE_URL: rawDb });
+    const raw = await world(rawDeps.sequelize);
     const rawConn = randomUUID();
     const rawRun = randomUUID();
     const ph = (n: number, cols: string) => Array.from({ length: n }, () => cols).join(',');
     const t0 = performance.now();
     for (let i = 0; i < items.length; i += BATCH) {
       const batch = items.slice(i, i + BATCH).map((it) => ({ it, p: randomUUID(), v: randomUUID(), s: randomUUID() }));
-      await deps.sequelize.transaction(async (transaction) => {
-        await deps.sequelize.query(
+      await rawDeps.sequelize.transaction(async (transaction) => {
+        await rawDeps.sequelize.query(
           `INSERT INTO products (id, entity_id, pos_sync_key, name, category, brand, created_at, updated_at) VALUES ${ph(batch.length, '(?,?,?,?,?,?,NOW(3),NOW(3))')}
            ON DUPLICATE KEY UPDATE name = VALUES(name), category = VALUES(category), brand = VALUES(brand), updated_at = NOW(3)`,
           { transaction, replacements: batch.flatMap(({ it, p }) => [p, raw.entityId, it.sku, it.name, it.category ?? UNCATEGORIZED, it.brand]) },
         );
-        await deps.sequelize.query(
+        await rawDeps.sequelize.query(
           `INSERT INTO product_variants (id, product_id, entity_id, sku, name, price_minor, currency, unit_of_measure, created_at, updated_at) VALUES ${ph(batch.length, '(?,?,?,?,?,?,?,?,NOW(3),NOW(3))')}
            ON DUPLICATE KEY UPDATE name = VALUES(name), price_minor = VALUES(price_minor), currency = VALUES(currency), unit_of_measure = VALUES(unit_of_measure), updated_at = NOW(3)`,
           { transaction, replacements: batch.flatMap(({ it, p, v }) => [v, p, raw.entityId, it.sku, it.name, it.priceMinor, it.currency, unitName(it.unitOfMeasure as never)]) },
         );
-        await deps.sequelize.query(
+        await rawDeps.sequelize.query(
           `INSERT INTO inventory (id, variant_id, product_id, location_id, entity_id, quantity_on_hand, quantity_reserved, metrc_package_label, pos_connection_id, vendor_item_id, pos_quantity, pos_seen_run, created_at, updated_at)
            VALUES ${ph(batch.length, '(?,?,?,?,?,?,0,?,?,?,?,?,NOW(3),NOW(3))')}
            ON DUPLICATE KEY UPDATE quantity_on_hand = GREATEST(VALUES(quantity_on_hand), quantity_reserved), metrc_package_label = COALESCE(VALUES(metrc_package_label), metrc_package_label),
@@ -129,6 +135,8 @@ async function main() {
     }
     const rawMs = performance.now() - t0;
     const rawRate = (items.length / rawMs) * 1000;
+    await closeDeps(rawDeps);
+    await dropDatabase(rawDb);
 
     // The same catalogue again through posSync for the first connection: nothing changed.
     const resyncConn = through.conn;

@@ -3265,6 +3265,7 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowActionResult"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             403: components["responses"]["Error"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
@@ -3767,6 +3768,7 @@ export interface operations {
                     "application/json": components["schemas"]["PosConnection"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             default: components["responses"]["Error"];
         };
@@ -3789,6 +3791,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             default: components["responses"]["Error"];
         };
@@ -3844,6 +3847,7 @@ export interface operations {
                     "application/json": components["schemas"]["PosConnectionTest"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             default: components["responses"]["Error"];
         };
@@ -3871,6 +3875,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             default: components["responses"]["Error"];
@@ -3897,6 +3902,7 @@ export interface operations {
                     "application/json": components["schemas"]["PosConnection"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             default: components["responses"]["Error"];
         };
@@ -3922,6 +3928,7 @@ export interface operations {
                     "application/json": components["schemas"]["PosConnection"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             default: components["responses"]["Error"];
         };
@@ -3976,6 +3983,7 @@ export interface operations {
                     "application/json": components["schemas"]["SyncRun"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             default: components["responses"]["Error"];
         };
@@ -4004,6 +4012,7 @@ export interface operations {
                     "application/json": components["schemas"]["SyncItemErrorList"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             default: components["responses"]["Error"];
         };

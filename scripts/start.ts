@@ -9,6 +9,7 @@ import net from 'node:net';
 import concurrently, { type ConcurrentlyCommandInput } from 'concurrently';
 import { config } from '../platform/config.js';
 import { migrateUp } from './migrate.js';
+import { adoptOpenOrders } from './adopt-orders.js';
 import { seedIfEmpty } from './seed.js';
 
 const cfg = config();
@@ -108,6 +109,10 @@ async function main() {
       '',
     ];
     console.log(lines.join('\n'));
+    adoptOpenOrders(cfg).then(
+      (n) => n && console.log(`[trellis] started order workflows for ${n} open demo order(s)`),
+      (err: unknown) => console.error('[trellis] could not start workflows for demo orders:', err instanceof Error ? err.message : err),
+    );
   });
 
   let stopping = false;

@@ -54,8 +54,10 @@ const DAY = 86_400_000;
 const OPEN_RESERVING = new Set(['accepted', 'fulfilled']);
 const SHIPPED = new Set(['shipped', 'delivered', 'completed']);
 /** Old orders have settled; recent ones may still be anywhere in their lifecycle. */
-const SETTLED_STATUSES = ['completed', 'completed', 'completed', 'completed', 'delivered', 'cancelled', 'rejected', 'expired'] as const;
-const RECENT_STATUSES = ['submitted', 'submitted', 'accepted', 'accepted', 'fulfilled', 'shipped', 'delivered', 'completed', 'cancelled', 'rejected'] as const;
+const SETTLED_STATUSES = ['completed', 'completed', 'completed', 'completed', 'cancelled', 'rejected', 'expired'] as const;
+// Recent orders are either settled history or still `submitted`: npm start hands the submitted ones
+// to real order workflows (scripts/adopt-orders.ts); mid-flight states only arise through workflows.
+const RECENT_STATUSES = ['submitted', 'submitted', 'submitted', 'completed', 'completed', 'cancelled', 'rejected', 'expired'] as const;
 const STATUS_STEPS: Record<string, number> = {
   submitted: 1, accepted: 2, rejected: 2, expired: 2, cancelled: 3, fulfilled: 3, shipped: 4, delivered: 5, completed: 6,
 };

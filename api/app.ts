@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
 import { logger } from '../platform/logger.js';
 import { pingRedis } from '../platform/redis.js';
+import { config } from '../platform/config.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './middleware/errors.js';
 import { consoleRoutes } from './console.js';
@@ -31,8 +33,17 @@ export function createApp(deps: ApiDeps): Express {
   });
   app.use(
     pinoHttp({
-      logger: logger(),
+      // The process logger, unless this app was configured with another level (benchmarks and
+      // embedded apps asking for quiet): then a child at that level, so quiet really is quiet.
+      logger: (deps.config.logLevel === config().logLevel ? logger() : logger().child({}, { level: deps.config.logLevel })) as Logger,
       genReqId: (req) => req.headers['x-request-id'] as string,
+      // One short line per request: serializing every header of request and response on each
+      // call cost more CPU than some handlers. The id links to anything else logged for it.
+      serializers: {
+        req: (req: { id?: unknown; method?: string; url?: string; originalUrl?: string }) => ({ id: req.id, method: req.method, url: req.originalUrl ?? req.url }),
+        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+      },
+      wrapSerializers: false,
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
     }),
   );

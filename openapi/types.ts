@@ -679,6 +679,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/cache/purge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make every cached list page and total stale (bumps every resource version)
+         * @description The cache also invalidates itself on every write through the API; purge is for data changed behind its back (manual SQL, restores). Takes effect on every API instance at once.
+         */
+        post: operations["purgeCache"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/pos-connections": {
         parameters: {
             query?: never;
@@ -1911,6 +1931,8 @@ export interface components {
         /** @description Too many requests or attempts (RATE_LIMITED); see Retry-After / details.retry_after_seconds */
         RateLimited: {
             headers: {
+                /** @description Seconds until another attempt may succeed (same value as details.retry_after_seconds) */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
@@ -3676,6 +3698,30 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    purgeCache: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The resources whose version was bumped */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        purged: string[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
             default: components["responses"]["Error"];
         };
     };

@@ -13,7 +13,11 @@ export function sendOne(res: Response, status: number, body: Record<string, unkn
 export function crudRoutes(path: string, service: CrudService): Router {
   const router = Router();
   router.get(path, async (req: Request, res: Response) => {
-    res.json(await service.list(actorOf(req), listParams(req)));
+    const body = await service.listJson(actorOf(req), listParams(req));
+    // Already serialized (possibly straight from the cache): sent as is, unless responses are
+    // being validated, which only sees what goes through res.json.
+    if (service.validatesResponses) res.json(JSON.parse(body));
+    else res.type('application/json').send(body);
   });
   router.post(path, async (req, res) => {
     const created = await service.create(actorOf(req), req.body);

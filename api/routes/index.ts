@@ -23,6 +23,7 @@ import { createPosConnectionService } from '../services/posConnections.js';
 import { createSyncRunService } from '../services/syncRuns.js';
 import { posConnectionRoutes } from './posConnections.js';
 import { syncRunRoutes } from './syncRuns.js';
+import { adminRoutes } from './admin.js';
 
 /** Everything under /api/v1. Each feature mounts its router here. */
 export function apiRoutes(deps: ApiDeps): Router {
@@ -30,6 +31,7 @@ export function apiRoutes(deps: ApiDeps): Router {
   router.use(authRoutes(deps));
   router.use(apiKeyRoutes(deps));
   router.use(auditLogRoutes(deps.sequelize));
+  router.use(adminRoutes(deps.redis));
   router.use(crudRoutes('/entities', createCrudService(entities, deps)));
   router.use(crudRoutes('/locations', createCrudService(locations, deps)));
   router.use(crudRoutes('/products', createCrudService(products, deps)));

@@ -12,6 +12,7 @@ import type { Config } from '../../platform/config.js';
 import { keyedHash, randomToken, safeEqual } from '../../platform/crypto.js';
 import { audit } from './audit.js';
 import { affected } from './authSessions.js';
+import { CredentialCache } from './authCache.js';
 
 export const API_KEY_PATTERN = /^trk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 const TOUCH_EVERY_MS = 60_000;
@@ -45,6 +46,9 @@ export function apiKeyToApi(r: Record<string, unknown>) {
 }
 
 const COLUMNS = 'id, entity_id, name, prefix, scopes, rate_limit_per_minute, created_by_user_id, expires_at, last_used_at, revoked_at, created_at';
+
+/** Shared by every key service of the process, so a revoke anywhere here forgets at once. */
+export const apiKeyCache = new CredentialCache<ResolvedKey>();
 
 export function createApiKeyService(deps: ApiKeyDeps) {
   const { sequelize, config } = deps;
@@ -122,12 +126,16 @@ export function createApiKeyService(deps: ApiKeyDeps) {
         if (affected(meta) === 0) throw notFound('API key', id);
         await audit(sequelize, actor, { action: 'api_key.revoked', targetType: 'api_key', targetId: id, entityId: tenant ?? null }, { transaction });
       });
+      // After the commit: a lookup racing the revoke cannot put the key back.
+      apiKeyCache.forgetWhere((k) => k.actor.id === id);
     },
 
     /** The key's actor, or undefined for anything not a live key (malformed, unknown, revoked, expired). */
     async resolve(presented: string): Promise<ResolvedKey | undefined> {
       const m = API_KEY_PATTERN.exec(presented);
       if (!m) return undefined;
+      const hit = apiKeyCache.get(presented);
+      if (hit) return hit;
       const [rows] = await sequelize.query(
         `SELECT k.id, k.entity_id, k.name, k.secret_hash, k.scopes, k.rate_limit_per_minute, k.expires_at, k.revoked_at, k.last_used_at, e.type AS entity_type
          FROM api_keys k JOIN entities e ON e.id = k.entity_id WHERE k.prefix = ?`,
@@ -142,7 +150,7 @@ export function createApiKeyService(deps: ApiKeyDeps) {
       if (Date.now() - lastUsed > TOUCH_EVERY_MS) {
         await sequelize.query('UPDATE api_keys SET last_used_at = ? WHERE id = ?', { replacements: [new Date(), row.id] });
       }
-      return {
+      const resolved: ResolvedKey = {
         actor: {
           kind: 'api_key',
           id: row.id as string,
@@ -154,6 +162,8 @@ export function createApiKeyService(deps: ApiKeyDeps) {
         },
         rateLimitPerMinute: row.rate_limit_per_minute === null ? config.auth.apiKeyRateLimitPerMinute : Number(row.rate_limit_per_minute),
       };
+      apiKeyCache.set(presented, resolved, row.expires_at ? new Date(row.expires_at as string).getTime() : Infinity);
+      return resolved;
     },
   };
 }

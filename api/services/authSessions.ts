@@ -9,6 +9,7 @@ import { notFound } from '../../domain/errors.js';
 import { mfaRequiredFor, type MfaState, type UserRole } from '../../domain/policy.js';
 import { keyedHash, randomToken, sha256 } from '../../platform/crypto.js';
 import type { Config } from '../../platform/config.js';
+import { CredentialCache } from './authCache.js';
 
 export const SESSION_TOKEN_PREFIX = 'trs_';
 const TOUCH_EVERY_MS = 60_000;
@@ -90,6 +91,9 @@ export const userToApi = (u: UserRecord) => ({
   entity_role: u.entity_role,
 });
 
+/** Shared by every session service of the process, so a revoke anywhere here forgets at once. */
+export const sessionCache = new CredentialCache<ResolvedSession>();
+
 export function createSessionService(deps: SessionDeps) {
   const { sequelize } = deps;
   const ttlMs = () => deps.config.auth.sessionTtlMinutes * 60_000;
@@ -115,6 +119,8 @@ export function createSessionService(deps: SessionDeps) {
     /** The live session for a token, or undefined (unknown, revoked, expired, idle, user disabled). */
     async resolve(token: string): Promise<ResolvedSession | undefined> {
       if (!token.startsWith(SESSION_TOKEN_PREFIX) || token.length > 100) return undefined;
+      const hit = sessionCache.get(token);
+      if (hit) return hit;
       const [rows] = await sequelize.query(
         `SELECT s.id AS session_id, s.expires_at, s.idle_expires_at, s.last_used_at, s.mfa_verified, ${USER_COLUMNS}
          FROM user_sessions s JOIN users u ON u.id = s.user_id LEFT JOIN entities e ON e.id = u.entity_id
@@ -136,7 +142,11 @@ export function createSessionService(deps: SessionDeps) {
         });
       }
       const user = normaliseUser(row);
-      return { sessionId, user, mfa: mfaStateOf(user, Boolean(Number(row.mfa_verified))), actor: actorOfUser(user, sessionId) };
+      const resolved: ResolvedSession = { sessionId, user, mfa: mfaStateOf(user, Boolean(Number(row.mfa_verified))), actor: actorOfUser(user, sessionId) };
+      // Only settled sessions: one that still owes its second factor changes state on verify
+      // (written elsewhere), and must not be answered from memory afterwards.
+      if (resolved.mfa === 'verified') sessionCache.set(token, resolved, Math.min(expires, idle));
+      return resolved;
     },
 
     async markMfaVerified(sessionId: string): Promise<void> {
@@ -147,6 +157,8 @@ export function createSessionService(deps: SessionDeps) {
       const [, meta] = await sequelize.query('UPDATE user_sessions SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL', {
         replacements: [new Date(), sessionId, userId],
       });
+      // After the write: a lookup racing it cannot put the session back.
+      sessionCache.forgetWhere((s) => s.sessionId === sessionId);
       if (affected(meta) === 0) throw notFound('Session', sessionId);
     },
 

@@ -6,6 +6,7 @@ import { logger } from '../../../platform/logger.js';
 import { adminHeaders, apiKeyHeaders, createTestSession, createTestUser, headersFor } from '../../support/auth.js';
 import { createWorld, request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, type RunningApi } from '../../support/harness.js';
+import { apiKeyCache } from '../../../api/services/authApiKeys.js';
 
 // Everything the process logs during this file, to prove no credential ever reaches a log line.
 const captured: string[] = [];
@@ -191,9 +192,12 @@ describe('identity: sessions, MFA, API keys, audit', () => {
     const third = await login(user.email, 'guess-3');
     expect(third.status).toBe(429);
     expect(third.body.error.code).toBe('RATE_LIMITED');
+    expect(Number(third.headers.get('retry-after'))).toBe(third.body.error.details.retry_after_seconds);
     const locked = await login(user.email, 'the-right-password');
     expect(locked.status).toBe(429);
     expect(locked.body.error.details.retry_after_seconds).toBeGreaterThan(0);
+    // The standard header agrees with the envelope, so plain HTTP clients back off too.
+    expect(Number(locked.headers.get('retry-after'))).toBe(locked.body.error.details.retry_after_seconds);
   });
 
   it('throttles per client IP across accounts', async () => {
@@ -270,6 +274,8 @@ describe('identity: sessions, MFA, API keys, audit', () => {
     const expiring = await apiKeyHeaders(deps, { entityId: world.retailer.id, scopes: ['orders:read'], expiresAt: new Date(Date.now() + 60_000) });
     expect((await request(api.url, 'GET', '/orders', undefined, expiring)).status).toBe(200);
     await deps.sequelize.query('UPDATE api_keys SET expires_at = ? WHERE prefix = ?', { replacements: [new Date(Date.now() - 1000), expiring.authorization!.split('_')[1]] });
+    // The SQL stands in for time passing; the in-process credential cache (≤5 s) would still hold the key.
+    apiKeyCache.clear();
     expect((await request(api.url, 'GET', '/orders', undefined, expiring)).status).toBe(401);
   });
 

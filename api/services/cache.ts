@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/**
+ * Application cache (ARCHITECTURE "Cross-cutting → Cache"): get-or-compute over Redis of an
+ * already serialized answer. Entries are tagged with the resource's version (`trellis:ver:<resource>`,
+ * kept by counts.ts and bumped by every write), so a write makes every cached page of that
+ * resource stale at once; the TTL only bounds how long an unread entry occupies memory and how
+ * long a write that forgot to bump could be hidden. Version and entry come back in one MGET.
+ */
+export const CACHE_TTL_S = 30;
+const VERSION_PREFIX = 'trellis:ver:';
+
+/**
+ * A stable text for a value, symbol keys included (Sequelize's Op.or/Op.and are symbols, which
+ * JSON.stringify silently drops — two different tenant scopes must never serialize alike).
+ */
+export function stableKey(value: unknown): string {
+  if (value === undefined) return 'u';
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (value instanceof Date) return `d${value.toISOString()}`;
+  if (Array.isArray(value)) return `[${value.map(stableKey).join(',')}]`;
+  const entries: Array<[string, unknown]> = [];
+  for (const k of Object.keys(value)) entries.push([JSON.stringify(k), (value as Record<string, unknown>)[k]]);
+  for (const s of Object.getOwnPropertySymbols(value)) entries.push([`@${s.description ?? '?'}`, (value as Record<symbol, unknown>)[s]]);
+  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}:${stableKey(v)}`).join(',')}}`;
+}
+
+export async function getOrCompute(
+  redis: Redis,
+  resource: string,
+  key: string,
+  compute: () => Promise<string>,
+  ttlS = CACHE_TTL_S,
+): Promise<string> {
+  const entryKey = `trellis:cache:${resource}:${createHash('sha1').update(key).digest('hex')}`;
+  let version: string | undefined;
+  try {
+    const [current, hit] = await redis.mget(`${VERSION_PREFIX}${resource}`, entryKey);
+    version = current ?? '0';
+    if (hit) {
+      const sep = hit.indexOf('\n');
+      if (sep > 0 && hit.slice(0, sep) === version) return hit.slice(sep + 1);
+    }
+  } catch {
+    // Redis trouble must not break reads: compute directly.
+  }
+  const body = await compute();
+  // Tagged with the version read BEFORE computing: a write racing the computation leaves an
+  // entry that is already stale, never one that hides the write.
+  if (version !== undefined) void redis.set(entryKey, `${version}\n${body}`, 'EX', ttlS).catch(() => undefined);
+  return body;
+}
+
+/** Bumps every resource version there is (admin purge): every cached page and count goes stale. */
+export async function purgeAll(redis: Redis, known: readonly string[] = []): Promise<string[]> {
+  const names = new Set(known);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${VERSION_PREFIX}*`, 'COUNT', 500);
+    for (const k of keys) names.add(k.slice(VERSION_PREFIX.length));
+    cursor = next;
+  } while (cursor !== '0');
+  const resources = [...names].sort();
+  if (resources.length) {
+    const pipe = redis.pipeline();
+    for (const r of resources) pipe.incr(`${VERSION_PREFIX}${r}`);
+    await pipe.exec();
+  }
+  return resources;
+}

@@ -7,6 +7,19 @@ import { checkFulfilmentLines, type FulfilmentLine } from '../domain/orders/fulf
 import type { MetrcState, OrderStatus } from '../domain/orders/status.js';
 import type { ActivityDeps } from './deps.js';
 
+/** Status reached → audit action: the verb the issue's audit trail names for each transition. */
+const AUDIT_ACTION: Record<OrderStatus, string | null> = {
+  submitted: null,
+  accepted: 'order.accepted',
+  rejected: 'order.rejected',
+  fulfilled: 'order.fulfilled',
+  shipped: 'order.shipped',
+  delivered: 'order.delivered',
+  completed: 'order.completed',
+  cancelled: 'order.cancelled',
+  expired: 'order.expired',
+};
+
 /** The realtime layer reads this stream (see api/ realtime). */
 export const EVENTS_STREAM = 'trellis:events';
 const STREAM_MAXLEN = 100_000;
@@ -36,6 +49,8 @@ export interface OrderEventInput {
   /** Fulfilment: the METRC package each line ships from (written with the status change). */
   labels?: FulfilmentLine[];
   complianceOverride?: boolean;
+  /** The HTTP request behind a person's transition, so its audit row says where it came from. */
+  origin?: { requestId?: string; ip?: string };
   metrc?: { state: MetrcState; manifestNumber?: string; templateId?: number; detail?: string };
   detail?: Record<string, unknown>;
 }
@@ -81,6 +96,32 @@ export function createOrderActivities({ sequelize, redis }: Pick<ActivityDeps, '
         replacements: [l.metrc_package_label, l.item_id, orderId],
         transaction,
       });
+    }
+  }
+
+  /**
+   * The audit row of a status change, in the transaction that writes it: the timeline row's unique
+   * key rolls a retried attempt back whole, so each transition is audited exactly once.
+   */
+  async function auditTransition(input: OrderEventInput, order: { order_number: string; retailer_id: string; wholesaler_id: string }, transaction: Transaction) {
+    const action = input.to ? AUDIT_ACTION[input.to] : null;
+    if (!action) return;
+    const summary = { order_number: order.order_number, from: input.from ?? null, to: input.to, reason: input.reason?.slice(0, 200) ?? null };
+    const rows: Array<[string, Record<string, unknown>]> = [[action, summary]];
+    if (input.complianceOverride) rows.push(['order.compliance_override', { ...summary, wholesaler_id: order.wholesaler_id }]);
+    for (const [a, sum] of rows) {
+      await sequelize.query(
+        `INSERT INTO audit_log (id, actor_type, actor_id, actor_label, entity_id, action, target_type, target_id, summary, request_id, ip)
+         VALUES (?, ?, ?, ?, ?, ?, 'order', ?, ?, ?, ?)`,
+        {
+          replacements: [
+            randomUUID(), input.actor.kind, input.actor.id.slice(0, 64), input.actor.label?.slice(0, 254) ?? null,
+            order.retailer_id, a, input.orderId, JSON.stringify(sum),
+            input.origin?.requestId?.slice(0, 128) ?? null, input.origin?.ip?.slice(0, 64) ?? null,
+          ],
+          transaction,
+        },
+      );
     }
   }
 
@@ -134,6 +175,7 @@ export function createOrderActivities({ sequelize, redis }: Pick<ActivityDeps, '
             'SELECT order_number, retailer_id, wholesaler_id, status, metrc_state FROM orders WHERE id = ?',
             { replacements: [input.orderId], transaction, type: QueryTypes.SELECT },
           );
+          if (row && input.type === 'status_changed' && input.to) await auditTransition(input, row, transaction);
           return row;
         });
         recorded = true;

@@ -148,6 +148,14 @@ export async function listAttempts(sequelize: Sequelize, submissionId: string): 
 /**
  * Opens a new attempt. Refuses (returns null) when the submission is no longer in a state
  * that may be sent: succeeded, discarded or failed-and-waiting.
+ *
+ * Deadlock-free by construction. Every transaction that writes a submission's attempts takes
+ * the submission row's lock first (a record lock on the primary key), then touches attempt rows
+ * only by their full unique key (submission_id, attempt) and only rows known to exist. A ranged
+ * locking statement on metrc_submission_attempts (the old `UPDATE ... WHERE submission_id = ?
+ * AND outcome = 'running'`) takes next-key/gap locks under REPEATABLE READ; with no matching
+ * rows (first attempt) that gap is shared with neighbouring submissions, and two such
+ * transactions then block each other's INSERT into the gap: ER_LOCK_DEADLOCK under load.
  */
 export async function startAttempt(sequelize: Sequelize, id: string): Promise<{ sub: SubmissionRow; attempt: number } | null> {
   return sequelize.transaction(async (transaction) => {
@@ -159,12 +167,23 @@ export async function startAttempt(sequelize: Sequelize, id: string): Promise<{ 
       { replacements: [attempt, id], transaction },
     );
     // An attempt left 'running' by a killed worker is closed as such: its outcome is unknown.
-    await sequelize.query(
-      `UPDATE metrc_submission_attempts SET outcome = 'failed', error_type = 'WorkerLost', error_code = 'WORKER_LOST',
-         error_message = 'The attempt stopped without recording an outcome (worker lost or timed out)', ambiguous = ?,
-         finished_at = CURRENT_TIMESTAMP(3) WHERE submission_id = ? AND outcome = 'running'`,
-      { replacements: [sub.possibly_landed ? 1 : 0, id], transaction },
-    );
+    // The first attempt has nothing to close. Otherwise a plain (non-locking) read finds the
+    // running ones and each is closed by its exact key; the `outcome = 'running'` guard re-checks
+    // the latest version, so an outcome recorded meanwhile by a late worker is kept.
+    if (sub.attempt_count > 0) {
+      const [running] = await sequelize.query(
+        `SELECT attempt FROM metrc_submission_attempts WHERE submission_id = ? AND outcome = 'running'`,
+        { replacements: [id], transaction },
+      );
+      for (const r of running as { attempt: number }[]) {
+        await sequelize.query(
+          `UPDATE metrc_submission_attempts SET outcome = 'failed', error_type = 'WorkerLost', error_code = 'WORKER_LOST',
+             error_message = 'The attempt stopped without recording an outcome (worker lost or timed out)', ambiguous = ?,
+             finished_at = CURRENT_TIMESTAMP(3) WHERE submission_id = ? AND attempt = ? AND outcome = 'running'`,
+          { replacements: [sub.possibly_landed ? 1 : 0, id, Number(r.attempt)], transaction },
+        );
+      }
+    }
     await sequelize.query(
       `INSERT INTO metrc_submission_attempts (submission_id, attempt, round, outcome, started_at)
        VALUES (?, ?, ?, 'running', CURRENT_TIMESTAMP(3))`,
@@ -212,7 +231,13 @@ export async function recordSuccess(
 }
 
 export async function recordAttemptFailure(sequelize: Sequelize, id: string, attempt: number, e: AttemptError, rateLimitWaits: number) {
+  // Submission row first, then the attempt row: the same lock order as startAttempt and
+  // recordSuccess, so a late failure report can never deadlock with the next attempt starting.
   await sequelize.transaction(async (transaction) => {
+    await sequelize.query(
+      'UPDATE metrc_submissions SET last_error_code = ?, updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?',
+      { replacements: [e.code, id], transaction },
+    );
     await sequelize.query(
       `UPDATE metrc_submission_attempts SET outcome = 'failed', error_type = ?, error_code = ?, error_message = ?, http_status = ?,
          ambiguous = ?, row_messages = ?, rate_limit_waits = ?, finished_at = CURRENT_TIMESTAMP(3)
@@ -222,10 +247,6 @@ export async function recordAttemptFailure(sequelize: Sequelize, id: string, att
           JSON.stringify(e.rowMessages ?? []), rateLimitWaits, id, attempt],
         transaction,
       },
-    );
-    await sequelize.query(
-      'UPDATE metrc_submissions SET last_error_code = ?, updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?',
-      { replacements: [e.code, id], transaction },
     );
   });
 }

@@ -54,6 +54,8 @@ export interface TransitionArgs {
   reason?: string | null;
   lines?: FulfilmentLine[];
   complianceOverride?: boolean;
+  /** The HTTP request behind it (request id, client IP), carried to the audit row. */
+  origin?: { requestId?: string; ip?: string };
 }
 
 /** What the METRC child (workflows/metrcTransfer.ts, issue 6) signals while it runs. */
@@ -260,6 +262,7 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
     if (!d.ok) throw rejection(d);
     const actor = refOf(args.actor);
     const reason = args.reason ?? null;
+    const origin = args.origin ? { origin: args.origin } : {};
     switch (d.action) {
       case 'accept': {
         step = 'reserving stock';
@@ -271,7 +274,7 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
         }
         compensations.push({ name: 'release stock', run: () => must.releaseStock({ orderId: input.orderId }) });
         try {
-          await moveTo('accepted', actor, { reason });
+          await moveTo('accepted', actor, { reason, ...origin });
         } catch (err) {
           await compensate();
           step = PENDING[status];
@@ -280,7 +283,7 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
         return;
       }
       case 'fulfil':
-        await moveTo('fulfilled', actor, { reason, labels: args.lines ?? [] });
+        await moveTo('fulfilled', actor, { reason, labels: args.lines ?? [], ...origin });
         return;
       case 'ship': {
         step = 'moving stock out';
@@ -288,18 +291,18 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
         // The units left the building: nothing is held any more, so nothing to give back.
         const i = compensations.findIndex((c) => c.name === 'release stock');
         if (i >= 0) compensations.splice(i, 1);
-        await moveTo('shipped', actor, { reason, ...(d.override ? { complianceOverride: true } : {}) });
+        await moveTo('shipped', actor, { reason, ...(d.override ? { complianceOverride: true } : {}), ...origin });
         return;
       }
       case 'cancel':
         metrcScope?.cancel();
         await compensate();
-        await moveTo('cancelled', actor, { reason });
+        await moveTo('cancelled', actor, { reason, ...origin });
         return;
       case 'reject':
       case 'deliver':
       case 'complete':
-        await moveTo(d.to, actor, { reason });
+        await moveTo(d.to, actor, { reason, ...origin });
         return;
       case 'expire':
         throw ApplicationFailure.create({ type: 'Forbidden', message: 'Orders expire by their deadline only', nonRetryable: true });

@@ -109,6 +109,12 @@ function databaseEnvelope(err: unknown): { status: number; body: ErrorEnvelope }
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (res.headersSent) return;
   if (err instanceof AppError) {
+    // Every 429 that knows when to come back says so in the standard header too (sign-in and
+    // MFA lockouts carry it only in details); a header set earlier by the thrower wins.
+    const retryAfter = err.details.retry_after_seconds;
+    if (err.code === 'RATE_LIMITED' && typeof retryAfter === 'number' && retryAfter > 0 && !res.getHeader('Retry-After')) {
+      res.setHeader('Retry-After', String(Math.ceil(retryAfter)));
+    }
     res.status(err.status).json(envelope(err.code, err.message, err.details));
     return;
   }

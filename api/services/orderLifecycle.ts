@@ -1,6 +1,7 @@
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/common';
 import type { Actor } from '../../domain/actor.js';
+import { currentRequestContext, type RequestContext } from '../auth/context.js';
 import { AppError } from '../../domain/errors.js';
 import {
   availableTransitions,
@@ -33,6 +34,12 @@ export interface TransitionBody {
   reason?: string | null;
   lines?: FulfilmentLine[];
   compliance_override?: boolean;
+}
+
+/** Only the fields that are set, so the update payload carries nothing empty. */
+function originOf(ctx: RequestContext): { origin?: { requestId?: string; ip?: string } } {
+  const origin = { ...(ctx.requestId ? { requestId: ctx.requestId } : {}), ...(ctx.ip ? { ip: ctx.ip } : {}) };
+  return Object.keys(origin).length ? { origin } : {};
 }
 
 export const orderWorkflowId = (orderId: string) => `order:${orderId}`;
@@ -165,6 +172,7 @@ export function createLifecycleClient(deps: LifecycleDeps) {
               reason: body.reason ?? null,
               ...(body.lines ? { lines: body.lines } : {}),
               ...(body.compliance_override ? { complianceOverride: true } : {}),
+              ...originOf(currentRequestContext()),
             },
           ],
         });

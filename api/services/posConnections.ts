@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleOptions } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { Op, UniqueConstraintError, type WhereOptions } from 'sequelize';
+import { Op, UniqueConstraintError, type Transaction, type WhereOptions } from 'sequelize';
 import { tenantOf, type Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { CREDENTIALS_PURPOSE, vendorCredentials, type PosVendorName } from '../../domain/pos/credentials.js';
@@ -12,6 +12,7 @@ import { createConnector, isPosError, type PosConnector } from '../../integratio
 import { decryptSecret, encryptSecret } from '../../platform/crypto.js';
 import { temporalSettings } from '../../temporal.config.js';
 import type { ApiDeps } from '../deps.js';
+import { audit, changesOf } from './audit.js';
 import type { ListParams, Page } from './crud.js';
 import { orderBy } from './crud.js';
 import { runToApi } from './syncRuns.js';
@@ -150,6 +151,15 @@ export function createPosConnectionService(deps: ApiDeps) {
       : createConnector({ vendor: 'blaze', credentials, timeoutMs: TEST_TIMEOUT_MS, ...(baseUrl ? { baseUrl } : {}) });
   }
 
+  /** Operator actions on a connection, attributed to the connection's tenant. Credentials never enter a summary. */
+  const trail = (actor: Actor, verb: string, row: Row, summary: Record<string, unknown> = {}, transaction?: Transaction) =>
+    audit(
+      deps.sequelize,
+      actor,
+      { action: `pos_connection.${verb}`, targetType: 'pos_connection', targetId: String(row.id), entityId: String(row.entity_id), summary: { vendor: row.vendor, location_id: row.location_id, ...summary } },
+      transaction ? { transaction } : {},
+    );
+
   return {
     async list(actor: Actor, params: ListParams): Promise<Page<Row>> {
       const where: Record<string | symbol, unknown> = { ...(scope(actor) ?? {}) };
@@ -209,6 +219,8 @@ export function createPosConnectionService(deps: ApiDeps) {
         if (err instanceof AppError) throw err;
         throw new AppError('SERVICE_UNAVAILABLE', 'Could not create the sync schedule; nothing was saved');
       }
+      // Only once the schedule exists: a create that is taken back out did not happen.
+      await trail(actor, 'created', values, { name: values.name, interval_seconds: values.interval_seconds, paused: values.paused, report_sales: values.report_sales, base_url: values.base_url });
       return this.get(actor, id);
     },
 
@@ -224,13 +236,17 @@ export function createPosConnectionService(deps: ApiDeps) {
         values.auth_failed_at = null;
         values.auth_error = null;
       }
-      await m().PosConnection.update(values, { where: { id } });
+      const { credentials_enc: _enc, ...visible } = values;
+      await deps.sequelize.transaction(async (transaction) => {
+        await m().PosConnection.update(values, { where: { id }, transaction });
+        await trail(actor, 'updated', row, { changes: changesOf(row, visible), keys_rotated: patch.credentials !== undefined }, transaction);
+      });
       if (values.interval_seconds !== undefined) await ensureSchedule({ ...row, ...values });
       return this.get(actor, id);
     },
 
     async remove(actor: Actor, id: string): Promise<void> {
-      await find(actor, id);
+      const row = await find(actor, id);
       const client = await temporal();
       try {
         await client.schedule.getHandle(scheduleIdFor(id)).delete();
@@ -244,6 +260,7 @@ export function createPosConnectionService(deps: ApiDeps) {
           transaction,
         });
         await m().PosConnection.destroy({ where: { id }, transaction });
+        await trail(actor, 'deleted', row, { name: row.name ?? null }, transaction);
       });
     },
 
@@ -258,7 +275,10 @@ export function createPosConnectionService(deps: ApiDeps) {
         if (!(err instanceof ScheduleNotFoundError)) throw err;
         await ensureSchedule({ ...row, paused });
       }
-      await m().PosConnection.update({ paused }, { where: { id } });
+      await deps.sequelize.transaction(async (transaction) => {
+        await m().PosConnection.update({ paused }, { where: { id }, transaction });
+        await trail(actor, paused ? 'paused' : 'resumed', row, { was_paused: Boolean(row.paused) }, transaction);
+      });
       return this.get(actor, id);
     },
 
@@ -275,7 +295,9 @@ export function createPosConnectionService(deps: ApiDeps) {
         await ensureSchedule(row);
         await handle.trigger('SKIP');
       }
-      return { connection_id: id, requested_at: new Date().toISOString() };
+      const requestedAt = new Date().toISOString();
+      await trail(actor, 'run_requested', row, { requested_at: requestedAt });
+      return { connection_id: id, requested_at: requestedAt };
     },
 
     /** Calls the vendor's identity endpoint with the stored keys and reports what came back. */
@@ -285,6 +307,7 @@ export function createPosConnectionService(deps: ApiDeps) {
       try {
         const who = await connectorOf(row).whoami();
         await m().PosConnection.update({ auth_failed_at: null, auth_error: null }, { where: { id } });
+        await trail(actor, 'tested', row, { ok: true });
         return {
           ok: true,
           checked_at: checkedAt.toISOString(),
@@ -302,6 +325,7 @@ export function createPosConnectionService(deps: ApiDeps) {
         if (err.type === 'PosAuthError') {
           await m().PosConnection.update({ auth_failed_at: checkedAt, auth_error: err.message.slice(0, 500) }, { where: { id } });
         }
+        await trail(actor, 'tested', row, { ok: false, error_type: err.type });
         return {
           ok: false,
           checked_at: checkedAt.toISOString(),

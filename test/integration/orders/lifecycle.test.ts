@@ -71,6 +71,17 @@ describe('order lifecycle through the API (real worker, Temporal and database)',
     expect(changes[0].actor.role).toBe('member');
     expect(changes[2]).toMatchObject({ actor: { role: 'compliance' }, reason: 'METRC down; paper manifest 0042', detail: { compliance_override: true } });
 
+    // Every transition lands in the audit trail once, naming the person who asked for it.
+    const audited = await call(env, env.admin, 'GET', `/audit-log?target_type=order&target_id=${id}&limit=50`);
+    expect(audited.status).toBe(200);
+    const trail = [...audited.body.data].reverse() as Array<{ action: string; actor_type: string; actor_id: string; entity_id: string; summary: Record<string, unknown> }>;
+    expect(trail.map((a) => a.action)).toEqual(['order.created', 'order.accepted', 'order.fulfilled', 'order.shipped', 'order.compliance_override', 'order.delivered', 'order.completed']);
+    const actorIds = changes.map((e: { actor: { id: string } }) => e.actor.id);
+    expect(trail.slice(1).map((a) => a.actor_id)).toEqual([actorIds[0], actorIds[1], actorIds[2], actorIds[2], actorIds[3], actorIds[4]]);
+    expect(trail.slice(1).every((a) => a.actor_type === 'user' && a.entity_id === env.world.retailer.id)).toBe(true);
+    expect(trail[4]!.summary).toMatchObject({ from: 'fulfilled', to: 'shipped', reason: 'METRC down; paper manifest 0042' });
+    expect(new Set(actorIds).size).toBe(3);
+
     const events = await streamEventsFor(env, id);
     expect(events.filter((e) => e.type === 'order.status_changed').map((e) => e.status)).toEqual(['accepted', 'fulfilled', 'shipped', 'delivered', 'completed']);
 
@@ -178,8 +189,12 @@ describe('order lifecycle through the API (real worker, Temporal and database)',
     const base = await stockOf(env, stock.inventoryId);
 
     const atSubmitted = await placeOrder(env, [{ variant_id: stock.variantId, quantity: 5 }]);
-    const c1 = await transition(env, env.retailer, atSubmitted.id, { action: 'cancel', reason: 'changed my mind' });
+    const c1 = await call(env, env.retailer, 'POST', `/orders/${atSubmitted.id}/transitions`, { action: 'cancel', reason: 'changed my mind' }, { 'x-request-id': `cancel-${atSubmitted.id}` });
     expect(c1.body.status).toBe('cancelled');
+    const cancelAudit = await call(env, env.admin, 'GET', `/audit-log?action=order.cancelled&target_id=${atSubmitted.id}`);
+    expect(cancelAudit.body.pagination.total).toBe(1);
+    expect(cancelAudit.body.data[0]).toMatchObject({ target_type: 'order', actor_type: 'user', request_id: `cancel-${atSubmitted.id}`, summary: { from: 'submitted', to: 'cancelled', reason: 'changed my mind' } });
+    expect(cancelAudit.body.data[0].ip).toBeTruthy();
     expect(await stockOf(env, stock.inventoryId)).toEqual(base);
 
     const atAccepted = await placeOrder(env, [{ variant_id: stock.variantId, quantity: 6 }]);

@@ -78,8 +78,30 @@ describe('POS connections API and their Temporal Schedules', () => {
     expect(patched.body.interval_seconds).toBe(7200);
     expect((await schedule.describe()).spec.intervals?.[0]?.every).toBe(7_200_000);
 
+    const tested = await request(api.url, 'POST', `/pos-connections/${id}/test`, undefined, headers);
+    expect(tested.body.ok).toBe(true);
+
     expect((await request(api.url, 'DELETE', `/pos-connections/${id}`, undefined, headers)).status).toBe(204);
     await expect(schedule.describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+
+    // Every operator action is in the audit trail, by this admin, against this connection, keys left out.
+    const me = (await request(api.url, 'GET', '/auth/me', undefined, headers)).body;
+    const log = await request(api.url, 'GET', `/audit-log?target_type=pos_connection&target_id=${id}&limit=50`, undefined, headers);
+    expect(log.status).toBe(200);
+    const trail = [...log.body.data].reverse() as Array<{ action: string; actor_type: string; actor_id: string; entity_id: string; summary: Record<string, unknown> }>;
+    expect(trail.map((a) => a.action)).toEqual([
+      'pos_connection.created',
+      'pos_connection.paused',
+      'pos_connection.resumed',
+      'pos_connection.run_requested',
+      'pos_connection.updated',
+      'pos_connection.tested',
+      'pos_connection.deleted',
+    ]);
+    expect(trail.every((a) => a.actor_type === 'user' && a.actor_id === me.user.id && a.entity_id === connection.entity_id)).toBe(true);
+    expect(trail[4]!.summary).toMatchObject({ changes: { interval_seconds: { from: 3600, to: 7200 } }, keys_rotated: true });
+    expect(trail[5]!.summary).toMatchObject({ ok: true });
+    expect(JSON.stringify(trail)).not.toContain('demo-dutchie');
     expect((await request(api.url, 'GET', `/pos-connections/${id}`, undefined, headers)).status).toBe(404);
     const [left] = await rows<{ n: number }>(deps.sequelize, 'SELECT COUNT(*) AS n FROM sync_runs WHERE connection_id = ?', [id]);
     expect(Number(left!.n)).toBe(0);

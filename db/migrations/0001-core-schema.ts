@@ -1,10 +1,5 @@
 import type { Migration } from '../migrator.js';
-
-// UUIDs are stored as CHAR(36) ascii: portable between MySQL 8 and MariaDB, readable in a
-// SQL console, and compared byte-wise (ascii_bin) so index lookups stay cheap.
-const UUID = 'CHAR(36) CHARACTER SET ascii COLLATE ascii_bin';
-const TS = 'DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)';
-const TABLE = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci';
+import { UUID, TS, TABLE } from './sql.js';
 
 const statements = [
   `CREATE TABLE entities (

@@ -1,9 +1,7 @@
 import type { Migration } from '../migrator.js';
+import { UUID, TS, TABLE } from './sql.js';
 
 // Same column conventions as 0001 (ascii UUIDs compared byte-wise, millisecond timestamps).
-const UUID = 'CHAR(36) CHARACTER SET ascii COLLATE ascii_bin';
-const TS = 'DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)';
-const TABLE = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci';
 const HASH = 'CHAR(64) CHARACTER SET ascii COLLATE ascii_bin';
 
 const statements = [

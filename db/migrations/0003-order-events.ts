@@ -1,8 +1,5 @@
 import type { Migration } from '../migrator.js';
-
-const UUID = 'CHAR(36) CHARACTER SET ascii COLLATE ascii_bin';
-const TS = 'DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)';
-const TABLE = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci';
+import { UUID, TS, TABLE } from './sql.js';
 
 /**
  * The order read model the lifecycle workflow maintains:

@@ -1,10 +1,8 @@
 import type { Migration } from '../migrator.js';
+import { UUID, TS, TABLE } from './sql.js';
 
 // METRC submissions with every attempt, the general dead-letter queue, and per-license METRC
 // user keys (AES-256-GCM under APP_SECRET; see db/metrcCredentials.ts).
-const UUID = 'CHAR(36) CHARACTER SET ascii COLLATE ascii_bin';
-const TS = 'DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)';
-const TABLE = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci';
 
 const statements = [
   // natural_key is METRC's identity for the record (template name, external receipt number,

@@ -31,6 +31,7 @@ import { temporalSettings } from '../../temporal.config.js';
 import type { MetrcSubmissionInput } from '../../workflows/metrcSubmission.js';
 import type { ApiDeps } from '../deps.js';
 import { audit } from './audit.js';
+import { sqlFilters } from './sqlFilters.js';
 
 const DEAD_LETTER_KIND = 'metrc_submission';
 const BULK_LIMIT = 1000;
@@ -81,19 +82,10 @@ export function requireStaff(actor: Actor): Actor {
 
 /** WHERE clause and replacements for the list and bulk filters. */
 function filterSql(f: SubmissionFilters): { where: string; replacements: unknown[] } {
-  const parts: string[] = [];
-  const replacements: unknown[] = [];
-  const add = (sql: string, v: unknown) => {
-    parts.push(sql);
-    replacements.push(v);
-  };
-  if (f.status) add('status = ?', f.status);
-  if (f.kind) add('kind = ?', f.kind);
-  if (f.license_number) add('license_number = ?', f.license_number);
-  if (f.order_id) add('order_id = ?', f.order_id);
-  if (f.from) add('created_at >= ?', new Date(f.from));
-  if (f.to) add('created_at < ?', new Date(f.to));
-  return { where: parts.length ? `WHERE ${parts.join(' AND ')}` : '', replacements };
+  return sqlFilters(
+    { status: f.status, kind: f.kind, license_number: f.license_number, order_id: f.order_id },
+    { from: f.from, to: f.to },
+  );
 }
 
 export function createComplianceService(deps: ApiDeps) {

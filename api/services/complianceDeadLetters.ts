@@ -13,6 +13,7 @@ import type { MetrcTransferInput } from '../../workflows/metrcTransfer.js';
 import type { ApiDeps } from '../deps.js';
 import { audit } from './audit.js';
 import { requireStaff, type ComplianceService } from './compliance.js';
+import { sqlFilters } from './sqlFilters.js';
 
 export interface DeadLetterFilters {
   status?: string;
@@ -75,18 +76,7 @@ export function createDeadLetterService(deps: ApiDeps, submissions: ComplianceSe
   return {
     async list(actor: Actor, f: DeadLetterFilters, page: number, limit: number) {
       requireStaff(actor);
-      const parts: string[] = [];
-      const replacements: unknown[] = [];
-      const add = (sql: string, v: unknown) => {
-        parts.push(sql);
-        replacements.push(v);
-      };
-      if (f.status) add('status = ?', f.status);
-      if (f.queue) add('queue = ?', f.queue);
-      if (f.kind) add('kind = ?', f.kind);
-      if (f.from) add('created_at >= ?', new Date(f.from));
-      if (f.to) add('created_at < ?', new Date(f.to));
-      const where = parts.length ? `WHERE ${parts.join(' AND ')}` : '';
+      const { where, replacements } = sqlFilters({ status: f.status, queue: f.queue, kind: f.kind }, { from: f.from, to: f.to });
       const [[countRows], [rows]] = await Promise.all([
         sequelize.query(`SELECT COUNT(*) AS n FROM dead_letters ${where}`, { replacements }),
         sequelize.query(`SELECT * FROM dead_letters ${where} ORDER BY (status = 'open') DESC, created_at DESC, id DESC LIMIT ? OFFSET ?`, {

@@ -23,6 +23,7 @@ import {
   type SnapshotConnector,
 } from '../integrations/pos/index.js';
 import { decryptSecret } from '../platform/crypto.js';
+import { timeOrderedId } from '../platform/ids.js';
 import { temporalSettings } from '../temporal.config.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -269,7 +270,8 @@ export function createPosStore(sequelize: Sequelize) {
       const holding = await held(conn, skus);
       const missing = skus.filter((s) => !holding.has(s));
       const orphans = await orphanProducts(conn, missing);
-      const plan = planBatch(items, holding, { runId, connectionId: conn.id, newId: randomUUID, orphanProducts: orphans });
+      // Time-ordered ids: a catalogue's new rows append to each table's indexes (see timeOrderedId).
+      const plan = planBatch(items, holding, { runId, connectionId: conn.id, newId: timeOrderedId, orphanProducts: orphans });
       problems.push(...plan.problems);
       const itemErrors = await sequelize.transaction(async (t) => {
         await writePlan(conn, runId, plan, t);

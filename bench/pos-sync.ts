@@ -7,7 +7,7 @@
  * Runs its own Temporal dev server and database like the integration tests:
  *   npm run bench:pos-sync          (POS_BENCH_ITEMS=100000 POS_BENCH_BIG=1000000 by default)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setup, teardown } from '../test/setup/global.js';
@@ -83,6 +83,8 @@ async function main() {
     return { run, before, peak: Math.max(peak, rssMb(worker.pid!)), conn };
   }
 
+  // As `npm start` does: the worker loads a prebuilt workflow bundle instead of running webpack.
+  spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-workflows.ts'], { stdio: 'ignore' });
   const small = await createDutchieSandbox({ items: 200, sales: 0 }).start(0);
   const sandbox = await createDutchieSandbox({ items: ITEMS, sales: 0 }).start(0);
   let worker = spawnWorker();

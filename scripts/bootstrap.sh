@@ -99,6 +99,11 @@ if [ -f web/package.json ]; then
   fi
 fi
 
+# --- the workflow bundle, built once here so the worker does not run webpack at startup -----
+if [ "$mode" = start ]; then
+  node_modules/.bin/tsx scripts/build-workflows.ts || say "could not pre-build the workflow bundle; the worker will bundle in-process"
+fi
+
 case "$mode" in
   start) exec node_modules/.bin/tsx scripts/start.ts "$@" ;;
   test)  exec node_modules/.bin/vitest run "$@" ;;

@@ -1,18 +1,52 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Activities } from '../activities/index.js';
 import { TASK_QUEUE_NAMES, type TaskQueueName } from '../temporal.config.js';
 
-const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
+export const workflowsPath = join(root, 'workflows', 'index.ts');
+/** Written by scripts/build-workflows.ts (git-ignored). */
+export const prebuiltBundlePath = join(root, 'dist', 'workflow-bundle.js');
+/**
+ * Everything the bundle is built from: workflows import only domain/ (and types, which vanish);
+ * the lockfile stands for the @temporalio/workflow runtime bundled alongside.
+ */
+const BUNDLE_SOURCES = ['workflows', 'domain', 'package-lock.json'].map((d) => join(root, d));
 
-let bundle: Promise<WorkflowBundle> | undefined;
-/** Bundles the workflow code once per process; every queue's worker shares it. */
-export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+function newestMtime(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = 0;
+  for (const e of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, e)));
+  return newest;
+}
+
+/** The prebuilt bundle's path when it exists and is newer than every source file; else undefined. */
+export function freshPrebuiltBundle(): string | undefined {
+  try {
+    const built = statSync(prebuiltBundlePath).mtimeMs;
+    return BUNDLE_SOURCES.every((d) => newestMtime(d) < built) ? prebuiltBundlePath : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let bundle: Promise<WorkflowBundleOption> | undefined;
+/**
+ * The workflow code once per process, shared by every queue's worker: the prebuilt file when it is
+ * fresh (webpack in-process keeps a large heap resident), else bundled here as a fallback.
+ */
+export function workflowBundle(): Promise<WorkflowBundleOption> {
+  bundle ??= (() => {
+    const codePath = freshPrebuiltBundle();
+    return codePath ? Promise.resolve<WorkflowBundleOption>({ codePath }) : bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+  })();
   return bundle;
 }
 
-const quietBundlerLogger = {
+export const quietBundlerLogger = {
   log: () => {},
   trace: () => {},
   debug: () => {},

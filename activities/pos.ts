@@ -26,6 +26,7 @@ import { decryptSecret } from '../platform/crypto.js';
 import { timeOrderedId } from '../platform/ids.js';
 import { temporalSettings } from '../temporal.config.js';
 import type { ActivityDeps } from './deps.js';
+import { bumpVersion } from '../platform/cacheVersions.js';
 
 export const EVENTS_STREAM = 'trellis:events';
 /** Variant ids carried by one inventory.changed event; the count says how many changed in all. */
@@ -332,6 +333,8 @@ export function createPosActivities(deps: ActivityDeps) {
   /** One stream entry per batch, never per row; the realtime layer fans it out. */
   async function publish(conn: ConnectionRow, runId: string, variantIds: string[]): Promise<void> {
     if (variantIds.length === 0) return;
+    // The sync writes with raw SQL, so it invalidates the API's cached catalog pages itself.
+    await bumpVersion(redis, 'products', 'product_variants', 'inventory');
     try {
       await redis.xadd(
         EVENTS_STREAM, 'MAXLEN', '~', String(EVENTS_MAXLEN), '*',

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { versionKey } from '../../platform/cacheVersions.js';
 
 /**
  * Application cache (ARCHITECTURE "Cross-cutting → Cache"): get-or-compute over Redis of an
@@ -9,7 +10,7 @@ import type { Redis } from 'ioredis';
  * long a write that forgot to bump could be hidden. Version and entry come back in one MGET.
  */
 export const CACHE_TTL_S = 30;
-const VERSION_PREFIX = 'trellis:ver:';
+const VERSION_PREFIX = versionKey('');
 
 /**
  * A stable text for a value, symbol keys included (Sequelize's Op.or/Op.and are symbols, which

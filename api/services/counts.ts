@@ -10,9 +10,8 @@ import type { Redis } from 'ioredis';
  */
 const TTL_S = 60;
 
-export async function bumpVersion(redis: Redis, resource: string): Promise<void> {
-  await redis.incr(`trellis:ver:${resource}`).catch(() => undefined);
-}
+import { versionKey } from '../../platform/cacheVersions.js';
+export { bumpVersion } from '../../platform/cacheVersions.js';
 
 export async function cachedCount(
   redis: Redis,
@@ -23,7 +22,7 @@ export async function cachedCount(
   const key = `trellis:count:${resource}:${createHash('sha1').update(filterKey).digest('hex')}`;
   let version: string | undefined;
   try {
-    const [current, hit] = await redis.mget(`trellis:ver:${resource}`, key);
+    const [current, hit] = await redis.mget(versionKey(resource), key);
     version = current ?? '0';
     if (hit) {
       const sep = hit.indexOf(':');

@@ -4,6 +4,7 @@ import type { Actor } from '../../../domain/actor.js';
 import { ownedBy } from '../../../api/resources/common.js';
 import { products } from '../../../api/resources/products.js';
 import { createCrudService } from '../../../api/services/crud.js';
+import { bumpVersion } from '../../../platform/cacheVersions.js';
 import { adminHeaders, headersFor } from '../../support/auth.js';
 import { createWorld, request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, type RunningApi } from '../../support/harness.js';
@@ -36,6 +37,20 @@ describe('list cache (Redis get-or-compute, versioned by writes)', () => {
     const values = keys.length ? await deps.redis.mget(...keys) : [];
     return values.filter((v): v is string => v !== null);
   };
+
+  it('a write outside the API (raw SQL, as the POS sync does) shows once the writer bumps the version', async () => {
+    await listOf(admin); // warm the cache
+    const id = randomUUID();
+    await deps.sequelize.query(
+      "INSERT INTO products (id, entity_id, name, category) VALUES (?, ?, ?, 'Flower')",
+      { replacements: [id, world.wholesaler.id, `Synced Haze ${world.tag}`] },
+    );
+    expect((await listOf(admin)).data.map((p) => p.id)).not.toContain(id); // served from cache
+    await bumpVersion(deps.redis, 'products', 'product_variants', 'inventory');
+    expect((await listOf(admin)).data.map((p) => p.id)).toContain(id);
+    await deps.sequelize.query('DELETE FROM products WHERE id = ?', { replacements: [id] });
+    await bumpVersion(deps.redis, 'products');
+  });
 
   it('stores the page it answered, and a create, update or delete shows on the very next read', async () => {
     const before = await listOf(admin);

@@ -117,6 +117,22 @@ function mapTemporalError(err: unknown, workflowId: string): never {
   throw err;
 }
 
+/**
+ * Operator actions apply to running workflows only. Temporal answers "not found" for an action on
+ * a closed execution, so ask first: a closed workflow is a 409, and nothing is audited for it.
+ */
+async function requireRunning(c: Client, workflowId: string): Promise<void> {
+  let status: string;
+  try {
+    status = (await c.workflow.getHandle(workflowId).describe()).status.name;
+  } catch (err) {
+    mapTemporalError(err, workflowId);
+  }
+  if (status !== 'RUNNING') {
+    throw new AppError('CONFLICT', `Workflow is ${status.toLowerCase()}, not running`, { workflow_id: workflowId, status: status.toLowerCase() });
+  }
+}
+
 export function createWorkflowService(deps: ApiDeps) {
   const client = (): Promise<Client> =>
     deps.temporal.get().catch(() => {
@@ -242,6 +258,7 @@ export function createWorkflowService(deps: ApiDeps) {
 
     async cancel(actor: Actor, workflowId: string, reason?: string) {
       const c = await client();
+      await requireRunning(c, workflowId);
       try {
         await c.workflow.getHandle(workflowId).cancel();
       } catch (err) {
@@ -253,6 +270,7 @@ export function createWorkflowService(deps: ApiDeps) {
 
     async terminate(actor: Actor, workflowId: string, reason: string) {
       const c = await client();
+      await requireRunning(c, workflowId);
       try {
         await c.workflow.getHandle(workflowId).terminate(reason);
       } catch (err) {
@@ -264,6 +282,7 @@ export function createWorkflowService(deps: ApiDeps) {
 
     async signal(actor: Actor, workflowId: string, name: 'retry', payload?: unknown) {
       const c = await client();
+      await requireRunning(c, workflowId);
       try {
         await c.workflow.getHandle(workflowId).signal(name, ...(payload === undefined ? [] : [payload]));
       } catch (err) {

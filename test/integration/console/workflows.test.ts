@@ -124,10 +124,12 @@ describe('workflows API: retrying filter, detail, terminate, cancel', () => {
     expect(audit.body.data[0]).toMatchObject({ action: 'workflow.terminated', target_type: 'workflow', target_id: id });
     expect(JSON.stringify(audit.body.data[0])).toContain(reason);
 
-    // Terminating again is refused and not audit-logged twice. (Temporal reports a closed execution
-    // as NotFound, which the service currently maps to 404 rather than 409.)
+    // Terminating or cancelling a closed workflow is refused (409) and not audit-logged.
     const again = await post(`${wf(id)}/terminate`, { reason });
-    expect([404, 409]).toContain(again.status);
+    expect(again.status).toBe(409);
+    expect(again.body.error.details.status).toBe('terminated');
+    expect((await post(`${wf(id)}/cancel`, { reason })).status).toBe(409);
+    expect((await get(`/audit-log?action=workflow.cancel_requested&target_id=${encodeURIComponent(id)}`)).body.data).toHaveLength(0);
     expect((await get(`/audit-log?action=workflow.terminated&target_id=${encodeURIComponent(id)}`)).body.data).toHaveLength(1);
     expect((await post(`${wf(`cwt-missing:${randomUUID()}`)}/terminate`, { reason })).status).toBe(404);
   });

@@ -1,4 +1,4 @@
-import type { UnitOfMeasure } from './connector.js';
+import type { PosSaleLine, UnitOfMeasure } from './connector.js';
 
 /**
  * Small, strict readers for untrusted vendor JSON. Each returns undefined instead of guessing, so
@@ -91,4 +91,24 @@ export const VENDOR_CURRENCY = 'USD';
 /** `{ key: value }` when value is defined, else `{}`: keeps optional fields absent rather than undefined. */
 export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/**
+ * Reads one sale line; vendors differ only in which field names carry the item id and the line
+ * total. Returns the reason as a string when a required field is unusable.
+ */
+export function saleLine(
+  raw: unknown,
+  fields: { itemId: string; total: string },
+): Pick<PosSaleLine, 'vendorItemId' | 'quantity' | 'unitPriceMinor' | 'totalMinor'> | string {
+  if (!isRecord(raw)) return 'not an object';
+  const vendorItemId = id(raw[fields.itemId]);
+  const quantity = finite(raw.quantity);
+  const unitPriceMinor = toMinorUnits(raw.unitPrice);
+  const totalMinor = toMinorUnits(raw[fields.total]);
+  if (vendorItemId === undefined) return `${fields.itemId} missing`;
+  if (quantity === undefined) return 'quantity is not a number';
+  if (unitPriceMinor === undefined) return 'unitPrice is not a number';
+  if (totalMinor === undefined) return `${fields.total} is not a number`;
+  return { vendorItemId, quantity, unitPriceMinor, totalMinor };
 }

@@ -1,5 +1,6 @@
 import type { ItemResult, PosSaleLine, SaleResult, SaleStatus } from '../connector.js';
 import {
+  saleLine,
   finite,
   id,
   isoUtc,
@@ -126,14 +127,7 @@ export function mapTransaction(raw: unknown): SaleResult | null {
 }
 
 function mapLine(raw: unknown): PosSaleLine | string {
-  if (!isRecord(raw)) return 'not an object';
-  const vendorItemId = id(raw.productId);
-  const quantity = finite(raw.quantity);
-  const unitPriceMinor = toMinorUnits(raw.unitPrice);
-  const totalMinor = toMinorUnits(raw.finalPrice);
-  if (vendorItemId === undefined) return 'productId missing';
-  if (quantity === undefined) return 'quantity is not a number';
-  if (unitPriceMinor === undefined) return 'unitPrice is not a number';
-  if (totalMinor === undefined) return 'finalPrice is not a number';
-  return { vendorItemId, quantity, unitPriceMinor, totalMinor, ...optional('sku', text(raw.productSku)) };
+  const line = saleLine(raw, { itemId: 'productId', total: 'finalPrice' });
+  if (typeof line === 'string' || !isRecord(raw)) return line;
+  return { ...line, ...optional('sku', text(raw.productSku)) };
 }

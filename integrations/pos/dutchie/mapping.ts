@@ -1,5 +1,6 @@
 import type { ItemResult, PosIdentity, PosSaleLine, SaleResult, SaleStatus } from '../connector.js';
 import {
+  saleLine,
   finite,
   id,
   isoUtc,
@@ -121,14 +122,7 @@ export function mapTransaction(raw: unknown): SaleResult {
 }
 
 function mapLine(raw: unknown): PosSaleLine | string {
-  if (!isRecord(raw)) return 'not an object';
-  const vendorItemId = id(raw.inventoryId);
-  const quantity = finite(raw.quantity);
-  const unitPriceMinor = toMinorUnits(raw.unitPrice);
-  const totalMinor = toMinorUnits(raw.totalPrice);
-  if (vendorItemId === undefined) return 'inventoryId missing';
-  if (quantity === undefined) return 'quantity is not a number';
-  if (unitPriceMinor === undefined) return 'unitPrice is not a number';
-  if (totalMinor === undefined) return 'totalPrice is not a number';
-  return { vendorItemId, quantity, unitPriceMinor, totalMinor, ...optional('packageLabel', metrcTag(raw.packageId)) };
+  const line = saleLine(raw, { itemId: 'inventoryId', total: 'totalPrice' });
+  if (typeof line === 'string' || !isRecord(raw)) return line;
+  return { ...line, ...optional('packageLabel', metrcTag(raw.packageId)) };
 }

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { checkFulfilmentLines, type FulfilmentLine } from '../domain/orders/fulfilment.js';
 import type { MetrcState, OrderStatus } from '../domain/orders/status.js';
 import type { ActivityDeps } from './deps.js';
+import { insertAuditRow } from '../db/auditLog.js';
 
 /** Status reached → audit action: the verb the issue's audit trail names for each transition. */
 const AUDIT_ACTION: Record<OrderStatus, string | null> = {
@@ -109,18 +110,22 @@ export function createOrderActivities({ sequelize, redis }: Pick<ActivityDeps, '
     const summary = { order_number: order.order_number, from: input.from ?? null, to: input.to, reason: input.reason?.slice(0, 200) ?? null };
     const rows: Array<[string, Record<string, unknown>]> = [[action, summary]];
     if (input.complianceOverride) rows.push(['order.compliance_override', { ...summary, wholesaler_id: order.wholesaler_id }]);
-    for (const [a, sum] of rows) {
-      await sequelize.query(
-        `INSERT INTO audit_log (id, actor_type, actor_id, actor_label, entity_id, action, target_type, target_id, summary, request_id, ip)
-         VALUES (?, ?, ?, ?, ?, ?, 'order', ?, ?, ?, ?)`,
+    for (const [action, summary] of rows) {
+      await insertAuditRow(
+        sequelize,
         {
-          replacements: [
-            randomUUID(), input.actor.kind, input.actor.id.slice(0, 64), input.actor.label?.slice(0, 254) ?? null,
-            order.retailer_id, a, input.orderId, JSON.stringify(sum),
-            input.origin?.requestId?.slice(0, 128) ?? null, input.origin?.ip?.slice(0, 64) ?? null,
-          ],
-          transaction,
+          actorType: input.actor.kind,
+          actorId: input.actor.id,
+          actorLabel: input.actor.label ?? null,
+          entityId: order.retailer_id,
+          action,
+          targetType: 'order',
+          targetId: input.orderId,
+          summary,
+          requestId: input.origin?.requestId ?? null,
+          ip: input.origin?.ip ?? null,
         },
+        transaction,
       );
     }
   }

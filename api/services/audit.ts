@@ -4,10 +4,10 @@
  * order services record every mutation themselves. Pass the caller's transaction so the trail
  * row commits or rolls back with the change it describes.
  */
-import { randomUUID } from 'node:crypto';
 import type { Sequelize, Transaction } from 'sequelize';
 import type { Actor } from '../../domain/actor.js';
 import { currentRequestContext } from '../auth/context.js';
+import { insertAuditRow } from '../../db/auditLog.js';
 
 export interface AuditEvent {
   /** `<target>.<verb>` in snake_case, e.g. `product.created`, `order.accepted`. */
@@ -44,25 +44,21 @@ export function sanitiseSummary(value: unknown, depth = 0): unknown {
 
 export async function audit(sequelize: Sequelize, actor: Actor, event: AuditEvent, opts: AuditOptions = {}): Promise<void> {
   const ctx = currentRequestContext();
-  await sequelize.query(
-    `INSERT INTO audit_log (id, actor_type, actor_id, actor_label, entity_id, action, target_type, target_id, summary, request_id, ip)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  await insertAuditRow(
+    sequelize,
     {
-      replacements: [
-        randomUUID(),
-        actor.kind,
-        actor.id.slice(0, 64),
-        actor.label?.slice(0, 254) ?? null,
-        event.entityId === undefined ? (actor.entityId ?? null) : event.entityId,
-        event.action.slice(0, 100),
-        event.targetType ?? null,
-        event.targetId ?? null,
-        event.summary ? JSON.stringify(sanitiseSummary(event.summary)) : null,
-        (opts.requestId ?? ctx.requestId)?.slice(0, 128) ?? null,
-        (opts.ip ?? ctx.ip)?.slice(0, 64) ?? null,
-      ],
-      ...(opts.transaction ? { transaction: opts.transaction } : {}),
+      actorType: actor.kind,
+      actorId: actor.id,
+      actorLabel: actor.label ?? null,
+      entityId: event.entityId === undefined ? (actor.entityId ?? null) : event.entityId,
+      action: event.action,
+      targetType: event.targetType ?? null,
+      targetId: event.targetId ?? null,
+      summary: event.summary ? sanitiseSummary(event.summary) : null,
+      requestId: opts.requestId ?? ctx.requestId ?? null,
+      ip: opts.ip ?? ctx.ip ?? null,
     },
+    opts.transaction,
   );
 }
 

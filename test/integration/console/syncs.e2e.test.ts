@@ -77,12 +77,18 @@ describe('Syncs page: run now and watch the progress bar (headless Chromium)', (
     await row.getByRole('button', { name: 'Run now' }).click();
     await page.getByRole('status').filter({ hasText: 'Run started' }).waitFor();
 
-    // The run shows up while still in flight, with a live progress bar...
-    const running = page.getByRole('region', { name: 'Running now' });
-    const bar = running.getByRole('progressbar').first();
-    await bar.waitFor({ timeout: 60_000 });
-    const runId = await bar.getAttribute('data-run');
+    // The run shows up while still in flight, with a live progress bar. Other test files may have
+    // left runs of their own connections in this database, so find ours by its connection.
+    let runId: string | undefined;
+    for (let i = 0; i < 120 && !runId; i++) {
+      const runs = await request(api.url, 'GET', `/sync-runs?connection_id=${id}`, undefined, headers);
+      runId = runs.body?.data?.[0]?.id as string | undefined;
+      if (!runId) await new Promise((r) => setTimeout(r, 250));
+    }
     expect(runId).toBeTruthy();
+    const running = page.getByRole('region', { name: 'Running now' });
+    const bar = running.locator(`[data-testid="active-run"][data-run="${runId}"]`).getByRole('progressbar');
+    await bar.waitFor({ timeout: 60_000 });
     const early = Number((await bar.getAttribute('aria-valuenow')) ?? 0);
     expect(early).toBeLessThan(100);
     await page.screenshot({ path: `${SHOTS}/51-sync-running.png`, fullPage: true });

@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { createAtomicWriter } from '../db/atomicWrite.js';
 import { createSequelize } from '../db/connection.js';
 import { config } from '../platform/config.js';
 import { logger } from '../platform/logger.js';
@@ -14,6 +15,7 @@ const log = logger();
 const deps = {
   config: cfg,
   sequelize: createSequelize(cfg.databaseUrl),
+  writer: createAtomicWriter(cfg.databaseUrl),
   redis: createRedis(cfg.redisUrl, 'trellis-api'),
   temporal: new LazyTemporalClient(),
 };
@@ -33,5 +35,5 @@ onShutdown(async () => {
   await realtime.close();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeAllConnections();
-  await Promise.allSettled([deps.sequelize.close(), deps.redis.quit(), deps.temporal.close()]);
+  await Promise.allSettled([deps.sequelize.close(), deps.writer.close(), deps.redis.quit(), deps.temporal.close()]);
 });

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setup, teardown } from '../test/setup/global.js';
+import { jsonClient } from './lib/http.js';
 
 const COUNT = Number(process.env.ORDER_BENCH_COUNT ?? 400);
 const CONCURRENCY = Number(process.env.ORDER_BENCH_CONCURRENCY ?? 16);
@@ -27,7 +28,7 @@ async function main() {
   await setup(undefined as never);
   const { closeDeps, createDeps, startApi, temporalClient } = await import('../test/support/harness.js');
   const { adminHeaders } = await import('../test/support/auth.js');
-  const { createWorld, request } = await import('../test/support/fixtures.js');
+  const { createWorld } = await import('../test/support/fixtures.js');
   const deps = createDeps({ LOG_LEVEL: 'error', OPENAPI_VALIDATE_RESPONSES: 'false', ORDER_ACCEPT_DEADLINE: '1h' });
   const api = await startApi(deps);
   const client = await temporalClient(deps.config);
@@ -41,9 +42,10 @@ async function main() {
       ship_to_location_id: world.store.id,
       items: [{ variant_id: world.variant.id, quantity: 1 }],
     };
+    const http = jsonClient(api.url, headers);
     const post = async () => {
-      const r = await request(api.url, 'POST', '/orders', body, headers);
-      if (r.status !== 201) throw new Error(`POST /orders → ${r.status} ${JSON.stringify(r.body)}`);
+      const r = await http.send('POST', '/orders', body);
+      if (r.status !== 201) throw new Error(`POST /orders → ${r.status} ${r.body}`);
     };
     const startEmpty = async () => {
       await client.workflow.start('benchEmptyWorkflow', { taskQueue: 'bench-order-intake', workflowId: `bench-empty:${randomUUID()}` });

@@ -16,28 +16,31 @@ export interface AuditRow {
 }
 
 /**
- * The one writer of audit_log rows (API services and worker activities alike). Ids are
- * time-ordered, so rows written in the same millisecond still list in the order they were written.
+ * The one writer of audit_log rows (API services and worker activities alike), as a statement for
+ * callers that batch it with their own change. Ids are time-ordered, so rows written in the same
+ * millisecond still list in the order they were written.
  */
-export async function insertAuditRow(sequelize: Sequelize, row: AuditRow, transaction?: Transaction): Promise<void> {
-  await sequelize.query(
-    `INSERT INTO audit_log (id, actor_type, actor_id, actor_label, entity_id, action, target_type, target_id, summary, request_id, ip)
+export function auditRowStatement(row: AuditRow): { sql: string; values: unknown[] } {
+  return {
+    sql: `INSERT INTO audit_log (id, actor_type, actor_id, actor_label, entity_id, action, target_type, target_id, summary, request_id, ip)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    {
-      replacements: [
-        timeOrderedId(),
-        row.actorType,
-        row.actorId.slice(0, 64),
-        row.actorLabel?.slice(0, 254) ?? null,
-        row.entityId,
-        row.action.slice(0, 100),
-        row.targetType ?? null,
-        row.targetId ?? null,
-        row.summary === undefined || row.summary === null ? null : JSON.stringify(row.summary),
-        row.requestId?.slice(0, 128) ?? null,
-        row.ip?.slice(0, 64) ?? null,
-      ],
-      ...(transaction ? { transaction } : {}),
-    },
-  );
+    values: [
+      timeOrderedId(),
+      row.actorType,
+      row.actorId.slice(0, 64),
+      row.actorLabel?.slice(0, 254) ?? null,
+      row.entityId,
+      row.action.slice(0, 100),
+      row.targetType ?? null,
+      row.targetId ?? null,
+      row.summary === undefined || row.summary === null ? null : JSON.stringify(row.summary),
+      row.requestId?.slice(0, 128) ?? null,
+      row.ip?.slice(0, 64) ?? null,
+    ],
+  };
+}
+
+export async function insertAuditRow(sequelize: Sequelize, row: AuditRow, transaction?: Transaction): Promise<void> {
+  const { sql, values } = auditRowStatement(row);
+  await sequelize.query(sql, { replacements: values, ...(transaction ? { transaction } : {}) });
 }

@@ -7,7 +7,7 @@
 import type { Sequelize, Transaction } from 'sequelize';
 import type { Actor } from '../../domain/actor.js';
 import { currentRequestContext } from '../auth/context.js';
-import { insertAuditRow } from '../../db/auditLog.js';
+import { auditRowStatement, insertAuditRow, type AuditRow } from '../../db/auditLog.js';
 
 export interface AuditEvent {
   /** `<target>.<verb>` in snake_case, e.g. `product.created`, `order.accepted`. */
@@ -42,25 +42,28 @@ export function sanitiseSummary(value: unknown, depth = 0): unknown {
   return out;
 }
 
-export async function audit(sequelize: Sequelize, actor: Actor, event: AuditEvent, opts: AuditOptions = {}): Promise<void> {
+function auditRow(actor: Actor, event: AuditEvent, opts: AuditOptions): AuditRow {
   const ctx = currentRequestContext();
-  await insertAuditRow(
-    sequelize,
-    {
-      actorType: actor.kind,
-      actorId: actor.id,
-      actorLabel: actor.label ?? null,
-      entityId: event.entityId === undefined ? (actor.entityId ?? null) : event.entityId,
-      action: event.action,
-      targetType: event.targetType ?? null,
-      targetId: event.targetId ?? null,
-      summary: event.summary ? sanitiseSummary(event.summary) : null,
-      requestId: opts.requestId ?? ctx.requestId ?? null,
-      ip: opts.ip ?? ctx.ip ?? null,
-    },
-    opts.transaction,
-  );
+  return {
+    actorType: actor.kind,
+    actorId: actor.id,
+    actorLabel: actor.label ?? null,
+    entityId: event.entityId === undefined ? (actor.entityId ?? null) : event.entityId,
+    action: event.action,
+    targetType: event.targetType ?? null,
+    targetId: event.targetId ?? null,
+    summary: event.summary ? sanitiseSummary(event.summary) : null,
+    requestId: opts.requestId ?? ctx.requestId ?? null,
+    ip: opts.ip ?? ctx.ip ?? null,
+  };
 }
+
+export async function audit(sequelize: Sequelize, actor: Actor, event: AuditEvent, opts: AuditOptions = {}): Promise<void> {
+  await insertAuditRow(sequelize, auditRow(actor, event, opts), opts.transaction);
+}
+
+/** The same row as a statement, for writers that commit it together with their change. */
+export const auditStatement = (actor: Actor, event: AuditEvent, opts: AuditOptions = {}) => auditRowStatement(auditRow(actor, event, opts));
 
 /** `{ field: { from, to } }` for the fields of `patch` whose value actually changes. */
 export function changesOf(before: Record<string, unknown>, patch: Record<string, unknown>): Record<string, { from: unknown; to: unknown }> {

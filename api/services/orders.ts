@@ -3,11 +3,12 @@ import { Op, type Transaction } from 'sequelize';
 import { tenantOf, type Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { formatOrderNumber } from '../../domain/orderNumber.js';
+import type { AtomicWriter } from '../../db/atomicWrite.js';
 import { models, type Row } from '../../db/models.js';
 import { checkIfMatch } from '../http/etag.js';
 import { eitherParty } from '../resources/common.js';
 import { orderEventToApi, orderItemToApi, orderToApi, withAvailableTransitions } from '../resources/orders.js';
-import { audit, changesOf } from './audit.js';
+import { audit, auditStatement, changesOf } from './audit.js';
 import { bumpVersion } from './counts.js';
 import { orderBy, type CrudDeps, type Page } from './crud.js';
 import { createLifecycleClient, type LifecycleDeps, type TransitionBody } from './orderLifecycle.js';
@@ -31,7 +32,7 @@ const sqlTime = (d: Date) => d.toISOString().slice(0, 23).replace('T', ' ');
 
 const unprocessable = (field: string, message: string) => new AppError('UNPROCESSABLE_ENTITY', message, { field, issue: message });
 
-export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps>) {
+export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { writer: AtomicWriter }) {
   const m = () => models(deps.sequelize);
   const lifecycle = deps.temporal && deps.config ? createLifecycleClient(deps as CrudDeps & LifecycleDeps) : undefined;
   const requireLifecycle = () => {
@@ -72,17 +73,17 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps>) {
     return { ...orderToApi(order), items: (items as unknown as Row[]).map(orderItemToApi) };
   }
 
-  /** Prices each line from the wholesaler's own variants; every reference must fit the order. */
-  async function priceLines(wholesalerId: string, lines: OrderLineInput[], transaction?: Transaction) {
+  function rejectDuplicateVariants(lines: OrderLineInput[]): string[] {
     const seen = new Set<string>();
     lines.forEach((l, i) => {
       if (seen.has(l.variant_id)) throw new AppError('VALIDATION_ERROR', 'Each variant may appear once per order', { field: `items[${i}].variant_id`, issue: 'duplicate' });
       seen.add(l.variant_id);
     });
-    const [variants] = (await deps.sequelize.query('SELECT id, entity_id, product_id, price_minor, currency FROM product_variants WHERE id IN (?)', {
-      replacements: [[...seen]],
-      ...(transaction ? { transaction } : {}),
-    })) as unknown as [Row[]];
+    return [...seen];
+  }
+
+  /** Prices each line from the wholesaler's own variants; every reference must fit the order. */
+  function price(wholesalerId: string, lines: OrderLineInput[], variants: Row[]) {
     const byId = new Map(variants.map((v) => [v.id as string, v]));
     return lines.map((l, i) => {
       const v = byId.get(l.variant_id);
@@ -94,15 +95,34 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps>) {
     });
   }
 
-  /** Both parties and both sites in one round trip; each must belong where the order says. */
-  async function checkParties(input: OrderCreateInput) {
+  async function priceLines(wholesalerId: string, lines: OrderLineInput[], transaction?: Transaction) {
+    const ids = rejectDuplicateVariants(lines);
+    const [variants] = (await deps.sequelize.query('SELECT id, entity_id, product_id, price_minor, currency FROM product_variants WHERE id IN (?)', {
+      replacements: [ids],
+      ...(transaction ? { transaction } : {}),
+    })) as unknown as [Row[]];
+    return price(wholesalerId, lines, variants);
+  }
+
+  type Reference = { kind: 'entity' | 'location' | 'variant'; id: string; type: string | null; name: string | null; entity_id: string | null } & Row;
+
+  /** Both parties, both sites and every line's variant in one round trip. */
+  async function referencesOf(input: OrderCreateInput): Promise<Reference[]> {
+    const variantIds = [...new Set(input.items.map((l) => l.variant_id))];
     const [rows] = (await deps.sequelize.query(
-      `SELECT 'entity' AS kind, id, type, name, NULL AS entity_id FROM entities WHERE id IN (?, ?)
+      `SELECT 'entity' AS kind, id, type, name, NULL AS entity_id, NULL AS product_id, NULL AS price_minor, NULL AS currency FROM entities WHERE id IN (?, ?)
        UNION ALL
-       SELECT 'location', id, NULL, NULL, entity_id FROM locations WHERE id IN (?, ?)`,
-      { replacements: [input.retailer_id, input.wholesaler_id, input.ship_from_location_id, input.ship_to_location_id] },
-    )) as unknown as [Array<{ kind: string; id: string; type: string | null; name: string | null; entity_id: string | null }>];
-    const find = (kind: string, id: string) => rows.find((r) => r.kind === kind && r.id === id);
+       SELECT 'location', id, NULL, NULL, entity_id, NULL, NULL, NULL FROM locations WHERE id IN (?, ?)
+       UNION ALL
+       SELECT 'variant', id, NULL, NULL, entity_id, product_id, price_minor, currency FROM product_variants WHERE id IN (?)`,
+      { replacements: [input.retailer_id, input.wholesaler_id, input.ship_from_location_id, input.ship_to_location_id, variantIds] },
+    )) as unknown as [Reference[]];
+    return rows;
+  }
+
+  /** Each party and site must belong where the order says. */
+  function checkParties(input: OrderCreateInput, refs: Reference[]) {
+    const find = (kind: Reference['kind'], id: string) => refs.find((r) => r.kind === kind && r.id === id);
     const retailer = find('entity', input.retailer_id);
     const wholesaler = find('entity', input.wholesaler_id);
     const from = find('location', input.ship_from_location_id);
@@ -143,14 +163,13 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps>) {
       if (tenant && tenant !== input.retailer_id) {
         throw new AppError('FORBIDDEN', 'You can only place orders for your own entity', { field: 'retailer_id' });
       }
-      // The references are checked before the transaction (plain reads take no locks, so inside
-      // it they bought nothing); the foreign keys still refuse a party deleted in between.
-      // Both checks at once on separate connections; a bad party is reported before a bad line.
-      const [parties, priced] = await Promise.allSettled([checkParties(input), priceLines(input.wholesaler_id, input.items)]);
-      if (parties.status === 'rejected') throw parties.reason;
-      if (priced.status === 'rejected') throw priced.reason;
-      const { retailer, wholesaler } = parties.value;
-      const lines = priced.value;
+      // The references are read before the write (plain reads take no locks, so inside a
+      // transaction they bought nothing); the foreign keys still refuse a party deleted in
+      // between. A bad party is reported before a bad line.
+      const refs = await referencesOf(input);
+      const { retailer, wholesaler } = checkParties(input, refs);
+      rejectDuplicateVariants(input.items);
+      const lines = price(input.wholesaler_id, input.items, refs.filter((r) => r.kind === 'variant'));
       const currencies = new Set(lines.map((l) => l.currency));
       if (currencies.size > 1) throw unprocessable('items', 'all lines must share one currency');
       const subtotal = lines.reduce((s, l) => s + l.line_total_minor, 0);
@@ -198,30 +217,25 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps>) {
         }))
         // The order GET lists lines in (created_at, id) order; all share created_at here.
         .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      await deps.sequelize.transaction(async (transaction) => {
-        await deps.sequelize.query(
-          `INSERT INTO orders (id, order_number, retailer_id, wholesaler_id, ship_from_location_id, ship_to_location_id, status, currency,
+      // Order, lines and audit row commit together in one round trip (db/atomicWrite.ts).
+      await deps.writer.write([
+        {
+          sql: `INSERT INTO orders (id, order_number, retailer_id, wholesaler_id, ship_from_location_id, ship_to_location_id, status, currency,
              subtotal_minor, total_minor, item_count, requested_delivery_date, notes, version, workflow_id, expires_at, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          {
-            replacements: [
-              values.id, values.order_number, values.retailer_id, values.wholesaler_id, values.ship_from_location_id, values.ship_to_location_id,
-              values.status, values.currency, values.subtotal_minor, values.total_minor, values.item_count, values.requested_delivery_date,
-              values.notes, values.version, values.workflow_id, values.expires_at && sqlTime(values.expires_at), sqlTime(submittedAt), sqlTime(submittedAt),
-            ],
-            transaction,
-          },
-        );
-        await deps.sequelize.query(
-          `INSERT INTO order_items (id, order_id, product_id, variant_id, quantity, unit_price_minor, line_total_minor, created_at, updated_at)
+          values: [
+            values.id, values.order_number, values.retailer_id, values.wholesaler_id, values.ship_from_location_id, values.ship_to_location_id,
+            values.status, values.currency, values.subtotal_minor, values.total_minor, values.item_count, values.requested_delivery_date,
+            values.notes, values.version, values.workflow_id, values.expires_at && sqlTime(values.expires_at), sqlTime(submittedAt), sqlTime(submittedAt),
+          ],
+        },
+        {
+          sql: `INSERT INTO order_items (id, order_id, product_id, variant_id, quantity, unit_price_minor, line_total_minor, created_at, updated_at)
            VALUES ${items.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-          {
-            replacements: items.flatMap((i) => [i.id, i.order_id, i.product_id, i.variant_id, i.quantity, i.unit_price_minor, i.line_total_minor, sqlTime(submittedAt), sqlTime(submittedAt)]),
-            transaction,
-          },
-        );
-        await audit(deps.sequelize, actor, { action: 'order.created', targetType: 'order', targetId: id, entityId: input.retailer_id, summary: { order_number: values.order_number, wholesaler_id: input.wholesaler_id, lines: lines.length, total_minor: subtotal } }, { transaction });
-      });
+          values: items.flatMap((i) => [i.id, i.order_id, i.product_id, i.variant_id, i.quantity, i.unit_price_minor, i.line_total_minor, sqlTime(submittedAt), sqlTime(submittedAt)]),
+        },
+        auditStatement(actor, { action: 'order.created', targetType: 'order', targetId: id, entityId: input.retailer_id, summary: { order_number: values.order_number, wholesaler_id: input.wholesaler_id, lines: lines.length, total_minor: subtotal } }),
+      ]);
       const order = { ...orderToApi(values), items: items.map(orderItemToApi) };
       // Commit first, then start: the workflow's activities must find the row. A start that fails
       // takes the order back out, so no order exists without its workflow (answered 503, and the

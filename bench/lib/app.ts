@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import type { ApiDeps } from '../../api/deps.js';
 import { createApp } from '../../api/app.js';
+import { createAtomicWriter } from '../../db/atomicWrite.js';
 import { createSequelize } from '../../db/connection.js';
 import { loadConfig } from '../../platform/config.js';
 import { createRedis } from '../../platform/redis.js';
@@ -44,6 +45,7 @@ export async function startBenchApi(databaseUrl: string, env: Record<string, str
   const deps: ApiDeps = {
     config,
     sequelize: createSequelize(databaseUrl, 20),
+    writer: createAtomicWriter(databaseUrl),
     redis,
     temporal: new LazyTemporalClient(temporalSettings(config)),
   };
@@ -58,7 +60,7 @@ export async function startBenchApi(databaseUrl: string, env: Record<string, str
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.allSettled([deps.sequelize.close(), redis.quit(), deps.temporal.close()]);
+      await Promise.allSettled([deps.sequelize.close(), deps.writer.close(), redis.quit(), deps.temporal.close()]);
     },
   };
 }

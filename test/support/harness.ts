@@ -10,6 +10,7 @@ import { createActivities, type Activities } from '../../activities/index.js';
 import type { ApiDeps } from '../../api/deps.js';
 import { createApp } from '../../api/app.js';
 import { startRealtime } from '../../api/realtime/index.js';
+import { createAtomicWriter } from '../../db/atomicWrite.js';
 import { createSequelize } from '../../db/connection.js';
 import { loadConfig, type Config } from '../../platform/config.js';
 import { createRedis } from '../../platform/redis.js';
@@ -35,13 +36,14 @@ export function createDeps(overrides: Record<string, string> = {}): ApiDeps {
   return {
     config,
     sequelize: createSequelize(config.databaseUrl, 20),
+    writer: createAtomicWriter(config.databaseUrl),
     redis,
     temporal: new LazyTemporalClient(temporalSettings(config)),
   };
 }
 
 export async function closeDeps(deps: ApiDeps): Promise<void> {
-  await Promise.allSettled([deps.sequelize.close(), deps.redis.quit(), deps.temporal.close()]);
+  await Promise.allSettled([deps.sequelize.close(), deps.writer.close(), deps.redis.quit(), deps.temporal.close()]);
   deps.redis.disconnect();
 }
 

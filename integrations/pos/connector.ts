@@ -38,6 +38,11 @@ export interface PosRecordError {
 
 export type ItemResult = { ok: true; item: PosItem } | PosRecordError;
 
+/**
+ * `completed`: a finished sale. `voided`: the transaction was cancelled after the fact (when
+ * `returnOf` is set it was a return, and the return is undone). `returned`: a return
+ * transaction giving goods of the sale `returnOf` back; its lines are the returned quantities.
+ */
 export type SaleStatus = 'completed' | 'voided' | 'returned';
 
 export interface PosSaleLine {
@@ -58,6 +63,18 @@ export interface PosSale {
   status: SaleStatus;
   /** Vendor's own state-compliance submission status, when it reports one (BLAZE). */
   complianceStatus?: string;
+  /**
+   * For a return (or a voided return): the vendorSaleId of the sale the goods came from. Equal
+   * to vendorSaleId when the vendor refunded the whole sale in place. Absent when the vendor
+   * did not say, which makes the return impossible to mirror.
+   */
+  returnOf?: string;
+  /**
+   * For a return: whether the goods went back into stock. False for a money-only refund
+   * (BLAZE RefundWithoutInventory), which moves no package quantity; absent when not stated.
+   */
+  restocked?: boolean;
+  /** Lines with positive quantities and amounts, also on returns (vendors sign them differently). */
   lines: PosSaleLine[];
 }
 

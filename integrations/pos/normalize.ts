@@ -112,3 +112,13 @@ export function saleLine(
   if (totalMinor === undefined) return `${fields.total} is not a number`;
   return { vendorItemId, quantity, unitPriceMinor, totalMinor };
 }
+
+/** A return line as positive quantity and amounts, whichever sign the vendor used. */
+export function magnitudes<L extends Pick<PosSaleLine, 'quantity' | 'unitPriceMinor' | 'totalMinor'>>(line: L): L {
+  return {
+    ...line,
+    quantity: Math.abs(line.quantity),
+    unitPriceMinor: Math.abs(line.unitPriceMinor),
+    totalMinor: Math.abs(line.totalMinor),
+  };
+}

@@ -5,6 +5,7 @@ import {
   id,
   isoUtc,
   isRecord,
+  magnitudes,
   optional,
   text,
   toMinorUnits,
@@ -88,9 +89,17 @@ const STATUS: Partial<Record<string, SaleStatus>> = {
   RefundWithoutInventory: 'returned',
 };
 
+const REFUND_STATUSES = new Set(['RefundWithInventory', 'RefundWithoutInventory']);
+
 /**
  * One BLAZE transaction, or null when it has not reached a final state (Queued, Hold, InProgress,
  * Pending, Draft): those have moved no stock yet and will show up again when they do.
+ *
+ * Refunds: a refund is a child transaction (`transType` Refund, status RefundWith[out]Inventory)
+ * whose `parentTransactionId` names the sale and whose cart holds the refunded items. A refund
+ * status on a transaction without a parent is read as the sale refunded in place (BLAZE's older
+ * refund flow): a return of all of its own lines. RefundWithoutInventory gives money back but
+ * no goods to stock (`restocked: false`). A voided refund (Void with transType Refund) undoes it.
  */
 export function mapTransaction(raw: unknown): SaleResult | null {
   if (!isRecord(raw)) return { ok: false, reason: 'transaction record is not an object' };
@@ -120,9 +129,21 @@ export function mapTransaction(raw: unknown): SaleResult | null {
     return { ok: false, ...optional('vendorSaleId', vendorSaleId), reason: problems.join('; ') };
   }
   const compliance = text(raw.traceSubmitStatus) ?? text(raw.complianceSubmitStatus);
+  const parent = id(raw.parentTransactionId);
+  const isRefund = REFUND_STATUSES.has(rawStatus!) || text(raw.transType) === 'Refund';
+  const returnOf = isRefund ? (parent ?? vendorSaleId) : undefined;
   return {
     ok: true,
-    sale: { vendorSaleId, completedAt, status, ...optional('complianceStatus', compliance), lines },
+    sale: {
+      vendorSaleId,
+      completedAt,
+      // A completed refund transaction is a return, whatever status word carried it.
+      status: isRefund && status === 'completed' ? 'returned' : status,
+      ...optional('complianceStatus', compliance),
+      ...optional('returnOf', returnOf),
+      ...(REFUND_STATUSES.has(rawStatus!) ? { restocked: rawStatus === 'RefundWithInventory' } : {}),
+      lines: isRefund ? lines.map(magnitudes) : lines,
+    },
   };
 }
 

@@ -7,7 +7,7 @@ import { hash32 } from '../sandbox-support/random.js';
 import { type SyntheticSale, SyntheticSales } from '../sandbox-support/sales.js';
 import { listen, type RunningSandbox } from '../sandbox-support/serve.js';
 import { modifiedWindow } from '../sandbox-support/window.js';
-import type { BlazeCredentials, BlazeList, BlazeProduct, BlazeTransaction } from './types.js';
+import type { BlazeCredentials, BlazeList, BlazeProduct, BlazeSubmitStatus, BlazeTransaction } from './types.js';
 
 export interface BlazeSandboxOptions {
   credentials?: BlazeCredentials;
@@ -15,6 +15,12 @@ export interface BlazeSandboxOptions {
   seed?: number;
   sales?: number;
   faults?: Partial<Faults>;
+  /**
+   * Whether the store has BLAZE report its sales to METRC itself (the default, as most stores
+   * do: every transaction then carries traceSubmitStatus Completed). false serves 'None', so a
+   * hub reports them.
+   */
+  vendorReportsToMetrc?: boolean;
 }
 
 export interface Sandbox {
@@ -70,17 +76,32 @@ function productRecord(item: SyntheticItem, seed: number, malformed: boolean): R
   return broken;
 }
 
-function transactionRecord(sale: SyntheticSale, catalog: SyntheticCatalog): BlazeTransaction {
+/**
+ * A sale, or a refund: a child transaction (transType Refund, status RefundWithInventory) whose
+ * parentTransactionId names the sale and whose cart holds the refunded items. The sale shows
+ * transactionRefundStatus and, per item, totalRefundQty (status Refunded once all went back).
+ */
+function transactionRecord(sale: SyntheticSale, catalog: SyntheticCatalog, submitStatus: BlazeSubmitStatus): BlazeTransaction {
   const seed = catalog.seedValue;
+  const isRefund = sale.returnOf !== undefined;
   const subTotal = sale.lines.reduce((s, l) => s + l.totalCents, 0);
   const tax = Math.round(subTotal * 0.15);
+  const refunded = sale.lines.filter((l) => l.returnedQuantity > 0);
   return {
     id: objectId(2, seed, sale.index),
     transNo: String(10_000 + sale.index),
-    status: sale.status === 'voided' ? 'Void' : sale.status === 'returned' ? 'RefundWithInventory' : 'Completed',
-    transType: sale.status === 'returned' ? 'Refund' : 'Sale',
+    status: sale.status === 'voided' ? 'Void' : isRefund ? 'RefundWithInventory' : 'Completed',
+    transType: isRefund ? 'Refund' : 'Sale',
+    ...(isRefund ? { parentTransactionId: objectId(2, seed, sale.returnOf!) } : {}),
     processedTime: sale.atMs,
-    modified: sale.atMs,
+    modified: sale.modifiedMs,
+    ...(sale.voidedMs !== undefined ? { voidDate: sale.voidedMs } : {}),
+    ...(isRefund
+      ? {}
+      : {
+          transactionRefundStatus:
+            refunded.length === 0 ? 'None' : sale.lines.every((l) => l.returnedQuantity >= l.quantity) ? 'Complete_Refund' : 'Partial_Refund',
+        }),
     cart: {
       subTotal: dollars(subTotal),
       totalDiscount: 0,
@@ -93,12 +114,21 @@ function transactionRecord(sale: SyntheticSale, catalog: SyntheticCatalog): Blaz
         unitPrice: dollars(l.unitPriceCents),
         finalPrice: dollars(l.totalCents),
         batchId: objectId(3, seed, l.itemIndex),
-        status: 'Active',
+        status: l.returnedQuantity >= l.quantity ? 'Refunded' : 'Active',
+        ...(l.returnedQuantity > 0 ? { totalRefundQty: l.returnedQuantity } : {}),
       })),
     },
-    traceSubmitStatus: 'Completed',
-    complianceSubmitStatus: 'Completed',
+    traceSubmitStatus: submitStatus,
+    complianceSubmitStatus: submitStatus,
   };
+}
+
+/** Index from an objectId of `kind` made with `seed`, or undefined for anything else. */
+function objectIndex(id: string, kind: number, seed: number, size: number): number | undefined {
+  const prefix = kind.toString(16).padStart(2, '0') + (seed % 0x1000000).toString(16).padStart(6, '0');
+  if (!/^[0-9a-f]{24}$/.test(id) || !id.startsWith(prefix)) return undefined;
+  const j = Number.parseInt(id.slice(8), 16);
+  return j < size ? j : undefined;
 }
 
 function int(req: Request, name: string, fallback: number): number | undefined {
@@ -136,6 +166,7 @@ function badRequest(res: Response, message: string): void {
  */
 export function createBlazeSandbox(opts: BlazeSandboxOptions = {}): Sandbox {
   const creds = opts.credentials ?? DEMO_BLAZE_CREDENTIALS;
+  const submitStatus: BlazeSubmitStatus = opts.vendorReportsToMetrc === false ? 'None' : 'Completed';
   const catalog = new SyntheticCatalog({ items: opts.items ?? 2000, seed: opts.seed ?? 42 });
   const state: SandboxState = {
     catalog,
@@ -150,6 +181,8 @@ export function createBlazeSandbox(opts: BlazeSandboxOptions = {}): Sandbox {
     adminRouter(state, {
       item: (i) => objectId(1, catalog.seedValue, i),
       sale: (j) => objectId(2, catalog.seedValue, j),
+      itemIndex: (id) => objectIndex(id, 1, catalog.seedValue, catalog.size),
+      saleIndex: (id) => objectIndex(id, 2, catalog.seedValue, state.sales.size),
     }),
   );
 
@@ -198,7 +231,7 @@ export function createBlazeSandbox(opts: BlazeSandboxOptions = {}): Sandbox {
     const capped = Math.min(limit, MAX_LIMIT);
     const values: BlazeTransaction[] = [];
     for (let j = range.first + skip; j < range.end && values.length < capped; j++) {
-      values.push(transactionRecord(state.sales.get(j), catalog));
+      values.push(transactionRecord(state.sales.get(j), catalog, submitStatus));
     }
     list(res, values, skip, capped, total);
   });

@@ -61,18 +61,28 @@ export interface BlazeCartItem {
   unitPrice: number;
   finalPrice: number;
   batchId?: string;
+  /** Active, Refunded, Exchange or Void. */
   status?: string;
+  /** How much of the item refunds gave back so far. */
+  totalRefundQty?: number;
 }
 
 export interface BlazeTransaction {
   id: string;
   transNo: string;
   status: BlazeTransactionStatus;
+  /** Sale, Refund, Adjustment, Transfer, Exchange, ReturnToVendor, ShippingManifest, Void */
   transType?: string;
+  /** On a refund: the sale it refunds. */
+  parentTransactionId?: string;
+  /** On a sale: None, In_Progress, Complete_Refund or Partial_Refund. */
+  transactionRefundStatus?: string;
   /** epoch ms */
   processedTime?: number;
   /** epoch ms */
   modified: number;
+  /** epoch ms */
+  voidDate?: number;
   cart: { subTotal: number; totalDiscount: number; tax: number; total: number; items: BlazeCartItem[] };
   traceSubmitStatus?: BlazeSubmitStatus;
   complianceSubmitStatus?: BlazeSubmitStatus;

@@ -5,6 +5,7 @@ import {
   id,
   isoUtc,
   isRecord,
+  magnitudes,
   metrcTag,
   optional,
   text,
@@ -95,8 +96,11 @@ export function transactionModifiedMs(raw: unknown): number | undefined {
 }
 
 /**
- * One `/reporting/transactions` record (with IncludeDetail). A void wins over a return because a
- * voided return never moved stock. Dutchie gives no separate facility-local time here.
+ * One `/reporting/transactions` record (with IncludeDetail). A return is its own transaction
+ * (`isReturn`, `returnOnTransactionId` naming the sale); the sale's returned items only gain
+ * `isReturned`/`returnedByTransactionId`. A void wins over a return: a voided return undoes the
+ * return. Return totals come back negative, so return lines carry magnitudes. Dutchie gives no
+ * separate facility-local time here.
  */
 export function mapTransaction(raw: unknown): SaleResult {
   if (!isRecord(raw)) return { ok: false, reason: 'transaction record is not an object' };
@@ -106,19 +110,21 @@ export function mapTransaction(raw: unknown): SaleResult {
   if (vendorSaleId === undefined) problems.push('transactionId missing');
   if (completedAt === undefined) problems.push(`transactionDate ${JSON.stringify(raw.transactionDate)} is not a date`);
   if (!Array.isArray(raw.items)) problems.push('items missing (IncludeDetail not honoured?)');
+  const isReturn = raw.isReturn === true;
   const lines: PosSaleLine[] = [];
   if (Array.isArray(raw.items)) {
     raw.items.forEach((li: unknown, i) => {
       const line = mapLine(li);
       if (typeof line === 'string') problems.push(`items[${i}]: ${line}`);
-      else lines.push(line);
+      else lines.push(isReturn ? magnitudes(line) : line);
     });
   }
   if (problems.length > 0 || !vendorSaleId || !completedAt) {
     return { ok: false, ...optional('vendorSaleId', vendorSaleId), reason: problems.join('; ') };
   }
-  const status: SaleStatus = raw.isVoid === true ? 'voided' : raw.isReturn === true ? 'returned' : 'completed';
-  return { ok: true, sale: { vendorSaleId, completedAt, status, lines } };
+  const status: SaleStatus = raw.isVoid === true ? 'voided' : isReturn ? 'returned' : 'completed';
+  const returnOf = isReturn ? id(raw.returnOnTransactionId) : undefined;
+  return { ok: true, sale: { vendorSaleId, completedAt, status, ...optional('returnOf', returnOf), lines } };
 }
 
 function mapLine(raw: unknown): PosSaleLine | string {

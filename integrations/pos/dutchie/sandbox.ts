@@ -84,22 +84,32 @@ function breakRecord(rec: Record<string, unknown>, index: number): void {
   }
 }
 
+/**
+ * A sale, or a return: its own transaction with `isReturn` and `returnOnTransactionId`, negative
+ * totals, and the returned items (positive quantities, negative line totals). The sale's
+ * returned items show `isReturned` and the return that took them back.
+ */
 function transactionRecord(sale: SyntheticSale, detail: boolean, catalog: SyntheticCatalog): DutchieTransaction {
+  const isReturn = sale.returnOf !== undefined;
+  const sign = isReturn ? -1 : 1;
   const subtotalCents = sale.lines.reduce((s, l) => s + l.totalCents, 0);
   const taxCents = Math.round(subtotalCents * 0.15);
   const tx: DutchieTransaction = {
     transactionId: TRANSACTION_ID_BASE + sale.index,
     transactionDate: dutchieTime(sale.atMs),
-    lastModifiedDateUTC: dutchieTime(sale.atMs),
+    lastModifiedDateUTC: dutchieTime(sale.modifiedMs),
     isVoid: sale.status === 'voided',
-    isReturn: sale.status === 'returned',
+    voidDate: sale.voidedMs === undefined ? null : dutchieTime(sale.voidedMs),
+    isReturn,
+    returnOnTransactionId: isReturn ? TRANSACTION_ID_BASE + sale.returnOf! : null,
     transactionType: 'Retail',
-    subtotal: dollars(subtotalCents),
+    subtotal: dollars(sign * subtotalCents),
     totalDiscount: 0,
-    tax: dollars(taxCents),
-    total: dollars(subtotalCents + taxCents),
+    tax: dollars(sign * taxCents),
+    total: dollars(sign * (subtotalCents + taxCents)),
   };
   if (detail) {
+    const lastReturn = sale.returnedBy.at(-1);
     tx.items = sale.lines.map((l, k) => ({
       transactionItemId: (TRANSACTION_ID_BASE + sale.index) * 10 + k,
       productId: PRODUCT_ID_BASE + l.itemIndex,
@@ -107,13 +117,21 @@ function transactionRecord(sale: SyntheticSale, detail: boolean, catalog: Synthe
       packageId: catalog.get(l.itemIndex).packageLabel,
       quantity: l.quantity,
       unitPrice: dollars(l.unitPriceCents),
-      totalPrice: dollars(l.totalCents),
+      totalPrice: dollars(sign * l.totalCents),
       batchName: `B-${l.itemIndex}`,
-      isReturned: sale.status === 'returned',
+      isReturned: l.returnedQuantity > 0,
+      returnedByTransactionId: l.returnedQuantity > 0 && lastReturn !== undefined ? TRANSACTION_ID_BASE + lastReturn : null,
+      returnDate: l.returnedQuantity > 0 ? dutchieTime(sale.modifiedMs) : null,
     }));
   }
   return tx;
 }
+
+const numericIndex = (id: string, base: number, size: number): number | undefined => {
+  if (!/^\d+$/.test(id)) return undefined;
+  const j = Number(id) - base;
+  return j >= 0 && j < size ? j : undefined;
+};
 
 /** ASP.NET binds query keys case-insensitively; so does this sandbox. */
 function queryValue(req: Request, name: string): string | undefined {
@@ -163,7 +181,12 @@ export function createDutchieSandbox(opts: DutchieSandboxOptions = {}): Sandbox 
   app.disable('x-powered-by');
   app.use(
     '/__sandbox',
-    adminRouter(state, { item: (i) => String(INVENTORY_ID_BASE + i), sale: (j) => String(TRANSACTION_ID_BASE + j) }),
+    adminRouter(state, {
+      item: (i) => String(INVENTORY_ID_BASE + i),
+      sale: (j) => String(TRANSACTION_ID_BASE + j),
+      itemIndex: (id) => numericIndex(id, INVENTORY_ID_BASE, catalog.size),
+      saleIndex: (id) => numericIndex(id, TRANSACTION_ID_BASE, state.sales.size),
+    }),
   );
 
   const api = express.Router();
@@ -236,22 +259,30 @@ export function createDutchieSandbox(opts: DutchieSandboxOptions = {}): Sandbox 
     }
     const detail = flag(req, 'IncludeDetail');
     const [first, second] = groups[0] as string[];
-    let range: { first: number; end: number };
+    let indexes: Iterable<number>;
     if (first === 'TransactionId') {
       const j = Number(queryValue(req, 'TransactionId')) - TRANSACTION_ID_BASE;
-      range = Number.isInteger(j) && j >= 0 && j < state.sales.size ? { first: j, end: j + 1 } : { first: 0, end: 0 };
+      indexes = Number.isInteger(j) && j >= 0 && j < state.sales.size ? [j] : [];
     } else {
       const from = parseUtc(queryValue(req, first as string)) ?? 0;
       const to = parseUtc(queryValue(req, second as string)) ?? Date.now();
       if (!Number.isFinite(from) || !Number.isFinite(to) || to < from) {
         return invalid(res, [{ propertyName: first as string, errorMessage: 'Invalid date range.' }]);
       }
-      range = state.sales.between(from, to);
+      if (first === 'FromDateUTC') {
+        const range = state.sales.between(from, to);
+        indexes = (function* () {
+          for (let j = range.first; j < range.end; j++) yield j;
+        })();
+      } else {
+        // Last-modified: a sale voided or returned against later shows up again at that time.
+        indexes = state.sales.modifiedBetween(from, to);
+      }
     }
     await streamJsonArray(
       res,
       (function* () {
-        for (let j = range.first; j < range.end; j++) yield transactionRecord(state.sales.get(j), detail, catalog);
+        for (const j of indexes) yield transactionRecord(state.sales.get(j), detail, catalog);
       })(),
     );
   });

@@ -72,6 +72,9 @@ export interface DutchieTransactionItem {
   unitCost?: number;
   batchName?: string;
   isReturned?: boolean;
+  /** The return transaction that took this item back. */
+  returnedByTransactionId?: number | null;
+  returnDate?: string | null;
 }
 
 export interface DutchieTransaction {
@@ -79,7 +82,10 @@ export interface DutchieTransaction {
   transactionDate: string;
   lastModifiedDateUTC: string;
   isVoid: boolean;
+  voidDate?: string | null;
+  /** A return is its own transaction; this names the sale it gives goods back from. */
   isReturn: boolean;
+  returnOnTransactionId?: number | null;
   transactionType: 'Retail' | 'Transfer' | 'WholesaleOrder' | string;
   subtotal: number;
   totalDiscount: number;

@@ -83,6 +83,7 @@ export class SyntheticCatalog {
   private mutations = 0;
   private lastStamp = 0;
   private readonly overrides = new Map<number, Override>();
+  private readonly labels = new Map<number, string>();
   private sortedOverrides: number[] | undefined;
 
   constructor(opts: { items: number; seed: number }) {
@@ -109,7 +110,16 @@ export class SyntheticCatalog {
     this.added = 0;
     this.mutations = 0;
     this.overrides.clear();
+    this.labels.clear();
     this.sortedOverrides = undefined;
+  }
+
+  /**
+   * Gives item `index` a fixed package tag (e.g. one the METRC sandbox holds), so sales of it can
+   * be reported end to end. The item's modified time is left alone.
+   */
+  relabel(index: number, label: string): void {
+    this.labels.set(index, label);
   }
 
   /** Strictly increasing wall-clock stamps, so two mutations never share a modified time. */
@@ -134,7 +144,7 @@ export class SyntheticCatalog {
       unit: isFlower ? 'g' : 'each',
       priceCents: o?.priceCents ?? 500 + (hash32(s, index, 5) % 9500),
       quantity: o?.removed ? 0 : (o?.quantity ?? baseQuantity),
-      packageLabel: `1A4${String(s % 1_000_000).padStart(6, '0')}${String(index).padStart(15, '0')}`,
+      packageLabel: this.labels.get(index) ?? `1A4${String(s % 1_000_000).padStart(6, '0')}${String(index).padStart(15, '0')}`,
       modifiedMs: o?.modifiedMs ?? CATALOG_EPOCH_MS + index * 1000,
       removed: o?.removed ?? false,
     };

@@ -5,6 +5,7 @@ import { createInventoryActivities } from './inventory.js';
 import { createMetrcActivities } from './metrc.js';
 import { createDeadLetterActivities } from './dlq.js';
 import { createPosActivities } from './pos.js';
+import { createSyncReaperActivities } from './syncReaper.js';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMetrcActivities(deps),
     ...createDeadLetterActivities(deps),
     ...createPosActivities(deps),
+    ...createSyncReaperActivities(deps),
   };
 }
 

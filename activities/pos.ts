@@ -136,6 +136,11 @@ export function connectorFor(conn: ConnectionRow, appSecret: string): PosConnect
 }
 
 const placeholders = (rows: number, cols: string) => Array.from({ length: rows }, () => cols).join(',');
+/**
+ * The phase moves only while the run is running: an activity still finishing a batch after its
+ * workflow was terminated (and the run settled by the reaper) must not bring a settled run back.
+ */
+const PHASE = "phase = IF(status = 'running', ?, phase)";
 
 /**
  * The database side of a sync: per batch, one read of what we hold for the batch's SKUs, then one
@@ -242,7 +247,7 @@ export function createPosStore(sequelize: Sequelize) {
       return sequelize.transaction(async (t) => {
         const n = await recordProblems(runId, problems, t);
         await exec(
-          'UPDATE sync_runs SET item_errors = item_errors + ?, sales_reported = sales_reported + ?, phase = ?, updated_at = NOW(3) WHERE id = ?',
+          `UPDATE sync_runs SET item_errors = item_errors + ?, sales_reported = sales_reported + ?, ${PHASE}, updated_at = NOW(3) WHERE id = ?`,
           [n, extra.salesReported ?? 0, extra.phase, runId],
           t,
         );
@@ -280,7 +285,7 @@ export function createPosStore(sequelize: Sequelize) {
         const { created, updated, unchanged } = plan.counts;
         await exec(
           `UPDATE sync_runs SET fetched = fetched + ?, created = created + ?, updated = updated + ?, unchanged = unchanged + ?,
-             item_errors = item_errors + ?, pages = pages + 1, phase = ?, updated_at = NOW(3) WHERE id = ?`,
+             item_errors = item_errors + ?, pages = pages + 1, ${PHASE}, updated_at = NOW(3) WHERE id = ?`,
           [created + updated + unchanged + newErrors, created, updated, unchanged, newErrors, phase, runId],
           t,
         );
@@ -311,7 +316,7 @@ export function createPosStore(sequelize: Sequelize) {
           [runId, rows.map((r) => r.id)],
           t,
         );
-        await exec('UPDATE sync_runs SET zeroed = zeroed + ?, phase = ?, updated_at = NOW(3) WHERE id = ?', [changed.length, 'zeroing', runId], t);
+        await exec(`UPDATE sync_runs SET zeroed = zeroed + ?, ${PHASE}, updated_at = NOW(3) WHERE id = ?`, [changed.length, 'zeroing', runId], t);
       });
       return { rows: rows.length, zeroed: changed.length, changedVariantIds: changed.map((r) => r.variant_id) };
     },

@@ -1729,10 +1729,16 @@ export interface components {
             finished_at: string | null;
             duration_ms: number | null;
             error: null | {
-                /** @example PosAuthError */
+                /**
+                 * @example PosAuthError
+                 * @example WorkflowTerminated
+                 * @example WorkflowTimedOut
+                 */
                 type: string;
                 message: string;
             };
+            /** @description True when the run is still recorded as running but its workflow no longer runs in Temporal (terminated, timed out, gone). The sync-runs reaper (Schedule sync-runs-reaper, every 5 minutes) then marks it failed with the reason, e.g. error type WorkflowTerminated. Always false for finished runs. */
+            stale: boolean;
         };
         SyncRunList: {
             data: components["schemas"]["SyncRun"][];

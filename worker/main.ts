@@ -7,6 +7,7 @@ import { logger } from '../platform/logger.js';
 import { createRedis } from '../platform/redis.js';
 import { connectWorkerConnection, ensureSearchAttributes, LazyTemporalClient, waitForTemporal } from '../platform/temporal.js';
 import { TASK_QUEUE_NAMES, temporalSettings, type TaskQueueName } from '../temporal.config.js';
+import { ensureSystemSchedules } from './schedules.js';
 import { createWorkers, runWorkers } from './workers.js';
 
 process.env.TRELLIS_PROCESS ??= 'worker';
@@ -37,6 +38,13 @@ async function main() {
     return [];
   });
   if (added.length) log.info({ added }, 'registered search attributes');
+  // The hub's own Schedules (the sync-runs reaper) run on the sync queue; whoever polls it keeps them current.
+  if (queues.includes('sync')) {
+    await ensureSystemSchedules(client, settings).then(
+      (ids) => log.info({ schedules: ids }, 'system schedules in place'),
+      (err: unknown) => log.warn({ err: String(err) }, 'could not create or update the system schedules'),
+    );
+  }
   await client.connection.close();
 
   const sequelize = createSequelize(cfg.databaseUrl, 20);

@@ -5,3 +5,4 @@ export { orderLifecycle } from './orderLifecycle.js';
 export { metrcSubmission } from './metrcSubmission.js';
 export { metrcTransfer, metrcTransferWatch } from './metrcTransfer.js';
 export { posSync } from './posSync.js';
+export { syncRunsReaper } from './syncRunsReaper.js';

@@ -6,7 +6,7 @@ import { tenantOf, type Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { CREDENTIALS_PURPOSE, vendorCredentials, type PosVendorName } from '../../domain/pos/credentials.js';
 import { connectionHealth } from '../../domain/pos/health.js';
-import { DEFAULT_INTERVAL_SECONDS, POS_SYNC_WORKFLOW, scheduleIdFor } from '../../domain/pos/schedule.js';
+import { DEFAULT_INTERVAL_SECONDS, POS_SYNC_EXECUTION_TIMEOUT, POS_SYNC_WORKFLOW, scheduleIdFor } from '../../domain/pos/schedule.js';
 import { models, type Row } from '../../db/models.js';
 import { createConnector, isPosError, type PosConnector } from '../../integrations/pos/index.js';
 import { decryptSecret, encryptSecret } from '../../platform/crypto.js';
@@ -15,7 +15,7 @@ import type { ApiDeps } from '../deps.js';
 import { audit, changesOf } from './audit.js';
 import type { ListParams, Page } from './crud.js';
 import { orderBy } from './crud.js';
-import { runToApi } from './syncRuns.js';
+import { runsToApi } from './syncRuns.js';
 
 const POS_CONNECTION_ID = defineSearchAttributeKey('PosConnectionId', SearchAttributeType.KEYWORD);
 const TEST_TIMEOUT_MS = 10_000;
@@ -70,6 +70,7 @@ export function createPosConnectionService(deps: ApiDeps) {
         taskQueue: s.taskQueues.sync,
         args: [{ connectionId: id, retry: s.defaultActivityRetry }],
         typedSearchAttributes: [{ key: POS_CONNECTION_ID, value: id }],
+        workflowExecutionTimeout: POS_SYNC_EXECUTION_TIMEOUT,
       },
       policies: { overlap: 'SKIP', catchupWindow: '1 minute' },
       state: { paused: Boolean(row.paused), note: row.paused ? 'paused by operator' : 'active' },
@@ -105,7 +106,11 @@ export function createPosConnectionService(deps: ApiDeps) {
   async function toApi(row: Row): Promise<Row> {
     const [info, lastRun] = await Promise.all([
       scheduleInfo(String(row.id)),
-      row.last_run_id ? m().SyncRun.findByPk(String(row.last_run_id), { raw: true }) : Promise.resolve(null),
+      row.last_run_id
+        ? m()
+            .SyncRun.findByPk(String(row.last_run_id), { raw: true })
+            .then(async (r) => (r ? (await runsToApi(deps, [r as unknown as Row]))[0]! : null))
+        : Promise.resolve(null),
     ]);
     return {
       id: row.id,
@@ -127,7 +132,7 @@ export function createPosConnectionService(deps: ApiDeps) {
       cursor: row.sync_cursor ? JSON.parse(String(row.sync_cursor)) : null,
       last_run_at: iso(row.last_run_at),
       last_success_at: iso(row.last_success_at),
-      last_run: lastRun ? runToApi(lastRun as unknown as Row) : null,
+      last_run: lastRun,
       next_run_at: info.next_run_at,
       schedule_state: info.schedule,
       created_at: iso(row.created_at),

@@ -2,13 +2,23 @@ import { QueryTypes } from 'sequelize';
 import { tenantOf, type Actor } from '../../domain/actor.js';
 import { notFound } from '../../domain/errors.js';
 import { models, type Row } from '../../db/models.js';
+import { staleVerdict } from '../../domain/pos/reaper.js';
+import { workflowState } from '../../platform/workflowState.js';
 import type { ApiDeps } from '../deps.js';
 import type { ListParams, Page } from './crud.js';
 import { orderBy } from './crud.js';
 
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v ?? null);
 
-export function runToApi(r: Row): Row {
+/** How long a read waits for Temporal before calling a running run "not known stale". */
+const STALE_CHECK_TIMEOUT_MS = 2000;
+
+/**
+ * `stale`: the row still says running but its workflow is no longer running in Temporal
+ * (terminated, timed out, gone). The sync-runs reaper settles such runs as failed within minutes;
+ * until then readers can tell them from live ones.
+ */
+export function runToApi(r: Row, stale = false): Row {
   return {
     id: r.id,
     connection_id: r.connection_id,
@@ -30,7 +40,41 @@ export function runToApi(r: Row): Row {
     finished_at: iso(r.finished_at),
     duration_ms: r.duration_ms === null || r.duration_ms === undefined ? null : Number(r.duration_ms),
     error: r.error_type ? { type: r.error_type, message: r.error ?? '' } : null,
+    stale: r.status === 'running' && stale,
   };
+}
+
+/**
+ * Ids of the `running` rows among `rows` whose workflow has ended. Asks Temporal only about
+ * running rows (a handful: the Schedules skip overlaps), in parallel and briefly; a row Temporal
+ * could not be asked about counts as not stale.
+ */
+export async function staleRunIds(deps: Pick<ApiDeps, 'temporal'>, rows: readonly Row[]): Promise<Set<string>> {
+  const running = rows.filter((r) => r.status === 'running');
+  if (running.length === 0) return new Set();
+  let client;
+  try {
+    client = await deps.temporal.get();
+  } catch {
+    return new Set();
+  }
+  const c = client;
+  const checked = await Promise.all(
+    running.map(async (r) => {
+      try {
+        return staleVerdict(await workflowState(c, String(r.workflow_id), { timeoutMs: STALE_CHECK_TIMEOUT_MS })) ? String(r.id) : undefined;
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  return new Set(checked.filter((id): id is string => id !== undefined));
+}
+
+/** Rows to API shape, each running one checked against Temporal for staleness. */
+export async function runsToApi(deps: Pick<ApiDeps, 'temporal'>, rows: readonly Row[]): Promise<Row[]> {
+  const stale = await staleRunIds(deps, rows);
+  return rows.map((r) => runToApi(r, stale.has(String(r.id))));
 }
 
 export function createSyncRunService(deps: ApiDeps) {
@@ -58,13 +102,14 @@ export function createSyncRunService(deps: ApiDeps) {
         raw: true,
       });
       return {
-        data: (rows as unknown as Row[]).map(runToApi),
+        data: await runsToApi(deps, rows as unknown as Row[]),
         pagination: { page: params.page, limit: params.limit, total: count, total_pages: Math.ceil(count / params.limit) },
       };
     },
 
     async get(actor: Actor, id: string): Promise<Row> {
-      return runToApi(await find(actor, id));
+      const [run] = await runsToApi(deps, [await find(actor, id)]);
+      return run!;
     },
 
     async itemErrors(actor: Actor, id: string, page: number, limit: number): Promise<Page<Row>> {

@@ -21,6 +21,11 @@ export interface DutchieSandboxOptions {
   sales?: number;
   faults?: Partial<Faults>;
   location?: Partial<DutchieWhoAmI>;
+  /**
+   * Inventory rows per product: Dutchie lists one row per package (batch) of a product at the
+   * location, so several rows share productId and SKU and differ in inventoryId and package tag.
+   */
+  packagesPerSku?: number;
 }
 
 export interface Sandbox {
@@ -43,7 +48,7 @@ const dollars = (cents: number) => cents / 100;
 function inventoryRecord(item: SyntheticItem, rooms: boolean, malformed: boolean): Partial<DutchieInventoryItem> {
   const rec: Partial<DutchieInventoryItem> & Record<string, unknown> = {
     inventoryId: INVENTORY_ID_BASE + item.index,
-    productId: PRODUCT_ID_BASE + item.index,
+    productId: PRODUCT_ID_BASE + item.productIndex,
     sku: item.sku,
     productName: item.name,
     category: item.category,
@@ -161,7 +166,7 @@ function invalid(res: Response, errors: DutchieValidationResult['errors']): void
  */
 export function createDutchieSandbox(opts: DutchieSandboxOptions = {}): Sandbox {
   const creds = opts.credentials ?? DEMO_DUTCHIE_CREDENTIALS;
-  const catalog = new SyntheticCatalog({ items: opts.items ?? 2000, seed: opts.seed ?? 42 });
+  const catalog = new SyntheticCatalog({ items: opts.items ?? 2000, seed: opts.seed ?? 42, packagesPerSku: opts.packagesPerSku ?? 1 });
   const state: SandboxState = {
     catalog,
     sales: new SyntheticSales(catalog, opts.sales ?? 500, Date.now()),
@@ -226,8 +231,9 @@ export function createDutchieSandbox(opts: DutchieSandboxOptions = {}): Sandbox 
       (function* () {
         for (let i = 0; i < catalog.size; i++) {
           const item = catalog.get(i);
+          if (i > 0 && catalog.get(i - 1).productIndex === item.productIndex) continue; // one record per product, not per package
           yield {
-            productId: PRODUCT_ID_BASE + i,
+            productId: PRODUCT_ID_BASE + item.productIndex,
             sku: item.sku,
             productName: item.name,
             category: item.category,

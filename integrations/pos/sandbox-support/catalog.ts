@@ -2,6 +2,11 @@ import { hash32, pick, unit } from './random.js';
 
 export interface SyntheticItem {
   index: number;
+  /**
+   * The product this item is a package of. Items sharing it share SKU, name, category, brand,
+   * unit and list price, like a POS that lists one inventory row per package (batch) of a product.
+   */
+  productIndex: number;
   sku: string;
   name: string;
   category: string;
@@ -85,10 +90,13 @@ export class SyntheticCatalog {
   private readonly overrides = new Map<number, Override>();
   private readonly labels = new Map<number, string>();
   private sortedOverrides: number[] | undefined;
+  private readonly packagesPerSku: number;
 
-  constructor(opts: { items: number; seed: number }) {
+  /** `packagesPerSku` consecutive items are packages of one product (default 1: one item per SKU). */
+  constructor(opts: { items: number; seed: number; packagesPerSku?: number }) {
     this.items = opts.items;
     this.seed = opts.seed;
+    this.packagesPerSku = Math.max(1, Math.floor(opts.packagesPerSku ?? 1));
   }
 
   get seedValue(): number {
@@ -130,19 +138,21 @@ export class SyntheticCatalog {
 
   get(index: number): SyntheticItem {
     const s = this.seed;
-    const category = pick(CATEGORIES, s, index, 1);
-    const strain = pick(STRAINS, s, index, 2);
+    const p = Math.floor(index / this.packagesPerSku);
+    const category = pick(CATEGORIES, s, p, 1);
+    const strain = pick(STRAINS, s, p, 2);
     const isFlower = category === 'Flower';
     const o = this.overrides.get(index);
     const baseQuantity = isFlower ? (1 + (hash32(s, index, 4) % 1000)) / 2 : 1 + (hash32(s, index, 4) % 300);
     return {
       index,
-      sku: `TRL-${s}-${String(index).padStart(7, '0')}`,
-      name: `${strain} ${FORMS[category]} #${index}`,
+      productIndex: p,
+      sku: `TRL-${s}-${String(p).padStart(7, '0')}`,
+      name: `${strain} ${FORMS[category]} #${p}`,
       category,
-      brand: pick(BRANDS, s, index, 3),
+      brand: pick(BRANDS, s, p, 3),
       unit: isFlower ? 'g' : 'each',
-      priceCents: o?.priceCents ?? 500 + (hash32(s, index, 5) % 9500),
+      priceCents: o?.priceCents ?? 500 + (hash32(s, p, 5) % 9500),
       quantity: o?.removed ? 0 : (o?.quantity ?? baseQuantity),
       packageLabel: this.labels.get(index) ?? `1A4${String(s % 1_000_000).padStart(6, '0')}${String(index).padStart(15, '0')}`,
       modifiedMs: o?.modifiedMs ?? CATALOG_EPOCH_MS + index * 1000,

@@ -9,6 +9,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { Sequelize } from 'sequelize';
 import {
   findLiveReceipt,
   findManifestsForPackages,
@@ -23,8 +24,12 @@ import {
 import { recordDeadLetter, resolveDeadLettersFor } from '../db/deadLetters.js';
 import {
   clearPossiblyLanded,
+  findReceiptSubmission,
   getSubmission,
   insertSubmission,
+  listReceiptChanges,
+  markMoot,
+  withdrawUnsent,
   markDiscarded,
   markFailed,
   markSending,
@@ -32,15 +37,20 @@ import {
   recordSuccess,
   startAttempt,
   claimForRetry,
+  workflowIdFor,
   type SubmissionRow,
 } from '../db/metrcSubmissions.js';
 import { definitelyNotCommitted, failureReason, type AttemptError } from '../domain/metrc/failure.js';
 import {
+  changeWireBody,
+  isReceiptChange,
   judgeAdjustment,
   naturalKey,
   validatePayload,
   type PackageAdjustmentPayload,
   type PackagePreImage,
+  type ReceiptChangePayload,
+  type ReceiptUpdatePayload,
   type SalesReceiptPayload,
   type TransferTemplatePayload,
 } from '../domain/metrc/kinds.js';
@@ -62,6 +72,12 @@ export type SubmitResult =
   | { status: 'not_sendable'; current: string };
 
 export type RetryRoundResult = { ok: true } | { ok: false; issues: FieldIssue[]; current?: string };
+
+/**
+ * Whether a receipt change may be sent now: `waiting` while its receipt is not in METRC yet or
+ * an earlier change to it is still open; `moot` (and discarded) when the receipt never went out.
+ */
+export type ReceiptChangeGate = { state: 'ready' } | { state: 'waiting'; reason: string } | { state: 'moot'; reason: string };
 
 export interface TransferPlan {
   submissionId: string;
@@ -160,8 +176,34 @@ function window(sub: SubmissionRow) {
 
 type Reconciled = { landed: true; ids: number[] } | { landed: false };
 
-/** Asks METRC whether an earlier write of this submission landed, by natural key. */
-async function reconcile(client: MetrcClient, sub: SubmissionRow): Promise<Reconciled> {
+/** The METRC Id of the receipt a change is about: given, from our own receipt submission, or looked up. */
+async function receiptIdFor(sequelize: Sequelize, client: MetrcClient, sub: SubmissionRow): Promise<number> {
+  const p = sub.payload as ReceiptChangePayload;
+  if (typeof p.Id === 'number') return p.Id;
+  const ours = await findReceiptSubmission(sequelize, sub.license_number, p.ExternalReceiptNumber);
+  const id = ours?.status === 'succeeded' ? ours.metrc_ids?.[0] : undefined;
+  if (id !== undefined) return id;
+  const found = await client.getReceiptByExternalNumber(sub.license_number, p.ExternalReceiptNumber);
+  if (found) return found.Id;
+  throw ApplicationFailure.create({
+    type: 'MetrcReceiptNotFound',
+    nonRetryable: true,
+    message: `METRC has no receipt ${p.ExternalReceiptNumber} for ${sub.license_number}`,
+  });
+}
+
+const sameLines = (a: readonly { PackageLabel: string; Quantity: number }[], b: readonly { PackageLabel: string; Quantity: number }[]) => {
+  const key = (l: readonly { PackageLabel: string; Quantity: number }[]) =>
+    l.map((t) => `${t.PackageLabel}:${Math.round(t.Quantity * 10_000)}`).sort().join(',');
+  return key(a) === key(b);
+};
+
+/**
+ * Asks METRC whether an earlier write of this submission landed, by natural key. A receipt
+ * change has landed when the receipt holds exactly the lines we sent (update) or is voided
+ * (void); PUT and DELETE are repeatable, so a change that had not landed is simply sent again.
+ */
+async function reconcile(sequelize: Sequelize, client: MetrcClient, sub: SubmissionRow): Promise<Reconciled> {
   switch (sub.kind) {
     case 'transfer_template': {
       const p = sub.payload as TransferTemplatePayload;
@@ -174,6 +216,23 @@ async function reconcile(client: MetrcClient, sub: SubmissionRow): Promise<Recon
       const p = sub.payload as SalesReceiptPayload;
       const r = await findLiveReceipt(client, sub.license_number, p.ExternalReceiptNumber);
       return r ? { landed: true, ids: [r.Id] } : { landed: false };
+    }
+    case 'sales_receipt_update':
+    case 'sales_receipt_void': {
+      const id = await receiptIdFor(sequelize, client, sub);
+      const r = await client.getReceipt(sub.license_number, id);
+      if (!r) {
+        throw ApplicationFailure.create({ type: 'MetrcReceiptNotFound', nonRetryable: true, message: `METRC receipt ${id} was not found` });
+      }
+      if (sub.kind === 'sales_receipt_void') return r.ArchivedDate ? { landed: true, ids: [id] } : { landed: false };
+      if (r.ArchivedDate) {
+        throw ApplicationFailure.create({
+          type: 'MetrcReceiptVoided',
+          nonRetryable: true,
+          message: `METRC receipt ${id} (${String(sub.payload.ExternalReceiptNumber)}) is voided; it can no longer be updated`,
+        });
+      }
+      return sameLines(r.Transactions, (sub.payload as ReceiptUpdatePayload).Transactions) ? { landed: true, ids: [id] } : { landed: false };
     }
     case 'package_adjustment': {
       const p = sub.payload as PackageAdjustmentPayload;
@@ -206,8 +265,18 @@ async function preImageFor(client: MetrcClient, sub: SubmissionRow): Promise<Pac
   return pkg ? { quantity: pkg.Quantity, lastModified: pkg.LastModified } : undefined;
 }
 
-async function send(client: MetrcClient, sub: SubmissionRow): Promise<number[]> {
+async function send(sequelize: Sequelize, client: MetrcClient, sub: SubmissionRow): Promise<number[]> {
   switch (sub.kind) {
+    case 'sales_receipt_update': {
+      const id = await receiptIdFor(sequelize, client, sub);
+      await client.updateReceipts(sub.license_number, [{ ...(changeWireBody(sub.payload) as unknown as MetrcReceiptInput), Id: id }]);
+      return [id];
+    }
+    case 'sales_receipt_void': {
+      const id = await receiptIdFor(sequelize, client, sub);
+      await client.voidReceipt(sub.license_number, id);
+      return [id];
+    }
     case 'transfer_template':
       return (await client.createOutgoingTemplates(sub.license_number, [sub.payload as unknown as MetrcOutgoingTemplateInput])).ids;
     case 'sales_receipt':
@@ -239,8 +308,10 @@ export function createMetrcActivities(deps: ActivityDeps) {
       return withHeartbeat(async () => {
         try {
           const client = await clients.forLicense(sub.license_number);
-          if (sub.possibly_landed) {
-            const found = await reconcile(client, sub);
+          // A void is also checked first: a receipt voided already (by someone in METRC, or by
+          // an answer we lost) would only earn a 400 for a second DELETE.
+          if (sub.possibly_landed || sub.kind === 'sales_receipt_void') {
+            const found = await reconcile(sequelize, client, sub);
             if (found.landed) {
               await recordSuccess(sequelize, sub.id, attempt, found.ids, true, 0);
               return { status: 'succeeded', metrcIds: found.ids, reconciled: true };
@@ -253,7 +324,7 @@ export function createMetrcActivities(deps: ActivityDeps) {
           let ids: number[];
           for (;;) {
             try {
-              ids = await send(client, sub);
+              ids = await send(sequelize, client, sub);
               break;
             } catch (e) {
               // A 429 means METRC did not take the write; waiting it out here keeps it from
@@ -272,6 +343,47 @@ export function createMetrcActivities(deps: ActivityDeps) {
           throw toFailure(e, info);
         }
       });
+    },
+
+    /**
+     * The gate in front of a receipt change (sales_receipt_update / sales_receipt_void). Checked
+     * by the submission workflow before each round, again and again while it says `waiting`.
+     * A void whose receipt never left Trellis withdraws that receipt instead of waiting for it to
+     * go out and undoing it; a receipt that failed without reaching METRC is discarded through
+     * its own workflow. Changes to one receipt go out in Sequence order.
+     */
+    async checkMetrcReceiptChange(input: { submissionId: string }): Promise<ReceiptChangeGate> {
+      const sub = await getSubmission(sequelize, input.submissionId);
+      if (!sub) throw ApplicationFailure.create({ type: 'NotFound', nonRetryable: true, message: `submission ${input.submissionId} not found` });
+      if (!isReceiptChange(sub.kind) || sub.status !== 'pending') return { state: 'ready' };
+      const p = sub.payload as ReceiptChangePayload;
+      const receipt = await findReceiptSubmission(sequelize, sub.license_number, p.ExternalReceiptNumber);
+      const moot = async (reason: string): Promise<ReceiptChangeGate> =>
+        (await markMoot(sequelize, sub.id, reason)) ? { state: 'moot', reason } : { state: 'ready' };
+      if (receipt?.status === 'discarded') {
+        return moot(`not needed: receipt ${p.ExternalReceiptNumber} never reached METRC (${receipt.discard_reason ?? 'discarded'})`);
+      }
+      if (receipt && sub.kind === 'sales_receipt_void') {
+        const why = `withdrawn before it was sent: the POS voided the sale (${p.ChangeReference})`;
+        if (await withdrawUnsent(sequelize, receipt.id, why)) return moot(`not needed: receipt ${p.ExternalReceiptNumber} was withdrawn before it was sent`);
+        if (receipt.status === 'failed' && !receipt.possibly_landed && deps.temporal) {
+          try {
+            const client = await deps.temporal();
+            await client.workflow.getHandle(receipt.workflow_id ?? workflowIdFor(receipt.id)).signal('discard', { reason: why, by: `metrc:${sub.id}` });
+          } catch {
+            // Its workflow is gone or unreachable: the receipt stays failed for a person to decide.
+          }
+          return { state: 'waiting', reason: `receipt ${p.ExternalReceiptNumber} failed without reaching METRC and is being discarded` };
+        }
+      }
+      const open = (await listReceiptChanges(sequelize, sub.license_number, p.ExternalReceiptNumber)).filter(
+        (c) => c.id !== sub.id && Number(c.payload.Sequence) < p.Sequence && c.status !== 'succeeded' && c.status !== 'discarded',
+      );
+      if (open[0]) return { state: 'waiting', reason: `waits for the earlier ${open[0].kind} ${open[0].natural_key} (${open[0].status})` };
+      if (receipt && receipt.status !== 'succeeded') {
+        return { state: 'waiting', reason: `waits for receipt ${p.ExternalReceiptNumber} to reach METRC (${receipt.status})` };
+      }
+      return { state: 'ready' };
     },
 
     /** Attempts are spent: status failed and a dead letter, in one transaction. */

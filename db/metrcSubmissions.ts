@@ -5,7 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Sequelize, Transaction } from 'sequelize';
-import { naturalKey, type SubmissionKind, type SubmissionStatus } from '../domain/metrc/kinds.js';
+import {
+  naturalKey,
+  receiptKey,
+  receiptUpdateKeyPrefix,
+  receiptVoidKey,
+  type SubmissionKind,
+  type SubmissionStatus,
+} from '../domain/metrc/kinds.js';
 import type { AttemptError } from '../domain/metrc/failure.js';
 
 export interface SubmissionRow {
@@ -133,6 +140,66 @@ export async function getSubmission(sequelize: Sequelize, id: string, transactio
   });
   const r = (rows as Record<string, unknown>[])[0];
   return r ? submissionFromRow(r) : null;
+}
+
+export async function findSubmissionByKey(
+  sequelize: Sequelize,
+  kind: SubmissionKind,
+  licenseNumber: string,
+  key: string,
+  transaction?: Transaction,
+): Promise<SubmissionRow | null> {
+  const [rows] = await sequelize.query('SELECT * FROM metrc_submissions WHERE kind = ? AND license_number = ? AND natural_key = ?', {
+    replacements: [kind, licenseNumber, key],
+    transaction,
+  });
+  const r = (rows as Record<string, unknown>[])[0];
+  return r ? submissionFromRow(r) : null;
+}
+
+/** The sales_receipt submission whose ExternalReceiptNumber is `externalNumber`. */
+export const findReceiptSubmission = (sequelize: Sequelize, licenseNumber: string, externalNumber: string, transaction?: Transaction) =>
+  findSubmissionByKey(sequelize, 'sales_receipt', licenseNumber, receiptKey(externalNumber), transaction);
+
+/** Every update and void queued for one receipt, in any status, oldest first. */
+export async function listReceiptChanges(
+  sequelize: Sequelize,
+  licenseNumber: string,
+  externalNumber: string,
+  transaction?: Transaction,
+): Promise<SubmissionRow[]> {
+  const like = receiptUpdateKeyPrefix(externalNumber).replace(/[\\%_]/g, (c) => `\\${c}`) + '%';
+  const [rows] = await sequelize.query(
+    `SELECT * FROM metrc_submissions
+      WHERE license_number = ? AND ((kind = 'sales_receipt_void' AND natural_key = ?) OR (kind = 'sales_receipt_update' AND natural_key LIKE ?))
+      ORDER BY created_at, id`,
+    { replacements: [licenseNumber, receiptVoidKey(externalNumber), like], transaction },
+  );
+  return (rows as Record<string, unknown>[]).map(submissionFromRow);
+}
+
+/**
+ * pending → discarded for a submission that has never been attempted (so nothing of it can be
+ * in METRC), e.g. a receipt whose sale was voided before it went out. False when an attempt
+ * began first: then it has to run its course and be undone in METRC.
+ */
+export async function withdrawUnsent(sequelize: Sequelize, id: string, reason: string, transaction?: Transaction): Promise<boolean> {
+  const [, meta] = await sequelize.query(
+    `UPDATE metrc_submissions SET status = 'discarded', discard_reason = ?, discarded_at = CURRENT_TIMESTAMP(3),
+       updated_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND status = 'pending' AND attempt_count = 0 AND possibly_landed = 0`,
+    { replacements: [reason.slice(0, 2000), id], transaction },
+  );
+  return ((meta as { affectedRows?: number })?.affectedRows ?? 0) > 0;
+}
+
+/** pending → discarded for a change that turned out to have nothing to do (its receipt never went out). */
+export async function markMoot(sequelize: Sequelize, id: string, reason: string): Promise<boolean> {
+  const [, meta] = await sequelize.query(
+    `UPDATE metrc_submissions SET status = 'discarded', discard_reason = ?, discarded_at = CURRENT_TIMESTAMP(3),
+       updated_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND status = 'pending' AND possibly_landed = 0`,
+    { replacements: [reason.slice(0, 2000), id] },
+  );
+  return ((meta as { affectedRows?: number })?.affectedRows ?? 0) > 0;
 }
 
 export async function listAttempts(sequelize: Sequelize, submissionId: string): Promise<AttemptRow[]> {

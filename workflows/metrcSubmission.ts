@@ -5,6 +5,12 @@
  * marked failed with a dead letter and the workflow waits for a person: `retry` (optionally
  * with a corrected payload) starts another round, `discard` ends it. The activity reconciles
  * by natural key before any re-send, so rounds never duplicate a record in METRC.
+ *
+ * Receipt changes (update/void of a sales receipt after a POS return or void) are started with
+ * `awaitReceipt`: before each round the workflow asks `checkMetrcReceiptChange` and, while the
+ * receipt is not in METRC yet or an earlier change to it is open, waits on durable timers with
+ * growing intervals, so the change is never lost and never sent ahead of its receipt. A change
+ * whose receipt never went out ends discarded; one that waited too long fails like a round.
  */
 import {
   ActivityFailure,
@@ -15,6 +21,7 @@ import {
   getExternalWorkflowHandle,
   proxyActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
@@ -26,9 +33,20 @@ export interface MetrcSubmissionInput {
   retry?: RetryInput;
   /** A workflow told about every state change through `metrcSubmissionStatus` (metrcTransfer uses it). */
   notifyWorkflowId?: string;
+  /** Receipt changes only: wait for the receipt (and earlier changes to it) before each round. */
+  awaitReceipt?: AwaitReceiptOptions;
 }
 
-export type MetrcSubmissionState = 'submitting' | 'failed' | 'succeeded' | 'discarded';
+export interface AwaitReceiptOptions {
+  /** First wait between checks; doubles up to maximumIntervalMs. Default 2 s. */
+  initialIntervalMs?: number;
+  /** Default 5 minutes. */
+  maximumIntervalMs?: number;
+  /** Waiting longer than this fails the round (dead letter) for a person to look at. Default 14 days. */
+  timeoutMs?: number;
+}
+
+export type MetrcSubmissionState = 'waiting' | 'submitting' | 'failed' | 'succeeded' | 'discarded';
 
 export interface MetrcRetrySignal {
   payload?: Record<string, unknown>;
@@ -52,7 +70,7 @@ export type MetrcSubmissionResult =
 export const retrySignal = defineSignal<[MetrcRetrySignal]>('retry');
 export const discardSignal = defineSignal<[MetrcDiscardSignal]>('discard');
 export const submissionStatusSignal = defineSignal<[MetrcSubmissionStatus]>('metrcSubmissionStatus');
-export const submissionStateQuery = defineQuery<{ state: MetrcSubmissionState; round: number; lastError?: AttemptError }>('state');
+export const submissionStateQuery = defineQuery<{ state: MetrcSubmissionState; round: number; lastError?: AttemptError; waitingFor?: string }>('state');
 
 /** The failure's own description, from the activity's details or its message. */
 function attemptErrorOf(err: unknown): AttemptError {
@@ -77,9 +95,10 @@ export async function metrcSubmission(input: MetrcSubmissionInput): Promise<Metr
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
   });
 
-  let state: MetrcSubmissionState = 'submitting';
+  let state: MetrcSubmissionState = input.awaitReceipt ? 'waiting' : 'submitting';
   let round = 1;
   let lastError: AttemptError | undefined;
+  let waitingFor: string | undefined;
   let pendingRetry: MetrcRetrySignal | undefined;
   let pendingDiscard: MetrcDiscardSignal | undefined;
 
@@ -90,7 +109,7 @@ export async function metrcSubmission(input: MetrcSubmissionInput): Promise<Metr
   setHandler(discardSignal, (s) => {
     if (state === 'failed' && !pendingRetry) pendingDiscard = s;
   });
-  setHandler(submissionStateQuery, () => ({ state, round, ...(lastError ? { lastError } : {}) }));
+  setHandler(submissionStateQuery, () => ({ state, round, ...(lastError ? { lastError } : {}), ...(waitingFor ? { waitingFor } : {}) }));
 
   const notify = async (status: Omit<MetrcSubmissionStatus, 'submissionId'>) => {
     if (!input.notifyWorkflowId) return;
@@ -101,24 +120,54 @@ export async function metrcSubmission(input: MetrcSubmissionInput): Promise<Metr
     }
   };
 
+  /** ready, moot (the change has nothing to do; already discarded) or a timeout to fail the round. */
+  const awaitReceipt = async (opts: AwaitReceiptOptions): Promise<{ state: 'ready' } | { state: 'moot' | 'timeout'; reason: string }> => {
+    const maximum = opts.maximumIntervalMs ?? 5 * 60_000;
+    const timeout = opts.timeoutMs ?? 14 * 24 * 60 * 60_000;
+    const since = Date.now();
+    let interval = Math.min(opts.initialIntervalMs ?? 2000, maximum);
+    for (;;) {
+      const gate = await bookkeeping.checkMetrcReceiptChange({ submissionId: input.submissionId });
+      if (gate.state !== 'waiting') {
+        waitingFor = undefined;
+        return gate;
+      }
+      state = 'waiting';
+      waitingFor = gate.reason;
+      if (Date.now() - since >= timeout) return { state: 'timeout', reason: gate.reason };
+      await sleep(interval);
+      interval = Math.min(maximum, interval * 2);
+    }
+  };
+
   for (;;) {
-    state = 'submitting';
-    try {
-      const r = await submitMetrcSubmission({ submissionId: input.submissionId });
-      if (r.status === 'succeeded') {
-        state = 'succeeded';
-        await notify({ state, metrcIds: r.metrcIds });
-        return r;
+    const gate = input.awaitReceipt ? await awaitReceipt(input.awaitReceipt) : ({ state: 'ready' } as const);
+    if (gate.state === 'moot') {
+      state = 'discarded';
+      await notify({ state, reason: gate.reason });
+      return { status: 'discarded', reason: gate.reason };
+    }
+    if (gate.state === 'timeout') {
+      lastError = { type: 'ReceiptNotReady', code: 'RECEIPT_NOT_READY', message: `gave up waiting: ${gate.reason}` };
+    } else {
+      state = 'submitting';
+      try {
+        const r = await submitMetrcSubmission({ submissionId: input.submissionId });
+        if (r.status === 'succeeded') {
+          state = 'succeeded';
+          await notify({ state, metrcIds: r.metrcIds });
+          return r;
+        }
+        // Someone changed the row underneath (e.g. discarded while this run was not waiting).
+        if (r.current === 'discarded') {
+          state = 'discarded';
+          await notify({ state, reason: 'discarded' });
+          return { status: 'discarded', reason: 'discarded outside this workflow' };
+        }
+        lastError = { type: 'NotSendable', code: 'NOT_SENDABLE', message: `submission is ${r.current}` };
+      } catch (err) {
+        lastError = attemptErrorOf(err);
       }
-      // Someone changed the row underneath (e.g. discarded while this run was not waiting).
-      if (r.current === 'discarded') {
-        state = 'discarded';
-        await notify({ state, reason: 'discarded' });
-        return { status: 'discarded', reason: 'discarded outside this workflow' };
-      }
-      lastError = { type: 'NotSendable', code: 'NOT_SENDABLE', message: `submission is ${r.current}` };
-    } catch (err) {
-      lastError = attemptErrorOf(err);
     }
 
     const reason = await bookkeeping.failMetrcSubmission({

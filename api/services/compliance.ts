@@ -10,6 +10,7 @@ import type { Transaction } from 'sequelize';
 import { isPlatform, type Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import {
+  isReceiptChange,
   isSubmissionKind,
   naturalKey,
   SUBMISSION_KINDS,
@@ -97,7 +98,12 @@ export function createComplianceService(deps: ApiDeps) {
       throw new AppError('SERVICE_UNAVAILABLE', 'Temporal is not reachable', {});
     });
 
-  const workflowInput = (id: string): MetrcSubmissionInput => ({ submissionId: id, retry: settings.defaultActivityRetry });
+  // Receipt changes wait for their receipt (and earlier changes to it) before each round.
+  const workflowInput = (id: string, kind: SubmissionKind): MetrcSubmissionInput => ({
+    submissionId: id,
+    retry: settings.defaultActivityRetry,
+    ...(isReceiptChange(kind) ? { awaitReceipt: {} } : {}),
+  });
 
   async function load(id: string, transaction?: Transaction): Promise<SubmissionRow> {
     const s = await getSubmission(sequelize, id, transaction, Boolean(transaction));
@@ -119,7 +125,7 @@ export function createComplianceService(deps: ApiDeps) {
     await c.workflow.signalWithStart<(i: MetrcSubmissionInput) => Promise<unknown>, [{ by: string }]>('metrcSubmission', {
       workflowId: s.workflow_id ?? workflowIdFor(s.id),
       taskQueue: settings.taskQueues.compliance,
-      args: [workflowInput(s.id)],
+      args: [workflowInput(s.id, s.kind)],
       signal: 'retry',
       signalArgs: [{ by: actor.id }],
     });
@@ -255,7 +261,7 @@ export function createComplianceService(deps: ApiDeps) {
         await c.workflow.start<(i: MetrcSubmissionInput) => Promise<unknown>>('metrcSubmission', {
           workflowId: inserted.workflow_id ?? workflowIdFor(inserted.id),
           taskQueue: settings.taskQueues.compliance,
-          args: [workflowInput(inserted.id)],
+          args: [workflowInput(inserted.id, inserted.kind)],
         });
       } catch (e) {
         // Nothing was sent yet: drop the row so the same record can be submitted again.

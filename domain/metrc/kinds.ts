@@ -1,12 +1,33 @@
 /**
- * The three kinds of METRC record Trellis submits, the shape of each payload (one METRC body
- * row, PascalCase as on the wire) and each kind's natural key: the identity METRC itself lets
- * us look the record up by, which is how a write whose answer was lost is reconciled.
+ * The kinds of METRC write Trellis submits, the shape of each payload (one METRC body row,
+ * PascalCase as on the wire) and each kind's natural key: the identity METRC itself lets us
+ * look the record up by, which is how a write whose answer was lost is reconciled.
+ *
+ * Receipt changes (`sales_receipt_update`: PUT with the receipt's remaining lines after a POS
+ * return; `sales_receipt_void`: DELETE after a POS void, or a return of everything) name the
+ * receipt by its ExternalReceiptNumber; METRC's receipt Id is found when the change is sent,
+ * since the receipt may still be on its way. Their payloads carry two fields METRC never sees:
+ * `ChangeReference` (the POS event, part of the natural key so a re-read event queues nothing
+ * new) and `Sequence` (changes to one receipt are sent one after another in this order).
  */
 import { array, bool, num, object, oneOf, optional, str, type Check, type FieldIssue } from './schema.js';
 
-export const SUBMISSION_KINDS = ['transfer_template', 'sales_receipt', 'package_adjustment'] as const;
+export const SUBMISSION_KINDS = [
+  'transfer_template',
+  'sales_receipt',
+  'package_adjustment',
+  'sales_receipt_update',
+  'sales_receipt_void',
+] as const;
 export type SubmissionKind = (typeof SUBMISSION_KINDS)[number];
+
+/** Kinds that change a receipt already (or soon) in METRC; they wait for it before sending. */
+export const RECEIPT_CHANGE_KINDS = ['sales_receipt_update', 'sales_receipt_void'] as const;
+export type ReceiptChangeKind = (typeof RECEIPT_CHANGE_KINDS)[number];
+export const isReceiptChange = (k: string): k is ReceiptChangeKind => (RECEIPT_CHANGE_KINDS as readonly string[]).includes(k);
+
+/** Payload fields of a receipt change that are ours, not METRC's: stripped before sending. */
+export const CHANGE_ONLY_FIELDS = ['ChangeReference', 'Sequence'] as const;
 
 export const SUBMISSION_STATUSES = ['pending', 'submitting', 'succeeded', 'failed', 'discarded'] as const;
 export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
@@ -72,6 +93,45 @@ const destination = object(
   ['RecipientLicenseNumber', 'TransferTypeName', 'EstimatedDepartureDateTime', 'EstimatedArrivalDateTime', 'Packages'],
 );
 
+const receiptTransaction = object(
+  {
+    PackageLabel: label,
+    Quantity: num({ min: 0, exclusiveMin: true }),
+    UnitOfMeasure: str({ max: 32 }),
+    TotalAmount: num({ min: 0 }),
+    Price: money,
+    ExciseTax: money,
+    SalesTax: money,
+    CityTax: money,
+    CountyTax: money,
+    MunicipalTax: money,
+    DiscountAmount: money,
+    SubTotal: money,
+    QrCodes: text(2000),
+  },
+  ['PackageLabel', 'Quantity', 'UnitOfMeasure', 'TotalAmount'],
+);
+
+const receiptFields = {
+  SalesDateTime: localDateTime,
+  // Required here although optional in METRC: it is the only key a lost answer can be
+  // reconciled by, so a receipt without one could be duplicated.
+  ExternalReceiptNumber: str({ max: 100 }),
+  SalesCustomerType: oneOf(['Consumer', 'Patient', 'Caregiver', 'ExternalPatient']),
+  PatientLicenseNumber: text(64),
+  CaregiverLicenseNumber: text(64),
+  IdentificationMethod: text(64),
+  Transactions: array(receiptTransaction, { min: 1, max: 500 }),
+};
+const receiptRequired = ['SalesDateTime', 'ExternalReceiptNumber', 'SalesCustomerType', 'Transactions'];
+
+const changeFields = {
+  /** METRC's receipt Id when known up front (manual changes); otherwise looked up when sent. */
+  Id: optional(num({ min: 1, integer: true })),
+  ChangeReference: str({ max: 100 }),
+  Sequence: num({ min: 1, integer: true }),
+};
+
 const SCHEMAS: Record<SubmissionKind, Check> = {
   transfer_template: object(
     {
@@ -88,39 +148,12 @@ const SCHEMAS: Record<SubmissionKind, Check> = {
     },
     ['Name', 'Destinations'],
   ),
-  sales_receipt: object(
-    {
-      SalesDateTime: localDateTime,
-      // Required here although optional in METRC: it is the only key a lost answer can be
-      // reconciled by, so a receipt without one could be duplicated.
-      ExternalReceiptNumber: str({ max: 100 }),
-      SalesCustomerType: oneOf(['Consumer', 'Patient', 'Caregiver', 'ExternalPatient']),
-      PatientLicenseNumber: text(64),
-      CaregiverLicenseNumber: text(64),
-      IdentificationMethod: text(64),
-      Transactions: array(
-        object(
-          {
-            PackageLabel: label,
-            Quantity: num({ min: 0, exclusiveMin: true }),
-            UnitOfMeasure: str({ max: 32 }),
-            TotalAmount: num({ min: 0 }),
-            Price: money,
-            ExciseTax: money,
-            SalesTax: money,
-            CityTax: money,
-            CountyTax: money,
-            MunicipalTax: money,
-            DiscountAmount: money,
-            SubTotal: money,
-            QrCodes: text(2000),
-          },
-          ['PackageLabel', 'Quantity', 'UnitOfMeasure', 'TotalAmount'],
-        ),
-        { min: 1, max: 500 },
-      ),
-    },
-    ['SalesDateTime', 'ExternalReceiptNumber', 'SalesCustomerType', 'Transactions'],
+  sales_receipt: object(receiptFields, receiptRequired),
+  // The whole receipt as it stands after the change (PUT replaces every line).
+  sales_receipt_update: object({ ...receiptFields, ...changeFields }, [...receiptRequired, 'ChangeReference', 'Sequence']),
+  sales_receipt_void: object(
+    { ExternalReceiptNumber: str({ max: 100 }), ...changeFields },
+    ['ExternalReceiptNumber', 'ChangeReference', 'Sequence'],
   ),
   package_adjustment: object(
     {
@@ -150,6 +183,15 @@ export type SalesReceiptPayload = {
   ExternalReceiptNumber: string;
   Transactions: { PackageLabel: string }[];
 } & Record<string, unknown>;
+export type ReceiptChangePayload = {
+  ExternalReceiptNumber: string;
+  ChangeReference: string;
+  Sequence: number;
+  Id?: number | null;
+} & Record<string, unknown>;
+export type ReceiptUpdatePayload = ReceiptChangePayload & {
+  Transactions: { PackageLabel: string; Quantity: number }[];
+};
 export type PackageAdjustmentPayload = {
   Label: string;
   Quantity: number;
@@ -166,10 +208,26 @@ export function naturalKey(kind: SubmissionKind, payload: Record<string, unknown
     case 'transfer_template':
       return `template:${String(payload.Name)}`;
     case 'sales_receipt':
-      return `receipt:${String(payload.ExternalReceiptNumber)}`;
+      return receiptKey(String(payload.ExternalReceiptNumber));
     case 'package_adjustment':
       return `adjustment:${String(payload.Label)}:${submissionId}`;
+    case 'sales_receipt_update':
+      return `${receiptUpdateKeyPrefix(String(payload.ExternalReceiptNumber))}${String(payload.ChangeReference)}`;
+    case 'sales_receipt_void':
+      // One void per receipt, whatever POS event asked for it.
+      return receiptVoidKey(String(payload.ExternalReceiptNumber));
   }
+}
+
+export const receiptKey = (externalNumber: string) => `receipt:${externalNumber}`;
+export const receiptVoidKey = (externalNumber: string) => `receipt-void:${externalNumber}`;
+export const receiptUpdateKeyPrefix = (externalNumber: string) => `receipt-update:${externalNumber}:`;
+
+/** The METRC body of a receipt change: the payload without our own bookkeeping fields. */
+export function changeWireBody(payload: Record<string, unknown>): Record<string, unknown> {
+  const body = { ...payload };
+  for (const f of CHANGE_ONLY_FIELDS) delete body[f];
+  return body;
 }
 
 /** Package labels a payload touches, for search and for matching manifests. */
@@ -181,6 +239,10 @@ export function packageLabels(kind: SubmissionKind, payload: Record<string, unkn
       return (payload as SalesReceiptPayload).Transactions.map((t) => t.PackageLabel);
     case 'package_adjustment':
       return [(payload as PackageAdjustmentPayload).Label];
+    case 'sales_receipt_update':
+      return (payload as ReceiptUpdatePayload).Transactions.map((t) => t.PackageLabel);
+    case 'sales_receipt_void':
+      return [];
   }
 }
 

@@ -25,9 +25,10 @@ export function str(opts: { min?: number; max?: number; pattern?: RegExp; hint?:
   };
 }
 
-export function num(opts: { min?: number; nonZero?: boolean; exclusiveMin?: boolean } = {}): Check {
+export function num(opts: { min?: number; nonZero?: boolean; exclusiveMin?: boolean; integer?: boolean } = {}): Check {
   return (v, path, issues) => {
     if (typeof v !== 'number' || !Number.isFinite(v)) return push(issues, path, 'must be a number');
+    if (opts.integer && !Number.isSafeInteger(v)) return push(issues, path, 'must be a whole number');
     if (opts.nonZero && v === 0) return push(issues, path, 'must not be zero');
     if (opts.min !== undefined && (opts.exclusiveMin ? v <= opts.min : v < opts.min)) {
       push(issues, path, `must be ${opts.exclusiveMin ? 'greater than' : 'at least'} ${opts.min}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeAdjustment, naturalKey, packageLabels, validatePayload } from '../../../domain/metrc/kinds.js';
+import { changeWireBody, isReceiptChange, judgeAdjustment, naturalKey, packageLabels, validatePayload } from '../../../domain/metrc/kinds.js';
 import { definitelyNotCommitted, failureReason } from '../../../domain/metrc/failure.js';
 import { buildTransferTemplate } from '../../../domain/metrc/transfer.js';
 import { decryptUserKey, encryptUserKey } from '../../../db/metrcCredentials.js';
@@ -63,6 +63,35 @@ describe('METRC payload schemas', () => {
     expect(naturalKey('transfer_template', { Name: 'ORD-9' }, 'id-1')).toBe('template:ORD-9');
     expect(naturalKey('package_adjustment', { Label: LABEL }, 'id-1')).toBe(`adjustment:${LABEL}:id-1`);
     expect(packageLabels('sales_receipt', receipt)).toEqual([LABEL]);
+  });
+});
+
+describe('receipt changes (update after a return, void)', () => {
+  const update = { ...receipt, ChangeReference: 'return:900007', Sequence: 1 };
+  const voiding = { ExternalReceiptNumber: 'POS-1', ChangeReference: 'void:900001', Sequence: 2 };
+
+  it('validates the whole receipt plus the change reference and sequence', () => {
+    expect(validatePayload('sales_receipt_update', update)).toEqual([]);
+    expect(validatePayload('sales_receipt_void', voiding)).toEqual([]);
+    expect(validatePayload('sales_receipt_void', { ...voiding, Id: 42 })).toEqual([]);
+    expect(validatePayload('sales_receipt_update', { ...update, Sequence: 1.5, ChangeReference: undefined, Transactions: [] }).map((i) => i.field)).toEqual([
+      'payload.ChangeReference',
+      'payload.Transactions',
+      'payload.Sequence',
+    ]);
+    // A void carries no lines: METRC's DELETE takes only the receipt's Id.
+    expect(validatePayload('sales_receipt_void', { ...voiding, Transactions: [] }).map((i) => i.field)).toEqual(['payload.Transactions']);
+    expect(validatePayload('sales_receipt_void', { ...voiding, Id: 0 }).map((i) => i.field)).toEqual(['payload.Id']);
+  });
+
+  it('keys an update by receipt and POS event, a void by receipt alone, and strips our fields from the wire body', () => {
+    expect(naturalKey('sales_receipt_update', update, 'id-1')).toBe('receipt-update:POS-1:return:900007');
+    expect(naturalKey('sales_receipt_void', voiding, 'id-1')).toBe('receipt-void:POS-1');
+    expect(naturalKey('sales_receipt_void', { ...voiding, ChangeReference: 'return:900009' }, 'id-2')).toBe('receipt-void:POS-1');
+    expect(changeWireBody(update)).toEqual(receipt);
+    expect(packageLabels('sales_receipt_update', update)).toEqual([LABEL]);
+    expect(packageLabels('sales_receipt_void', voiding)).toEqual([]);
+    expect(isReceiptChange('sales_receipt_void') && isReceiptChange('sales_receipt_update') && !isReceiptChange('sales_receipt')).toBe(true);
   });
 });
 

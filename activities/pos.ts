@@ -8,7 +8,7 @@ import { validatePayload } from '../domain/metrc/kinds.js';
 import { finalStatus } from '../domain/pos/health.js';
 import { saleReceipt, type HeldPackage } from '../domain/pos/receipt.js';
 import { CREDENTIALS_PURPOSE, type VendorCredentials } from '../domain/pos/credentials.js';
-import { planBatch, type BatchPlan, type HeldRow, type ItemProblem, type SyncItem } from '../domain/pos/plan.js';
+import { planBatch, type BatchPlan, type HeldPackage as HeldVendorPackage, type HeldRow, type ItemProblem, type SyncItem } from '../domain/pos/plan.js';
 import {
   createConnector,
   isPosError,
@@ -181,6 +181,44 @@ export function createPosStore(sequelize: Sequelize) {
     return new Map(rows.map((r) => [r.pos_sync_key, r.id]));
   }
 
+  /** The packages this connection holds for a batch's vendor items, with their stock row's variant. */
+  async function heldPackages(conn: ConnectionRow, vendorItemIds: string[]): Promise<Map<string, HeldVendorPackage>> {
+    if (vendorItemIds.length === 0) return new Map();
+    const rows = await select<HeldVendorPackage>(
+      `SELECT p.vendor_item_id, p.id, p.inventory_id, i.variant_id, p.pos_quantity, p.metrc_package_label, p.pos_seen_run
+         FROM inventory_packages p JOIN inventory i ON i.id = p.inventory_id
+        WHERE p.pos_connection_id = ? AND p.vendor_item_id IN (?)`,
+      [conn.id, vendorItemIds],
+    );
+    return new Map(rows.map((r) => [r.vendor_item_id, r]));
+  }
+
+  /**
+   * Sets stock rows to the sum of their packages, summed in the database so packages of one SKU
+   * that arrive in different batches (or pages, or activities) add up. The row's label is its
+   * largest labelled package's (a label we hold survives packages that carry none); its
+   * vendor_item_id names its package when it has exactly one.
+   */
+  async function recount(conn: ConnectionRow, runId: string, inventoryIds: string[], t: Transaction): Promise<void> {
+    if (inventoryIds.length === 0) return;
+    await exec(
+      `UPDATE inventory i
+         JOIN (SELECT inventory_id, SUM(pos_quantity) AS q, COUNT(*) AS n, MIN(vendor_item_id) AS vid
+                 FROM inventory_packages WHERE inventory_id IN (?) GROUP BY inventory_id) s ON s.inventory_id = i.id
+          SET i.pos_quantity = s.q,
+              i.quantity_on_hand = GREATEST(FLOOR(GREATEST(s.q, 0)), i.quantity_reserved),
+              i.vendor_item_id = IF(s.n = 1, s.vid, NULL),
+              i.metrc_package_label = COALESCE(
+                (SELECT p.metrc_package_label FROM inventory_packages p
+                  WHERE p.inventory_id = i.id AND p.metrc_package_label IS NOT NULL
+                  ORDER BY p.pos_quantity DESC, p.id LIMIT 1),
+                i.metrc_package_label),
+              i.pos_connection_id = ?, i.pos_seen_run = ?, i.updated_at = NOW(3)`,
+      [inventoryIds, conn.id, runId],
+      t,
+    );
+  }
+
   async function writePlan(conn: ConnectionRow, runId: string, plan: BatchPlan, t: Transaction): Promise<void> {
     if (plan.products.length > 0) {
       await exec(
@@ -202,8 +240,9 @@ export function createPosStore(sequelize: Sequelize) {
       );
     }
     if (plan.inventory.length > 0) {
-      // Reservations for open orders stay covered (the check constraint demands it), and a label
-      // we hold survives a vendor that sends none.
+      // New stock rows, holding the sum of this batch's packages (nothing else points at them yet).
+      // Should the row exist after all (written since we read), reservations for open orders stay
+      // covered (the check constraint demands it) and a label we hold survives a vendor that sends none.
       await exec(
         `INSERT INTO inventory (id, variant_id, product_id, location_id, entity_id, quantity_on_hand, quantity_reserved,
            metrc_package_label, pos_connection_id, vendor_item_id, pos_quantity, pos_seen_run, created_at, updated_at)
@@ -219,8 +258,23 @@ export function createPosStore(sequelize: Sequelize) {
         t,
       );
     }
-    if (plan.seenOnly.length > 0) {
-      await exec('UPDATE inventory SET pos_seen_run = ? WHERE id IN (?)', [runId, plan.seenOnly], t);
+    if (plan.packages.length > 0) {
+      await exec(
+        `INSERT INTO inventory_packages (id, pos_connection_id, vendor_item_id, inventory_id, metrc_package_label, pos_quantity, pos_seen_run, created_at, updated_at)
+         VALUES ${placeholders(plan.packages.length, '(?,?,?,?,?,?,?,NOW(3),NOW(3))')}
+         ON DUPLICATE KEY UPDATE inventory_id = VALUES(inventory_id),
+           metrc_package_label = COALESCE(VALUES(metrc_package_label), metrc_package_label),
+           pos_quantity = VALUES(pos_quantity), pos_seen_run = VALUES(pos_seen_run), updated_at = NOW(3)`,
+        plan.packages.flatMap((p) => [p.id, conn.id, p.vendor_item_id, p.inventory_id, p.metrc_package_label, p.pos_quantity, runId]),
+        t,
+      );
+    }
+    await recount(conn, runId, plan.recount, t);
+    if (plan.seenPackages.length > 0) {
+      await exec('UPDATE inventory_packages SET pos_seen_run = ? WHERE id IN (?)', [runId, plan.seenPackages], t);
+    }
+    if (plan.seenStock.length > 0) {
+      await exec('UPDATE inventory SET pos_seen_run = ? WHERE id IN (?)', [runId, plan.seenStock], t);
     }
   }
 
@@ -274,11 +328,11 @@ export function createPosStore(sequelize: Sequelize) {
         else problems.push({ ordinal, ...(r.vendorItemId ? { vendorItemId: r.vendorItemId } : {}), reason: r.reason });
       });
       const skus = [...new Set(items.map((i) => i.sku))];
-      const holding = await held(conn, skus);
+      const [holding, packages] = await Promise.all([held(conn, skus), heldPackages(conn, [...new Set(items.map((i) => i.vendorItemId))])]);
       const missing = skus.filter((s) => !holding.has(s));
       const orphans = await orphanProducts(conn, missing);
       // Time-ordered ids: a catalogue's new rows append to each table's indexes (see timeOrderedId).
-      const plan = planBatch(items, holding, { runId, connectionId: conn.id, newId: timeOrderedId, orphanProducts: orphans });
+      const plan = planBatch(items, holding, packages, { runId, connectionId: conn.id, newId: timeOrderedId, orphanProducts: orphans });
       problems.push(...plan.problems);
       const itemErrors = await sequelize.transaction(async (t) => {
         await writePlan(conn, runId, plan, t);
@@ -299,27 +353,47 @@ export function createPosStore(sequelize: Sequelize) {
     },
 
     /**
-     * Zeroes stock this connection fed that the completed snapshot no longer lists, a bounded
-     * slice at a time; zeroed rows take the run's mark so each slice moves on.
+     * Zeroes packages this connection fed that the completed snapshot no longer lists, a bounded
+     * slice at a time, and sums their stock rows again. Zeroed packages are retired (seen mark
+     * NULL): each slice moves on, and later runs skip them by index instead of zeroing them again.
+     * They are kept, not deleted: returns and late sales of a package still find its label and unit.
      */
     async zeroSlice(conn: ConnectionRow, runId: string, limit = 1000): Promise<{ rows: number; zeroed: number; changedVariantIds: string[] }> {
-      const rows = await select<{ id: string; variant_id: string; pos_quantity: string | null; quantity_on_hand: number; quantity_reserved: number }>(
-        `SELECT id, variant_id, pos_quantity, quantity_on_hand, quantity_reserved FROM inventory
-          WHERE pos_connection_id = ? AND (pos_seen_run IS NULL OR pos_seen_run <> ?) LIMIT ${Number(limit)}`,
+      const rows = await select<{ id: string; inventory_id: string; variant_id: string; pos_quantity: string }>(
+        `SELECT p.id, p.inventory_id, i.variant_id, p.pos_quantity FROM inventory_packages p JOIN inventory i ON i.id = p.inventory_id
+          WHERE p.pos_connection_id = ? AND p.pos_seen_run <> ? LIMIT ${Number(limit)}`,
         [conn.id, runId],
       );
       if (rows.length === 0) return { rows: 0, zeroed: 0, changedVariantIds: [] };
-      const changed = rows.filter((r) => Number(r.pos_quantity ?? 0) !== 0 || r.quantity_on_hand !== r.quantity_reserved);
+      const changed = rows.filter((r) => Number(r.pos_quantity) !== 0);
       await sequelize.transaction(async (t) => {
         await exec(
-          `UPDATE inventory SET updated_at = IF(pos_quantity <> 0 OR quantity_on_hand <> quantity_reserved, NOW(3), updated_at),
-             quantity_on_hand = quantity_reserved, pos_quantity = 0, pos_seen_run = ? WHERE id IN (?)`,
-          [runId, rows.map((r) => r.id)],
+          `UPDATE inventory_packages SET updated_at = IF(pos_quantity <> 0, NOW(3), updated_at), pos_quantity = 0, pos_seen_run = NULL
+            WHERE id IN (?)`,
+          [rows.map((r) => r.id)],
           t,
         );
+        await recount(conn, runId, [...new Set(changed.map((r) => r.inventory_id))], t);
         await exec(`UPDATE sync_runs SET zeroed = zeroed + ?, ${PHASE}, updated_at = NOW(3) WHERE id = ?`, [changed.length, 'zeroing', runId], t);
       });
-      return { rows: rows.length, zeroed: changed.length, changedVariantIds: changed.map((r) => r.variant_id) };
+      return { rows: rows.length, zeroed: changed.length, changedVariantIds: [...new Set(changed.map((r) => r.variant_id))] };
+    },
+
+    /**
+     * What a sale line's vendor item was, for a METRC receipt: the package's own label (else its
+     * stock row's, e.g. set by hand for a vendor that sends none) and its variant's unit.
+     */
+    async packagesFor(conn: ConnectionRow, vendorItemIds: string[]): Promise<Map<string, HeldPackage>> {
+      const out = new Map<string, HeldPackage>();
+      if (vendorItemIds.length === 0) return out;
+      const rows = await select<{ vendor_item_id: string; label: string | null; unit_of_measure: string }>(
+        `SELECT p.vendor_item_id, COALESCE(p.metrc_package_label, i.metrc_package_label) AS label, v.unit_of_measure
+           FROM inventory_packages p JOIN inventory i ON i.id = p.inventory_id JOIN product_variants v ON v.id = i.variant_id
+          WHERE p.pos_connection_id = ? AND p.vendor_item_id IN (?)`,
+        [conn.id, vendorItemIds],
+      );
+      for (const r of rows) if (r.label) out.set(r.vendor_item_id, { label: r.label, unitOfMeasure: r.unit_of_measure });
+      return out;
     },
   };
 }
@@ -490,15 +564,7 @@ export function createPosActivities(deps: ActivityDeps) {
           ctx?.cancellationSignal.throwIfAborted();
           pageNo++;
           const itemIds = [...new Set(page.results.flatMap((r) => (r.ok ? r.sale.lines.map((l) => l.vendorItemId) : [])))];
-          const packages = new Map<string, HeldPackage>();
-          if (itemIds.length > 0) {
-            const held = await store.select<{ vendor_item_id: string; metrc_package_label: string | null; unit_of_measure: string }>(
-              `SELECT i.vendor_item_id, i.metrc_package_label, v.unit_of_measure FROM inventory i JOIN product_variants v ON v.id = i.variant_id
-                WHERE i.pos_connection_id = ? AND i.vendor_item_id IN (?)`,
-              [conn.id, itemIds],
-            );
-            for (const h of held) if (h.metrc_package_label) packages.set(h.vendor_item_id, { label: h.metrc_package_label, unitOfMeasure: h.unit_of_measure });
-          }
+          const packages = await store.packagesFor(conn, itemIds);
           const problems: ItemProblem[] = [];
           let pageReported = 0;
           for (const [k, r] of page.results.entries()) {

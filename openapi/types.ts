@@ -1756,8 +1756,11 @@ export interface components {
             data: components["schemas"]["SyncItemError"][];
             pagination: components["schemas"]["Pagination"];
         };
-        /** @enum {string} */
-        MetrcSubmissionKind: "transfer_template" | "sales_receipt" | "package_adjustment";
+        /**
+         * @description sales_receipt_update and sales_receipt_void change a receipt already reported (after a POS return or void). They name the receipt by ExternalReceiptNumber and carry ChangeReference (the POS event) and Sequence (changes to one receipt go out in this order); both are Trellis fields, not sent to METRC. Until the receipt is in METRC (and earlier changes to it are done) they stay pending and wait.
+         * @enum {string}
+         */
+        MetrcSubmissionKind: "transfer_template" | "sales_receipt" | "package_adjustment" | "sales_receipt_update" | "sales_receipt_void";
         /** @enum {string} */
         MetrcSubmissionStatus: "pending" | "submitting" | "succeeded" | "failed" | "discarded";
         /** @description One METRC body row for the kind, PascalCase as on the wire (checked per kind by the server). */
@@ -1766,7 +1769,7 @@ export interface components {
             id: components["schemas"]["Uuid"];
             kind: components["schemas"]["MetrcSubmissionKind"];
             license_number: string;
-            /** @description What METRC knows the record by (template name, external receipt number, package label). */
+            /** @description What METRC knows the record by (template name, external receipt number, package label); for receipt changes the receipt plus the POS event (updates) or the receipt alone (a void). */
             natural_key: string;
             order_id: string | null;
             pos_sale_id: string | null;
@@ -1820,7 +1823,7 @@ export interface components {
             id: components["schemas"]["Uuid"];
             kind: components["schemas"]["MetrcSubmissionKind"];
             license_number: string;
-            /** @description What METRC knows the record by (template name, external receipt number, package label). */
+            /** @description What METRC knows the record by (template name, external receipt number, package label); for receipt changes the receipt plus the POS event (updates) or the receipt alone (a void). */
             natural_key: string;
             order_id: string | null;
             pos_sale_id: string | null;

@@ -64,6 +64,7 @@ export interface LoginResult {
 export interface MetrcSubmission {
   id: string;
   kind?: string;
+  natural_key?: string;
   status: string;
   license_number?: string | null;
   order_id?: string | null;

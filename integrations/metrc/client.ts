@@ -172,6 +172,15 @@ export class MetrcClient {
     return this.put('/sales/v2/receipts', licenseNumber, receipts);
   }
 
+  /** A finalized receipt cannot be edited or voided until it is unfinalized. */
+  finalizeReceipts(licenseNumber: string, receiptIds: readonly number[]): Promise<void> {
+    return this.put('/sales/v2/receipts/finalize', licenseNumber, receiptIds.map((Id) => ({ Id })));
+  }
+
+  unfinalizeReceipts(licenseNumber: string, receiptIds: readonly number[]): Promise<void> {
+    return this.put('/sales/v2/receipts/unfinalize', licenseNumber, receiptIds.map((Id) => ({ Id })));
+  }
+
   voidReceipt(licenseNumber: string, receiptId: number): Promise<void> {
     return this.delete(`/sales/v2/receipts/${seg(String(receiptId))}`, licenseNumber);
   }

@@ -2,6 +2,12 @@
  * Sales receipts. Only facilities whose type allows consumer sales may write (others get 401,
  * as METRC refuses writes). SalesDateTime must be facility-local time without an offset: the
  * emulator rejects a `Z` or `+hh:mm`, which real METRC would silently misread.
+ *
+ * PUT replaces a receipt's lines (the old lines' quantities go back to their packages first,
+ * then the new ones are taken); DELETE voids it (its quantities go back; it moves from active
+ * to inactive and stays findable by external number). Both answer an empty 200. A voided
+ * receipt is gone for PUT and a second DELETE (400), another facility's receipt is 401, and a
+ * finalized receipt (PUT .../finalize) must be unfinalized before it can be edited or voided.
  */
 import { Router } from 'express';
 import { actingLicense } from './auth.js';
@@ -41,6 +47,7 @@ function plan(store: SandboxStore, license: string, rows: Record<string, unknown
       const old = store.receipts.get(Number(row.Id));
       if (!old || old.licenseNumber !== license || old.ArchivedDate)
         err(`Receipt ${String(row.Id ?? '')} was not found.`);
+      else if (old.IsFinal) err(`Receipt ${old.Id} is finalized; unfinalize it before editing.`);
       else
         for (const t of old.Transactions) {
           const p = store.packages.get(t.PackageLabel);
@@ -174,14 +181,42 @@ export function salesRoutes(store: SandboxStore): Router {
     sendEmptyOk(res);
   });
 
+  // Finalizing closes receipts to edits and voids; unfinalizing opens them again.
+  for (const [action, final] of [['finalize', true], ['unfinalize', false]] as const) {
+    r.put(`${path}/${action}`, (req, res) => {
+      const license = sellingLicense(req, res);
+      const rows = license && writeRows(req, res);
+      if (!license || !rows) return;
+      const errors: RowMessage[] = [];
+      const found = rows.map((row, i) => {
+        const receipt = store.receipts.get(Number(row.Id));
+        if (!receipt || receipt.licenseNumber !== license || receipt.ArchivedDate) {
+          errors.push({ row: i, message: `Receipt ${String(row.Id ?? '')} was not found.` });
+        } else if (receipt.IsFinal === final) {
+          errors.push({ row: i, message: `Receipt ${receipt.Id} is ${final ? 'already' : 'not'} finalized.` });
+        }
+        return receipt;
+      });
+      if (errors.length) return sendRowErrors(res, errors);
+      const now = store.nowStamp();
+      for (const receipt of found) Object.assign(receipt!, { IsFinal: final, LastModified: now });
+      store.counters.writes += 1;
+      sendEmptyOk(res);
+    });
+  }
+
   // Voiding gives the sold quantities back to their packages.
   r.delete(`${path}/:id`, (req, res) => {
     const license = sellingLicense(req, res);
     if (!license) return;
     const receipt = store.receipts.get(Number(req.params.id));
-    if (!receipt || receipt.licenseNumber !== license || receipt.ArchivedDate) {
+    if (receipt && receipt.licenseNumber !== license) {
+      return sendMessage(res, 401, 'Authorization has been denied for this request.');
+    }
+    if (!receipt || receipt.ArchivedDate) {
       return sendMessage(res, 400, `Receipt ${req.params.id} was not found or is already voided.`);
     }
+    if (receipt.IsFinal) return sendMessage(res, 400, `Receipt ${receipt.Id} is finalized; unfinalize it before voiding.`);
     const now = store.nowStamp();
     for (const t of receipt.Transactions) {
       const p = store.packages.get(t.PackageLabel);

@@ -298,6 +298,39 @@ describe('METRC sandbox: packages and sales', () => {
     expect((await client.listReceipts(RETAILER, recentWindow(), 'inactive')).map((r) => r.Id)).toEqual([ids[0]]);
   });
 
+  it('updates a receipt down after a return, and refuses to edit or void it once voided, foreign or finalized', async () => {
+    const client = env.client();
+    const start = await quantity();
+    const { ids } = await client.createReceipts(RETAILER, [receipt('POS-R', 3)]);
+    const id = ids[0]!;
+    // A partial return: the receipt keeps 1, the package gets 2 back.
+    await client.updateReceipts(RETAILER, [{ ...receipt('POS-R', 1), Id: id }]);
+    expect(await quantity()).toBe(start - 1);
+    expect((await client.getReceipt(RETAILER, id))!.Transactions.map((t) => [t.Quantity, t.TotalAmount])).toEqual([[1, 25]]);
+
+    // Finalized: no edits or voids until unfinalized.
+    await client.finalizeReceipts(RETAILER, [id]);
+    expect((await client.getReceipt(RETAILER, id))!.IsFinal).toBe(true);
+    const edit = await rejection(client.updateReceipts(RETAILER, [{ ...receipt('POS-R', 2), Id: id }]));
+    expect((edit as MetrcValidationError).rowMessages[0]!.message).toMatch(/finalized/);
+    expect(await rejection(client.voidReceipt(RETAILER, id))).toBeInstanceOf(MetrcValidationError);
+    await client.unfinalizeReceipts(RETAILER, [id]);
+
+    // Another facility may not void it (401, like reading it).
+    const foreign = DEMO_RETAILERS[1]!.licenseNumber;
+    expect(await rejection(client.voidReceipt(foreign, id))).toBeInstanceOf(MetrcAuthError);
+
+    await client.voidReceipt(RETAILER, id);
+    expect(await quantity()).toBe(start);
+    const again = await rejection(client.voidReceipt(RETAILER, id));
+    expect(again).toBeInstanceOf(MetrcValidationError);
+    const late = await rejection(client.updateReceipts(RETAILER, [{ ...receipt('POS-R', 1), Id: id }]));
+    expect((late as MetrcValidationError).rowMessages).toEqual([{ row: 0, message: `Receipt ${id} was not found.` }]);
+    expect(await quantity()).toBe(start);
+    // Still found by its external number, as voided, when nothing live has it.
+    expect((await client.getReceiptByExternalNumber(RETAILER, 'POS-R'))!.ArchivedDate).toBeTruthy();
+  });
+
   it('rejects a SalesDateTime with a UTC offset and overselling, by row', async () => {
     const err = await rejection(
       env.client().createReceipts(RETAILER, [receipt('POS-2', 1, '2026-03-01T14:05:00Z'), receipt('POS-3', 1_000_000)]),

@@ -107,11 +107,14 @@ async function main() {
     const rawDeps = createDeps({ LOG_LEVEL: 'error', DATABASE_URL: rawDb });
     const raw = await world(rawDeps.sequelize);
     const rawConn = randomUUID();
+    await rawDeps.sequelize.query(`INSERT INTO pos_connections (id, entity_id, location_id, vendor, credentials_enc) VALUES (?, ?, ?, 'dutchie', 'x')`, {
+      replacements: [rawConn, raw.entityId, raw.locationId],
+    });
     const rawRun = randomUUID();
     const ph = (n: number, cols: string) => Array.from({ length: n }, () => cols).join(',');
     const t0 = performance.now();
     for (let i = 0; i < items.length; i += BATCH) {
-      const batch = items.slice(i, i + BATCH).map((it) => ({ it, p: randomUUID(), v: randomUUID(), s: randomUUID() }));
+      const batch = items.slice(i, i + BATCH).map((it) => ({ it, p: randomUUID(), v: randomUUID(), s: randomUUID(), k: randomUUID() }));
       await rawDeps.sequelize.transaction(async (transaction) => {
         await rawDeps.sequelize.query(
           `INSERT INTO products (id, entity_id, pos_sync_key, name, category, brand, created_at, updated_at) VALUES ${ph(batch.length, '(?,?,?,?,?,?,NOW(3),NOW(3))')}
@@ -132,6 +135,14 @@ async function main() {
             transaction,
             replacements: batch.flatMap(({ it, p, v, s }) => [s, v, p, raw.locationId, raw.entityId, wholeUnits(it.quantity), it.packageLabel ?? null, rawConn, it.vendorItemId, storedQuantity(it.quantity), rawRun]),
           },
+        );
+        // posSync also keeps each vendor item as a package of its stock row (several may share a SKU).
+        await rawDeps.sequelize.query(
+          `INSERT INTO inventory_packages (id, pos_connection_id, vendor_item_id, inventory_id, metrc_package_label, pos_quantity, pos_seen_run, created_at, updated_at)
+           VALUES ${ph(batch.length, '(?,?,?,?,?,?,?,NOW(3),NOW(3))')}
+           ON DUPLICATE KEY UPDATE inventory_id = VALUES(inventory_id), metrc_package_label = COALESCE(VALUES(metrc_package_label), metrc_package_label),
+             pos_quantity = VALUES(pos_quantity), pos_seen_run = VALUES(pos_seen_run), updated_at = NOW(3)`,
+          { transaction, replacements: batch.flatMap(({ it, s, k }) => [k, rawConn, it.vendorItemId, s, it.packageLabel ?? null, storedQuantity(it.quantity), rawRun]) },
         );
       });
     }

@@ -87,7 +87,7 @@ export async function countFor(sequelize: Sequelize, connectionId: string, entit
     `SELECT (SELECT COUNT(*) FROM inventory WHERE pos_connection_id = ?) AS inventory,
             (SELECT COUNT(*) FROM products WHERE entity_id = ? AND pos_sync_key IS NOT NULL) AS products,
             (SELECT COUNT(*) FROM product_variants WHERE entity_id = ?) AS variants,
-            (SELECT COUNT(*) FROM (SELECT vendor_item_id FROM inventory WHERE pos_connection_id = ? GROUP BY vendor_item_id HAVING COUNT(*) > 1) d) AS dup_skus`,
+            (SELECT COUNT(*) FROM (SELECT vendor_item_id FROM inventory WHERE pos_connection_id = ? AND vendor_item_id IS NOT NULL GROUP BY vendor_item_id HAVING COUNT(*) > 1) d) AS dup_skus`,
     [connectionId, entityId, entityId, connectionId],
   );
   return { inventory: Number(r!.inventory), products: Number(r!.products), variants: Number(r!.variants), duplicates: Number(r!.dup_skus) };

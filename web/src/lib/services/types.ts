@@ -164,6 +164,8 @@ export interface SyncRun {
   error?: unknown;
   workflow_id?: string;
   mode?: string;
+  /** Still recorded as running, but its workflow has ended (the reaper will mark it failed). */
+  stale?: boolean;
 }
 export interface SyncItemError {
   id?: string | number;

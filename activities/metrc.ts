@@ -364,9 +364,11 @@ export function createMetrcActivities(deps: ActivityDeps) {
         return moot(`not needed: receipt ${p.ExternalReceiptNumber} never reached METRC (${receipt.discard_reason ?? 'discarded'})`);
       }
       if (receipt && sub.kind === 'sales_receipt_void') {
-        const why = `withdrawn before it was sent: the POS voided the sale (${p.ChangeReference})`;
-        if (await withdrawUnsent(sequelize, receipt.id, why)) return moot(`not needed: receipt ${p.ExternalReceiptNumber} was withdrawn before it was sent`);
+        if (await withdrawUnsent(sequelize, receipt.id, `withdrawn before it was sent: the POS voided the sale (${p.ChangeReference})`)) {
+          return moot(`not needed: receipt ${p.ExternalReceiptNumber} was withdrawn before it was sent`);
+        }
         if (receipt.status === 'failed' && !receipt.possibly_landed && deps.temporal) {
+          const why = `not needed any more: the POS voided the sale (${p.ChangeReference}) and METRC never took this receipt`;
           try {
             const client = await deps.temporal();
             await client.workflow.getHandle(receipt.workflow_id ?? workflowIdFor(receipt.id)).signal('discard', { reason: why, by: `metrc:${sub.id}` });

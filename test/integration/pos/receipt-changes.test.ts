@@ -282,6 +282,58 @@ describe('POS voids and returns reach METRC', () => {
     }
   });
 
+  it('staff can queue receipt changes by hand; a PUT or DELETE whose answer was lost is found in METRC, not repeated', async () => {
+    const label = labels[nextLabel++]!;
+    const start = metrcQuantity(label);
+    const external = `MANUAL-${randomUUID().slice(0, 8)}`;
+    const line = (q: number) => ({ PackageLabel: label, Quantity: q, UnitOfMeasure: 'Each', TotalAmount: 10 * q });
+    const create = async (kind: string, payload: unknown) => {
+      const r = await request(api.url, 'POST', '/metrc-submissions', { kind, license_number: LICENSE, payload }, headers);
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      return r.body.id as string;
+    };
+    const final = (id: string) =>
+      until(
+        async () => {
+          const r = (await request(api.url, 'GET', `/metrc-submissions/${id}`, undefined, headers)).body;
+          return ['succeeded', 'failed', 'discarded'].includes(r.status) ? r : undefined;
+        },
+        60_000,
+        `submission ${id}`,
+      );
+    const receipt = await create('sales_receipt', { SalesDateTime: '2026-03-01T14:05:00', ExternalReceiptNumber: external, SalesCustomerType: 'Consumer', Transactions: [line(3)] });
+    expect((await final(receipt)).status).toBe('succeeded');
+    // The update's PUT and the void's DELETE commit, but their answers are lost.
+    await sb.faults({ dropResponseRate: 1, methods: ['PUT', 'DELETE'], remaining: 2 });
+    try {
+      const update = await create('sales_receipt_update', {
+        SalesDateTime: '2026-03-01T14:05:00',
+        ExternalReceiptNumber: external,
+        SalesCustomerType: 'Consumer',
+        ChangeReference: 'manual-1',
+        Sequence: 1,
+        Transactions: [line(1)],
+      });
+      const updated = await final(update);
+      expect(updated).toMatchObject({ status: 'succeeded', reconciled: true });
+      expect(updated.attempts.map((x: { outcome: string; ambiguous: boolean }) => [x.outcome, x.ambiguous])).toEqual([
+        ['failed', true],
+        ['reconciled', false],
+      ]);
+      expect(metrcQuantity(label)).toBe(start - 1);
+
+      const voiding = await create('sales_receipt_void', { ExternalReceiptNumber: external, ChangeReference: 'manual-2', Sequence: 2 });
+      const voided = await final(voiding);
+      expect(voided).toMatchObject({ status: 'succeeded', reconciled: true });
+      expect(voided.attempts.map((x: { outcome: string }) => x.outcome)).toEqual(['failed', 'reconciled']);
+      expect(receiptsFor(external).map((r) => Boolean(r.ArchivedDate))).toEqual([true]);
+      expect(metrcQuantity(label)).toBe(start);
+      expect(sb.sandbox.state.counters.faults.dropResponse).toBeGreaterThanOrEqual(2);
+    } finally {
+      await sb.faults({ dropResponseRate: 0, methods: [], remaining: null });
+    }
+  });
+
   it('BLAZE: a refund (child transaction) updates the receipt of its parent sale', async () => {
     const sandbox = createBlazeSandbox({ items: 20, sales: 0, seed: 4343, vendorReportsToMetrc: false });
     const running = await sandbox.start(0);

@@ -210,8 +210,14 @@ export class SyntheticSales {
   }
 
   /** Indexes of sales last modified in [from, to], by modified time. */
-  modifiedBetween(from: number, to: number): number[] {
+  modifiedBetween(from: number, to: number): Iterable<number> {
     const { first, end } = this.between(from, to);
+    if (this.touched.size === 0) {
+      // Nothing was changed after the till: the ring-up window is the answer, already in order.
+      return (function* () {
+        for (let j = first; j < end; j++) yield j;
+      })();
+    }
     const out: { j: number; m: number }[] = [];
     for (let j = first; j < end; j++) if (!this.touched.has(j)) out.push({ j, m: this.atMs(j) });
     for (const [j, t] of this.touched) if (t.modifiedMs >= from && t.modifiedMs <= to) out.push({ j, m: t.modifiedMs });

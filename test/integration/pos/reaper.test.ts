@@ -55,6 +55,9 @@ describe('sync-runs reaper: runs whose workflow ended without settling them', ()
   beforeAll(async () => {
     [api, workers, client] = await Promise.all([startApi(deps), startWorkers(deps, { queues: ['sync'] }), temporalClient(deps.config)]);
     headers = await adminHeaders(deps);
+    // A worker process another test file spawned (worker/main.ts) may have put the Schedule in
+    // place on this shared dev server; this file triggers passes itself.
+    await client.schedule.getHandle(SYNC_RUNS_REAPER_SCHEDULE_ID).delete().catch(() => undefined);
   });
   afterAll(async () => {
     for (const id of started) await client?.workflow.getHandle(id).terminate('test cleanup').catch(() => undefined);

@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import proto from '@temporalio/proto';
 import { setup, teardown } from '../test/setup/global.js';
 import { createMetrcSandbox, demoSeed, demoTag, DEMO_RETAILERS, DEMO_WHOLESALERS } from '../integrations/metrc/sandbox/index.js';
 
@@ -220,15 +221,27 @@ async function main() {
     // Warm-up orders also tell how many activities one order's lifecycle runs.
     await pool(WARMUP, WARMUP, drive);
     let activities = 0;
+    let localActivities = 0;
+    const eventTypes = new Map<string, number>();
     for (const o of orders.slice(0, WARMUP)) {
       const [subs] = await deps.sequelize.query('SELECT id FROM metrc_submissions WHERE order_id = ?', { replacements: [o.id] });
       const ids = [`order:${o.id}`, `metrc-transfer:order:${o.id}`, ...(subs as Array<{ id: string }>).map((s) => `metrc:${s.id}`)];
       for (const wid of ids) {
         const history = await client.workflow.getHandle(wid).fetchHistory();
-        activities += (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
+        // Local activities (markers) are activities too: the baseline runs as many, all regular.
+        activities += (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes || e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+        localActivities += (history.events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+        for (const e of history.events ?? []) {
+          const t = `${wid.split(':')[0]}:${proto.temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? String(e.eventType)}`;
+          eventTypes.set(t, (eventTypes.get(t) ?? 0) + 1);
+        }
       }
     }
     const perOrder = Math.round(activities / WARMUP);
+    const eventsPerOrder = [...eventTypes.values()].reduce((a, b) => a + b, 0) / WARMUP;
+    if (process.env.ORDER_BENCH_EVENTS) {
+      for (const [t, n] of [...eventTypes].sort()) console.log(`    ${t}: ${(n / WARMUP).toFixed(1)}`);
+    }
 
     const orderMs = await pool(COUNT, CONCURRENCY, (i) => drive(WARMUP + i));
 
@@ -251,7 +264,8 @@ async function main() {
 
     const orderRate = (COUNT / orderMs) * 1000;
     const baseRate = (COUNT / baselineMs) * 1000;
-    console.log(`order lifecycle: ${COUNT} orders, concurrency ${CONCURRENCY}, ${perOrder} activities per order (3 workflows: order, metrcTransfer, metrcSubmission)`);
+    console.log(`order lifecycle: ${COUNT} orders, concurrency ${CONCURRENCY}, ${perOrder} activities per order (${Math.round(localActivities / WARMUP)} of them local; 3 workflows: order, metrcTransfer, metrcSubmission)`);
+    console.log(`  history events per order (all 3 workflows): ${eventsPerOrder.toFixed(1)}; the baseline's: ${perOrder * 6 + 5}`);
     console.log(`  manifests registered by the bench as templates appeared (no compliance override); register failures: ${registerFailures}`);
     console.log(`  minimal workflow with ${perOrder} no-op activities: ${baseRate.toFixed(1)} completions/s (${(baselineMs / 1000).toFixed(1)} s)`);
     console.log(`  order lifecycle accept → fulfil → METRC matched → ship → deliver → complete: ${orderRate.toFixed(1)} completions/s (${(orderMs / 1000).toFixed(1)} s)`);

@@ -10,6 +10,7 @@ import {
   condition,
   defineSignal,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -33,6 +34,8 @@ export interface MetrcStatusSignal {
   manifestNumber?: string;
   templateId?: number;
   detail?: string;
+  /** Order of sending, when reports are not awaited one by one (the receiver drops stale ones). */
+  seq?: number;
 }
 
 export type MetrcTransferResult =
@@ -60,20 +63,36 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
     retry: toRetryPolicy(input.retry),
   });
   const info = workflowInfo();
+  // Reports to the order go out alongside this workflow's next step (a child start, an activity,
+  // the completion) and are awaited only before the next report, instead of each costing a
+  // workflow task of its own. Each carries a sequence number so the order could tell a stale one.
+  // Histories from before the change awaited each report at once (and sent template_created
+  // apart) and replay that way.
+  const quick = patched('metrc-transfer-reports-without-waiting');
+  let seq = 0;
+  let lastReport: Promise<unknown> = Promise.resolve();
+  const tell = async (status: MetrcStatusSignal): Promise<void> => {
+    if (!quick) {
+      await tellOrder(input.orderId, status);
+      return;
+    }
+    await lastReport;
+    lastReport = tellOrder(input.orderId, { ...status, seq: ++seq });
+  };
 
   const plan = await acts.prepareMetrcTransfer({ orderId: input.orderId });
   if (!plan.ok) {
-    await tellOrder(input.orderId, { state: 'failed', detail: plan.reason });
+    await tell({ state: 'failed', detail: plan.reason });
     return { status: 'failed', reason: plan.reason };
   }
 
   let templateId = plan.templateId;
   if (plan.submissionStatus !== 'succeeded' || templateId === null) {
-    await tellOrder(input.orderId, { state: 'submitting' });
+    await tell({ state: 'submitting' });
     // While the child waits in the dead letters the order is told it failed; a later retry
     // that succeeds carries on from here.
     setHandler(submissionStatusSignal, (s: MetrcSubmissionStatus) => {
-      if (s.state === 'failed') void tellOrder(input.orderId, { state: 'failed', detail: s.reason ?? 'METRC submission failed' });
+      if (s.state === 'failed') void tell({ state: 'failed', detail: s.reason ?? 'METRC submission failed' });
     });
     const child = await startChild(metrcSubmission, {
       workflowId: `metrc:${plan.submissionId}`,
@@ -83,18 +102,22 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
     const result = await child.result();
     if (result.status !== 'succeeded') {
       const reason = `transfer template discarded: ${result.reason}`;
-      await tellOrder(input.orderId, { state: 'failed', detail: reason });
+      await tell({ state: 'failed', detail: reason });
       return { status: 'failed', reason };
     }
     templateId = result.metrcIds[0] ?? null;
     if (templateId === null) {
       const reason = 'METRC returned no template id';
-      await tellOrder(input.orderId, { state: 'failed', detail: reason });
+      await tell({ state: 'failed', detail: reason });
       return { status: 'failed', reason };
     }
   }
-  await tellOrder(input.orderId, { state: 'template_created', templateId, detail: `template ${templateId}` });
-  await tellOrder(input.orderId, { state: 'awaiting_manifest', templateId });
+  if (quick) {
+    await tell({ state: 'awaiting_manifest', templateId, detail: `template ${templateId} created` });
+  } else {
+    await tell({ state: 'template_created', templateId, detail: `template ${templateId}` });
+    await tell({ state: 'awaiting_manifest', templateId });
+  }
 
   const query: ManifestQuery = {
     shipperLicense: plan.shipperLicense,
@@ -107,13 +130,13 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
   for (;;) {
     const found = await acts.findMetrcManifest(query);
     if (found.found) {
-      await tellOrder(input.orderId, { state: 'matched', manifestNumber: found.manifestNumber, templateId });
+      await tell({ state: 'matched', manifestNumber: found.manifestNumber, templateId });
       if (found.missingLabels.length || found.extraLabels.length) {
         const parts = [
           found.missingLabels.length ? `not shipped: ${found.missingLabels.join(', ')}` : '',
           found.extraLabels.length ? `also shipped: ${found.extraLabels.join(', ')}` : '',
         ].filter(Boolean);
-        await tellOrder(input.orderId, { state: 'drift', manifestNumber: found.manifestNumber, detail: parts.join('; ') });
+        await tell({ state: 'drift', manifestNumber: found.manifestNumber, detail: parts.join('; ') });
       }
       if (plan.driftWatchMs > 0) {
         await startChild(metrcTransferWatch, {
@@ -149,7 +172,7 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
     error: { code: 'MANIFEST_TIMEOUT', message: reason },
     attempts: 1,
   });
-  await tellOrder(input.orderId, { state: 'failed', detail: reason });
+  await tell({ state: 'failed', detail: reason });
   return { status: 'failed', reason };
 }
 

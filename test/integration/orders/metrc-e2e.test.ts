@@ -179,7 +179,10 @@ describe('order lifecycle with the real metrcTransfer child against the METRC sa
     const story = timeline.body.data.map((e: { type: string; to_status: string | null; detail: { metrc?: { state: string } } | null }) =>
       e.type === 'status_changed' ? e.to_status : `metrc:${e.detail?.metrc?.state}`,
     );
-    expect(story).toEqual(['accepted', 'fulfilled', 'metrc:submitting', 'metrc:template_created', 'metrc:awaiting_manifest', 'metrc:matched', 'shipped', 'delivered', 'completed']);
+    // (The template's creation is told together with the wait for its manifest: one report, not two.)
+    expect(story).toEqual(['accepted', 'fulfilled', 'metrc:submitting', 'metrc:awaiting_manifest', 'metrc:matched', 'shipped', 'delivered', 'completed']);
+    const awaitingEvent = timeline.body.data.find((e: { detail: { metrc?: { state: string } } | null }) => e.detail?.metrc?.state === 'awaiting_manifest');
+    expect(awaitingEvent.detail.metrc).toMatchObject({ templateId: template.Id, detail: `template ${template.Id} created` });
     const matchedEvent = timeline.body.data.find((e: { detail: { metrc?: { state: string } } | null }) => e.detail?.metrc?.state === 'matched');
     expect(matchedEvent.detail.metrc).toMatchObject({ manifestNumber: manifest.ManifestNumber, templateId: template.Id });
     const stream = await streamEventsFor(env, id);

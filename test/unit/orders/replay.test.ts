@@ -21,7 +21,7 @@ try {
 describe('orderLifecycle replays its recorded histories', () => {
   it('every recorded history replays without nondeterminism', async () => {
     const files = (await readdir(fileURLToPath(DIR))).filter((f) => f.startsWith('orderLifecycle-') && f.endsWith('.json')).sort();
-    expect(files.length).toBeGreaterThanOrEqual(4);
+    expect(files.length).toBeGreaterThanOrEqual(8);
     const histories = await Promise.all(
       files.map(async (f) => ({ workflowId: f.replace(/\.json$/, ''), history: historyFromCliJson(JSON.parse(await readFile(new URL(f, DIR), 'utf8'))) })),
     );

@@ -11,6 +11,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setup, teardown } from '../test/setup/global.js';
+import { workerNodeOptions } from '../temporal.config.js';
 
 const ITEMS = Number(process.env.POS_BENCH_ITEMS ?? 100_000);
 const BIG = Number(process.env.POS_BENCH_BIG ?? 1_000_000);
@@ -18,7 +19,8 @@ const BATCH = 1000;
 
 function spawnWorker(): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-    env: { ...process.env, WORKER_QUEUES: 'sync', LOG_LEVEL: 'error' },
+    // As deployed (temporal.config.ts WORKER_PROCESSES): a sync-only process with a bounded heap.
+    env: { ...process.env, WORKER_QUEUES: 'sync', LOG_LEVEL: 'error', NODE_OPTIONS: workerNodeOptions('sync') },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import concurrently, { type ConcurrentlyCommandInput } from 'concurrently';
 import { config } from '../platform/config.js';
+import { WORKER_PROCESSES, workerNodeOptions } from '../temporal.config.js';
 import { migrateUp } from './migrate.js';
 import { adoptOpenOrders } from './adopt-orders.js';
 import { seedIfEmpty } from './seed.js';
@@ -74,7 +75,15 @@ async function main() {
     commands.push({ name: 'metrc', prefixColor: 'yellow', command: `${tsx} integrations/metrc/sandbox/main.ts` });
     commands.push({ name: 'pos', prefixColor: 'cyan', command: `${tsx} integrations/pos/sandbox-main.ts` });
   }
-  commands.push({ name: 'worker', prefixColor: 'blue', command: `${tsx} worker/main.ts` });
+  // Two worker processes, as deployed: order/METRC/notification queues, and POS syncs (bounded heap).
+  for (const [kind, name] of [['core', 'worker'], ['sync', 'sync-worker']] as const) {
+    commands.push({
+      name,
+      prefixColor: 'blue',
+      command: `${tsx} worker/main.ts`,
+      env: { WORKER_QUEUES: WORKER_PROCESSES[kind].queues.join(','), NODE_OPTIONS: workerNodeOptions(kind) },
+    });
+  }
   commands.push({ name: 'api', prefixColor: 'green', command: `${tsx} api/main.ts` });
 
   const { result, commands: running } = concurrently(commands, {

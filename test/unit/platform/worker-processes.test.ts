@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { TASK_QUEUE_NAMES, WORKER_PROCESSES, workerNodeOptions } from '../../../temporal.config.js';
+
+describe('worker processes (temporal.config.ts)', () => {
+  it('every task queue is polled by exactly one kind of worker process', () => {
+    const polled = Object.values(WORKER_PROCESSES).flatMap((p) => p.queues);
+    expect([...polled].sort()).toEqual([...TASK_QUEUE_NAMES].sort());
+  });
+
+  it('sync workers get a bounded heap on top of whatever NODE_OPTIONS already says', () => {
+    expect(workerNodeOptions('sync', '')).toMatch(/^--max-old-space-size=\d+$/);
+    expect(workerNodeOptions('sync', '--enable-source-maps')).toMatch(/^--enable-source-maps --max-old-space-size=\d+$/);
+    expect(workerNodeOptions('core', '--enable-source-maps')).toBe('--enable-source-maps');
+  });
+});

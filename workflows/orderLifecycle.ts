@@ -18,7 +18,7 @@ import {
   startChild,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type RetryPolicy } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import type { ActorRef, OrderEventInput } from '../activities/orders.js';
 import type { Actor } from '../domain/actor.js';
@@ -146,30 +146,20 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
   const acts = proxyActivities<Activities>({ startToCloseTimeout: '10 seconds', retry });
   // The read model and compensations must land once the decision is taken: keep retrying
   // (non-retryable types such as NotFound still stop at once).
-  const must = proxyActivities<Activities>({
-    startToCloseTimeout: '10 seconds',
-    retry: {
-      initialInterval: retry.initialInterval,
-      backoffCoefficient: retry.backoffCoefficient,
-      maximumInterval: '30 seconds',
-      nonRetryableErrorTypes: retry.nonRetryableErrorTypes,
-    },
-  });
+  const untilDone: RetryPolicy = {
+    initialInterval: retry.initialInterval,
+    backoffCoefficient: retry.backoffCoefficient,
+    maximumInterval: '30 seconds',
+    nonRetryableErrorTypes: retry.nonRetryableErrorTypes,
+  };
+  const must = proxyActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: untilDone });
   const notify = proxyActivities<Activities>({ taskQueue: input.taskQueues.notifications, startToCloseTimeout: '30 seconds', retry });
   // The read model and stock steps are short database writes in this worker's own process: as
   // local activities they cost one marker each instead of a task round trip through the server
   // (schedule, start, complete, another workflow task), which was most of an order's history.
   // Histories recorded before this change have no patch marker and keep the task-queue path.
   const localActs = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry });
-  const localMust = proxyLocalActivities<Activities>({
-    startToCloseTimeout: '10 seconds',
-    retry: {
-      initialInterval: retry.initialInterval,
-      backoffCoefficient: retry.backoffCoefficient,
-      maximumInterval: '30 seconds',
-      nonRetryableErrorTypes: retry.nonRetryableErrorTypes,
-    },
-  });
+  const localMust = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: untilDone });
   const LOCAL_STEPS_PATCH = 'order-steps-as-local-activities';
   const stepActs = () => (patched(LOCAL_STEPS_PATCH) ? localActs : acts);
   const stepMust = () => (patched(LOCAL_STEPS_PATCH) ? localMust : must);

@@ -46,6 +46,7 @@ async function main() {
   const { temporalSettings } = await import('../temporal.config.js');
   const { posSync } = await import('../workflows/posSync.js');
   const { freshDatabase, dropDatabase } = await import('./lib/db.js');
+  const { timeOrderedId } = await import('../platform/ids.js');
 
   const deps = createDeps({ LOG_LEVEL: 'error' });
   const client = await temporalClient(deps.config);
@@ -116,7 +117,9 @@ async function main() {
     const ph = (n: number, cols: string) => Array.from({ length: n }, () => cols).join(',');
     const t0 = performance.now();
     for (let i = 0; i < items.length; i += BATCH) {
-      const batch = items.slice(i, i + BATCH).map((it) => ({ it, p: randomUUID(), v: randomUUID(), s: randomUUID(), k: randomUUID() }));
+      // The same time-ordered ids posSync uses: random UUIDs would make the baseline pay for
+      // scattered index inserts and flatter the ratio.
+      const batch = items.slice(i, i + BATCH).map((it) => ({ it, p: timeOrderedId(), v: timeOrderedId(), s: timeOrderedId(), k: timeOrderedId() }));
       await rawDeps.sequelize.transaction(async (transaction) => {
         await rawDeps.sequelize.query(
           `INSERT INTO products (id, entity_id, pos_sync_key, name, category, brand, created_at, updated_at) VALUES ${ph(batch.length, '(?,?,?,?,?,?,NOW(3),NOW(3))')}

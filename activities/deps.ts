@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
+import type { AtomicWriter } from '../db/atomicWrite.js';
 import type { Config } from '../platform/config.js';
 
 /** Everything activities may touch, injected by the worker (or a test) into createActivities. */
@@ -8,6 +9,8 @@ export interface ActivityDeps {
   config: Config;
   sequelize: Sequelize;
   redis: Redis;
+  /** One-round-trip transactions for the order read model (db/atomicWrite.ts); without it, Sequelize transactions. */
+  writer?: AtomicWriter;
   /** For activities that start or signal other workflows (e.g. submissions from a sync). */
   temporal?: () => Promise<Client>;
 }

@@ -6,7 +6,9 @@ import type { Redis } from 'ioredis';
 import { checkFulfilmentLines, type FulfilmentLine } from '../domain/orders/fulfilment.js';
 import type { MetrcState, OrderStatus } from '../domain/orders/status.js';
 import type { ActivityDeps } from './deps.js';
-import { insertAuditRow } from '../db/auditLog.js';
+import { auditRowStatement, insertAuditRow, type AuditRow } from '../db/auditLog.js';
+import { sqlDateTime, type Statement } from '../db/atomicWrite.js';
+import { AppError } from '../domain/errors.js';
 
 /** Status reached → audit action: the verb the issue's audit trail names for each transition. */
 const AUDIT_ACTION: Record<OrderStatus, string | null> = {
@@ -54,6 +56,12 @@ export interface OrderEventInput {
   origin?: { requestId?: string; ip?: string };
   metrc?: { state: MetrcState; manifestNumber?: string; templateId?: number; detail?: string };
   detail?: Record<string, unknown>;
+  /**
+   * What the workflow knows of its order (number, parties, status after this event). With it the
+   * step is written in one round trip with nothing read back; without it (older workflows,
+   * reminders) the row is read inside a transaction as before.
+   */
+  order?: { number: string; retailerId: string; wholesalerId: string; status: OrderStatus };
 }
 
 export interface RecordResult {
@@ -80,7 +88,7 @@ async function publishOnce(redis: Redis, key: string, fields: Record<string, str
 const nonRetryable = (type: string, message: string, details?: unknown) =>
   ApplicationFailure.create({ type, message, nonRetryable: true, ...(details ? { details: [details] } : {}) });
 
-export function createOrderActivities({ sequelize, redis }: Pick<ActivityDeps, 'sequelize' | 'redis'>) {
+export function createOrderActivities({ sequelize, redis, writer }: Pick<ActivityDeps, 'sequelize' | 'redis' | 'writer'>) {
   async function applyLabels(orderId: string, labels: FulfilmentLine[], transaction: Transaction) {
     const items = await sequelize.query<{ id: string }>('SELECT id FROM order_items WHERE order_id = ?', {
       replacements: [orderId],
@@ -101,32 +109,105 @@ export function createOrderActivities({ sequelize, redis }: Pick<ActivityDeps, '
   }
 
   /**
-   * The audit row of a status change, in the transaction that writes it: the timeline row's unique
-   * key rolls a retried attempt back whole, so each transition is audited exactly once.
+   * The audit rows of a status change, written in the same transaction as the step: the timeline
+   * row's unique key rolls a retried attempt back whole, so each transition is audited exactly once.
    */
-  async function auditTransition(input: OrderEventInput, order: { order_number: string; retailer_id: string; wholesaler_id: string }, transaction: Transaction) {
-    const action = input.to ? AUDIT_ACTION[input.to] : null;
-    if (!action) return;
+  function transitionAudits(input: OrderEventInput, order: { order_number: string; retailer_id: string; wholesaler_id: string }): AuditRow[] {
+    const action = input.type === 'status_changed' && input.to ? AUDIT_ACTION[input.to] : null;
+    if (!action) return [];
     const summary = { order_number: order.order_number, from: input.from ?? null, to: input.to, reason: input.reason?.slice(0, 200) ?? null };
     const rows: Array<[string, Record<string, unknown>]> = [[action, summary]];
     if (input.complianceOverride) rows.push(['order.compliance_override', { ...summary, wholesaler_id: order.wholesaler_id }]);
-    for (const [action, summary] of rows) {
-      await insertAuditRow(
-        sequelize,
-        {
-          actorType: input.actor.kind,
-          actorId: input.actor.id,
-          actorLabel: input.actor.label ?? null,
-          entityId: order.retailer_id,
-          action,
-          targetType: 'order',
-          targetId: input.orderId,
-          summary,
-          requestId: input.origin?.requestId ?? null,
-          ip: input.origin?.ip ?? null,
-        },
-        transaction,
-      );
+    return rows.map(([action, summary]) => ({
+      actorType: input.actor.kind,
+      actorId: input.actor.id,
+      actorLabel: input.actor.label ?? null,
+      entityId: order.retailer_id,
+      action,
+      targetType: 'order',
+      targetId: input.orderId,
+      summary,
+      requestId: input.origin?.requestId ?? null,
+      ip: input.origin?.ip ?? null,
+    }));
+  }
+
+  function eventInsert(input: OrderEventInput, key: string): Statement {
+    return {
+      sql: `INSERT INTO order_events (id, order_id, event_key, seq, type, from_status, to_status, actor_kind, actor_id, actor_role, actor_label, reason, detail, occurred_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      values: [
+        randomUUID(), input.orderId, key, input.seq, input.type, input.from ?? null, input.to ?? null,
+        input.actor.kind, input.actor.id.slice(0, 64), input.actor.role, input.actor.label?.slice(0, 200) ?? null,
+        input.reason?.slice(0, 1000) ?? null,
+        input.metrc || input.detail || input.complianceOverride ? JSON.stringify({ ...input.detail, ...(input.metrc ? { metrc: input.metrc } : {}), ...(input.complianceOverride ? { compliance_override: true } : {}) }) : null,
+        sqlDateTime(new Date(input.at)),
+      ],
+    };
+  }
+
+  /** The `orders` row's change; none for a reminder, which is timeline-only. */
+  function orderUpdate(input: OrderEventInput): Statement | undefined {
+    if (input.type === 'reminder_sent') return undefined;
+    const sets: string[] = ['version = version + 1', 'updated_at = CURRENT_TIMESTAMP(3)'];
+    const values: unknown[] = [];
+    if (input.to) {
+      sets.push('status = ?');
+      values.push(input.to);
+    }
+    if (input.complianceOverride) {
+      sets.push('compliance_override_reason = ?');
+      values.push(input.reason?.slice(0, 1000) ?? null);
+    }
+    if (input.metrc) {
+      sets.push('metrc_state = ?', 'metrc_manifest_number = COALESCE(?, metrc_manifest_number)', 'metrc_template_id = COALESCE(?, metrc_template_id)', 'metrc_detail = ?');
+      values.push(input.metrc.state, input.metrc.manifestNumber ?? null, input.metrc.templateId ?? null, input.metrc.detail?.slice(0, 1000) ?? null);
+    }
+    return { sql: `UPDATE orders SET ${sets.join(', ')} WHERE id = ?`, values: [...values, input.orderId] };
+  }
+
+  type OrderFacts = { order_number: string; retailer_id: string; wholesaler_id: string; status: string };
+  const readOrder = async (orderId: string, transaction?: Transaction) =>
+    (
+      await sequelize.query<OrderFacts>('SELECT order_number, retailer_id, wholesaler_id, status FROM orders WHERE id = ?', {
+        replacements: [orderId],
+        type: QueryTypes.SELECT,
+        ...(transaction ? { transaction } : {}),
+      })
+    )[0];
+
+  /** Writes the step's rows; false when an earlier attempt already committed them. */
+  async function writeStep(input: OrderEventInput, key: string): Promise<{ recorded: boolean; order: OrderFacts | undefined }> {
+    const known = input.order;
+    if (known && writer && !input.labels) {
+      const order = { order_number: known.number, retailer_id: known.retailerId, wholesaler_id: known.wholesalerId, status: known.status };
+      const update = orderUpdate(input);
+      try {
+        await writer.write([eventInsert(input, key), ...(update ? [update] : []), ...transitionAudits(input, order).map(auditRowStatement)]);
+        return { recorded: true, order };
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'UNPROCESSABLE_ENTITY') throw nonRetryable('NotFound', `Order ${input.orderId} not found`);
+        if (err instanceof AppError && err.code === 'CONFLICT') return { recorded: false, order };
+        throw err;
+      }
+    }
+    try {
+      const order = await sequelize.transaction(async (transaction) => {
+        const run = (st: Statement) => sequelize.query(st.sql, { replacements: st.values, transaction });
+        await run(eventInsert(input, key));
+        if (input.labels) await applyLabels(input.orderId, input.labels, transaction);
+        const update = orderUpdate(input);
+        if (update) await run(update);
+        const row = await readOrder(input.orderId, transaction);
+        if (row) for (const a of transitionAudits(input, row)) await insertAuditRow(sequelize, a, transaction);
+        return row;
+      });
+      return { recorded: true, order };
+    } catch (err) {
+      if (err instanceof ForeignKeyConstraintError) throw nonRetryable('NotFound', `Order ${input.orderId} not found`);
+      if (!(err instanceof UniqueConstraintError)) throw err;
+      // An earlier attempt committed this event; only the publish may still be missing.
+      return { recorded: false, order: await readOrder(input.orderId) };
     }
   }
 
@@ -139,61 +220,7 @@ export function createOrderActivities({ sequelize, redis }: Pick<ActivityDeps, '
      */
     async recordOrderEvent(input: OrderEventInput): Promise<RecordResult> {
       const key = eventKey(input.orderId, input.seq);
-      let recorded = false;
-      let order: { order_number: string; retailer_id: string; wholesaler_id: string; status: string; metrc_state: string } | undefined;
-      try {
-        order = await sequelize.transaction(async (transaction) => {
-          await sequelize.query(
-            `INSERT INTO order_events (id, order_id, event_key, seq, type, from_status, to_status, actor_kind, actor_id, actor_role, actor_label, reason, detail, occurred_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            {
-              replacements: [
-                randomUUID(), input.orderId, key, input.seq, input.type, input.from ?? null, input.to ?? null,
-                input.actor.kind, input.actor.id.slice(0, 64), input.actor.role, input.actor.label?.slice(0, 200) ?? null,
-                input.reason?.slice(0, 1000) ?? null,
-                input.metrc || input.detail || input.complianceOverride ? JSON.stringify({ ...input.detail, ...(input.metrc ? { metrc: input.metrc } : {}), ...(input.complianceOverride ? { compliance_override: true } : {}) }) : null,
-                new Date(input.at),
-              ],
-              transaction,
-            },
-          );
-          if (input.labels) await applyLabels(input.orderId, input.labels, transaction);
-          const sets: string[] = ['version = version + 1', 'updated_at = CURRENT_TIMESTAMP(3)'];
-          const values: unknown[] = [];
-          if (input.to) {
-            sets.push('status = ?');
-            values.push(input.to);
-          }
-          if (input.complianceOverride) {
-            sets.push('compliance_override_reason = ?');
-            values.push(input.reason?.slice(0, 1000) ?? null);
-          }
-          if (input.metrc) {
-            sets.push('metrc_state = ?', 'metrc_manifest_number = COALESCE(?, metrc_manifest_number)', 'metrc_template_id = COALESCE(?, metrc_template_id)', 'metrc_detail = ?');
-            values.push(input.metrc.state, input.metrc.manifestNumber ?? null, input.metrc.templateId ?? null, input.metrc.detail?.slice(0, 1000) ?? null);
-          }
-          // A reminder is timeline-only: the order itself does not change.
-          if (input.type !== 'reminder_sent') {
-            await sequelize.query(`UPDATE orders SET ${sets.join(', ')} WHERE id = ?`, { replacements: [...values, input.orderId], transaction });
-          }
-          const [row] = await sequelize.query<NonNullable<typeof order>>(
-            'SELECT order_number, retailer_id, wholesaler_id, status, metrc_state FROM orders WHERE id = ?',
-            { replacements: [input.orderId], transaction, type: QueryTypes.SELECT },
-          );
-          if (row && input.type === 'status_changed' && input.to) await auditTransition(input, row, transaction);
-          return row;
-        });
-        recorded = true;
-      } catch (err) {
-        if (err instanceof ForeignKeyConstraintError) throw nonRetryable('NotFound', `Order ${input.orderId} not found`);
-        if (!(err instanceof UniqueConstraintError)) throw err;
-        // An earlier attempt committed this event; only the publish may still be missing.
-        const [row] = await sequelize.query<NonNullable<typeof order>>(
-          'SELECT order_number, retailer_id, wholesaler_id, status, metrc_state FROM orders WHERE id = ?',
-          { replacements: [input.orderId], type: QueryTypes.SELECT },
-        );
-        order = row;
-      }
+      const { recorded, order } = await writeStep(input, key);
       if (!order) throw nonRetryable('NotFound', `Order ${input.orderId} not found`);
       await redis.incr('trellis:ver:orders').catch(() => undefined);
 
@@ -232,7 +259,7 @@ export function createOrderActivities({ sequelize, redis }: Pick<ActivityDeps, '
      */
     async notifyOrderReminder(input: { orderId: string; orderNumber: string; seq: number; at: string; deadline: string; recipientEntityId: string }): Promise<{ sent: boolean }> {
       log.info('order acceptance reminder', { orderNumber: input.orderNumber, recipient: input.recipientEntityId, deadline: input.deadline });
-      const activities = createOrderActivities({ sequelize, redis });
+      const activities = createOrderActivities({ sequelize, redis, writer });
       const r = await activities.recordOrderEvent({
         orderId: input.orderId,
         seq: input.seq,

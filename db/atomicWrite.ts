@@ -1,6 +1,12 @@
 import mysql from 'mysql2/promise';
 import { AppError } from '../domain/errors.js';
 
+/**
+ * DATETIME(3) literal in UTC. Values go through `mysql.format`, which would render a Date in the
+ * process's local zone; the app's connections work in UTC.
+ */
+export const sqlDateTime = (d: Date): string => d.toISOString().slice(0, 23).replace('T', ' ');
+
 /** One SQL statement with `?` placeholders and its values. */
 export interface Statement {
   sql: string;

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
+import { createAtomicWriter } from '../db/atomicWrite.js';
 import { createSequelize } from '../db/connection.js';
 import { config } from '../platform/config.js';
 import { logger } from '../platform/logger.js';
@@ -48,6 +49,7 @@ async function main() {
   await client.connection.close();
 
   const sequelize = createSequelize(cfg.databaseUrl, 20);
+  const writer = createAtomicWriter(cfg.databaseUrl);
   const redis = createRedis(cfg.redisUrl, 'trellis-worker');
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   const temporal = new LazyTemporalClient(settings);
@@ -56,14 +58,14 @@ async function main() {
     connection,
     namespace: settings.namespace,
     taskQueues: settings.taskQueues,
-    activities: createActivities({ config: cfg, sequelize, redis, temporal: () => temporal.get() }),
+    activities: createActivities({ config: cfg, sequelize, writer, redis, temporal: () => temporal.get() }),
     queues,
     identity: `${hostname()}:${process.pid}`,
   });
   log.info({ queues: queues.map((q) => settings.taskQueues[q]) }, 'worker polling task queues');
   // Temporal's Runtime handles SIGINT/SIGTERM by shutting the workers down gracefully.
   await runWorkers(workers);
-  await Promise.allSettled([connection.close(), sequelize.close(), redis.quit(), temporal.close()]);
+  await Promise.allSettled([connection.close(), sequelize.close(), writer.close(), redis.quit(), temporal.close()]);
   log.info('worker stopped');
 }
 

@@ -203,7 +203,14 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
   ]);
 
   async function record(event: Omit<OrderEventInput, 'orderId' | 'seq' | 'at'>): Promise<void> {
-    const entry: OrderEventInput = { ...event, orderId: input.orderId, seq: ++seq, at: new Date(Date.now()).toISOString() };
+    const entry: OrderEventInput = {
+      ...event,
+      orderId: input.orderId,
+      seq: ++seq,
+      at: new Date(Date.now()).toISOString(),
+      // Lets the activity write without reading the order back (one round trip).
+      order: { number: input.orderNumber, retailerId: input.retailerId, wholesalerId: input.wholesalerId, status: event.to ?? status },
+    };
     await stepMust().recordOrderEvent(entry);
     timeline.push({
       seq: entry.seq,

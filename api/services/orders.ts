@@ -3,7 +3,7 @@ import { Op, type Transaction } from 'sequelize';
 import { tenantOf, type Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { formatOrderNumber } from '../../domain/orderNumber.js';
-import type { AtomicWriter } from '../../db/atomicWrite.js';
+import { sqlDateTime, type AtomicWriter } from '../../db/atomicWrite.js';
 import { models, type Row } from '../../db/models.js';
 import { checkIfMatch } from '../http/etag.js';
 import { eitherParty } from '../resources/common.js';
@@ -27,8 +27,8 @@ export interface OrderCreateInput {
   items: OrderLineInput[];
 }
 
-/** DATETIME(3) literal in UTC (the connection's zone): raw replacements of a Date drop the milliseconds. */
-const sqlTime = (d: Date) => d.toISOString().slice(0, 23).replace('T', ' ');
+/** Raw replacements of a Date drop the milliseconds; the literal keeps them. */
+const sqlTime = sqlDateTime;
 
 const unprocessable = (field: string, message: string) => new AppError('UNPROCESSABLE_ENTITY', message, { field, issue: message });
 

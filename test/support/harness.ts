@@ -83,7 +83,7 @@ export async function startWorkers(
   const settings = temporalSettings(deps.config);
   const connection = await connectWorkerConnection(settings);
   const activities = {
-    ...createActivities({ config: deps.config, sequelize: deps.sequelize, redis: deps.redis, temporal: () => deps.temporal.get() }),
+    ...createActivities({ config: deps.config, sequelize: deps.sequelize, writer: deps.writer, redis: deps.redis, temporal: () => deps.temporal.get() }),
     ...opts.activities,
   };
   const workers = await createWorkers({

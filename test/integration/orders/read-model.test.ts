@@ -1,0 +1,79 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOrderActivities, type OrderEventInput } from '../../../activities/orders.js';
+import { freshStock, ordersEnv, placeOrder, type OrdersEnv } from './helpers.js';
+
+/**
+ * recordOrderEvent, the order's read-model writer, on both of its paths: one round trip when the
+ * workflow passes what it knows of the order, a transaction that reads the row otherwise. A retried
+ * attempt must write nothing twice (the workflow retries it until it lands).
+ */
+describe('order read model (recordOrderEvent)', () => {
+  let env: OrdersEnv;
+  beforeAll(async () => {
+    env = await ordersEnv({ queues: false }); // no worker: only this test writes these orders' rows
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  const counts = async (orderId: string) => {
+    const q = async (sql: string) => {
+      const [rows] = await env.deps.sequelize.query(sql, { replacements: [orderId] });
+      return rows as Array<Record<string, unknown>>;
+    };
+    const [order] = await q('SELECT status, version FROM orders WHERE id = ?');
+    const events = await q('SELECT seq, to_status, published_at FROM order_events WHERE order_id = ? ORDER BY seq');
+    const audits = await q("SELECT action, request_id FROM audit_log WHERE target_id = ? AND action <> 'order.created'");
+    return { order, events, audits };
+  };
+
+  for (const path of ['one round trip', 'transaction'] as const) {
+    it(`${path}: writes the step once, audits it once, however often it is retried`, async () => {
+      const stock = await freshStock(env, 5);
+      const placed = await placeOrder(env, [{ variant_id: stock.variantId, quantity: 1 }]);
+      const activities = createOrderActivities({ sequelize: env.deps.sequelize, redis: env.deps.redis, ...(path === 'one round trip' ? { writer: env.deps.writer } : {}) });
+      const input: OrderEventInput = {
+        orderId: placed.id,
+        seq: 1,
+        type: 'status_changed',
+        from: 'submitted',
+        to: 'rejected',
+        reason: 'out of season',
+        actor: { kind: 'user', id: 'u-1', role: 'member', label: 'Wholesaler clerk' },
+        at: '2026-11-25T03:00:00.123Z',
+        origin: { requestId: `req-${path.replace(/ /g, '-')}` },
+        ...(path === 'one round trip' ? { order: { number: placed.order_number, retailerId: placed.retailer_id, wholesalerId: placed.wholesaler_id, status: 'rejected' as const } } : {}),
+      };
+      expect(await activities.recordOrderEvent(input)).toEqual({ recorded: true, published: true });
+      expect(await activities.recordOrderEvent(input)).toEqual({ recorded: false, published: true });
+      const c = await counts(placed.id);
+      expect(c.order).toMatchObject({ status: 'rejected', version: 2 });
+      expect(c.events).toHaveLength(1);
+      expect(c.events[0]).toMatchObject({ seq: 1, to_status: 'rejected' });
+      expect(c.events[0]!.published_at).not.toBeNull();
+      expect(c.audits).toEqual([{ action: 'order.rejected', request_id: input.origin!.requestId }]);
+      const [[occurred]] = (await env.deps.sequelize.query('SELECT occurred_at FROM order_events WHERE order_id = ?', { replacements: [placed.id] })) as unknown as [[{ occurred_at: Date }]];
+      expect(occurred.occurred_at.toISOString()).toBe(input.at);
+    });
+  }
+
+  it('an order that does not exist is a non-retryable NotFound on either path', async () => {
+    for (const writer of [env.deps.writer, undefined]) {
+      const activities = createOrderActivities({ sequelize: env.deps.sequelize, redis: env.deps.redis, ...(writer ? { writer } : {}) });
+      const err = await activities
+        .recordOrderEvent({
+          orderId: '00000000-0000-4000-8000-000000000000',
+          seq: 1,
+          type: 'metrc_status',
+          actor: { kind: 'system', id: 'system', role: 'system' },
+          at: '2026-11-25T03:00:00.000Z',
+          metrc: { state: 'submitting' },
+          order: { number: 'X', retailerId: 'r', wholesalerId: 'w', status: 'fulfilled' },
+        })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      expect(err).toMatchObject({ type: 'NotFound', nonRetryable: true });
+    }
+  });
+});

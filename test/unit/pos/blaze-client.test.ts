@@ -1,5 +1,5 @@
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createConnector } from '../../../integrations/pos/index.js';
 import {
   PosAuthError,
@@ -7,7 +7,7 @@ import {
   PosRateLimitError,
   PosUnavailableError,
 } from '../../../integrations/pos/errors.js';
-import { collect, itemErrors, items, posFailure } from './helpers.js';
+import { collect, itemErrors, items, posFailure, strictNock } from './helpers.js';
 
 const HOST = 'https://api.partners.blaze.me';
 const PREFIX = '/api/v1/partner';
@@ -48,13 +48,7 @@ const envelope = (values: unknown[], skip: number, limit: number, total?: number
   ...(total === undefined ? {} : { total }),
 });
 
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
-afterAll(() => nock.enableNetConnect());
+strictNock();
 
 describe('BLAZE connector against the documented wire format', () => {
   it('proves credentials with partner_key + Authorization headers on /store/inventory/inventories', async () => {

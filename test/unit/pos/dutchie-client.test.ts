@@ -1,5 +1,5 @@
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createConnector } from '../../../integrations/pos/index.js';
 import {
   PosAuthError,
@@ -7,7 +7,7 @@ import {
   PosRateLimitError,
   PosUnavailableError,
 } from '../../../integrations/pos/errors.js';
-import { collect, first, itemErrors, items, netError, posFailure } from './helpers.js';
+import { collect, first, itemErrors, items, netError, posFailure, strictNock } from './helpers.js';
 
 const BASE = 'https://api.pos.dutchie.com';
 const LOCATION_KEY = 'loc-SECRET-123';
@@ -45,13 +45,7 @@ const row = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
-afterAll(() => nock.enableNetConnect());
+strictNock();
 
 describe('Dutchie POS connector against the documented wire format', () => {
   it('identifies the location via GET /whoami with Basic location:integrator key', async () => {

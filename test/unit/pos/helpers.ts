@@ -1,4 +1,5 @@
-import { expect } from 'vitest';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { ItemResult, PosItem, PosRecordError } from '../../../integrations/pos/connector.js';
 import { PosError } from '../../../integrations/pos/errors.js';
 
@@ -38,3 +39,14 @@ export async function first<T>(it: AsyncIterable<T>): Promise<T> {
 }
 
 export const netError = (code: string) => Object.assign(new Error(`${code} (simulated)`), { code });
+
+/** No real network for the file (or describe block), and every nock interceptor set up must be used. */
+export function strictNock(): void {
+  beforeAll(() => nock.disableNetConnect());
+  afterEach(() => {
+    const pending = nock.pendingMocks();
+    nock.cleanAll();
+    expect(pending).toEqual([]);
+  });
+  afterAll(() => nock.enableNetConnect());
+}

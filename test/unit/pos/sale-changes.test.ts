@@ -3,12 +3,12 @@
  * vendor sandboxes produce them on request, both read through the real connectors.
  */
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BLAZE_SANDBOX_PREFIX, createBlazeSandbox } from '../../../integrations/pos/blaze/sandbox.js';
 import { DEMO_BLAZE_CREDENTIALS, DEMO_DUTCHIE_CREDENTIALS } from '../../../integrations/pos/demo-credentials.js';
 import { createDutchieSandbox } from '../../../integrations/pos/dutchie/sandbox.js';
 import { createConnector, type PosConnector, type PosSale, type SalesCursor } from '../../../integrations/pos/index.js';
-import { collect } from './helpers.js';
+import { collect, strictNock } from './helpers.js';
 
 const TAG_A = '1A4060300002C35000012345';
 const TAG_B = '1A4060300002C35000067890';
@@ -29,13 +29,7 @@ const view = (sales: PosSale[]) => Object.fromEntries(sales.map((s) => [s.vendor
 const maybe = (sales: PosSale[], id: string) => (byId(sales, id) ? { [id]: ['completed', undefined] } : {});
 
 describe('vendor wire formats for voids and returns', () => {
-  beforeAll(() => nock.disableNetConnect());
-  afterEach(() => {
-    const pending = nock.pendingMocks();
-    nock.cleanAll();
-    expect(pending).toEqual([]);
-  });
-  afterAll(() => nock.enableNetConnect());
+  strictNock();
 
   it('Dutchie: a return is its own transaction naming the sale; its negative totals become magnitudes', async () => {
     const BASE = 'https://api.pos.dutchie.com';

@@ -53,13 +53,8 @@ export function createAtomicWriter(databaseUrl: string, poolMax = 4): AtomicWrit
       try {
         await conn.query(sql);
       } catch (err) {
-        try {
-          await conn.query('ROLLBACK');
-        } catch {
-          conn.destroy();
-          throw asClientError(err);
-        }
-        conn.release();
+        // Dropping the connection rolls the transaction back too, if ROLLBACK itself fails.
+        await conn.query('ROLLBACK').then(() => conn.release(), () => conn.destroy());
         throw asClientError(err);
       }
       conn.release();

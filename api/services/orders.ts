@@ -27,9 +27,6 @@ export interface OrderCreateInput {
   items: OrderLineInput[];
 }
 
-/** Raw replacements of a Date drop the milliseconds; the literal keeps them. */
-const sqlTime = sqlDateTime;
-
 const unprocessable = (field: string, message: string) => new AppError('UNPROCESSABLE_ENTITY', message, { field, issue: message });
 
 export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { writer: AtomicWriter }) {
@@ -226,13 +223,13 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
           values: [
             values.id, values.order_number, values.retailer_id, values.wholesaler_id, values.ship_from_location_id, values.ship_to_location_id,
             values.status, values.currency, values.subtotal_minor, values.total_minor, values.item_count, values.requested_delivery_date,
-            values.notes, values.version, values.workflow_id, values.expires_at && sqlTime(values.expires_at), sqlTime(submittedAt), sqlTime(submittedAt),
+            values.notes, values.version, values.workflow_id, values.expires_at && sqlDateTime(values.expires_at), sqlDateTime(submittedAt), sqlDateTime(submittedAt),
           ],
         },
         {
           sql: `INSERT INTO order_items (id, order_id, product_id, variant_id, quantity, unit_price_minor, line_total_minor, created_at, updated_at)
            VALUES ${items.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-          values: items.flatMap((i) => [i.id, i.order_id, i.product_id, i.variant_id, i.quantity, i.unit_price_minor, i.line_total_minor, sqlTime(submittedAt), sqlTime(submittedAt)]),
+          values: items.flatMap((i) => [i.id, i.order_id, i.product_id, i.variant_id, i.quantity, i.unit_price_minor, i.line_total_minor, sqlDateTime(submittedAt), sqlDateTime(submittedAt)]),
         },
         auditStatement(actor, { action: 'order.created', targetType: 'order', targetId: id, entityId: input.retailer_id, summary: { order_number: values.order_number, wholesaler_id: input.wholesaler_id, lines: lines.length, total_minor: subtotal } }),
       ]);

@@ -36,6 +36,11 @@ export interface MetrcSubmissionInput {
   notifyWorkflowId?: string;
   /** Receipt changes only: wait for the receipt (and earlier changes to it) before each round. */
   awaitReceipt?: AwaitReceiptOptions;
+  /**
+   * The first round already ran elsewhere and failed this way (metrcTransfer sends its template
+   * itself and hands over only a failure): the workflow starts at the dead letter and waits.
+   */
+  failedRound?: AttemptError;
 }
 
 export interface AwaitReceiptOptions {
@@ -65,16 +70,20 @@ export interface MetrcSubmissionStatus {
 }
 
 export type MetrcSubmissionResult =
-  | { status: 'succeeded'; metrcIds: number[]; reconciled: boolean }
-  | { status: 'discarded'; reason: string };
+  { status: 'succeeded'; metrcIds: number[]; reconciled: boolean } | { status: 'discarded'; reason: string };
 
 export const retrySignal = defineSignal<[MetrcRetrySignal]>('retry');
 export const discardSignal = defineSignal<[MetrcDiscardSignal]>('discard');
 export const submissionStatusSignal = defineSignal<[MetrcSubmissionStatus]>('metrcSubmissionStatus');
-export const submissionStateQuery = defineQuery<{ state: MetrcSubmissionState; round: number; lastError?: AttemptError; waitingFor?: string }>('state');
+export const submissionStateQuery = defineQuery<{
+  state: MetrcSubmissionState;
+  round: number;
+  lastError?: AttemptError;
+  waitingFor?: string;
+}>('state');
 
 /** The failure's own description, from the activity's details or its message. */
-function attemptErrorOf(err: unknown): AttemptError {
+export function attemptErrorOf(err: unknown): AttemptError {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   if (cause instanceof ApplicationFailure) {
     const d = cause.details?.[0] as AttemptError | undefined;
@@ -110,19 +119,29 @@ export async function metrcSubmission(input: MetrcSubmissionInput): Promise<Metr
   setHandler(discardSignal, (s) => {
     if (state === 'failed' && !pendingRetry) pendingDiscard = s;
   });
-  setHandler(submissionStateQuery, () => ({ state, round, ...(lastError ? { lastError } : {}), ...(waitingFor ? { waitingFor } : {}) }));
+  setHandler(submissionStateQuery, () => ({
+    state,
+    round,
+    ...(lastError ? { lastError } : {}),
+    ...(waitingFor ? { waitingFor } : {}),
+  }));
 
   const notify = async (status: Omit<MetrcSubmissionStatus, 'submissionId'>) => {
     if (!input.notifyWorkflowId) return;
     try {
-      await getExternalWorkflowHandle(input.notifyWorkflowId).signal(submissionStatusSignal, { submissionId: input.submissionId, ...status });
+      await getExternalWorkflowHandle(input.notifyWorkflowId).signal(submissionStatusSignal, {
+        submissionId: input.submissionId,
+        ...status,
+      });
     } catch {
       // The listener is gone; the submission's own record is what counts.
     }
   };
 
   /** ready, moot (the change has nothing to do; already discarded) or a timeout to fail the round. */
-  const awaitReceipt = async (opts: AwaitReceiptOptions): Promise<{ state: 'ready' } | { state: 'moot' | 'timeout'; reason: string }> => {
+  const awaitReceipt = async (
+    opts: AwaitReceiptOptions,
+  ): Promise<{ state: 'ready' } | { state: 'moot' | 'timeout'; reason: string }> => {
     const maximum = opts.maximumIntervalMs ?? 5 * 60_000;
     const timeout = opts.timeoutMs ?? 14 * 24 * 60 * 60_000;
     const since = Date.now();
@@ -141,14 +160,21 @@ export async function metrcSubmission(input: MetrcSubmissionInput): Promise<Metr
     }
   };
 
+  let handedOver = input.failedRound;
   for (;;) {
-    const gate = input.awaitReceipt ? await awaitReceipt(input.awaitReceipt) : ({ state: 'ready' } as const);
-    if (gate.state === 'moot') {
+    const gate = handedOver
+      ? ({ state: 'handed_over', error: handedOver } as const)
+      : input.awaitReceipt
+        ? await awaitReceipt(input.awaitReceipt)
+        : ({ state: 'ready' } as const);
+    handedOver = undefined;
+    if (gate.state === 'handed_over') {
+      lastError = gate.error;
+    } else if (gate.state === 'moot') {
       state = 'discarded';
       await notify({ state, reason: gate.reason });
       return { status: 'discarded', reason: gate.reason };
-    }
-    if (gate.state === 'timeout') {
+    } else if (gate.state === 'timeout') {
       lastError = { type: 'ReceiptNotReady', code: 'RECEIPT_NOT_READY', message: `gave up waiting: ${gate.reason}` };
     } else {
       state = 'submitting';
@@ -187,7 +213,11 @@ export async function metrcSubmission(input: MetrcSubmissionInput): Promise<Metr
       await condition(() => pendingRetry !== undefined || pendingDiscard !== undefined);
       if (pendingDiscard) {
         const d = pendingDiscard;
-        await bookkeeping.discardMetrcSubmission({ submissionId: input.submissionId, reason: d.reason, by: d.by ?? null });
+        await bookkeeping.discardMetrcSubmission({
+          submissionId: input.submissionId,
+          reason: d.reason,
+          by: d.by ?? null,
+        });
         state = 'discarded';
         await notify({ state, reason: d.reason });
         return { status: 'discarded', reason: d.reason };

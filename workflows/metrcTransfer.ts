@@ -12,6 +12,7 @@ import {
   getExternalWorkflowHandle,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   startChild,
@@ -19,7 +20,13 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { ManifestQuery } from '../activities/metrc.js';
-import { metrcSubmission, submissionStatusSignal, type MetrcSubmissionStatus } from './metrcSubmission.js';
+import type { AttemptError } from '../domain/metrc/failure.js';
+import {
+  attemptErrorOf,
+  metrcSubmission,
+  submissionStatusSignal,
+  type MetrcSubmissionStatus,
+} from './metrcSubmission.js';
 import { toRetryPolicy, type RetryInput } from './retry.js';
 
 export interface MetrcTransferInput {
@@ -27,7 +34,8 @@ export interface MetrcTransferInput {
   retry?: RetryInput;
 }
 
-export type MetrcTransferState = 'submitting' | 'template_created' | 'awaiting_manifest' | 'matched' | 'failed' | 'drift';
+export type MetrcTransferState =
+  'submitting' | 'template_created' | 'awaiting_manifest' | 'matched' | 'failed' | 'drift';
 
 export interface MetrcStatusSignal {
   state: MetrcTransferState;
@@ -39,8 +47,7 @@ export interface MetrcStatusSignal {
 }
 
 export type MetrcTransferResult =
-  | { status: 'matched'; manifestNumber: string; templateId: number }
-  | { status: 'failed'; reason: string };
+  { status: 'matched'; manifestNumber: string; templateId: number } | { status: 'failed'; reason: string };
 
 /** The order workflow's signal; declared here too so both sides share the name and shape. */
 export const metrcStatusSignal = defineSignal<[MetrcStatusSignal]>('metrcStatus');
@@ -80,15 +87,27 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
     lastReport = tellOrder(input.orderId, { ...status, seq: ++seq });
   };
 
-  const plan = await acts.prepareMetrcTransfer({ orderId: input.orderId });
+  // The template is sent by this workflow itself; only a failed send is handed to a
+  // metrcSubmission child, which keeps the dead letter and waits for compliance staff to retry
+  // or discard it (one workflow execution fewer per order on the happy path). Preparing is a
+  // short database write, run as a local activity. Older histories started the child for every
+  // template and announced 'submitting' themselves (the order now does, as it starts this).
+  const direct = patched('metrc-transfer-sends-template-itself');
+  const plan = direct
+    ? await proxyLocalActivities<Activities>({
+        startToCloseTimeout: '10 seconds',
+        retry: toRetryPolicy(input.retry),
+      }).prepareMetrcTransfer({ orderId: input.orderId })
+    : await acts.prepareMetrcTransfer({ orderId: input.orderId });
   if (!plan.ok) {
     await tell({ state: 'failed', detail: plan.reason });
     return { status: 'failed', reason: plan.reason };
   }
 
-  let templateId = plan.templateId;
-  if (plan.submissionStatus !== 'succeeded' || templateId === null) {
-    await tell({ state: 'submitting' });
+  /** The submission workflow's way: dead letter, then a person's retry or discard. */
+  const viaSubmissionWorkflow = async (
+    failedRound?: AttemptError,
+  ): Promise<{ templateId: number } | { failed: string }> => {
     // While the child waits in the dead letters the order is told it failed; a later retry
     // that succeeds carries on from here.
     setHandler(submissionStatusSignal, (s: MetrcSubmissionStatus) => {
@@ -97,20 +116,47 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
     const child = await startChild(metrcSubmission, {
       workflowId: `metrc:${plan.submissionId}`,
       taskQueue: info.taskQueue,
-      args: [{ submissionId: plan.submissionId, ...(input.retry ? { retry: input.retry } : {}), notifyWorkflowId: info.workflowId }],
+      args: [
+        {
+          submissionId: plan.submissionId,
+          ...(input.retry ? { retry: input.retry } : {}),
+          notifyWorkflowId: info.workflowId,
+          ...(failedRound ? { failedRound } : {}),
+        },
+      ],
     });
     const result = await child.result();
-    if (result.status !== 'succeeded') {
-      const reason = `transfer template discarded: ${result.reason}`;
-      await tell({ state: 'failed', detail: reason });
-      return { status: 'failed', reason };
+    if (result.status !== 'succeeded') return { failed: `transfer template discarded: ${result.reason}` };
+    const id = result.metrcIds[0];
+    return id === undefined ? { failed: 'METRC returned no template id' } : { templateId: id };
+  };
+
+  /** Sends the template here; a failure goes to the submission workflow with what went wrong. */
+  const sendDirectly = async (): Promise<{ templateId: number } | { failed: string }> => {
+    let failure: AttemptError;
+    try {
+      const r = await acts.submitMetrcSubmission({ submissionId: plan.submissionId });
+      if (r.status === 'succeeded') {
+        const id = r.metrcIds[0];
+        return id === undefined ? { failed: 'METRC returned no template id' } : { templateId: id };
+      }
+      if (r.current === 'discarded') return { failed: 'transfer template discarded outside this workflow' };
+      failure = { type: 'NotSendable', code: 'NOT_SENDABLE', message: `submission is ${r.current}` };
+    } catch (err) {
+      failure = attemptErrorOf(err);
     }
-    templateId = result.metrcIds[0] ?? null;
-    if (templateId === null) {
-      const reason = 'METRC returned no template id';
-      await tell({ state: 'failed', detail: reason });
-      return { status: 'failed', reason };
+    return viaSubmissionWorkflow(failure);
+  };
+
+  let templateId = plan.templateId;
+  if (plan.submissionStatus !== 'succeeded' || templateId === null) {
+    if (!direct) await tell({ state: 'submitting' });
+    const sent = direct && plan.submissionStatus === 'pending' ? await sendDirectly() : await viaSubmissionWorkflow();
+    if ('failed' in sent) {
+      await tell({ state: 'failed', detail: sent.failed });
+      return { status: 'failed', reason: sent.failed };
     }
+    templateId = sent.templateId;
   }
   if (quick) {
     await tell({ state: 'awaiting_manifest', templateId, detail: `template ${templateId} created` });
@@ -208,7 +254,11 @@ export async function metrcTransferWatch(input: MetrcTransferWatchInput): Promis
       continue; // METRC unreachable for a while: look again next interval
     }
     if (check.drift) {
-      const delivered = await tellOrder(input.orderId, { state: 'drift', manifestNumber: input.manifestNumber, detail: check.detail });
+      const delivered = await tellOrder(input.orderId, {
+        state: 'drift',
+        manifestNumber: input.manifestNumber,
+        detail: check.detail,
+      });
       return { drift: true, detail: check.detail + (delivered ? '' : ' (order workflow gone)') };
     }
   }

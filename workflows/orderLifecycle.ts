@@ -17,6 +17,7 @@ import {
   setHandler,
   startChild,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType, type RetryPolicy } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
@@ -25,7 +26,13 @@ import type { Actor } from '../domain/actor.js';
 import { PACKAGE_LABEL, type FulfilmentLine } from '../domain/orders/fulfilment.js';
 import { isMetrcState, isTerminal, type MetrcState, type OrderStatus } from '../domain/orders/status.js';
 import { reminderTimes } from '../domain/orders/timing.js';
-import { availableTransitions, decide, type Decision, type OrderFacts, type RequestableAction } from '../domain/orders/transitions.js';
+import {
+  availableTransitions,
+  decide,
+  type Decision,
+  type OrderFacts,
+  type RequestableAction,
+} from '../domain/orders/transitions.js';
 import { toRetryPolicy, type RetryInput } from './retry.js';
 
 /**
@@ -71,7 +78,8 @@ export interface MetrcStatusSignal {
 }
 
 /** The child's contract: started by name so this file compiles without it. */
-export type MetrcTransferResult = { status: 'matched'; manifestNumber: string; templateId: number } | { status: 'failed'; reason: string };
+export type MetrcTransferResult =
+  { status: 'matched'; manifestNumber: string; templateId: number } | { status: 'failed'; reason: string };
 export type MetrcTransferWorkflow = (input: { orderId: string; retry?: RetryInput }) => Promise<MetrcTransferResult>;
 export const METRC_TRANSFER_WORKFLOW = 'metrcTransfer';
 export const metrcTransferWorkflowId = (orderId: string) => `metrc-transfer:order:${orderId}`;
@@ -127,7 +135,12 @@ export const TRANSITION_FAILURES = {
 } as const;
 
 const SYSTEM: ActorRef = { kind: 'system', id: 'system', role: 'system', label: 'order workflow' };
-const refOf = (a: Actor): ActorRef => ({ kind: a.kind, id: a.id, role: a.role, ...(a.label ? { label: a.label } : {}) });
+const refOf = (a: Actor): ActorRef => ({
+  kind: a.kind,
+  id: a.id,
+  role: a.role,
+  ...(a.label ? { label: a.label } : {}),
+});
 
 const PENDING: Record<OrderStatus, string | null> = {
   submitted: 'awaiting acceptance by the wholesaler',
@@ -153,7 +166,11 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
     nonRetryableErrorTypes: retry.nonRetryableErrorTypes,
   };
   const must = proxyActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: untilDone });
-  const notify = proxyActivities<Activities>({ taskQueue: input.taskQueues.notifications, startToCloseTimeout: '30 seconds', retry });
+  const notify = proxyActivities<Activities>({
+    taskQueue: input.taskQueues.notifications,
+    startToCloseTimeout: '30 seconds',
+    retry,
+  });
   // The read model and stock steps are short database writes in this worker's own process: as
   // local activities they cost one marker each instead of a task round trip through the server
   // (schedule, start, complete, another workflow task), which was most of an order's history.
@@ -174,7 +191,12 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
   let metrcScope: CancellationScope | undefined;
   let metrcStarted = false;
 
-  const facts = (): OrderFacts => ({ status, retailerId: input.retailerId, wholesalerId: input.wholesalerId, metrcState: metrc.state });
+  const facts = (): OrderFacts => ({
+    status,
+    retailerId: input.retailerId,
+    wholesalerId: input.wholesalerId,
+    metrcState: metrc.state,
+  });
   const snapshot = (): OrderWorkflowState => ({
     orderId: input.orderId,
     orderNumber: input.orderNumber,
@@ -194,13 +216,19 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
     return next;
   }
 
-  upsertSearchAttributes([
-    { key: ORDER_SEARCH_ATTRIBUTES.OrderId, value: input.orderId },
-    { key: ORDER_SEARCH_ATTRIBUTES.RetailerId, value: input.retailerId },
-    { key: ORDER_SEARCH_ATTRIBUTES.WholesalerId, value: input.wholesalerId },
-    { key: ORDER_SEARCH_ATTRIBUTES.OrderNumber, value: input.orderNumber },
-    { key: ORDER_SEARCH_ATTRIBUTES.OrderStatus, value: status },
-  ]);
+  // The API starts the workflow with these attributes already set; repeating them cost a
+  // visibility write per order. Histories from before kept the upsert and replay it.
+  if (
+    !patched('order-search-attributes-from-start') ||
+    workflowInfo().typedSearchAttributes.get(ORDER_SEARCH_ATTRIBUTES.OrderId) !== input.orderId
+  )
+    upsertSearchAttributes([
+      { key: ORDER_SEARCH_ATTRIBUTES.OrderId, value: input.orderId },
+      { key: ORDER_SEARCH_ATTRIBUTES.RetailerId, value: input.retailerId },
+      { key: ORDER_SEARCH_ATTRIBUTES.WholesalerId, value: input.wholesalerId },
+      { key: ORDER_SEARCH_ATTRIBUTES.OrderNumber, value: input.orderNumber },
+      { key: ORDER_SEARCH_ATTRIBUTES.OrderStatus, value: status },
+    ]);
 
   async function record(event: Omit<OrderEventInput, 'orderId' | 'seq' | 'at'>): Promise<void> {
     const entry: OrderEventInput = {
@@ -209,7 +237,12 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
       seq: ++seq,
       at: new Date(Date.now()).toISOString(),
       // Lets the activity write without reading the order back (one round trip).
-      order: { number: input.orderNumber, retailerId: input.retailerId, wholesalerId: input.wholesalerId, status: event.to ?? status },
+      order: {
+        number: input.orderNumber,
+        retailerId: input.retailerId,
+        wholesalerId: input.wholesalerId,
+        status: event.to ?? status,
+      },
     };
     await stepMust().recordOrderEvent(entry);
     timeline.push({
@@ -259,17 +292,32 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
         details: (err.cause.details as unknown[] | undefined) ?? [],
       });
     }
-    return ApplicationFailure.create({ type: 'TransitionFailed', message: err instanceof Error ? err.message : String(err), nonRetryable: true });
+    return ApplicationFailure.create({
+      type: 'TransitionFailed',
+      message: err instanceof Error ? err.message : String(err),
+      nonRetryable: true,
+    });
   }
 
   function validate(args: TransitionArgs): void {
-    if (args.action === 'expire') throw ApplicationFailure.create({ type: 'Forbidden', message: 'Orders expire by their deadline only', nonRetryable: true, details: [{ status, allowed: availableTransitions(facts(), args.actor) }] });
+    if (args.action === 'expire')
+      throw ApplicationFailure.create({
+        type: 'Forbidden',
+        message: 'Orders expire by their deadline only',
+        nonRetryable: true,
+        details: [{ status, allowed: availableTransitions(facts(), args.actor) }],
+      });
     const d = decide(facts(), args.actor, args);
     if (!d.ok) throw rejection(d);
     if (d.action === 'fulfil') {
       const bad = (args.lines ?? []).filter((l) => !PACKAGE_LABEL.test(l.metrc_package_label));
       if (!args.lines?.length || bad.length) {
-        throw ApplicationFailure.create({ type: 'ValidationError', message: 'Fulfilment needs a valid METRC package label for every line', nonRetryable: true, details: [{ status, allowed: availableTransitions(facts(), args.actor) }] });
+        throw ApplicationFailure.create({
+          type: 'ValidationError',
+          message: 'Fulfilment needs a valid METRC package label for every line',
+          nonRetryable: true,
+          details: [{ status, allowed: availableTransitions(facts(), args.actor) }],
+        });
       }
     }
   }
@@ -323,7 +371,11 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
         await moveTo(d.to, actor, { reason, ...origin });
         return;
       case 'expire':
-        throw ApplicationFailure.create({ type: 'Forbidden', message: 'Orders expire by their deadline only', nonRetryable: true });
+        throw ApplicationFailure.create({
+          type: 'Forbidden',
+          message: 'Orders expire by their deadline only',
+          nonRetryable: true,
+        });
     }
   }
 
@@ -337,7 +389,10 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
       }
       return snapshot();
     },
-    { validator: validate, description: 'Move the order to its next status (accept, reject, fulfil, ship, deliver, complete, cancel)' },
+    {
+      validator: validate,
+      description: 'Move the order to its next status (accept, reject, fulfil, ship, deliver, complete, cancel)',
+    },
   );
 
   let metrcSeq = 0;
@@ -352,7 +407,9 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
       if (s.state === metrc.state && s.manifestNumber === metrc.manifestNumber && s.detail === metrc.detail) return;
       metrc = {
         state: s.state,
-        ...((s.manifestNumber ?? metrc.manifestNumber) ? { manifestNumber: s.manifestNumber ?? metrc.manifestNumber } : {}),
+        ...((s.manifestNumber ?? metrc.manifestNumber)
+          ? { manifestNumber: s.manifestNumber ?? metrc.manifestNumber }
+          : {}),
         ...((s.templateId ?? metrc.templateId) !== undefined ? { templateId: s.templateId ?? metrc.templateId } : {}),
         ...(s.detail ? { detail: s.detail } : {}),
       };
@@ -365,6 +422,9 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
 
   function startMetrcTransfer(): void {
     metrcStarted = true;
+    // The order says 'submitting' itself as it starts the child (the child no longer signals
+    // it): one signal and one workflow task fewer per order. Older histories got it signalled.
+    if (patched('order-marks-metrc-submitting')) void onMetrcStatus({ state: 'submitting' });
     metrcScope = new CancellationScope();
     metrcScope
       .run(async () => {
@@ -424,7 +484,8 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
     if (now() === 'delivered' && input.autoCompleteAfterMs > 0) {
       if (!(await condition(() => status !== 'delivered', input.autoCompleteAfterMs))) {
         await exclusive(async () => {
-          if (status === 'delivered') await moveTo('completed', SYSTEM, { reason: 'completed automatically after delivery' });
+          if (status === 'delivered')
+            await moveTo('completed', SYSTEM, { reason: 'completed automatically after delivery' });
         });
       }
       continue;

@@ -192,6 +192,51 @@ describe('order lifecycle with the real metrcTransfer child against the METRC sa
     expect((await sb.state()).templatesByName[order.order_number]).toBe(1);
     const subs = await call(env.admin, 'GET', `/metrc-submissions?order_id=${id}`);
     expect(subs.body.data).toMatchObject([{ kind: 'transfer_template', status: 'succeeded', license_number: SHIPPER, metrc_ids: [template.Id] }]);
+    // Sent by the transfer itself: no submission workflow was needed for it.
+    await expect(env.client.workflow.getHandle(`metrc:${subs.body.data[0].id}`).describe()).rejects.toThrow(/not found/i);
+  });
+
+  it('a template METRC refuses waits in the dead letters; a compliance retry sends it and the order carries on', async () => {
+    const { order } = await orderWithStock(1);
+    const id = order.id as string;
+    await transition(wholesaler, id, { action: 'accept' });
+    await sb.faults({ errorRate: 1, methods: ['POST'], pathPrefix: '/transfers/v2/templates/outgoing' });
+    try {
+      expect((await transition(wholesaler, id, { action: 'fulfil', lines: sandboxLabels(order) })).status).toBe(200);
+      const failed = await waitFor('the order to show the failed submission', async () => {
+        const r = await call(wholesaler, 'GET', `/orders/${id}`);
+        return r.body.metrc.state === 'failed' ? r.body : undefined;
+      });
+      expect(failed.status).toBe('fulfilled');
+    } finally {
+      await sb.faults({});
+    }
+    const subs = await call(compliance, 'GET', `/metrc-submissions?order_id=${id}`);
+    expect(subs.body.data).toMatchObject([{ kind: 'transfer_template', status: 'failed' }]);
+    const sub = subs.body.data[0];
+    // The failed send was handed to the submission workflow, which waits for a person.
+    const waiting = await env.client.workflow.getHandle(`metrc:${sub.id}`).describe();
+    expect(waiting.status.name).toBe('RUNNING');
+    const letters = await call(compliance, 'GET', '/dead-letters?status=open');
+    expect(letters.body.data.filter((d: { subject_id: string }) => d.subject_id === sub.id)).toHaveLength(1);
+    expect((await sb.state()).templatesByName[order.order_number] ?? 0).toBe(0);
+
+    const retried = await call(compliance, 'POST', `/metrc-submissions/${sub.id}/retry`, {});
+    expect(retried.status, JSON.stringify(retried.body)).toBe(202);
+    const template = await templateFor(order.order_number);
+    await waitFor('the order to await its manifest', async () => {
+      const r = await call(wholesaler, 'GET', `/orders/${id}`);
+      return r.body.metrc.state === 'awaiting_manifest' ? true : undefined;
+    });
+    await fetch(`${sb.running.url}/__sandbox/templates/${template.Id}/register-manifest`, { method: 'POST' });
+    await waitFor('the order to see the manifest', async () => {
+      const r = await call(wholesaler, 'GET', `/orders/${id}`);
+      return r.body.metrc.state === 'matched' ? true : undefined;
+    });
+    expect((await transition(wholesaler, id, { action: 'ship' })).body.status).toBe('shipped');
+    expect((await sb.state()).templatesByName[order.order_number]).toBe(1);
+    const after = await call(compliance, 'GET', `/metrc-submissions/${sub.id}`);
+    expect(after.body).toMatchObject({ status: 'succeeded', metrc_ids: [template.Id] });
   });
 
   it('ship before the manifest is matched: refused for the wholesaler, allowed with a compliance override', async () => {

@@ -75,7 +75,10 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
   // workflow task of its own. Each carries a sequence number so the order could tell a stale one.
   // Histories from before the change awaited each report at once (and sent template_created
   // apart) and replay that way.
-  const quick = patched('metrc-transfer-reports-without-waiting');
+  // One patch per generation, asked once (each costs a search-attribute write); the newest
+  // implies the older ones.
+  const direct = patched('metrc-transfer-sends-template-itself');
+  const quick = direct || patched('metrc-transfer-reports-without-waiting');
   let seq = 0;
   let lastReport: Promise<unknown> = Promise.resolve();
   const tell = async (status: MetrcStatusSignal): Promise<void> => {
@@ -92,7 +95,6 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
   // or discard it (one workflow execution fewer per order on the happy path). Preparing is a
   // short database write, run as a local activity. Older histories started the child for every
   // template and announced 'submitting' themselves (the order now does, as it starts this).
-  const direct = patched('metrc-transfer-sends-template-itself');
   const plan = direct
     ? await proxyLocalActivities<Activities>({
         startToCloseTimeout: '10 seconds',

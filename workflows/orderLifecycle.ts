@@ -177,9 +177,16 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
   // Histories recorded before this change have no patch marker and keep the task-queue path.
   const localActs = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry });
   const localMust = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: untilDone });
+  //
+  // Every patch costs a search-attribute write (TemporalChangeVersion) in the workflow task that
+  // first asks for it, so the current code asks for one patch, once, at the start: v3 = local
+  // steps, no repeated start attributes, 'submitting' marked by the order itself. Histories
+  // without it replay the older ways (v2 asked for the local-steps patch at the first step).
+  const v3 = patched('order-lifecycle-v3');
   const LOCAL_STEPS_PATCH = 'order-steps-as-local-activities';
-  const stepActs = () => (patched(LOCAL_STEPS_PATCH) ? localActs : acts);
-  const stepMust = () => (patched(LOCAL_STEPS_PATCH) ? localMust : must);
+  const local = () => v3 || patched(LOCAL_STEPS_PATCH);
+  const stepActs = () => (local() ? localActs : acts);
+  const stepMust = () => (local() ? localMust : must);
 
   let status: OrderStatus = 'submitted';
   let metrc: MetrcInfo = { state: 'none' };
@@ -216,12 +223,8 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
     return next;
   }
 
-  // The API starts the workflow with these attributes already set; repeating them cost a
-  // visibility write per order. Histories from before kept the upsert and replay it.
-  if (
-    !patched('order-search-attributes-from-start') ||
-    workflowInfo().typedSearchAttributes.get(ORDER_SEARCH_ATTRIBUTES.OrderId) !== input.orderId
-  )
+  // The API starts the workflow with these attributes set; v3 repeats them only when missing.
+  if (!v3 || workflowInfo().typedSearchAttributes.get(ORDER_SEARCH_ATTRIBUTES.OrderId) !== input.orderId)
     upsertSearchAttributes([
       { key: ORDER_SEARCH_ATTRIBUTES.OrderId, value: input.orderId },
       { key: ORDER_SEARCH_ATTRIBUTES.RetailerId, value: input.retailerId },
@@ -423,8 +426,8 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
   function startMetrcTransfer(): void {
     metrcStarted = true;
     // The order says 'submitting' itself as it starts the child (the child no longer signals
-    // it): one signal and one workflow task fewer per order. Older histories got it signalled.
-    if (patched('order-marks-metrc-submitting')) void onMetrcStatus({ state: 'submitting' });
+    // it): one signal and one workflow task fewer per order. Older children signalled it.
+    if (v3) void onMetrcStatus({ state: 'submitting' });
     metrcScope = new CancellationScope();
     metrcScope
       .run(async () => {

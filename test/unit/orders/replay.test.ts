@@ -18,10 +18,10 @@ try {
   /* already installed */
 }
 
-describe('orderLifecycle replays its recorded histories', () => {
+describe('order and METRC workflows replay their recorded histories', () => {
   it('every recorded history replays without nondeterminism', async () => {
-    const files = (await readdir(fileURLToPath(DIR))).filter((f) => f.startsWith('orderLifecycle-') && f.endsWith('.json')).sort();
-    expect(files.length).toBeGreaterThanOrEqual(8);
+    const files = (await readdir(fileURLToPath(DIR))).filter((f) => /^(orderLifecycle|metrcTransfer|metrcSubmission)-.*\.json$/.test(f)).sort();
+    expect(files.length).toBeGreaterThanOrEqual(15);
     const histories = await Promise.all(
       files.map(async (f) => ({ workflowId: f.replace(/\.json$/, ''), history: historyFromCliJson(JSON.parse(await readFile(new URL(f, DIR), 'utf8'))) })),
     );

@@ -9,6 +9,8 @@ import type { ActivityDeps } from './deps.js';
 import { auditRowStatement, insertAuditRow, type AuditRow } from '../db/auditLog.js';
 import { sqlDateTime, type Statement } from '../db/atomicWrite.js';
 import { AppError } from '../domain/errors.js';
+import { versionKey } from '../platform/cacheVersions.js';
+import { logger } from '../platform/logger.js';
 
 /** Status reached → audit action: the verb the issue's audit trail names for each transition. */
 const AUDIT_ACTION: Record<OrderStatus, string | null> = {
@@ -71,7 +73,13 @@ export interface RecordResult {
 
 // SET NX guards XADD in one atomic step: an event is appended to the stream once, however often
 // the activity that publishes it is retried.
-const PUBLISH_ONCE = `
+/**
+ * One round trip per step: bump the orders cache version (list pages and totals go stale), then
+ * append to the stream unless this event was appended before (a retried attempt). Defined as a
+ * command so ioredis sends it by SHA, not as script text each time.
+ */
+const PUBLISH_STEP = `
+redis.call('INCR', KEYS[3])
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
   return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3))
 end
@@ -79,10 +87,21 @@ return false`;
 
 export const eventKey = (orderId: string, seq: number) => `${orderId}:${seq}`;
 
-async function publishOnce(redis: Redis, key: string, fields: Record<string, string>): Promise<boolean> {
-  const flat = Object.entries(fields).flat();
-  const res = await redis.eval(PUBLISH_ONCE, 2, `trellis:published:${key}`, EVENTS_STREAM, PUBLISHED_TTL_S, STREAM_MAXLEN, ...flat);
-  return res !== null;
+type WithPublishStep = Redis & { trellisPublishStep(...args: Array<string | number>): Promise<string | null> };
+
+async function publishStep(redis: Redis, key: string, fields: Record<string, string>): Promise<void> {
+  const r = redis as WithPublishStep;
+  if (typeof r.trellisPublishStep !== 'function') redis.defineCommand('trellisPublishStep', { numberOfKeys: 3, lua: PUBLISH_STEP });
+  await r.trellisPublishStep(`trellis:published:${key}`, EVENTS_STREAM, versionKey('orders'), PUBLISHED_TTL_S, STREAM_MAXLEN, ...Object.entries(fields).flat());
+}
+
+/** The activity's logger when running as one, the process's otherwise (direct calls in tests). */
+function warn(message: string, attrs: Record<string, unknown>): void {
+  try {
+    log.warn(message, attrs);
+  } catch {
+    logger().warn(attrs, message);
+  }
 }
 
 const nonRetryable = (type: string, message: string, details?: unknown) =>
@@ -134,8 +153,10 @@ export function createOrderActivities({ sequelize, redis, writer }: Pick<Activit
 
   function eventInsert(input: OrderEventInput, key: string): Statement {
     return {
-      sql: `INSERT INTO order_events (id, order_id, event_key, seq, type, from_status, to_status, actor_kind, actor_id, actor_role, actor_label, reason, detail, occurred_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      // published_at is set with the row and cleared if the stream write then fails: the common
+      // case costs no second statement.
+      sql: `INSERT INTO order_events (id, order_id, event_key, seq, type, from_status, to_status, actor_kind, actor_id, actor_role, actor_label, reason, detail, occurred_at, published_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP(3))`,
       values: [
         randomUUID(), input.orderId, key, input.seq, input.type, input.from ?? null, input.to ?? null,
         input.actor.kind, input.actor.id.slice(0, 64), input.actor.role, input.actor.label?.slice(0, 200) ?? null,
@@ -222,7 +243,6 @@ export function createOrderActivities({ sequelize, redis, writer }: Pick<Activit
       const key = eventKey(input.orderId, input.seq);
       const { recorded, order } = await writeStep(input, key);
       if (!order) throw nonRetryable('NotFound', `Order ${input.orderId} not found`);
-      await redis.incr('trellis:ver:orders').catch(() => undefined);
 
       const fields: Record<string, string> = {
         type: input.type === 'status_changed' ? 'order.status_changed' : input.type === 'metrc_status' ? 'order.metrc_status' : 'order.reminder_sent',
@@ -241,16 +261,18 @@ export function createOrderActivities({ sequelize, redis, writer }: Pick<Activit
         fields.metrc_state = input.metrc.state;
         if (input.metrc.manifestNumber) fields.manifest_number = input.metrc.manifestNumber;
       }
-      let published = false;
+      const mark = (sql: string) => sequelize.query(sql, { replacements: [key] }).catch(() => undefined);
       try {
-        await publishOnce(redis, key, fields);
-        published = true;
-        await sequelize.query('UPDATE order_events SET published_at = CURRENT_TIMESTAMP(3) WHERE event_key = ? AND published_at IS NULL', { replacements: [key] });
+        await publishStep(redis, key, fields);
       } catch (err) {
         // The database row is the truth; a missing stream entry only delays live updates.
-        log.warn('order event not published to the stream', { key, error: String(err) });
+        warn('order event not published to the stream', { key, error: String(err) });
+        await mark('UPDATE order_events SET published_at = NULL WHERE event_key = ?');
+        return { recorded, published: false };
       }
-      return { recorded, published };
+      // A retry that published what an earlier attempt could not.
+      if (!recorded) await mark('UPDATE order_events SET published_at = CURRENT_TIMESTAMP(3) WHERE event_key = ? AND published_at IS NULL');
+      return { recorded, published: true };
     },
 
     /**

@@ -9,6 +9,8 @@
  * Orders are created (POST /orders, measured by bench:order-intake) before the clock starts.
  * Runs its own Temporal dev server, database and in-process METRC sandbox:
  *   npm run bench:order-lifecycle      (ORDER_BENCH_COUNT=1000, ORDER_BENCH_CONCURRENCY=50)
+ * ORDER_BENCH_EVENTS=1 prints history events per type; ORDER_BENCH_CPU_PROFILE=<file> writes this
+ * process's CPU profile over the orders (open it in Chrome DevTools).
  */
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +61,23 @@ function seedWithPackages(perFacility: number) {
     }
   }
   return seed;
+}
+
+/** This process's CPU profile over the orders only (ORDER_BENCH_CPU_PROFILE=<file.cpuprofile>). */
+async function startProfile() {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFile } = await import('node:fs/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stopInto(file: string) {
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
 }
 
 async function main() {
@@ -345,7 +364,11 @@ async function main() {
     await baseline(Math.min(30, COUNT));
     const firstHalf = Math.floor(COUNT / 2);
     const baselineBeforeMs = await baseline(firstHalf);
+    if (process.env.QLOG) { await deps.sequelize.query("SET GLOBAL log_output='TABLE'"); await deps.sequelize.query('TRUNCATE mysql.general_log'); await deps.sequelize.query('SET GLOBAL general_log=1'); }
+    const profiler = process.env.ORDER_BENCH_CPU_PROFILE ? await startProfile() : null;
     const orderMs = await pool(COUNT, CONCURRENCY, (i) => drive(WARMUP + i));
+    if (profiler) await profiler.stopInto(process.env.ORDER_BENCH_CPU_PROFILE!);
+    if (process.env.QLOG) { await deps.sequelize.query('SET GLOBAL general_log=0'); const [r] = await deps.sequelize.query("SELECT command_type, LEFT(REGEXP_REPLACE(CONVERT(argument USING utf8mb4), '[0-9a-f-]{36}|[0-9]+', '?'), 90) AS q, COUNT(*) AS n FROM mysql.general_log GROUP BY 1,2 ORDER BY n DESC LIMIT 60"); for (const x of r as any[]) console.log(String(x.n).padStart(6), x.command_type, x.q.replace(/\s+/g,' ')); }
     const baselineMs = baselineBeforeMs + (await baseline(COUNT - firstHalf));
 
     // Count completions from the source of truth, not from the driver's own bookkeeping.

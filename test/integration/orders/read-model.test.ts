@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOrderActivities, type OrderEventInput } from '../../../activities/orders.js';
+import { Redis } from 'ioredis';
+import { createOrderActivities, EVENTS_STREAM, type OrderEventInput } from '../../../activities/orders.js';
 import { freshStock, ordersEnv, placeOrder, type OrdersEnv } from './helpers.js';
 
 /**
@@ -57,6 +58,44 @@ describe('order read model (recordOrderEvent)', () => {
       expect(occurred.occurred_at.toISOString()).toBe(input.at);
     });
   }
+
+  it('a stream that cannot be reached leaves the event unpublished; a retry publishes it once and says so', async () => {
+    const stock = await freshStock(env, 5);
+    const placed = await placeOrder(env, [{ variant_id: stock.variantId, quantity: 1 }]);
+    // Nothing listens on port 1: every Redis command fails at once.
+    const deadRedis = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    deadRedis.on('error', () => undefined);
+    const input: OrderEventInput = {
+      orderId: placed.id,
+      seq: 1,
+      type: 'status_changed',
+      from: 'submitted',
+      to: 'rejected',
+      actor: { kind: 'user', id: 'u-1', role: 'member' },
+      at: '2026-11-25T03:00:00.000Z',
+      order: { number: placed.order_number, retailerId: placed.retailer_id, wholesalerId: placed.wholesaler_id, status: 'rejected' },
+    };
+    const version = Number(await env.deps.redis.get('trellis:ver:orders'));
+    try {
+      const broken = createOrderActivities({ sequelize: env.deps.sequelize, redis: deadRedis, writer: env.deps.writer });
+      expect(await broken.recordOrderEvent(input)).toEqual({ recorded: true, published: false });
+    } finally {
+      deadRedis.disconnect();
+    }
+    let c = await counts(placed.id);
+    expect(c.order).toMatchObject({ status: 'rejected' });
+    expect(c.events).toMatchObject([{ seq: 1, published_at: null }]);
+
+    const working = createOrderActivities({ sequelize: env.deps.sequelize, redis: env.deps.redis, writer: env.deps.writer });
+    expect(await working.recordOrderEvent(input)).toEqual({ recorded: false, published: true });
+    expect(await working.recordOrderEvent(input)).toEqual({ recorded: false, published: true });
+    c = await counts(placed.id);
+    expect(c.events).toHaveLength(1);
+    expect(c.events[0]!.published_at).not.toBeNull();
+    expect(Number(await env.deps.redis.get('trellis:ver:orders'))).toBeGreaterThan(version);
+    const entries = (await env.deps.redis.xrevrange(EVENTS_STREAM, '+', '-', 'COUNT', 500)).filter(([, f]) => f[f.indexOf('event_id') + 1] === `${placed.id}:1`);
+    expect(entries).toHaveLength(1);
+  });
 
   it('an order that does not exist is a non-retryable NotFound on either path', async () => {
     for (const writer of [env.deps.writer, undefined]) {

@@ -24,9 +24,16 @@ describe('order lifecycle through the API (real worker, Temporal and database)',
     const seenByWholesaler = await call(env, env.wholesaler, 'GET', `/orders/${id}`);
     expect(seenByWholesaler.body.available_transitions).toEqual(['accept', 'reject']);
 
+    // List totals are cached per orders version: one counted before the transition must not outlive it.
+    const total = async (status: string) => (await call(env, env.wholesaler, 'GET', `/orders?status=${status}&limit=1`)).body.pagination.total as number;
+    const [submittedBefore, acceptedBefore] = [await total('submitted'), await total('accepted')];
+    expect(await total('submitted')).toBe(submittedBefore);
     const accepted = await transition(env, env.wholesaler, id, { action: 'accept' });
     expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+    expect([await total('submitted'), await total('accepted')]).toEqual([submittedBefore - 1, acceptedBefore + 1]);
     expect(accepted.body).toMatchObject({ status: 'accepted', available_transitions: ['fulfil'], version: 2 });
+    // The transition's answer (order and lines read in one query) is what GET says.
+    expect((await call(env, env.wholesaler, 'GET', `/orders/${id}`)).body).toEqual(accepted.body);
     expect(await stockOf(env, stock.inventoryId)).toEqual({ onHand: 40, reserved: 7 });
 
     const lines = labelsFor(accepted.body);

@@ -60,8 +60,9 @@ export interface OrderEventInput {
   detail?: Record<string, unknown>;
   /**
    * What the workflow knows of its order (number, parties, status after this event). With it the
-   * step is written in one round trip with nothing read back; without it (older workflows,
-   * reminders) the row is read inside a transaction as before.
+   * step is written in one round trip with nothing read back (a fulfilment reads the lines
+   * first, to check its labels); without it (older workflows, reminders) the row is read inside a
+   * transaction as before.
    */
   order?: { number: string; retailerId: string; wholesalerId: string; status: OrderStatus };
 }
@@ -108,23 +109,19 @@ const nonRetryable = (type: string, message: string, details?: unknown) =>
   ApplicationFailure.create({ type, message, nonRetryable: true, ...(details ? { details: [details] } : {}) });
 
 export function createOrderActivities({ sequelize, redis, writer }: Pick<ActivityDeps, 'sequelize' | 'redis' | 'writer'>) {
-  async function applyLabels(orderId: string, labels: FulfilmentLine[], transaction: Transaction) {
+  /** Every line needs exactly one label; the lines of an order past submission no longer change. */
+  async function checkLabels(orderId: string, labels: FulfilmentLine[], transaction?: Transaction): Promise<Statement[]> {
     const items = await sequelize.query<{ id: string }>('SELECT id FROM order_items WHERE order_id = ?', {
       replacements: [orderId],
-      transaction,
       type: QueryTypes.SELECT,
+      ...(transaction ? { transaction } : {}),
     });
     const problems = checkFulfilmentLines(
       items.map((i) => i.id),
       labels,
     );
     if (problems.length) throw nonRetryable('ValidationError', 'Every line needs exactly one METRC package label', { problems });
-    for (const l of labels) {
-      await sequelize.query('UPDATE order_items SET metrc_package_label = ? WHERE id = ? AND order_id = ?', {
-        replacements: [l.metrc_package_label, l.item_id, orderId],
-        transaction,
-      });
-    }
+    return labels.map((l) => ({ sql: 'UPDATE order_items SET metrc_package_label = ? WHERE id = ? AND order_id = ?', values: [l.metrc_package_label, l.item_id, orderId] }));
   }
 
   /**
@@ -200,11 +197,12 @@ export function createOrderActivities({ sequelize, redis, writer }: Pick<Activit
   /** Writes the step's rows; false when an earlier attempt already committed them. */
   async function writeStep(input: OrderEventInput, key: string): Promise<{ recorded: boolean; order: OrderFacts | undefined }> {
     const known = input.order;
-    if (known && writer && !input.labels) {
+    if (known && writer) {
       const order = { order_number: known.number, retailer_id: known.retailerId, wholesaler_id: known.wholesalerId, status: known.status };
+      const labelled = input.labels ? await checkLabels(input.orderId, input.labels) : [];
       const update = orderUpdate(input);
       try {
-        await writer.write([eventInsert(input, key), ...(update ? [update] : []), ...transitionAudits(input, order).map(auditRowStatement)]);
+        await writer.write([eventInsert(input, key), ...labelled, ...(update ? [update] : []), ...transitionAudits(input, order).map(auditRowStatement)]);
         return { recorded: true, order };
       } catch (err) {
         if (err instanceof AppError && err.code === 'UNPROCESSABLE_ENTITY') throw nonRetryable('NotFound', `Order ${input.orderId} not found`);
@@ -216,7 +214,7 @@ export function createOrderActivities({ sequelize, redis, writer }: Pick<Activit
       const order = await sequelize.transaction(async (transaction) => {
         const run = (st: Statement) => sequelize.query(st.sql, { replacements: st.values, transaction });
         await run(eventInsert(input, key));
-        if (input.labels) await applyLabels(input.orderId, input.labels, transaction);
+        if (input.labels) for (const st of await checkLabels(input.orderId, input.labels, transaction)) await run(st);
         const update = orderUpdate(input);
         if (update) await run(update);
         const row = await readOrder(input.orderId, transaction);

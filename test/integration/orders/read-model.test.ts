@@ -59,6 +59,39 @@ describe('order read model (recordOrderEvent)', () => {
     });
   }
 
+  for (const path of ['one round trip', 'transaction'] as const) {
+    it(`${path}: a fulfilment writes each line's label with the step, and refuses labels that do not fit the lines`, async () => {
+      const stock = await freshStock(env, 5);
+      const placed = await placeOrder(env, [{ variant_id: stock.variantId, quantity: 1 }]);
+      const itemId = placed.items[0].id as string;
+      const activities = createOrderActivities({ sequelize: env.deps.sequelize, redis: env.deps.redis, ...(path === 'one round trip' ? { writer: env.deps.writer } : {}) });
+      const input = (labels: Array<{ item_id: string; metrc_package_label: string }>): OrderEventInput => ({
+        orderId: placed.id,
+        seq: 1,
+        type: 'status_changed',
+        from: 'accepted',
+        to: 'fulfilled',
+        actor: { kind: 'user', id: 'u-1', role: 'member' },
+        at: '2026-11-25T03:00:00.000Z',
+        labels,
+        ...(path === 'one round trip' ? { order: { number: placed.order_number, retailerId: placed.retailer_id, wholesalerId: placed.wholesaler_id, status: 'fulfilled' as const } } : {}),
+      });
+      const label = '1A4FF0100000022000000123';
+      const wrong = await activities.recordOrderEvent(input([{ item_id: '00000000-0000-4000-8000-000000000001', metrc_package_label: label }])).catch((e: unknown) => e);
+      expect(wrong).toMatchObject({ type: 'ValidationError', nonRetryable: true });
+      expect((await counts(placed.id)).events).toHaveLength(0);
+
+      expect(await activities.recordOrderEvent(input([{ item_id: itemId, metrc_package_label: label }]))).toMatchObject({ recorded: true });
+      expect(await activities.recordOrderEvent(input([{ item_id: itemId, metrc_package_label: label }]))).toMatchObject({ recorded: false });
+      const c = await counts(placed.id);
+      expect(c.order).toMatchObject({ status: 'fulfilled', version: 2 });
+      expect(c.events).toHaveLength(1);
+      expect(c.audits.map((a) => a.action)).toEqual(['order.fulfilled']);
+      const [lines] = await env.deps.sequelize.query('SELECT metrc_package_label FROM order_items WHERE order_id = ?', { replacements: [placed.id] });
+      expect(lines).toEqual([{ metrc_package_label: label }]);
+    });
+  }
+
   it('a stream that cannot be reached leaves the event unpublished; a retry publishes it once and says so', async () => {
     const stock = await freshStock(env, 5);
     const placed = await placeOrder(env, [{ variant_id: stock.variantId, quantity: 1 }]);

@@ -13,6 +13,8 @@ import { loadUserKey } from '../db/metrcCredentials.js';
 import type { Config } from '../platform/config.js';
 import { MetrcRateLimiter } from './metrcRateLimit.js';
 
+const KEY_TTL_MS = 60_000;
+
 export interface MetrcClientFactory {
   forLicense(licenseNumber: string): Promise<MetrcClient>;
   limiter: MetrcRateLimiter;
@@ -42,10 +44,21 @@ export function createMetrcClientFactory(deps: { config: Config; redis: Redis; s
     }
     return c;
   };
+  // Every METRC call asks for its license's client; the stored key is read (and decrypted) once
+  // a minute per license rather than once per call. A key stored for a license is in use within
+  // KEY_TTL_MS.
+  const keys = new Map<string, { key: string | null; until: number }>();
+  const storedKey = async (licenseNumber: string): Promise<string | null> => {
+    const hit = keys.get(licenseNumber);
+    if (hit && hit.until > Date.now()) return hit.key;
+    const key = (await loadUserKey(deps.sequelize, config.appSecret, licenseNumber)) ?? null;
+    keys.set(licenseNumber, { key, until: Date.now() + KEY_TTL_MS });
+    return key;
+  };
   return {
     limiter,
     async forLicense(licenseNumber) {
-      const own = await loadUserKey(deps.sequelize, config.appSecret, licenseNumber);
+      const own = await storedKey(licenseNumber);
       const userKey = own ?? config.metrc.userKey;
       if (!config.metrc.vendorKey || !userKey) {
         throw ApplicationFailure.create({

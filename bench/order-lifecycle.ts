@@ -10,7 +10,8 @@
  * Runs its own Temporal dev server, database and in-process METRC sandbox:
  *   npm run bench:order-lifecycle      (ORDER_BENCH_COUNT=1000, ORDER_BENCH_CONCURRENCY=50)
  * ORDER_BENCH_EVENTS=1 prints history events per type; ORDER_BENCH_CPU_PROFILE=<file> writes this
- * process's CPU profile over the orders (open it in Chrome DevTools).
+ * process's CPU profile over the orders (open it in Chrome DevTools); ORDER_BENCH_QUERY_LOG=1 prints
+ * the database statements per order (server general log, needs SET GLOBAL).
  */
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +77,31 @@ async function startProfile() {
       const { profile } = await session.post('Profiler.stop');
       await writeFile(file, JSON.stringify(profile));
       session.disconnect();
+    },
+  };
+}
+
+/**
+ * The database server's general log over the orders only (ORDER_BENCH_QUERY_LOG=1; needs a user
+ * allowed to SET GLOBAL): statements per order, grouped by shape (literals folded to ?).
+ */
+async function startQueryLog(sequelize: import('sequelize').Sequelize) {
+  await sequelize.query("SET GLOBAL log_output = 'TABLE'");
+  await sequelize.query('TRUNCATE mysql.general_log');
+  await sequelize.query('SET GLOBAL general_log = 1');
+  return {
+    async stopAndPrint(orders: number) {
+      await sequelize.query('SET GLOBAL general_log = 0');
+      const [rows] = await sequelize.query(
+        `SELECT LEFT(REGEXP_REPLACE(CONVERT(argument USING utf8mb4), '[0-9a-f-]{36}|[0-9]+', '?'), 100) AS shape, COUNT(*) AS n
+           FROM mysql.general_log WHERE command_type = 'Query' GROUP BY shape ORDER BY n DESC`,
+      );
+      const all = rows as Array<{ shape: string; n: number }>;
+      console.log(
+        `  database round trips per order: ${(all.reduce((a, r) => a + Number(r.n), 0) / orders).toFixed(1)}`,
+      );
+      for (const r of all.slice(0, 25))
+        console.log(`    ${(Number(r.n) / orders).toFixed(2).padStart(6)}  ${r.shape.replace(/\s+/g, ' ')}`);
     },
   };
 }
@@ -364,11 +390,11 @@ async function main() {
     await baseline(Math.min(30, COUNT));
     const firstHalf = Math.floor(COUNT / 2);
     const baselineBeforeMs = await baseline(firstHalf);
-    if (process.env.QLOG) { await deps.sequelize.query("SET GLOBAL log_output='TABLE'"); await deps.sequelize.query('TRUNCATE mysql.general_log'); await deps.sequelize.query('SET GLOBAL general_log=1'); }
+    const queryLog = process.env.ORDER_BENCH_QUERY_LOG ? await startQueryLog(deps.sequelize) : null;
     const profiler = process.env.ORDER_BENCH_CPU_PROFILE ? await startProfile() : null;
     const orderMs = await pool(COUNT, CONCURRENCY, (i) => drive(WARMUP + i));
     if (profiler) await profiler.stopInto(process.env.ORDER_BENCH_CPU_PROFILE!);
-    if (process.env.QLOG) { await deps.sequelize.query('SET GLOBAL general_log=0'); const [r] = await deps.sequelize.query("SELECT command_type, LEFT(REGEXP_REPLACE(CONVERT(argument USING utf8mb4), '[0-9a-f-]{36}|[0-9]+', '?'), 90) AS q, COUNT(*) AS n FROM mysql.general_log GROUP BY 1,2 ORDER BY n DESC LIMIT 60"); for (const x of r as any[]) console.log(String(x.n).padStart(6), x.command_type, x.q.replace(/\s+/g,' ')); }
+    if (queryLog) await queryLog.stopAndPrint(COUNT);
     const baselineMs = baselineBeforeMs + (await baseline(COUNT - firstHalf));
 
     // Count completions from the source of truth, not from the driver's own bookkeeping.

@@ -9,8 +9,8 @@ export interface ActivityDeps {
   config: Config;
   sequelize: Sequelize;
   redis: Redis;
-  /** One-round-trip transactions for the order read model (db/atomicWrite.ts); without it, Sequelize transactions. */
-  writer?: AtomicWriter;
+  /** Transactions in one or few round trips (db/atomicWrite.ts): order read model and stock holds. */
+  writer: AtomicWriter;
   /** For activities that start or signal other workflows (e.g. submissions from a sync). */
   temporal?: () => Promise<Client>;
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import type { ActivityDeps } from './deps.js';
+import type { AtomicWriter, Statement } from '../db/atomicWrite.js';
 
 /**
  * Stock holds for orders. Every change happens in one transaction that locks the inventory rows
@@ -27,12 +26,12 @@ export interface StockResult {
 const DEADLOCK_CODES = new Set([1213, 1205]); // ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT
 
 /** InnoDB may still pick a victim under heavy contention; re-run the whole transaction then. */
-async function inTransaction<T>(sequelize: Sequelize, fn: (t: Transaction) => Promise<T>): Promise<T> {
+async function retryingDeadlocks<T>(fn: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await sequelize.transaction(fn);
+      return await fn();
     } catch (err) {
-      const code = (err as { parent?: { errno?: number } }).parent?.errno;
+      const code = (err as { errno?: number }).errno;
       if (attempt >= 5 || code === undefined || !DEADLOCK_CODES.has(code)) throw err;
       await new Promise((r) => setTimeout(r, 20 * attempt + Math.random() * 30));
     }
@@ -45,38 +44,46 @@ interface Hold {
   quantity: number;
 }
 
-export function createInventoryActivities({ sequelize }: Pick<ActivityDeps, 'sequelize'>) {
-  const q = <T extends object>(sql: string, replacements: unknown[], transaction: Transaction) =>
-    sequelize.query<T>(sql, { replacements, transaction, type: QueryTypes.SELECT });
+const notFound = (orderId: string) =>
+  ApplicationFailure.create({ type: 'NotFound', nonRetryable: true, message: `Order ${orderId} not found` });
 
+/**
+ * Each activity is one transaction of two or three round trips (db/atomicWrite.ts): the reads
+ * and row locks it decides on, then its writes together with the COMMIT.
+ */
+export function createInventoryActivities({ writer }: { writer: AtomicWriter }) {
   /** Consumes the order's `held` reservations: release gives them back, ship takes them out. */
-  async function consumeHolds(orderId: string, mode: 'released' | 'shipped'): Promise<StockResult> {
-    return inTransaction(sequelize, async (transaction) => {
-      const holds = await q<Hold>(
-        `SELECT id, inventory_id, quantity FROM stock_reservations WHERE order_id = ? AND state = 'held' ORDER BY inventory_id FOR UPDATE`,
-        [orderId],
-        transaction,
-      );
-      if (holds.length === 0) return { units: 0, lines: 0, alreadyDone: true };
-      await q(`SELECT id FROM inventory WHERE id IN (?) ORDER BY id FOR UPDATE`, [holds.map((h) => h.inventory_id)], transaction);
-      let units = 0;
-      for (const h of holds) {
-        units += h.quantity;
-        const sql =
+  function consumeHolds(orderId: string, mode: 'released' | 'shipped'): Promise<StockResult> {
+    return retryingDeadlocks(() =>
+      writer.transaction<StockResult>(async (tx) => {
+        const [rows] = await tx.run([
+          {
+            sql: `SELECT id, inventory_id, quantity FROM stock_reservations WHERE order_id = ? AND state = 'held' ORDER BY inventory_id FOR UPDATE`,
+            values: [orderId],
+          },
+        ]);
+        const holds = rows as unknown as Hold[];
+        if (holds.length === 0) return { value: { units: 0, lines: 0, alreadyDone: true }, commit: false };
+        // In inventory id order (the holds' order), as every stock transaction locks them.
+        const writes: Statement[] = holds.map((h) =>
           mode === 'released'
-            ? 'UPDATE inventory SET quantity_reserved = quantity_reserved - ? WHERE id = ?'
-            : 'UPDATE inventory SET quantity_reserved = quantity_reserved - ?, quantity_on_hand = quantity_on_hand - ? WHERE id = ?';
-        await sequelize.query(sql, {
-          replacements: mode === 'released' ? [h.quantity, h.inventory_id] : [h.quantity, h.quantity, h.inventory_id],
-          transaction,
+            ? {
+                sql: 'UPDATE inventory SET quantity_reserved = quantity_reserved - ? WHERE id = ?',
+                values: [h.quantity, h.inventory_id],
+              }
+            : {
+                sql: 'UPDATE inventory SET quantity_reserved = quantity_reserved - ?, quantity_on_hand = quantity_on_hand - ? WHERE id = ?',
+                values: [h.quantity, h.quantity, h.inventory_id],
+              },
+        );
+        writes.push({
+          sql: 'UPDATE stock_reservations SET state = ?, updated_at = CURRENT_TIMESTAMP(3) WHERE id IN (?)',
+          values: [mode, holds.map((h) => h.id)],
         });
-      }
-      await sequelize.query(`UPDATE stock_reservations SET state = ?, updated_at = CURRENT_TIMESTAMP(3) WHERE id IN (?)`, {
-        replacements: [mode, holds.map((h) => h.id)],
-        transaction,
-      });
-      return { units, lines: holds.length, alreadyDone: false };
-    });
+        const units = holds.reduce((a, h) => a + Number(h.quantity), 0);
+        return { value: { units, lines: holds.length, alreadyDone: false }, writes };
+      }),
+    );
   }
 
   return {
@@ -85,57 +92,72 @@ export function createInventoryActivities({ sequelize }: Pick<ActivityDeps, 'seq
      * in a non-retryable `InsufficientStock` failure (waiting will not create stock).
      */
     async reserveStock(input: { orderId: string }): Promise<StockResult> {
-      return inTransaction(sequelize, async (transaction) => {
-        const [order] = await q<{ id: string; ship_from_location_id: string }>(
-          'SELECT id, ship_from_location_id FROM orders WHERE id = ? FOR UPDATE',
-          [input.orderId],
-          transaction,
-        );
-        if (!order) throw ApplicationFailure.create({ type: 'NotFound', nonRetryable: true, message: `Order ${input.orderId} not found` });
-        const [prior] = await q<{ n: number }>('SELECT COUNT(*) AS n FROM stock_reservations WHERE order_id = ?', [input.orderId], transaction);
-        if (Number(prior?.n) > 0) return { units: 0, lines: 0, alreadyDone: true };
-
-        const items = await q<{ id: string; variant_id: string; quantity: number }>(
-          'SELECT id, variant_id, quantity FROM order_items WHERE order_id = ? ORDER BY id',
-          [input.orderId],
-          transaction,
-        );
-        const stock = await q<{ id: string; variant_id: string; quantity_on_hand: number; quantity_reserved: number }>(
-          `SELECT id, variant_id, quantity_on_hand, quantity_reserved FROM inventory
-           WHERE location_id = ? AND variant_id IN (?) ORDER BY id FOR UPDATE`,
-          [order.ship_from_location_id, items.map((i) => i.variant_id)],
-          transaction,
-        );
-        const byVariant = new Map(stock.map((s) => [s.variant_id, s]));
-        const short: ShortLine[] = [];
-        for (const item of items) {
-          const row = byVariant.get(item.variant_id);
-          const available = row ? Number(row.quantity_on_hand) - Number(row.quantity_reserved) : 0;
-          if (available < item.quantity) short.push({ item_id: item.id, variant_id: item.variant_id, requested: item.quantity, available: Math.max(0, available) });
-        }
-        if (short.length) {
-          throw ApplicationFailure.create({
-            type: 'InsufficientStock',
-            nonRetryable: true,
-            message: `Not enough stock at the ship-from location for ${short.length} line(s)`,
-            details: [{ short_lines: short }],
-          });
-        }
-        let units = 0;
-        for (const item of items) {
-          const row = byVariant.get(item.variant_id)!;
-          units += item.quantity;
-          await sequelize.query('UPDATE inventory SET quantity_reserved = quantity_reserved + ? WHERE id = ?', {
-            replacements: [item.quantity, row.id],
-            transaction,
-          });
-          await sequelize.query(
-            `INSERT INTO stock_reservations (id, order_id, order_item_id, inventory_id, quantity, state) VALUES (?, ?, ?, ?, ?, 'held')`,
-            { replacements: [randomUUID(), input.orderId, item.id, row.id, item.quantity], transaction },
-          );
-        }
-        return { units, lines: items.length, alreadyDone: false };
-      });
+      return retryingDeadlocks(() =>
+        writer.transaction<StockResult>(async (tx) => {
+          const [orders, prior, itemRows] = await tx.run([
+            { sql: 'SELECT id, ship_from_location_id FROM orders WHERE id = ? FOR UPDATE', values: [input.orderId] },
+            { sql: 'SELECT COUNT(*) AS n FROM stock_reservations WHERE order_id = ?', values: [input.orderId] },
+            {
+              sql: 'SELECT id, variant_id, quantity FROM order_items WHERE order_id = ? ORDER BY id',
+              values: [input.orderId],
+            },
+          ]);
+          const order = orders?.[0] as { ship_from_location_id: string } | undefined;
+          if (!order) throw notFound(input.orderId);
+          if (Number(prior?.[0]?.n) > 0) return { value: { units: 0, lines: 0, alreadyDone: true }, commit: false };
+          const items = itemRows as unknown as Array<{ id: string; variant_id: string; quantity: number }>;
+          const [stockRows] = await tx.run([
+            {
+              sql: `SELECT id, variant_id, quantity_on_hand, quantity_reserved FROM inventory
+                     WHERE location_id = ? AND variant_id IN (?) ORDER BY id FOR UPDATE`,
+              values: [order.ship_from_location_id, items.map((i) => i.variant_id)],
+            },
+          ]);
+          const stock = stockRows as unknown as Array<{
+            id: string;
+            variant_id: string;
+            quantity_on_hand: number;
+            quantity_reserved: number;
+          }>;
+          const byVariant = new Map(stock.map((s) => [s.variant_id, s]));
+          const short: ShortLine[] = [];
+          for (const item of items) {
+            const row = byVariant.get(item.variant_id);
+            const available = row ? Number(row.quantity_on_hand) - Number(row.quantity_reserved) : 0;
+            if (available < item.quantity)
+              short.push({
+                item_id: item.id,
+                variant_id: item.variant_id,
+                requested: item.quantity,
+                available: Math.max(0, available),
+              });
+          }
+          if (short.length) {
+            throw ApplicationFailure.create({
+              type: 'InsufficientStock',
+              nonRetryable: true,
+              message: `Not enough stock at the ship-from location for ${short.length} line(s)`,
+              details: [{ short_lines: short }],
+            });
+          }
+          const writes: Statement[] = [];
+          for (const item of items) {
+            const row = byVariant.get(item.variant_id)!;
+            writes.push(
+              {
+                sql: 'UPDATE inventory SET quantity_reserved = quantity_reserved + ? WHERE id = ?',
+                values: [item.quantity, row.id],
+              },
+              {
+                sql: `INSERT INTO stock_reservations (id, order_id, order_item_id, inventory_id, quantity, state) VALUES (?, ?, ?, ?, ?, 'held')`,
+                values: [randomUUID(), input.orderId, item.id, row.id, item.quantity],
+              },
+            );
+          }
+          const units = items.reduce((a, i) => a + Number(i.quantity), 0);
+          return { value: { units, lines: items.length, alreadyDone: false }, writes };
+        }),
+      );
     },
 
     /** Saga compensation for accept: gives back exactly what the order still holds. */

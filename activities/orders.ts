@@ -7,7 +7,7 @@ import { checkFulfilmentLines, type FulfilmentLine } from '../domain/orders/fulf
 import type { MetrcState, OrderStatus } from '../domain/orders/status.js';
 import type { ActivityDeps } from './deps.js';
 import { auditRowStatement, insertAuditRow, type AuditRow } from '../db/auditLog.js';
-import { sqlDateTime, type Statement } from '../db/atomicWrite.js';
+import { sqlDateTime, type AtomicWriter, type Statement } from '../db/atomicWrite.js';
 import { AppError } from '../domain/errors.js';
 import { versionKey } from '../platform/cacheVersions.js';
 import { logger } from '../platform/logger.js';
@@ -108,7 +108,8 @@ function warn(message: string, attrs: Record<string, unknown>): void {
 const nonRetryable = (type: string, message: string, details?: unknown) =>
   ApplicationFailure.create({ type, message, nonRetryable: true, ...(details ? { details: [details] } : {}) });
 
-export function createOrderActivities({ sequelize, redis, writer }: Pick<ActivityDeps, 'sequelize' | 'redis' | 'writer'>) {
+/** Without `writer` every step takes the Sequelize transaction path (tests compare both). */
+export function createOrderActivities({ sequelize, redis, writer }: Pick<ActivityDeps, 'sequelize' | 'redis'> & { writer?: AtomicWriter }) {
   /** Every line needs exactly one label; the lines of an order past submission no longer change. */
   async function checkLabels(orderId: string, labels: FulfilmentLine[], transaction?: Transaction): Promise<Statement[]> {
     const items = await sequelize.query<{ id: string }>('SELECT id FROM order_items WHERE order_id = ?', {

@@ -25,7 +25,25 @@ export interface Statement {
  */
 export interface AtomicWriter {
   write(statements: Statement[]): Promise<void>;
+  /**
+   * A transaction that reads before it writes, in as few round trips as it has decisions: each
+   * `tx.run` sends its statements together (the first also opens the transaction) and answers
+   * their rows; what `fn` returns ends it — its `writes` go out with the COMMIT in one last trip,
+   * or `commit: false` rolls back. A throw rolls back and passes the driver's error on (errno
+   * kept, e.g. for deadlock retries).
+   */
+  transaction<T>(fn: (tx: ScriptedTransaction) => Promise<TransactionEnd<T>>): Promise<T>;
   close(): Promise<void>;
+}
+
+export interface ScriptedTransaction {
+  run(statements: Statement[]): Promise<Array<Array<Record<string, unknown>>>>;
+}
+
+export interface TransactionEnd<T> {
+  value: T;
+  writes?: Statement[];
+  commit?: boolean;
 }
 
 export function createAtomicWriter(databaseUrl: string, poolMax = 4): AtomicWriter {
@@ -48,16 +66,56 @@ export function createAtomicWriter(databaseUrl: string, poolMax = 4): AtomicWrit
   return {
     async write(statements) {
       if (statements.length === 0) return;
-      const sql = ['START TRANSACTION', ...statements.map((s) => mysql.format(s.sql, s.values as never[])), 'COMMIT'].join(';\n');
+      const sql = [
+        'START TRANSACTION',
+        ...statements.map((s) => mysql.format(s.sql, s.values as never[])),
+        'COMMIT',
+      ].join(';\n');
       const conn = await pool.getConnection();
       try {
         await conn.query(sql);
       } catch (err) {
         // Dropping the connection rolls the transaction back too, if ROLLBACK itself fails.
-        await conn.query('ROLLBACK').then(() => conn.release(), () => conn.destroy());
+        await conn.query('ROLLBACK').then(
+          () => conn.release(),
+          () => conn.destroy(),
+        );
         throw asClientError(err);
       }
       conn.release();
+    },
+    async transaction(fn) {
+      const conn = await pool.getConnection();
+      let open = false;
+      const tx: ScriptedTransaction = {
+        async run(statements) {
+          const parts = statements.map((st) => mysql.format(st.sql, st.values as never[]));
+          if (!open) parts.unshift('START TRANSACTION');
+          const [res] = await conn.query(parts.join(';\n'));
+          const results = parts.length === 1 ? [res] : (res as unknown[]);
+          const own = results.slice(open ? 0 : 1);
+          open = true;
+          return own.map((r) => (Array.isArray(r) ? (r as Array<Record<string, unknown>>) : []));
+        },
+      };
+      try {
+        const end = await fn(tx);
+        const writes = (end.writes ?? []).map((st) => mysql.format(st.sql, st.values as never[]));
+        if (end.commit === false) {
+          if (open) await conn.query('ROLLBACK');
+        } else if (open || writes.length) {
+          await conn.query([...(open ? [] : ['START TRANSACTION']), ...writes, 'COMMIT'].join(';\n'));
+        }
+        conn.release();
+        return end.value;
+      } catch (err) {
+        // The server stops a batch at the failing statement with the transaction still open.
+        await conn.query('ROLLBACK').then(
+          () => conn.release(),
+          () => conn.destroy(),
+        );
+        throw err;
+      }
     },
     async close() {
       await pool.end();
@@ -70,7 +128,10 @@ function asClientError(err: unknown): unknown {
   const e = err as { errno?: number; sqlMessage?: string };
   if (e.errno === 1452) {
     const field = /FOREIGN KEY \(`([^`]+)`\)/.exec(e.sqlMessage ?? '')?.[1] ?? 'id';
-    return new AppError('UNPROCESSABLE_ENTITY', `${field} does not name an existing record`, { field, issue: 'not found' });
+    return new AppError('UNPROCESSABLE_ENTITY', `${field} does not name an existing record`, {
+      field,
+      issue: 'not found',
+    });
   }
   if (e.errno === 1062) {
     return new AppError('CONFLICT', 'Another record already uses this value', { issue: 'already exists' });

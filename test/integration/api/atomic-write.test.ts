@@ -63,4 +63,51 @@ describe('atomic multi-statement writer', () => {
       await w.close();
     }
   });
+
+  describe('transaction(): reads, then writes with the COMMIT', () => {
+    it('answers each statement its rows and commits the writes it returns', async () => {
+      const a = randomUUID();
+      const b = randomUUID();
+      await writer.write([entity(a, `AT-${a.slice(0, 8)}`)]);
+      const seen = await writer.transaction(async (tx) => {
+        const [rows, none] = await tx.run([
+          { sql: 'SELECT id, license_number FROM entities WHERE id = ? FOR UPDATE', values: [a] },
+          { sql: 'SELECT id FROM entities WHERE id = ?', values: [b] },
+        ]);
+        const [again] = await tx.run([{ sql: 'SELECT COUNT(*) AS n FROM entities WHERE id IN (?)', values: [[a, b]] }]);
+        return { value: { rows, none, again }, writes: [entity(b, `AT-${b.slice(0, 8)}`)] };
+      });
+      expect(seen).toEqual({ rows: [{ id: a, license_number: `AT-${a.slice(0, 8)}` }], none: [], again: [{ n: 1 }] });
+      expect(await count([a, b])).toBe(2);
+    });
+
+    it('commit: false and a throw both roll back, and the only connection is clean afterwards', async () => {
+      const a = randomUUID();
+      const b = randomUUID();
+      await writer.transaction(async (tx) => {
+        await tx.run([entity(a, `AT-${a.slice(0, 8)}`)]);
+        return { value: null, commit: false };
+      });
+      expect(await count([a])).toBe(0);
+      const err = await writer
+        .transaction(async (tx) => {
+          await tx.run([entity(b, `AT-${b.slice(0, 8)}`)]);
+          throw new Error('changed my mind');
+        })
+        .catch((e: unknown) => e);
+      expect(String(err)).toContain('changed my mind');
+      expect(await count([b])).toBe(0);
+      // A failing write in the final batch: the rows before it in the batch are rolled back too.
+      const c = randomUUID();
+      const dup = `AT-DUP-${c.slice(0, 8)}`;
+      const failed = await writer
+        .transaction(async () => ({ value: null, writes: [entity(c, dup), entity(randomUUID(), dup)] }))
+        .catch((e: unknown) => e as { errno?: number });
+      expect(failed).toMatchObject({ errno: 1062 });
+      expect(await count([c])).toBe(0);
+      const d = randomUUID();
+      await writer.write([entity(d, `AT-${d.slice(0, 8)}`)]);
+      expect(await count([d])).toBe(1);
+    });
+  });
 });

@@ -64,6 +64,35 @@ function seedWithPackages(perFacility: number) {
   return seed;
 }
 
+/** CPU seconds so far: this process, the machine's busy time, and a few servers by name. */
+async function cpuTimes() {
+  const { readFile, readdir } = await import('node:fs/promises');
+  const tick = 100; // USER_HZ on Linux
+  const stat = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const busy = (stat[0]! + stat[1]! + stat[2]! + stat[5]! + stat[6]! + stat[7]!) / tick;
+  const byName: Record<string, number> = {};
+  for (const pid of (await readdir('/proc')).filter((d) => /^\d+$/.test(d))) {
+    try {
+      const raw = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const name = raw.slice(raw.indexOf('(') + 1, raw.lastIndexOf(')'));
+      const f = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+      const key = /^(temporal|mariadbd|mysqld|redis-server)$/.test(name) ? name : null;
+      if (key) byName[key] = (byName[key] ?? 0) + (Number(f[11]) + Number(f[12])) / tick;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const own = process.cpuUsage();
+  return { busy, own: (own.user + own.system) / 1e6, byName };
+}
+
+function cpuShare(a: Awaited<ReturnType<typeof cpuTimes>>, b: Awaited<ReturnType<typeof cpuTimes>>, ms: number): string {
+  const pct = (s: number) => `${Math.round((100 * s) / (ms / 1000))}%`;
+  const parts = [`machine ${pct(b.busy - a.busy)}`, `this node process ${pct(b.own - a.own)}`];
+  for (const k of Object.keys(b.byName)) parts.push(`${k} ${pct(b.byName[k]! - (a.byName[k] ?? 0))}`);
+  return parts.join(', ');
+}
+
 /** This process's CPU profile over the orders only (ORDER_BENCH_CPU_PROFILE=<file.cpuprofile>). */
 async function startProfile() {
   const { Session } = await import('node:inspector/promises');
@@ -298,6 +327,7 @@ async function main() {
 
     let failed = 0;
     const failures: string[] = [];
+    const laps = new Map<string, number>();
     const drive = async (i: number) => {
       const o = orders[i]!;
       const step = async (headers: Record<string, string>, body: Record<string, unknown>, want: string) => {
@@ -309,8 +339,15 @@ async function main() {
             throw new Error(`${String(body.action)} → ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
         }
       };
+      let t = performance.now();
+      const lap = (name: string) => {
+        const now = performance.now();
+        laps.set(name, (laps.get(name) ?? 0) + now - t);
+        t = now;
+      };
       try {
         await step(o.w.headers, { action: 'accept' }, 'accepted');
+        lap('accept');
         const n = labelsUsed.get(o.w.license) ?? 0;
         labelsUsed.set(o.w.license, n + o.items.length);
         const lines = o.items.map((it, k) => ({
@@ -319,10 +356,15 @@ async function main() {
         }));
         const seen = matched(o.id);
         await step(o.w.headers, { action: 'fulfil', lines }, 'fulfilled');
+        lap('fulfil');
         await seen;
+        lap('METRC matched');
         await step(o.w.headers, { action: 'ship' }, 'shipped');
+        lap('ship');
         await step(o.r.headers, { action: 'deliver' }, 'delivered');
+        lap('deliver');
         await step(o.r.headers, { action: 'complete' }, 'completed');
+        lap('complete');
       } catch (err) {
         failed += 1;
         if (failures.length < 5) failures.push(`${o.number}: ${err instanceof Error ? err.message : String(err)}`);
@@ -392,7 +434,10 @@ async function main() {
     const baselineBeforeMs = await baseline(firstHalf);
     const queryLog = process.env.ORDER_BENCH_QUERY_LOG ? await startQueryLog(deps.sequelize) : null;
     const profiler = process.env.ORDER_BENCH_CPU_PROFILE ? await startProfile() : null;
+    laps.clear();
+    const cpuBefore = await cpuTimes();
     const orderMs = await pool(COUNT, CONCURRENCY, (i) => drive(WARMUP + i));
+    const cpuAfter = await cpuTimes();
     if (profiler) await profiler.stopInto(process.env.ORDER_BENCH_CPU_PROFILE!);
     if (queryLog) await queryLog.stopAndPrint(COUNT);
     const baselineMs = baselineBeforeMs + (await baseline(COUNT - firstHalf));
@@ -432,6 +477,8 @@ async function main() {
       `  ${completed} of ${COUNT} complete (status completed, METRC matched, no override); ${workflowsDone} of ${COUNT} order workflows COMPLETED; driver failures: ${failed}`,
     );
     for (const f of failures) console.log(`    ${f}`);
+    console.log(`  mean time per order in each step (ms): ${[...laps].map(([k, v]) => `${k} ${(v / COUNT).toFixed(0)}`).join(', ')}`);
+    console.log(`  CPU while the orders ran (% of one core): ${cpuShare(cpuBefore, cpuAfter, orderMs)}`);
     stopping = true;
     await Promise.all([registrar, reader]);
   } finally {

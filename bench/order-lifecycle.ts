@@ -82,6 +82,19 @@ async function cpuTimes() {
       // the process ended meanwhile
     }
   }
+  // This process by thread: the event loop, the SDK core's tokio threads, everything else
+  // (workflow threads, GC helpers, libuv pool).
+  for (const tid of await readdir('/proc/self/task')) {
+    try {
+      const raw = await readFile(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = raw.slice(raw.indexOf('(') + 1, raw.lastIndexOf(')'));
+      const f = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+      const key = tid === String(process.pid) ? 'event loop' : name.startsWith('tokio') ? 'SDK core' : 'other threads';
+      byName[key] = (byName[key] ?? 0) + (Number(f[11]) + Number(f[12])) / tick;
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
   const own = process.cpuUsage();
   return { busy, own: (own.user + own.system) / 1e6, byName };
 }
@@ -90,6 +103,13 @@ function cpuShare(a: Awaited<ReturnType<typeof cpuTimes>>, b: Awaited<ReturnType
   const pct = (s: number) => `${Math.round((100 * s) / (ms / 1000))}%`;
   const parts = [`machine ${pct(b.busy - a.busy)}`, `this node process ${pct(b.own - a.own)}`];
   for (const k of Object.keys(b.byName)) parts.push(`${k} ${pct(b.byName[k]! - (a.byName[k] ?? 0))}`);
+  return parts.join(', ');
+}
+
+function cpuPer(a: Awaited<ReturnType<typeof cpuTimes>>, b: Awaited<ReturnType<typeof cpuTimes>>, n: number): string {
+  const ms = (s: number) => ((1000 * s) / n).toFixed(1);
+  const parts = [`machine ${ms(b.busy - a.busy)}`, `this node process ${ms(b.own - a.own)}`];
+  for (const k of Object.keys(b.byName)) parts.push(`${k} ${ms(b.byName[k]! - (a.byName[k] ?? 0))}`);
   return parts.join(', ');
 }
 
@@ -440,7 +460,10 @@ async function main() {
     const cpuAfter = await cpuTimes();
     if (profiler) await profiler.stopInto(process.env.ORDER_BENCH_CPU_PROFILE!);
     if (queryLog) await queryLog.stopAndPrint(COUNT);
-    const baselineMs = baselineBeforeMs + (await baseline(COUNT - firstHalf));
+    const baselineCpuBefore = await cpuTimes();
+    const baselineAfterMs = await baseline(COUNT - firstHalf);
+    const baselineCpuAfter = await cpuTimes();
+    const baselineMs = baselineBeforeMs + baselineAfterMs;
 
     // Count completions from the source of truth, not from the driver's own bookkeeping.
     const benchIds = orders.slice(WARMUP).map((o) => o.id);
@@ -479,6 +502,8 @@ async function main() {
     for (const f of failures) console.log(`    ${f}`);
     console.log(`  mean time per order in each step (ms): ${[...laps].map(([k, v]) => `${k} ${(v / COUNT).toFixed(0)}`).join(', ')}`);
     console.log(`  CPU while the orders ran (% of one core): ${cpuShare(cpuBefore, cpuAfter, orderMs)}`);
+    console.log(`  CPU ms per completion, lifecycle: ${cpuPer(cpuBefore, cpuAfter, COUNT)}`);
+    console.log(`  CPU ms per completion, baseline (second half): ${cpuPer(baselineCpuBefore, baselineCpuAfter, COUNT - firstHalf)}`);
     stopping = true;
     await Promise.all([registrar, reader]);
   } finally {

@@ -13,6 +13,7 @@ import type { Sequelize } from 'sequelize';
 import {
   findLiveReceipt,
   findManifestsForPackages,
+  packageLabelCache,
   findTemplatesByName,
   isMetrcError,
   MetrcRateLimitError,
@@ -289,6 +290,7 @@ async function send(sequelize: Sequelize, client: MetrcClient, sub: SubmissionRo
 export function createMetrcActivities(deps: ActivityDeps) {
   const { sequelize, config } = deps;
   const clients = createMetrcClientFactory(deps);
+  const cachedLabels = packageLabelCache();
 
   return {
     /**
@@ -513,11 +515,13 @@ export function createMetrcActivities(deps: ActivityDeps) {
         const range = { lastModifiedStart: new Date(q.windowStart), lastModifiedEnd: new Date(Date.now() + WINDOW_SLACK_MS) };
         // By name first: one package lookup instead of one per transfer in the window, which
         // grows with every order the license pair ships while this one waits.
+        const labelsOf = cachedLabels(client);
         if (q.templateName) {
           const want = new Set(q.packageLabels);
-          for await (const t of client.iterateOutgoingTransfers(q.shipperLicense, range)) {
+          // Newest first: the transfer registered from this order's template is a recent one.
+          for await (const t of client.iterateOutgoingTransfersNewestFirst(q.shipperLicense, range)) {
             if (t.Name !== q.templateName || t.IsVoided || t.RecipientFacilityLicenseNumber !== q.recipientLicense) continue;
-            const labels = new Set((await client.listDeliveryPackages(t.DeliveryId)).map((p) => p.PackageLabel));
+            const labels = new Set(await labelsOf(t));
             if (![...want].some((l) => labels.has(l))) continue;
             return {
               found: true,
@@ -534,6 +538,7 @@ export function createMetrcActivities(deps: ActivityDeps) {
           q.shipperLicense,
           { recipientLicenseNumber: q.recipientLicense, packageLabels: q.packageLabels },
           range,
+          labelsOf,
         );
         const best = matches[0];
         if (!best) return { found: false };

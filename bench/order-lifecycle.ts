@@ -456,8 +456,10 @@ async function main() {
     const profiler = process.env.ORDER_BENCH_CPU_PROFILE ? await startProfile() : null;
     laps.clear();
     const cpuBefore = await cpuTimes();
+    const metrcRequestsBefore = sandbox.state.counters.requests;
     const orderMs = await pool(COUNT, CONCURRENCY, (i) => drive(WARMUP + i));
     const cpuAfter = await cpuTimes();
+    const metrcRequests = sandbox.state.counters.requests - metrcRequestsBefore;
     if (profiler) await profiler.stopInto(process.env.ORDER_BENCH_CPU_PROFILE!);
     if (queryLog) await queryLog.stopAndPrint(COUNT);
     const baselineCpuBefore = await cpuTimes();
@@ -500,6 +502,7 @@ async function main() {
       `  ${completed} of ${COUNT} complete (status completed, METRC matched, no override); ${workflowsDone} of ${COUNT} order workflows COMPLETED; driver failures: ${failed}`,
     );
     for (const f of failures) console.log(`    ${f}`);
+    console.log(`  METRC sandbox requests per order (client and bench's manifest registration): ${(metrcRequests / COUNT).toFixed(1)}`);
     console.log(`  mean time per order in each step (ms): ${[...laps].map(([k, v]) => `${k} ${(v / COUNT).toFixed(0)}`).join(', ')}`);
     console.log(`  CPU while the orders ran (% of one core): ${cpuShare(cpuBefore, cpuAfter, orderMs)}`);
     console.log(`  CPU ms per completion, lifecycle: ${cpuPer(cpuBefore, cpuAfter, COUNT)}`);

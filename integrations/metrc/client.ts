@@ -7,7 +7,7 @@
 import type { AxiosInstance } from 'axios';
 import { METRC_MAX_OBJECTS_PER_REQUEST, writeInChunks } from './chunking.js';
 import { MetrcRequestError } from './errors.js';
-import { collect, METRC_MAX_PAGE_SIZE, paginate, parsePage } from './paging.js';
+import { collect, METRC_MAX_PAGE_SIZE, paginate, paginateNewestFirst, parsePage, type MetrcPage } from './paging.js';
 import { MetrcTransport, type MetrcClientOptions, type Query } from './transport.js';
 import type {
   MetrcAdjustReason,
@@ -46,10 +46,14 @@ export class MetrcClient {
 
   /** Every row of a paged v2 list, fetched lazily with pageSize 20. */
   iterate<T>(path: string, query: Query = {}): AsyncGenerator<T, void, undefined> {
-    return paginate<T>(async (pageNumber) => {
+    return paginate<T>(this.pageOf<T>(path, query));
+  }
+
+  private pageOf<T>(path: string, query: Query): (pageNumber: number) => Promise<MetrcPage<T>> {
+    return async (pageNumber) => {
       const body = await this.transport.request('GET', path, { ...query, pageNumber, pageSize: METRC_MAX_PAGE_SIZE });
       return parsePage<T>(body, pageNumber, `METRC GET ${path}`);
-    });
+    };
   }
 
   async getOne<T>(path: string, query: Query = {}): Promise<T | null> {
@@ -123,6 +127,11 @@ export class MetrcClient {
 
   iterateOutgoingTransfers(licenseNumber: string, window: MetrcWindow): AsyncGenerator<MetrcTransfer, void, undefined> {
     return this.iterate('/transfers/v2/outgoing', { licenseNumber, ...windowQuery(window) });
+  }
+
+  /** The same rows, newest first (see paginateNewestFirst): for finding a recent transfer. */
+  iterateOutgoingTransfersNewestFirst(licenseNumber: string, window: MetrcWindow): AsyncGenerator<MetrcTransfer, void, undefined> {
+    return paginateNewestFirst(this.pageOf<MetrcTransfer>('/transfers/v2/outgoing', { licenseNumber, ...windowQuery(window) }));
   }
 
   listOutgoingTransfers(licenseNumber: string, window: MetrcWindow): Promise<MetrcTransfer[]> {

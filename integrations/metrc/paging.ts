@@ -50,3 +50,22 @@ export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   for await (const x of it) out.push(x);
   return out;
 }
+
+/**
+ * Every row, newest pages first: page 1 (which says how many there are), then the last page down
+ * to page 2, each page's rows in reverse. METRC lists in posted order, so a search for something
+ * recent ends after two or three requests instead of paging through the whole window; a search
+ * that finds nothing still sees every row.
+ */
+export async function* paginateNewestFirst<T>(
+  fetchPage: (pageNumber: number) => Promise<MetrcPage<T>>,
+  maxPages = 10_000,
+): AsyncGenerator<T, void, undefined> {
+  const first = await fetchPage(1);
+  const last = Math.min(first.totalPages, maxPages);
+  for (let pageNumber = last; pageNumber >= 2; pageNumber--) {
+    const page = await fetchPage(pageNumber);
+    yield* [...page.data].reverse();
+  }
+  yield* [...first.data].reverse();
+}

@@ -46,12 +46,14 @@ export async function findManifestsForPackages(
   licenseNumber: string,
   wanted: { recipientLicenseNumber: string; packageLabels: readonly string[] },
   window: MetrcWindow,
+  /** How a transfer's package labels are read; a caller may cache them (see packageLabelCache). */
+  labelsOf: (t: MetrcTransfer) => Promise<string[]> = async (t) => (await client.listDeliveryPackages(t.DeliveryId)).map((p) => p.PackageLabel),
 ): Promise<ManifestMatch[]> {
   const want = new Set(wanted.packageLabels);
   const matches: ManifestMatch[] = [];
   for await (const t of client.iterateOutgoingTransfers(licenseNumber, window)) {
     if (t.IsVoided || t.RecipientFacilityLicenseNumber !== wanted.recipientLicenseNumber) continue;
-    const labels = new Set((await client.listDeliveryPackages(t.DeliveryId)).map((p) => p.PackageLabel));
+    const labels = new Set(await labelsOf(t));
     const shared = [...want].filter((l) => labels.has(l));
     if (shared.length === 0) continue;
     matches.push({
@@ -62,4 +64,24 @@ export async function findManifestsForPackages(
   }
   const score = (m: ManifestMatch) => m.missingLabels.length + m.extraLabels.length;
   return matches.sort((a, b) => score(a) - score(b));
+}
+
+/**
+ * Package labels per delivery, kept while the transfer's LastModified stays the same (any edit in
+ * METRC moves it, so an edited delivery is read again). Every order waiting for its manifest
+ * scans the same recent transfers of its license; without this each scan read every delivery's
+ * packages again.
+ */
+export function packageLabelCache(maxEntries = 10_000) {
+  const cache = new Map<string, string[]>();
+  return (client: MetrcClient) =>
+    async (t: MetrcTransfer): Promise<string[]> => {
+      const key = `${t.DeliveryId}|${t.LastModified}`;
+      const hit = cache.get(key);
+      if (hit) return hit;
+      const labels = (await client.listDeliveryPackages(t.DeliveryId)).map((p) => p.PackageLabel);
+      cache.set(key, labels);
+      if (cache.size > maxEntries) cache.delete(cache.keys().next().value!);
+      return labels;
+    };
 }

@@ -217,9 +217,9 @@ export function transferRoutes(store: SandboxStore): Router {
         .flatMap((t) =>
           t.deliveries
             .filter((d) => (direction === 'outgoing' ? t.shipperLicense : d.RecipientFacilityLicenseNumber) === license)
-            .map((d) => transferRow(store, t, d)),
+            .map((d) => [t, d] as const),
         );
-      sendList(req, res, rows);
+      sendList(req, res, rows, ([t, d]) => transferRow(store, t, d));
     });
   }
 

@@ -59,7 +59,11 @@ export function query(req: Request, name: string): string | undefined {
 }
 
 /** Paging is off unless pageSize is given; pageSize above 20 is refused as METRC does. */
-export function sendList(req: Request, res: Response, rows: unknown[]): void {
+/**
+ * A paged answer. `toRow`, when given, shapes only the rows of the requested page (large lists
+ * are filtered cheaply and built page by page).
+ */
+export function sendList<T>(req: Request, res: Response, rows: T[], toRow?: (row: T) => unknown): void {
   const sizeRaw = query(req, 'pageSize');
   const numberRaw = query(req, 'pageNumber');
   const pageSize = sizeRaw === undefined ? rows.length || 1 : Number(sizeRaw);
@@ -68,7 +72,8 @@ export function sendList(req: Request, res: Response, rows: unknown[]): void {
     return sendMessage(res, 400, `pageSize must be between 1 and ${MAX_PAGE_SIZE}.`);
   }
   if (!Number.isInteger(page) || page < 1) return sendMessage(res, 400, 'pageNumber must be 1 or greater.');
-  const data = rows.slice((page - 1) * pageSize, page * pageSize);
+  const slice = rows.slice((page - 1) * pageSize, page * pageSize);
+  const data = toRow ? slice.map(toRow) : slice;
   const totalPages = Math.ceil(rows.length / pageSize);
   sendJson(res, 200, {
     Data: data,

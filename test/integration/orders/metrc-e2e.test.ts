@@ -196,7 +196,7 @@ describe('order lifecycle with the real metrcTransfer child against the METRC sa
     const subs = await call(env.admin, 'GET', `/metrc-submissions?order_id=${id}`);
     expect(subs.body.data).toMatchObject([{ kind: 'transfer_template', status: 'succeeded', license_number: SHIPPER, metrc_ids: [template.Id] }]);
     // Sent by the transfer itself: no submission workflow was needed for it.
-    await expect(env.client.workflow.getHandle(`metrc:${subs.body.data[0].id}`).describe()).rejects.toThrow(/not found/i);
+    await expect(env.client.workflow.getHandle(`metrc:${subs.body.data[0].id}`).describe()).rejects.toMatchObject({ name: 'WorkflowNotFoundError' });
     await recordHistories(env.deps.config, [{ file: `metrcTransfer-${GENERATION}-matched`, workflowId: `metrc-transfer:order:${id}` }]);
   });
 

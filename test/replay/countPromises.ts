@@ -1,0 +1,13 @@
+import { readFile } from 'node:fs/promises';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { workflowBundle } from '../../worker/workers.js';
+import { historyFromCliJson } from './loadHistory.js';
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+const files = process.argv.slice(2);
+const histories = await Promise.all(files.map(async (f) => ({ workflowId: f, history: historyFromCliJson(JSON.parse(await readFile(f, 'utf8'))) })));
+for await (const r of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) if (r.error) console.log(r.workflowId, String(r.error).slice(0, 200));
+const m = (globalThis as any).__pc as Map<string, number>;
+const total = [...m.values()].reduce((a, b) => a + b, 0);
+console.log('promises', total);
+for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(String(v).padStart(5), k);
+process.exit(0);

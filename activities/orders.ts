@@ -10,6 +10,7 @@ import { auditRowStatement, insertAuditRow, type AuditRow } from '../db/auditLog
 import { sqlDateTime, type AtomicWriter, type Statement } from '../db/atomicWrite.js';
 import { AppError } from '../domain/errors.js';
 import { versionKey } from '../platform/cacheVersions.js';
+import { consumeHoldsIn, reserveIn, retryingDeadlocks } from './inventory.js';
 import { logger } from '../platform/logger.js';
 
 /** Status reached → audit action: the verb the issue's audit trail names for each transition. */
@@ -65,6 +66,12 @@ export interface OrderEventInput {
    * transaction as before.
    */
   order?: { number: string; retailerId: string; wholesalerId: string; status: OrderStatus };
+  /**
+   * A stock change that commits together with this step (needs `order` and the atomic writer):
+   * `reserve` with accepting (all lines or none: InsufficientStock writes nothing), `ship` with
+   * shipping. A retry finds the work done and writes nothing twice.
+   */
+  stock?: 'reserve' | 'ship';
 }
 
 export interface RecordResult {
@@ -198,6 +205,27 @@ export function createOrderActivities({ sequelize, redis, writer }: Pick<Activit
   /** Writes the step's rows; false when an earlier attempt already committed them. */
   async function writeStep(input: OrderEventInput, key: string): Promise<{ recorded: boolean; order: OrderFacts | undefined }> {
     const known = input.order;
+    if (input.stock && (!known || !writer)) throw nonRetryable('ValidationError', 'A stock change with the step needs the order and the atomic writer');
+    if (known && writer && input.stock) {
+      const order = { order_number: known.number, retailer_id: known.retailerId, wholesaler_id: known.wholesalerId, status: known.status };
+      const update = orderUpdate(input);
+      const step = [eventInsert(input, key), ...(update ? [update] : []), ...transitionAudits(input, order).map(auditRowStatement)];
+      const stock = input.stock;
+      try {
+        await retryingDeadlocks(() =>
+          writer.transaction(async (tx) => {
+            const change = stock === 'reserve' ? await reserveIn(tx, input.orderId) : await consumeHoldsIn(tx, input.orderId, 'shipped');
+            // Work found done by an earlier attempt: the step's own row says whether it was recorded.
+            return { value: null, writes: [...(change.value.alreadyDone ? [] : (change.writes ?? [])), ...step] };
+          }),
+        );
+        return { recorded: true, order };
+      } catch (err) {
+        if ((err as { errno?: number }).errno === 1062) return { recorded: false, order };
+        if ((err as { errno?: number }).errno === 1452) throw nonRetryable('NotFound', `Order ${input.orderId} not found`);
+        throw err;
+      }
+    }
     if (known && writer) {
       const order = { order_number: known.number, retailer_id: known.retailerId, wholesaler_id: known.wholesalerId, status: known.status };
       const labelled = input.labels ? await checkLabels(input.orderId, input.labels) : [];

@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import proto from '@temporalio/proto';
+import type { Sequelize } from 'sequelize';
 import { setup, teardown } from '../test/setup/global.js';
 import {
   createMetrcSandbox,
@@ -134,7 +135,7 @@ async function startProfile() {
  * The database server's general log over the orders only (ORDER_BENCH_QUERY_LOG=1; needs a user
  * allowed to SET GLOBAL): statements per order, grouped by shape (literals folded to ?).
  */
-async function startQueryLog(sequelize: import('sequelize').Sequelize) {
+async function startQueryLog(sequelize: Sequelize) {
   await sequelize.query("SET GLOBAL log_output = 'TABLE'");
   await sequelize.query('TRUNCATE mysql.general_log');
   await sequelize.query('SET GLOBAL general_log = 1');

@@ -180,8 +180,9 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
   //
   // Every patch costs a search-attribute write (TemporalChangeVersion) in the workflow task that
   // first asks for it, so the current code asks for one patch, once, at the start: v3 = local
-  // steps, no repeated start attributes, 'submitting' marked by the order itself. Histories
-  // without it replay the older ways (v2 asked for the local-steps patch at the first step).
+  // steps, stock changes committed with their status change, no repeated start attributes,
+  // 'submitting' marked by the order itself. Histories without it replay the older ways (v2
+  // asked for the local-steps patch at the first step).
   const v3 = patched('order-lifecycle-v3');
   const LOCAL_STEPS_PATCH = 'order-steps-as-local-activities';
   const local = () => v3 || patched(LOCAL_STEPS_PATCH);
@@ -233,7 +234,8 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
       { key: ORDER_SEARCH_ATTRIBUTES.OrderStatus, value: status },
     ]);
 
-  async function record(event: Omit<OrderEventInput, 'orderId' | 'seq' | 'at'>): Promise<void> {
+  /** `bounded`: a step that may fail for the caller (accepting with too little stock) retries a few times only. */
+  async function record(event: Omit<OrderEventInput, 'orderId' | 'seq' | 'at'>, bounded = false): Promise<void> {
     const entry: OrderEventInput = {
       ...event,
       orderId: input.orderId,
@@ -247,7 +249,7 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
         status: event.to ?? status,
       },
     };
-    await stepMust().recordOrderEvent(entry);
+    await (bounded ? stepActs() : stepMust()).recordOrderEvent(entry);
     timeline.push({
       seq: entry.seq,
       type: entry.type,
@@ -260,8 +262,13 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
     });
   }
 
-  async function moveTo(to: OrderStatus, actor: ActorRef, extra: Partial<OrderEventInput> = {}): Promise<void> {
-    await record({ type: 'status_changed', from: status, to, actor, ...extra });
+  async function moveTo(
+    to: OrderStatus,
+    actor: ActorRef,
+    extra: Partial<OrderEventInput> = {},
+    bounded = false,
+  ): Promise<void> {
+    await record({ type: 'status_changed', from: status, to, actor, ...extra }, bounded);
     status = to;
     step = PENDING[to];
     upsertSearchAttributes([{ key: ORDER_SEARCH_ATTRIBUTES.OrderStatus, value: status }]);
@@ -335,6 +342,17 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
     switch (d.action) {
       case 'accept': {
         step = 'reserving stock';
+        if (v3) {
+          // Reservation and status change commit together: nothing to undo if either fails.
+          try {
+            await moveTo('accepted', actor, { reason, ...origin, stock: 'reserve' }, true);
+          } catch (err) {
+            step = PENDING[status];
+            throw err;
+          }
+          compensations.push({ name: 'release stock', run: () => stepMust().releaseStock({ orderId: input.orderId }) });
+          return;
+        }
         try {
           await stepActs().reserveStock({ orderId: input.orderId });
         } catch (err) {
@@ -356,11 +374,16 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
         return;
       case 'ship': {
         step = 'moving stock out';
-        await stepMust().shipStock({ orderId: input.orderId });
+        if (!v3) await stepMust().shipStock({ orderId: input.orderId });
         // The units left the building: nothing is held any more, so nothing to give back.
         const i = compensations.findIndex((c) => c.name === 'release stock');
         if (i >= 0) compensations.splice(i, 1);
-        await moveTo('shipped', actor, { reason, ...(d.override ? { complianceOverride: true } : {}), ...origin });
+        await moveTo('shipped', actor, {
+          reason,
+          ...(d.override ? { complianceOverride: true } : {}),
+          ...origin,
+          ...(v3 ? { stock: 'ship' as const } : {}),
+        });
         return;
       }
       case 'cancel':

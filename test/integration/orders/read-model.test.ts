@@ -2,7 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createOrderActivities, EVENTS_STREAM, type OrderEventInput } from '../../../activities/orders.js';
-import { freshStock, ordersEnv, placeOrder, type OrdersEnv } from './helpers.js';
+import type { OrderStatus } from '../../../domain/orders/status.js';
+import { freshStock, ordersEnv, placeOrder, stockOf, type OrdersEnv } from './helpers.js';
 
 /**
  * recordOrderEvent, the order's read-model writer, on both of its paths: one round trip when the
@@ -91,6 +92,41 @@ describe('order read model (recordOrderEvent)', () => {
       expect(lines).toEqual([{ metrc_package_label: label }]);
     });
   }
+
+  it('a stock change commits with its step: short stock writes nothing, a retry writes nothing twice, shipping moves the units out', async () => {
+    const stock = await freshStock(env, 5);
+    const activities = createOrderActivities({ sequelize: env.deps.sequelize, redis: env.deps.redis, writer: env.deps.writer });
+    const step = (placed: Record<string, string>, seq: number, from: OrderStatus, to: OrderStatus, change: 'reserve' | 'ship'): OrderEventInput => ({
+      orderId: placed.id!,
+      seq,
+      type: 'status_changed',
+      from,
+      to,
+      actor: { kind: 'user', id: 'u-1', role: 'member' },
+      at: '2026-11-25T03:00:00.000Z',
+      stock: change,
+      order: { number: placed.order_number!, retailerId: placed.retailer_id!, wholesalerId: placed.wholesaler_id!, status: to },
+    });
+
+    const tooBig = await placeOrder(env, [{ variant_id: stock.variantId, quantity: 6 }]);
+    const short = await activities.recordOrderEvent(step(tooBig, 1, 'submitted', 'accepted', 'reserve')).catch((e: unknown) => e);
+    expect(short).toMatchObject({ type: 'InsufficientStock', nonRetryable: true });
+    expect(await counts(tooBig.id)).toMatchObject({ order: { status: 'submitted', version: 1 }, events: [], audits: [] });
+    expect(await stockOf(env, stock.inventoryId)).toEqual({ onHand: 5, reserved: 0 });
+
+    const placed = await placeOrder(env, [{ variant_id: stock.variantId, quantity: 2 }]);
+    expect(await activities.recordOrderEvent(step(placed, 1, 'submitted', 'accepted', 'reserve'))).toMatchObject({ recorded: true });
+    expect(await activities.recordOrderEvent(step(placed, 1, 'submitted', 'accepted', 'reserve'))).toMatchObject({ recorded: false });
+    expect(await stockOf(env, stock.inventoryId)).toEqual({ onHand: 5, reserved: 2 });
+    expect(await counts(placed.id)).toMatchObject({ order: { status: 'accepted', version: 2 }, audits: [{ action: 'order.accepted' }] });
+
+    expect(await activities.recordOrderEvent(step(placed, 2, 'fulfilled', 'shipped', 'ship'))).toMatchObject({ recorded: true });
+    expect(await activities.recordOrderEvent(step(placed, 2, 'fulfilled', 'shipped', 'ship'))).toMatchObject({ recorded: false });
+    expect(await stockOf(env, stock.inventoryId)).toEqual({ onHand: 3, reserved: 0 });
+    const c = await counts(placed.id);
+    expect(c.order).toMatchObject({ status: 'shipped', version: 3 });
+    expect(c.events.map((e) => e.to_status)).toEqual(['accepted', 'shipped']);
+  });
 
   it('a stream that cannot be reached leaves the event unpublished; a retry publishes it once and says so', async () => {
     const stock = await freshStock(env, 5);

@@ -5,11 +5,11 @@ import { Agent, request } from 'node:http';
  * process as their baseline, so the client's own cost is part of the figure; `fetch` (undici,
  * web streams) spent about a tenth of the process's CPU on itself, which is not the API's cost.
  */
-export function jsonClient(base: string, headers: Record<string, string>, maxSockets = 32) {
+export function jsonClient(base: string, headers: Record<string, string>, maxSockets = 32, prefix = '/api/v1') {
   const agent = new Agent({ keepAlive: true, maxSockets });
   const url = new URL(base);
   return {
-    send(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
+    send(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<{ status: number; body: string }> {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       return new Promise((resolve, reject) => {
         const req = request(
@@ -18,8 +18,8 @@ export function jsonClient(base: string, headers: Record<string, string>, maxSoc
             host: url.hostname,
             port: url.port,
             method,
-            path: `/api/v1${path}`,
-            headers: { ...headers, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
+            path: `${prefix}${path}`,
+            headers: { ...headers, ...extraHeaders, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
           },
           (res) => {
             const chunks: Buffer[] = [];

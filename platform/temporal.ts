@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Client } from '@temporalio/client';
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import proto from '@temporalio/proto';
 import pRetry from 'p-retry';
@@ -20,13 +20,18 @@ async function tlsOptions(s: TemporalSettings) {
   };
 }
 
-/**
- * A client over the SDK core's native connection (the same Rust gRPC stack workers use) rather
- * than @grpc/grpc-js: measured here at about a quarter of the event-loop CPU per call, which the
- * API pays on every order start and transition.
- */
+export async function clientConnectionOptions(s = temporalSettings()): Promise<ConnectionOptions> {
+  const tls = await tlsOptions(s);
+  return {
+    address: s.address,
+    ...(tls ? { tls } : {}),
+    ...(s.apiKey ? { apiKey: s.apiKey } : {}),
+    connectTimeout: '5s',
+  };
+}
+
 export async function connectClient(s = temporalSettings()): Promise<Client> {
-  const connection = await connectWorkerConnection(s);
+  const connection = await Connection.connect(await clientConnectionOptions(s));
   return new Client({ connection, namespace: s.namespace });
 }
 

@@ -101,7 +101,11 @@ async function cpuTimes() {
   return { busy, own: (own.user + own.system) / 1e6, byName };
 }
 
-function cpuShare(a: Awaited<ReturnType<typeof cpuTimes>>, b: Awaited<ReturnType<typeof cpuTimes>>, ms: number): string {
+function cpuShare(
+  a: Awaited<ReturnType<typeof cpuTimes>>,
+  b: Awaited<ReturnType<typeof cpuTimes>>,
+  ms: number,
+): string {
   const pct = (s: number) => `${Math.round((100 * s) / (ms / 1000))}%`;
   const parts = [`machine ${pct(b.busy - a.busy)}`, `this node process ${pct(b.own - a.own)}`];
   for (const k of Object.keys(b.byName)) parts.push(`${k} ${pct(b.byName[k]! - (a.byName[k] ?? 0))}`);
@@ -211,22 +215,31 @@ async function main() {
       return r.body;
     };
     const address = { address_line1: '1 Main St', city: 'Denver', state: 'CO', postal_code: '80202' };
+    /** A trading partner and its licensed premises, holding one of the sandbox's facility licenses. */
+    const licensedSite = async (
+      type: 'wholesaler' | 'retailer',
+      f: { name: string; licenseType: string; licenseNumber: string },
+      entityLicense: string,
+    ) => {
+      const e = await post('/entities', {
+        type,
+        name: f.name,
+        license_number: entityLicense,
+        license_state: 'CO',
+        license_type: f.licenseType,
+      });
+      const loc = await post('/locations', {
+        entity_id: e.id,
+        name: f.name,
+        license_number: f.licenseNumber,
+        ...address,
+      });
+      return { e, loc };
+    };
     // Every wholesaler × retailer license pair of the sandbox, as real trading partners.
     const wholesalers = await Promise.all(
       DEMO_WHOLESALERS.map(async (f, n) => {
-        const e = await post('/entities', {
-          type: 'wholesaler',
-          name: f.name,
-          license_number: `BW-${n}`,
-          license_state: 'CO',
-          license_type: f.licenseType,
-        });
-        const loc = await post('/locations', {
-          entity_id: e.id,
-          name: f.name,
-          license_number: f.licenseNumber,
-          ...address,
-        });
+        const { e, loc } = await licensedSite('wholesaler', f, `BW-${n}`);
         const product = await post('/products', {
           entity_id: e.id,
           name: 'Blue Dream Flower 3.5g',
@@ -256,19 +269,7 @@ async function main() {
     );
     const retailers = await Promise.all(
       DEMO_RETAILERS.map(async (f, n) => {
-        const e = await post('/entities', {
-          type: 'retailer',
-          name: f.name,
-          license_number: `BR-${n}`,
-          license_state: 'CO',
-          license_type: f.licenseType,
-        });
-        const loc = await post('/locations', {
-          entity_id: e.id,
-          name: f.name,
-          license_number: f.licenseNumber,
-          ...address,
-        });
+        const { e, loc } = await licensedSite('retailer', f, `BR-${n}`);
         return {
           id: e.id as string,
           location: loc.id as string,
@@ -508,11 +509,17 @@ async function main() {
       `  ${completed} of ${COUNT} complete (status completed, METRC matched, no override); ${workflowsDone} of ${COUNT} order workflows COMPLETED; driver failures: ${failed}`,
     );
     for (const f of failures) console.log(`    ${f}`);
-    console.log(`  METRC sandbox requests per order (client and bench's manifest registration): ${(metrcRequests / COUNT).toFixed(1)}`);
-    console.log(`  mean time per order in each step (ms): ${[...laps].map(([k, v]) => `${k} ${(v / COUNT).toFixed(0)}`).join(', ')}`);
+    console.log(
+      `  METRC sandbox requests per order (client and bench's manifest registration): ${(metrcRequests / COUNT).toFixed(1)}`,
+    );
+    console.log(
+      `  mean time per order in each step (ms): ${[...laps].map(([k, v]) => `${k} ${(v / COUNT).toFixed(0)}`).join(', ')}`,
+    );
     console.log(`  CPU while the orders ran (% of one core): ${cpuShare(cpuBefore, cpuAfter, orderMs)}`);
     console.log(`  CPU ms per completion, lifecycle: ${cpuPer(cpuBefore, cpuAfter, COUNT)}`);
-    console.log(`  CPU ms per completion, baseline (second half): ${cpuPer(baselineCpuBefore, baselineCpuAfter, COUNT - firstHalf)}`);
+    console.log(
+      `  CPU ms per completion, baseline (second half): ${cpuPer(baselineCpuBefore, baselineCpuAfter, COUNT - firstHalf)}`,
+    );
     stopping = true;
     await Promise.all([registrar, reader]);
     http.close();

@@ -14,6 +14,7 @@ import {
   type SubmissionStatus,
 } from '../domain/metrc/kinds.js';
 import type { AttemptError } from '../domain/metrc/failure.js';
+import type { AtomicWriter } from './atomicWrite.js';
 
 export interface SubmissionRow {
   id: string;
@@ -224,7 +225,8 @@ export async function listAttempts(sequelize: Sequelize, submissionId: string): 
  * rows (first attempt) that gap is shared with neighbouring submissions, and two such
  * transactions then block each other's INSERT into the gap: ER_LOCK_DEADLOCK under load.
  */
-export async function startAttempt(sequelize: Sequelize, id: string): Promise<{ sub: SubmissionRow; attempt: number } | null> {
+export async function startAttempt(sequelize: Sequelize, id: string, writer?: AtomicWriter): Promise<{ sub: SubmissionRow; attempt: number } | null> {
+  if (writer) return startAttemptScripted(writer, id);
   return sequelize.transaction(async (transaction) => {
     const sub = await getSubmission(sequelize, id, transaction, true);
     if (!sub || (sub.status !== 'pending' && sub.status !== 'submitting')) return null;
@@ -243,12 +245,7 @@ export async function startAttempt(sequelize: Sequelize, id: string): Promise<{ 
         { replacements: [id], transaction },
       );
       for (const r of running as { attempt: number }[]) {
-        await sequelize.query(
-          `UPDATE metrc_submission_attempts SET outcome = 'failed', error_type = 'WorkerLost', error_code = 'WORKER_LOST',
-             error_message = 'The attempt stopped without recording an outcome (worker lost or timed out)', ambiguous = ?,
-             finished_at = CURRENT_TIMESTAMP(3) WHERE submission_id = ? AND attempt = ? AND outcome = 'running'`,
-          { replacements: [sub.possibly_landed ? 1 : 0, id, Number(r.attempt)], transaction },
-        );
+        await sequelize.query(CLOSE_LOST_ATTEMPT, { replacements: [sub.possibly_landed ? 1 : 0, id, Number(r.attempt)], transaction });
       }
     }
     await sequelize.query(
@@ -261,6 +258,38 @@ export async function startAttempt(sequelize: Sequelize, id: string): Promise<{ 
 }
 
 /** Recorded BEFORE a write leaves: from here until a definite answer, the write may have landed. */
+const CLOSE_LOST_ATTEMPT = `UPDATE metrc_submission_attempts SET outcome = 'failed', error_type = 'WorkerLost', error_code = 'WORKER_LOST',
+     error_message = 'The attempt stopped without recording an outcome (worker lost or timed out)', ambiguous = ?,
+     finished_at = CURRENT_TIMESTAMP(3) WHERE submission_id = ? AND attempt = ? AND outcome = 'running'`;
+
+/**
+ * startAttempt in two round trips (the same statements and lock order): the submission row
+ * locked and its running attempts read (plain read, no gap locks), then the writes with the COMMIT.
+ */
+async function startAttemptScripted(writer: AtomicWriter, id: string): Promise<{ sub: SubmissionRow; attempt: number } | null> {
+  return writer.transaction(async (tx) => {
+    const [rows, running] = await tx.run([
+      { sql: 'SELECT * FROM metrc_submissions WHERE id = ? FOR UPDATE', values: [id] },
+      { sql: `SELECT attempt FROM metrc_submission_attempts WHERE submission_id = ? AND outcome = 'running'`, values: [id] },
+    ]);
+    const row = rows?.[0];
+    const sub = row ? submissionFromRow(row) : null;
+    if (!sub || (sub.status !== 'pending' && sub.status !== 'submitting')) return { value: null, commit: false };
+    const attempt = sub.attempt_count + 1;
+    return {
+      value: { sub: { ...sub, attempt_count: attempt, status: 'submitting' as const }, attempt },
+      writes: [
+        { sql: `UPDATE metrc_submissions SET attempt_count = ?, status = 'submitting', updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?`, values: [attempt, id] },
+        ...(running ?? []).map((r) => ({ sql: CLOSE_LOST_ATTEMPT, values: [sub.possibly_landed ? 1 : 0, id, Number(r.attempt)] })),
+        {
+          sql: `INSERT INTO metrc_submission_attempts (submission_id, attempt, round, outcome, started_at) VALUES (?, ?, ?, 'running', CURRENT_TIMESTAMP(3))`,
+          values: [id, attempt, sub.round],
+        },
+      ],
+    };
+  });
+}
+
 export async function markSending(sequelize: Sequelize, id: string, preImage: unknown) {
   await sequelize.query(
     `UPDATE metrc_submissions SET possibly_landed = 1, first_sent_at = COALESCE(first_sent_at, CURRENT_TIMESTAMP(3)),
@@ -282,18 +311,24 @@ export async function recordSuccess(
   ids: number[],
   reconciled: boolean,
   rateLimitWaits: number,
+  writer?: AtomicWriter,
 ) {
-  await sequelize.transaction(async (transaction) => {
-    await sequelize.query(
-      `UPDATE metrc_submissions SET status = 'succeeded', metrc_ids = ?, reconciled = ?, possibly_landed = 0,
+  // Submission row first, then the attempt row (the lock order of startAttempt).
+  const statements = [
+    {
+      sql: `UPDATE metrc_submissions SET status = 'succeeded', metrc_ids = ?, reconciled = ?, possibly_landed = 0,
          failure_reason = NULL, succeeded_at = CURRENT_TIMESTAMP(3), updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?`,
-      { replacements: [JSON.stringify(ids), reconciled ? 1 : 0, id], transaction },
-    );
-    await sequelize.query(
-      `UPDATE metrc_submission_attempts SET outcome = ?, metrc_ids = ?, rate_limit_waits = ?, finished_at = CURRENT_TIMESTAMP(3)
+      values: [JSON.stringify(ids), reconciled ? 1 : 0, id],
+    },
+    {
+      sql: `UPDATE metrc_submission_attempts SET outcome = ?, metrc_ids = ?, rate_limit_waits = ?, finished_at = CURRENT_TIMESTAMP(3)
         WHERE submission_id = ? AND attempt = ?`,
-      { replacements: [reconciled ? 'reconciled' : 'succeeded', JSON.stringify(ids), rateLimitWaits, id, attempt], transaction },
-    );
+      values: [reconciled ? 'reconciled' : 'succeeded', JSON.stringify(ids), rateLimitWaits, id, attempt],
+    },
+  ];
+  if (writer) return writer.write(statements);
+  await sequelize.transaction(async (transaction) => {
+    for (const st of statements) await sequelize.query(st.sql, { replacements: st.values, transaction });
   });
 }
 

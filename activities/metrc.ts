@@ -302,7 +302,7 @@ export function createMetrcActivities(deps: ActivityDeps) {
       const current = await getSubmission(sequelize, input.submissionId);
       if (!current) throw ApplicationFailure.create({ type: 'NotFound', nonRetryable: true, message: `submission ${input.submissionId} not found` });
       if (current.status === 'succeeded') return { status: 'succeeded', metrcIds: current.metrc_ids ?? [], reconciled: current.reconciled };
-      const started = await startAttempt(sequelize, input.submissionId, deps.writer);
+      const started = await startAttempt(deps.writer, input.submissionId);
       if (!started) return { status: 'not_sendable', current: current.status };
       const { sub, attempt } = started;
       let rateLimitWaits = 0;
@@ -315,7 +315,7 @@ export function createMetrcActivities(deps: ActivityDeps) {
           if (sub.possibly_landed || sub.kind === 'sales_receipt_void') {
             const found = await reconcile(sequelize, client, sub);
             if (found.landed) {
-              await recordSuccess(sequelize, sub.id, attempt, found.ids, true, 0, deps.writer);
+              await recordSuccess(deps.writer, sub.id, attempt, found.ids, true, 0);
               return { status: 'succeeded', metrcIds: found.ids, reconciled: true };
             }
             await clearPossiblyLanded(sequelize, sub.id);
@@ -336,7 +336,7 @@ export function createMetrcActivities(deps: ActivityDeps) {
               await sleep((e.retryAfterMs ?? 500 * 2 ** rateLimitWaits) + Math.floor(Math.random() * 100));
             }
           }
-          await recordSuccess(sequelize, sub.id, attempt, ids, false, rateLimitWaits, deps.writer);
+          await recordSuccess(deps.writer, sub.id, attempt, ids, false, rateLimitWaits);
           return { status: 'succeeded', metrcIds: ids, reconciled: false };
         } catch (e) {
           const info = describeError(e);

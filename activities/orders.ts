@@ -8,7 +8,6 @@ import type { MetrcState, OrderStatus } from '../domain/orders/status.js';
 import type { ActivityDeps } from './deps.js';
 import { auditRowStatement, insertAuditRow, type AuditRow } from '../db/auditLog.js';
 import { sqlDateTime, type AtomicWriter, type Statement } from '../db/atomicWrite.js';
-import { AppError } from '../domain/errors.js';
 import { versionKey } from '../platform/cacheVersions.js';
 import { consumeHoldsIn, reserveIn, retryingDeadlocks } from './inventory.js';
 import { logger } from '../platform/logger.js';
@@ -206,14 +205,16 @@ export function createOrderActivities({ sequelize, redis, writer }: Pick<Activit
   async function writeStep(input: OrderEventInput, key: string): Promise<{ recorded: boolean; order: OrderFacts | undefined }> {
     const known = input.order;
     if (input.stock && (!known || !writer)) throw nonRetryable('ValidationError', 'A stock change with the step needs the order and the atomic writer');
-    if (known && writer && input.stock) {
+    if (known && writer) {
       const order = { order_number: known.number, retailer_id: known.retailerId, wholesaler_id: known.wholesalerId, status: known.status };
+      const labelled = input.labels ? await checkLabels(input.orderId, input.labels) : [];
       const update = orderUpdate(input);
-      const step = [eventInsert(input, key), ...(update ? [update] : []), ...transitionAudits(input, order).map(auditRowStatement)];
+      const step = [eventInsert(input, key), ...labelled, ...(update ? [update] : []), ...transitionAudits(input, order).map(auditRowStatement)];
       const stock = input.stock;
       try {
         await retryingDeadlocks(() =>
           writer.transaction(async (tx) => {
+            if (!stock) return { value: null, writes: step };
             const change = stock === 'reserve' ? await reserveIn(tx, input.orderId) : await consumeHoldsIn(tx, input.orderId, 'shipped');
             // Work found done by an earlier attempt: the step's own row says whether it was recorded.
             return { value: null, writes: [...(change.value.alreadyDone ? [] : (change.writes ?? [])), ...step] };
@@ -221,21 +222,9 @@ export function createOrderActivities({ sequelize, redis, writer }: Pick<Activit
         );
         return { recorded: true, order };
       } catch (err) {
-        if ((err as { errno?: number }).errno === 1062) return { recorded: false, order };
-        if ((err as { errno?: number }).errno === 1452) throw nonRetryable('NotFound', `Order ${input.orderId} not found`);
-        throw err;
-      }
-    }
-    if (known && writer) {
-      const order = { order_number: known.number, retailer_id: known.retailerId, wholesaler_id: known.wholesalerId, status: known.status };
-      const labelled = input.labels ? await checkLabels(input.orderId, input.labels) : [];
-      const update = orderUpdate(input);
-      try {
-        await writer.write([eventInsert(input, key), ...labelled, ...(update ? [update] : []), ...transitionAudits(input, order).map(auditRowStatement)]);
-        return { recorded: true, order };
-      } catch (err) {
-        if (err instanceof AppError && err.code === 'UNPROCESSABLE_ENTITY') throw nonRetryable('NotFound', `Order ${input.orderId} not found`);
-        if (err instanceof AppError && err.code === 'CONFLICT') return { recorded: false, order };
+        const errno = (err as { errno?: number }).errno;
+        if (errno === 1062) return { recorded: false, order }; // the step's row is there already
+        if (errno === 1452) throw nonRetryable('NotFound', `Order ${input.orderId} not found`);
         throw err;
       }
     }

@@ -63,33 +63,23 @@ export function createAtomicWriter(databaseUrl: string, poolMax = 4): AtomicWrit
     multipleStatements: true,
   });
 
-  return {
+  const format = (st: Statement) => mysql.format(st.sql, st.values as never[]);
+
+  const writer: AtomicWriter = {
     async write(statements) {
       if (statements.length === 0) return;
-      const sql = [
-        'START TRANSACTION',
-        ...statements.map((s) => mysql.format(s.sql, s.values as never[])),
-        'COMMIT',
-      ].join(';\n');
-      const conn = await pool.getConnection();
       try {
-        await conn.query(sql);
+        await writer.transaction(async () => ({ value: undefined, writes: statements }));
       } catch (err) {
-        // Dropping the connection rolls the transaction back too, if ROLLBACK itself fails.
-        await conn.query('ROLLBACK').then(
-          () => conn.release(),
-          () => conn.destroy(),
-        );
         throw asClientError(err);
       }
-      conn.release();
     },
     async transaction(fn) {
       const conn = await pool.getConnection();
       let open = false;
       const tx: ScriptedTransaction = {
         async run(statements) {
-          const parts = statements.map((st) => mysql.format(st.sql, st.values as never[]));
+          const parts = statements.map(format);
           if (!open) parts.unshift('START TRANSACTION');
           const [res] = await conn.query(parts.join(';\n'));
           const results = parts.length === 1 ? [res] : (res as unknown[]);
@@ -100,7 +90,7 @@ export function createAtomicWriter(databaseUrl: string, poolMax = 4): AtomicWrit
       };
       try {
         const end = await fn(tx);
-        const writes = (end.writes ?? []).map((st) => mysql.format(st.sql, st.values as never[]));
+        const writes = (end.writes ?? []).map(format);
         if (end.commit === false) {
           if (open) await conn.query('ROLLBACK');
         } else if (open || writes.length) {
@@ -110,6 +100,7 @@ export function createAtomicWriter(databaseUrl: string, poolMax = 4): AtomicWrit
         return end.value;
       } catch (err) {
         // The server stops a batch at the failing statement with the transaction still open.
+        // Dropping the connection rolls it back too, if ROLLBACK itself fails.
         await conn.query('ROLLBACK').then(
           () => conn.release(),
           () => conn.destroy(),
@@ -121,6 +112,7 @@ export function createAtomicWriter(databaseUrl: string, poolMax = 4): AtomicWrit
       await pool.end();
     },
   };
+  return writer;
 }
 
 /** The constraint failures a client can cause, as the envelope's errors; anything else as it is. */

@@ -213,6 +213,10 @@ export async function listAttempts(sequelize: Sequelize, submissionId: string): 
   return (rows as Record<string, unknown>[]).map(attemptFromRow);
 }
 
+const CLOSE_LOST_ATTEMPT = `UPDATE metrc_submission_attempts SET outcome = 'failed', error_type = 'WorkerLost', error_code = 'WORKER_LOST',
+     error_message = 'The attempt stopped without recording an outcome (worker lost or timed out)', ambiguous = ?,
+     finished_at = CURRENT_TIMESTAMP(3) WHERE submission_id = ? AND attempt = ? AND outcome = 'running'`;
+
 /**
  * Opens a new attempt. Refuses (returns null) when the submission is no longer in a state
  * that may be sent: succeeded, discarded or failed-and-waiting.
@@ -224,49 +228,11 @@ export async function listAttempts(sequelize: Sequelize, submissionId: string): 
  * AND outcome = 'running'`) takes next-key/gap locks under REPEATABLE READ; with no matching
  * rows (first attempt) that gap is shared with neighbouring submissions, and two such
  * transactions then block each other's INSERT into the gap: ER_LOCK_DEADLOCK under load.
+ *
+ * Two round trips: the submission row locked and its running attempts read (a plain read, no gap
+ * locks), then the update, the lost-attempt closes and the insert with the COMMIT.
  */
-export async function startAttempt(sequelize: Sequelize, id: string, writer?: AtomicWriter): Promise<{ sub: SubmissionRow; attempt: number } | null> {
-  if (writer) return startAttemptScripted(writer, id);
-  return sequelize.transaction(async (transaction) => {
-    const sub = await getSubmission(sequelize, id, transaction, true);
-    if (!sub || (sub.status !== 'pending' && sub.status !== 'submitting')) return null;
-    const attempt = sub.attempt_count + 1;
-    await sequelize.query(
-      `UPDATE metrc_submissions SET attempt_count = ?, status = 'submitting', updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?`,
-      { replacements: [attempt, id], transaction },
-    );
-    // An attempt left 'running' by a killed worker is closed as such: its outcome is unknown.
-    // The first attempt has nothing to close. Otherwise a plain (non-locking) read finds the
-    // running ones and each is closed by its exact key; the `outcome = 'running'` guard re-checks
-    // the latest version, so an outcome recorded meanwhile by a late worker is kept.
-    if (sub.attempt_count > 0) {
-      const [running] = await sequelize.query(
-        `SELECT attempt FROM metrc_submission_attempts WHERE submission_id = ? AND outcome = 'running'`,
-        { replacements: [id], transaction },
-      );
-      for (const r of running as { attempt: number }[]) {
-        await sequelize.query(CLOSE_LOST_ATTEMPT, { replacements: [sub.possibly_landed ? 1 : 0, id, Number(r.attempt)], transaction });
-      }
-    }
-    await sequelize.query(
-      `INSERT INTO metrc_submission_attempts (submission_id, attempt, round, outcome, started_at)
-       VALUES (?, ?, ?, 'running', CURRENT_TIMESTAMP(3))`,
-      { replacements: [id, attempt, sub.round], transaction },
-    );
-    return { sub: { ...sub, attempt_count: attempt, status: 'submitting' }, attempt };
-  });
-}
-
-/** Recorded BEFORE a write leaves: from here until a definite answer, the write may have landed. */
-const CLOSE_LOST_ATTEMPT = `UPDATE metrc_submission_attempts SET outcome = 'failed', error_type = 'WorkerLost', error_code = 'WORKER_LOST',
-     error_message = 'The attempt stopped without recording an outcome (worker lost or timed out)', ambiguous = ?,
-     finished_at = CURRENT_TIMESTAMP(3) WHERE submission_id = ? AND attempt = ? AND outcome = 'running'`;
-
-/**
- * startAttempt in two round trips (the same statements and lock order): the submission row
- * locked and its running attempts read (plain read, no gap locks), then the writes with the COMMIT.
- */
-async function startAttemptScripted(writer: AtomicWriter, id: string): Promise<{ sub: SubmissionRow; attempt: number } | null> {
+export async function startAttempt(writer: AtomicWriter, id: string): Promise<{ sub: SubmissionRow; attempt: number } | null> {
   return writer.transaction(async (tx) => {
     const [rows, running] = await tx.run([
       { sql: 'SELECT * FROM metrc_submissions WHERE id = ? FOR UPDATE', values: [id] },
@@ -304,17 +270,9 @@ export async function clearPossiblyLanded(sequelize: Sequelize, id: string) {
   });
 }
 
-export async function recordSuccess(
-  sequelize: Sequelize,
-  id: string,
-  attempt: number,
-  ids: number[],
-  reconciled: boolean,
-  rateLimitWaits: number,
-  writer?: AtomicWriter,
-) {
+export async function recordSuccess(writer: AtomicWriter, id: string, attempt: number, ids: number[], reconciled: boolean, rateLimitWaits: number) {
   // Submission row first, then the attempt row (the lock order of startAttempt).
-  const statements = [
+  await writer.write([
     {
       sql: `UPDATE metrc_submissions SET status = 'succeeded', metrc_ids = ?, reconciled = ?, possibly_landed = 0,
          failure_reason = NULL, succeeded_at = CURRENT_TIMESTAMP(3), updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?`,
@@ -325,11 +283,7 @@ export async function recordSuccess(
         WHERE submission_id = ? AND attempt = ?`,
       values: [reconciled ? 'reconciled' : 'succeeded', JSON.stringify(ids), rateLimitWaits, id, attempt],
     },
-  ];
-  if (writer) return writer.write(statements);
-  await sequelize.transaction(async (transaction) => {
-    for (const st of statements) await sequelize.query(st.sql, { replacements: st.values, transaction });
-  });
+  ]);
 }
 
 export async function recordAttemptFailure(sequelize: Sequelize, id: string, attempt: number, e: AttemptError, rateLimitWaits: number) {

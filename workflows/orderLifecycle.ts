@@ -177,7 +177,6 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
   // Histories recorded before this change have no patch marker and keep the task-queue path.
   const localActs = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry });
   const localMust = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: untilDone });
-  //
   // Every patch costs a search-attribute write (TemporalChangeVersion) in the workflow task that
   // first asks for it, so the current code asks for one patch, once, at the start: v3 = local
   // steps, stock changes committed with their status change, no repeated start attributes,
@@ -234,8 +233,7 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
       { key: ORDER_SEARCH_ATTRIBUTES.OrderStatus, value: status },
     ]);
 
-  /** `bounded`: a step that may fail for the caller (accepting with too little stock) retries a few times only. */
-  async function record(event: Omit<OrderEventInput, 'orderId' | 'seq' | 'at'>, bounded = false): Promise<void> {
+  async function record(event: Omit<OrderEventInput, 'orderId' | 'seq' | 'at'>): Promise<void> {
     const entry: OrderEventInput = {
       ...event,
       orderId: input.orderId,
@@ -249,7 +247,9 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
         status: event.to ?? status,
       },
     };
-    await (bounded ? stepActs() : stepMust()).recordOrderEvent(entry);
+    // Reserving may fail for the caller (too little stock: nothing written) and retries a few
+    // times only; every other step must land once decided.
+    await (event.stock === 'reserve' ? stepActs() : stepMust()).recordOrderEvent(entry);
     timeline.push({
       seq: entry.seq,
       type: entry.type,
@@ -262,13 +262,8 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
     });
   }
 
-  async function moveTo(
-    to: OrderStatus,
-    actor: ActorRef,
-    extra: Partial<OrderEventInput> = {},
-    bounded = false,
-  ): Promise<void> {
-    await record({ type: 'status_changed', from: status, to, actor, ...extra }, bounded);
+  async function moveTo(to: OrderStatus, actor: ActorRef, extra: Partial<OrderEventInput> = {}): Promise<void> {
+    await record({ type: 'status_changed', from: status, to, actor, ...extra });
     status = to;
     step = PENDING[to];
     upsertSearchAttributes([{ key: ORDER_SEARCH_ATTRIBUTES.OrderStatus, value: status }]);
@@ -345,7 +340,7 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
         if (v3) {
           // Reservation and status change commit together: nothing to undo if either fails.
           try {
-            await moveTo('accepted', actor, { reason, ...origin, stock: 'reserve' }, true);
+            await moveTo('accepted', actor, { reason, ...origin, stock: 'reserve' });
           } catch (err) {
             step = PENDING[status];
             throw err;

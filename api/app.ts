@@ -14,6 +14,7 @@ import { apiRoutes } from './routes/index.js';
 import { docsRoutes, openapiDocument, openapiValidator } from './openapi.js';
 import { idempotency } from './middleware/idempotency.js';
 import { assertEveryOperationHasARule, authenticate } from './auth/middleware.js';
+import { operationGate } from './auth/route.js';
 import { cors } from './auth/cors.js';
 import { metricsMiddleware, metricsRoute } from './routes/metrics.js';
 
@@ -48,6 +49,8 @@ export function createApp(deps: ApiDeps): Express {
     }),
   );
   app.use(metricsMiddleware);
+  // Before anything else reads the path: every spelling of an API path becomes the spec's one.
+  app.use(operationGate(openapiDocument));
 
   app.use(
     healthRoutes(
@@ -69,7 +72,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/api', cors(deps.config.corsOrigins));
   app.use('/api', express.json({ limit: '256kb', strict: true, type: ['application/json', 'application/*+json'] }));
   // Who is calling and may they use this operation — before validation, so 401/403 win over 400.
-  app.use(authenticate(deps, openapiDocument));
+  app.use(authenticate(deps));
   app.use(openapiValidator({ validateResponses: deps.config.validateResponses }));
   app.use('/api', idempotency(deps.sequelize));
   app.use('/api/v1', apiRoutes(deps));

@@ -23,6 +23,9 @@ export function openapiValidator(opts: { validateResponses: boolean }) {
     validateFormats: true,
     ignorePaths: (path: string) => !path.startsWith('/api/v1/') || path.startsWith('/api/v1/openapi.'),
     ignoreUndocumented: false,
+    // The gate (auth/route.ts) rewrote req.url to the canonical path; originalUrl keeps the
+    // client's spelling for the logs. Validate what is routed.
+    useRequestUrl: true,
   });
 }
 

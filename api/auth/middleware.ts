@@ -17,7 +17,8 @@ import { createApiKeyService } from '../services/authApiKeys.js';
 import { createSessionService, csrfTokenFor, type UserRecord } from '../services/authSessions.js';
 import { runWithRequestContext } from './context.js';
 import { clearSessionCookies, CSRF_HEADER, readCookies, SESSION_COOKIE, wantsSecure } from './cookies.js';
-import { operationMatcher, operationRuleProblems, type Operation } from './operations.js';
+import { operationRuleProblems, type Operation } from './operations.js';
+import { API_PREFIX } from './route.js';
 import { enforceKeyRateLimit } from './rateLimit.js';
 
 export interface AuthInfo {
@@ -42,7 +43,6 @@ export interface AuthDeps {
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const API_PREFIX = '/api/v1';
 
 const unauthenticated = () => new AppError('UNAUTHORIZED', 'Authentication required');
 
@@ -70,8 +70,7 @@ export function assertEveryOperationHasARule(doc: Record<string, unknown>): void
   }
 }
 
-export function authenticate(deps: AuthDeps, doc: Record<string, unknown>): RequestHandler {
-  const match = operationMatcher(doc);
+export function authenticate(deps: AuthDeps): RequestHandler {
   const sessions = createSessionService(deps);
   const keys = createApiKeyService(deps);
 
@@ -79,9 +78,13 @@ export function authenticate(deps: AuthDeps, doc: Record<string, unknown>): Requ
     const requestId = req.headers['x-request-id'] as string | undefined;
     const ctx = { requestId, ip: req.ip };
     if (!req.path.startsWith(`${API_PREFIX}/`)) return runWithRequestContext(ctx, next);
-    const op = match(req.method, req.path.slice(API_PREFIX.length));
-    // Unknown routes fall through to the validator, which answers 404/405 in the envelope.
-    if (!op) return runWithRequestContext(ctx, next);
+    // The gate (route.ts) resolved the operation and rewrote the path to its canonical spelling;
+    // an API request without one is refused rather than let through unauthenticated.
+    const op = req.operation;
+    if (!op) {
+      if (req.method === 'OPTIONS' || /^\/api\/v1\/openapi\.(json|yaml)$/.test(req.path)) return runWithRequestContext(ctx, next);
+      throw new AppError('NOT_FOUND', `No operation for ${req.method} ${req.path}`);
+    }
     if (!op.permission) throw new AppError('FORBIDDEN', 'This operation has no access rule');
 
     const cred = decide(undefined, op.permission) === 'allow' ? undefined : credentialOf(req);

@@ -19,7 +19,6 @@ export interface Operation {
   /** The raw extension value (for error messages when it is not a known permission). */
   declared: unknown;
   security: Array<Record<string, string[]>>;
-  pattern: RegExp;
   literalSegments: number;
 }
 
@@ -35,7 +34,6 @@ export function listOperations(doc: Doc): Operation[] {
       if (!op) continue;
       const declared = op[PERMISSION_EXTENSION];
       const segments = path.split('/').filter(Boolean);
-      const source = segments.map((s) => (/^\{[^}]+\}$/.test(s) ? '[^/]+' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/');
       ops.push({
         operationId: String(op.operationId ?? `${method.toUpperCase()} ${path}`),
         method: method.toUpperCase(),
@@ -43,7 +41,6 @@ export function listOperations(doc: Doc): Operation[] {
         permission: isPermission(declared) ? declared : undefined,
         declared,
         security: (op.security as Operation['security'] | undefined) ?? globalSecurity,
-        pattern: new RegExp(`^/${source}/?$`),
         literalSegments: segments.filter((s) => !s.startsWith('{')).length,
       });
     }
@@ -88,17 +85,4 @@ export function operationRuleProblems(doc: Doc): string[] {
     }
   }
   return problems;
-}
-
-export function operationMatcher(doc: Doc) {
-  const byMethod = new Map<string, Operation[]>();
-  for (const op of listOperations(doc)) {
-    const list = byMethod.get(op.method) ?? [];
-    list.push(op);
-    byMethod.set(op.method, list);
-  }
-  return (method: string, path: string): Operation | undefined => {
-    const m = method === 'HEAD' ? 'GET' : method;
-    return byMethod.get(m)?.find((op) => op.pattern.test(path));
-  };
 }

@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { Actor } from '../../domain/actor.js';
 import { AppError } from '../../domain/errors.js';
+import { decide, type Permission } from '../../domain/policy.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -11,6 +12,20 @@ declare module 'express-serve-static-core' {
 export function actorOf(req: Request): Actor {
   if (!req.actor) throw new AppError('UNAUTHORIZED', 'Authentication required');
   return req.actor;
+}
+
+/**
+ * A handler's own check, independent of the middleware that should already have refused the
+ * caller: if a routing change ever lets a request past authentication, these handlers still fail
+ * closed.
+ */
+export function requirePermission(req: Request, permission: Permission): Actor {
+  const actor = actorOf(req);
+  const verdict = decide(actor, permission, req.auth?.mfa ?? 'verified');
+  if (verdict === 'unauthenticated') throw new AppError('UNAUTHORIZED', 'Authentication required');
+  if (verdict === 'mfa_required') throw new AppError('MFA_REQUIRED', 'Complete sign-in with your second factor');
+  if (verdict !== 'allow') throw new AppError('FORBIDDEN', 'You may not perform this operation', { permission });
+  return actor;
 }
 
 /** Path parameters are validated as UUIDs by the OpenAPI validator before handlers run. */

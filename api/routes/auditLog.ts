@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Sequelize } from 'sequelize';
-import { listParams } from '../http/request.js';
+import { listParams, requirePermission } from '../http/request.js';
 
 const FILTERS = ['actor_id', 'action', 'target_type', 'target_id', 'entity_id'] as const;
 
@@ -44,6 +44,7 @@ export async function listAuditLog(sequelize: Sequelize, params: Record<string, 
 export function auditLogRoutes(sequelize: Sequelize): Router {
   const router = Router();
   router.get('/audit-log', async (req, res) => {
+    requirePermission(req, 'audit:read');
     res.json(await listAuditLog(sequelize, listParams(req)));
   });
   return router;

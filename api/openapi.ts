@@ -10,7 +10,27 @@ const specText = readFileSync(specPath, 'utf8');
 
 /** The contract, parsed once; the validator gets its own deep copy (it mutates what it is given). */
 export const openapiDocument = parse(specText) as Record<string, unknown>;
-const freshCopy = () => structuredClone(openapiDocument) as never;
+
+/**
+ * The validator's copy reads every query value as the client sent it: generated clients, httpx and
+ * requests send a space as `+` and leave `:` `,` `'` `*` `/` unencoded (a date-time's colons, a
+ * name with an apostrophe). Strict `allowReserved: false` refused those with a 400; the values
+ * are still validated against their schemas.
+ */
+function lenientQueries(doc: Record<string, unknown>): Record<string, unknown> {
+  const visit = (params: unknown) => {
+    if (!Array.isArray(params)) return;
+    for (const p of params as Array<Record<string, unknown>>) if (p.in === 'query') p.allowReserved = true;
+  };
+  const components = (doc.components ?? {}) as { parameters?: Record<string, Record<string, unknown>> };
+  visit(Object.values(components.parameters ?? {}));
+  for (const item of Object.values((doc.paths ?? {}) as Record<string, Record<string, { parameters?: unknown }>>)) {
+    visit(item.parameters);
+    for (const op of Object.values(item)) if (op && typeof op === 'object') visit(op.parameters);
+  }
+  return doc;
+}
+const freshCopy = () => lenientQueries(structuredClone(openapiDocument)) as never;
 
 export function openapiValidator(opts: { validateResponses: boolean }) {
   return OpenApiValidator.middleware({

@@ -16,6 +16,7 @@ export const API_PREFIX = '/api/v1';
 /** Paths under /api that are not operations: the published spec and the interactive docs. */
 const SPEC_FILES = new Set(['openapi.json', 'openapi.yaml']);
 const DOCS_PREFIX = '/api/docs';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -70,8 +71,9 @@ export function createResolver(doc: Record<string, unknown>) {
   const fits = (t: Template, segs: string[]) =>
     t.parts.length === segs.length && t.parts.every((p, i) => p === null || p.toLowerCase() === segs[i]!.toLowerCase());
 
-  const spell = (t: Template, segs: string[]) =>
-    `${API_PREFIX}/${t.parts.map((p, i) => p ?? encodeURIComponent(segs[i]!)).join('/')}`;
+  // UUIDs name the same object in either case (RFC 4122); ids are stored lower-case.
+  const param = (s: string) => encodeURIComponent(UUID.test(s) ? s.toLowerCase() : s);
+  const spell = (t: Template, segs: string[]) => `${API_PREFIX}/${t.parts.map((p, i) => p ?? param(segs[i]!)).join('/')}`;
 
   return (method: string, rawPath: string): Resolution => {
     // Exact docs paths are served as they are (swagger-ui relies on its own trailing slash).

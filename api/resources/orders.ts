@@ -60,6 +60,7 @@ export const orders: ResourceSpec = {
   filters: { status: 'status', retailer_id: 'retailer_id', wholesaler_id: 'wholesaler_id' },
   ranges: { created_from: { column: 'created_at', op: 'gte' }, created_to: { column: 'created_at', op: 'lte' } },
   prefixColumn: 'order_number',
+  prefixAscii: true,
   defaultSort: '-created_at',
   readScope: eitherParty,
   writeScope: eitherParty,

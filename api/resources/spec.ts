@@ -26,6 +26,8 @@ export interface ResourceSpec {
   fulltext?: string[];
   /** Column searched by prefix when `q` has no indexable word (or the resource has no FULLTEXT). */
   prefixColumn?: string;
+  /** The prefix column holds ASCII only: a non-ASCII `q` cannot match it (and MySQL refuses the mix). */
+  prefixAscii?: boolean;
   /** A custom `q` condition as raw SQL with one boolean-mode placeholder `?`. */
   searchSql?: string;
   defaultSort: string;

@@ -70,7 +70,8 @@ export function createCrudService(spec: ResourceSpec, deps: CrudDeps) {
         `MATCH(${spec.fulltext.join(', ')}) AGAINST(${escape(bq)} IN BOOLEAN MODE)`,
       ) as unknown as WhereOptions;
     }
-    if (spec.prefixColumn) return { [spec.prefixColumn]: { [Op.like]: likePrefix(q) } };
+    // eslint-disable-next-line no-control-regex
+    if (spec.prefixColumn && !(spec.prefixAscii && /[^\x00-\x7f]/.test(q))) return { [spec.prefixColumn]: { [Op.like]: likePrefix(q) } };
     return { id: null }; // nothing searchable in q: no matches rather than everything
   }
 

@@ -15,6 +15,7 @@ import { docsRoutes, openapiDocument, openapiValidator } from './openapi.js';
 import { idempotency } from './middleware/idempotency.js';
 import { assertEveryOperationHasARule, authenticate } from './auth/middleware.js';
 import { operationGate } from './auth/route.js';
+import { rejectControlCharacters } from './http/controlChars.js';
 import { cors } from './auth/cors.js';
 import { metricsMiddleware, metricsRoute } from './routes/metrics.js';
 
@@ -71,6 +72,7 @@ export function createApp(deps: ApiDeps): Express {
 
   app.use('/api', cors(deps.config.corsOrigins));
   app.use('/api', express.json({ limit: '256kb', strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use('/api', rejectControlCharacters);
   // Who is calling and may they use this operation — before validation, so 401/403 win over 400.
   app.use(authenticate(deps));
   app.use(openapiValidator({ validateResponses: deps.config.validateResponses }));

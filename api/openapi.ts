@@ -41,6 +41,9 @@ export function openapiValidator(opts: { validateResponses: boolean }) {
     validateResponses: opts.validateResponses ? { removeAdditional: false } : false,
     validateSecurity: false,
     validateFormats: true,
+    // Full mode checks the calendar too: 2026-02-30 and 0000-00-00 are not dates (the fast mode's
+    // pattern let them through to MySQL, which answered 500 or stored a zero date).
+    ajvFormats: { mode: 'full' },
     ignorePaths: (path: string) => !path.startsWith('/api/v1/') || path.startsWith('/api/v1/openapi.'),
     ignoreUndocumented: false,
     // The gate (auth/route.ts) rewrote req.url to the canonical path; originalUrl keeps the

@@ -58,3 +58,59 @@ describe('query strings as clients send them', () => {
     expect(r.body.id).toBe(world.product.id);
   });
 });
+
+describe('text and dates a database cannot hold', () => {
+  const deps = createDeps();
+  let api: RunningApi;
+  let admin: Record<string, string>;
+  let world: Awaited<ReturnType<typeof createWorld>>;
+  const count = async () => Number(((await deps.sequelize.query('SELECT COUNT(*) AS n FROM products', { plain: true })) as { n: number }).n);
+
+  beforeAll(async () => {
+    api = await startApi(deps);
+    admin = await adminHeaders(deps);
+    world = await createWorld(api.url, admin);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await closeDeps(deps);
+  });
+
+  it('refuses impossible calendar dates with a 400 naming the field', async () => {
+    for (const d of ['2026-02-30', '2024-13-01', '0000-00-00', '2027-02-29']) {
+      const r = await request(api.url, 'PATCH', `/entities/${world.retailer.id}`, { license_expires_on: d }, admin);
+      expect(r.status, d).toBe(400);
+      expect(r.body.error.details.field).toBe('license_expires_on');
+      const o = await request(api.url, 'POST', '/orders', {
+        retailer_id: world.retailer.id,
+        wholesaler_id: world.wholesaler.id,
+        ship_from_location_id: world.warehouse.id,
+        ship_to_location_id: world.store.id,
+        requested_delivery_date: d,
+        items: [{ variant_id: world.variant.id, quantity: 1 }],
+      }, admin);
+      expect(o.status, d).toBe(400);
+      expect(o.body.error.details.field).toBe('requested_delivery_date');
+    }
+    const leap = await request(api.url, 'PATCH', `/entities/${world.retailer.id}`, { license_expires_on: '2028-02-29' }, admin);
+    expect(leap.status).toBe(200);
+  });
+
+  it('refuses control characters and unpaired surrogates in any string, writing nothing', async () => {
+    const before = await count();
+    for (const [name, field] of [['a\u0000b', 'name'], ['ok', 'description']] as const) {
+      const body = field === 'name' ? { entity_id: world.wholesaler.id, name, category: 'Flower' } : { entity_id: world.wholesaler.id, name, category: 'Flower', description: 'x\u001by' };
+      const r = await request(api.url, 'POST', '/products', body, admin);
+      expect(r.status).toBe(400);
+      expect(r.body.error.details.field).toBe(field);
+    }
+    // A lone surrogate can only arrive as a JSON escape: send the text byte for byte.
+    const raw = `{"entity_id":"${world.wholesaler.id}","name":"a\\ud800b","category":"Flower"}`;
+    const r = await request(api.url, 'POST', '/products', raw, admin);
+    expect(r.status).toBe(400);
+    expect(r.body.error.details.field).toBe('name');
+    expect(await count()).toBe(before);
+    const fine = await request(api.url, 'POST', '/products', { entity_id: world.wholesaler.id, name: 'Tab\tand 🌿 emoji', category: 'Flower' }, admin);
+    expect(fine.status).toBe(201);
+  });
+});

@@ -59,7 +59,7 @@ function spellings(op: Operation, params: string[]): Array<[string, string]> {
 }
 
 describe('every spelling of every operation is the same operation', () => {
-  const deps = createDeps({ API_KEY_RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_SESSION_PER_MINUTE: '1000000', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000' });
+  const deps = createDeps({ API_KEY_RATE_LIMIT_PER_MINUTE: '1000000', SESSION_RATE_LIMIT_PER_MINUTE: '1000000', ANONYMOUS_RATE_LIMIT_PER_MINUTE: '1000000' });
   let api: RunningApi;
   let a: Awaited<ReturnType<typeof createWorld>>;
   let b: Awaited<ReturnType<typeof createWorld>>;

@@ -239,6 +239,10 @@ export interface paths {
         /**
          * Change notes or the requested delivery date while the order is submitted
          * @description Orders are never deleted; they are cancelled through a transition.
+         *     Only the buyer edits an order: the retailer that placed it, or platform staff (admin,
+         *     operator) correcting it on the retailer's behalf, while it is `submitted` and acceptance has
+         *     not started. The wholesaler never edits an order (403 `FORBIDDEN`): it accepts or rejects
+         *     it as submitted. After submission, or once acceptance holds stock, 409 `CONFLICT`.
          */
         patch: operations["updateOrder"];
         trace?: never;
@@ -259,7 +263,9 @@ export interface paths {
          * @description The order's workflow decides, synchronously. `accept`, `reject` (reason required), `fulfil`
          *     (`lines`: every line with its METRC package label) and `ship` belong to the wholesaler;
          *     `cancel` (from submitted, accepted or fulfilled; releases held stock) and `deliver` to the
-         *     retailer; `complete` to either. Platform admins and operators may act for either side.
+         *     retailer; `complete` to either. Platform admins and operators act for neither side: they
+         *     may `cancel` an open order (held stock is released, as for the retailer's cancel) and
+         *     nothing else; shipping without a matched manifest is the compliance override.
          *     `ship` needs the METRC transfer matched to a manifest (see `metrc.state`), or a compliance
          *     override (`POST /orders/{id}/compliance-override`). `available_transitions` on every order
          *     lists what the caller may do now. Accepting reserves every line at the ship-from location
@@ -330,7 +336,13 @@ export interface paths {
         /** List an order's lines */
         get: operations["listOrderItems"];
         put?: never;
-        /** Add a line while the order is submitted */
+        /**
+         * Add a line while the order is submitted
+         * @description Only the buyer edits an order: the retailer that placed it, or platform staff (admin,
+         *     operator) correcting it on the retailer's behalf, while it is `submitted` and acceptance has
+         *     not started. The wholesaler never edits an order (403 `FORBIDDEN`): it accepts or rejects
+         *     it as submitted. After submission, or once acceptance holds stock, 409 `CONFLICT`.
+         */
         post: operations["createOrderItem"];
         delete?: never;
         options?: never;
@@ -352,11 +364,23 @@ export interface paths {
         get: operations["getOrderItem"];
         put?: never;
         post?: never;
-        /** Remove a line while the order is submitted (not the last one) */
+        /**
+         * Remove a line while the order is submitted (not the last one)
+         * @description Only the buyer edits an order: the retailer that placed it, or platform staff (admin,
+         *     operator) correcting it on the retailer's behalf, while it is `submitted` and acceptance has
+         *     not started. The wholesaler never edits an order (403 `FORBIDDEN`): it accepts or rejects
+         *     it as submitted. After submission, or once acceptance holds stock, 409 `CONFLICT`.
+         */
         delete: operations["deleteOrderItem"];
         options?: never;
         head?: never;
-        /** Change a line's quantity while the order is submitted */
+        /**
+         * Change a line's quantity while the order is submitted
+         * @description Only the buyer edits an order: the retailer that placed it, or platform staff (admin,
+         *     operator) correcting it on the retailer's behalf, while it is `submitted` and acceptance has
+         *     not started. The wholesaler never edits an order (403 `FORBIDDEN`): it accepts or rejects
+         *     it as submitted. After submission, or once acceptance holds stock, 409 `CONFLICT`.
+         */
         patch: operations["updateOrderItem"];
         trace?: never;
     };

@@ -329,7 +329,10 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
 
   async function perform(args: TransitionArgs): Promise<void> {
     // Re-decide under the lock: the validator ran against the state before queued steps finished.
-    const d = decide(facts(), args.actor, args);
+    // Who may act was settled by the validator with today's rules (it does not run on replay);
+    // re-deciding it here with them would turn an update accepted under the older rules (staff
+    // acting for either side, before issue 13.7) into other commands on replay.
+    const d = decide(facts(), args.actor, args, { staffActForEitherSide: true });
     if (!d.ok) throw rejection(d);
     const actor = refOf(args.actor);
     const reason = args.reason ?? null;

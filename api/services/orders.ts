@@ -3,6 +3,7 @@ import { Op, QueryTypes, type Transaction } from 'sequelize';
 import { tenantOf, type Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { formatOrderNumber } from '../../domain/orderNumber.js';
+import { decideEdit, type EditDecision, type OrderEdit, type OrderStatus } from '../../domain/orders/index.js';
 import { sqlDateTime, type AtomicWriter } from '../../db/atomicWrite.js';
 import { models, type Row } from '../../db/models.js';
 import { checkIfMatch } from '../http/etag.js';
@@ -28,6 +29,11 @@ export interface OrderCreateInput {
 }
 
 const unprocessable = (field: string, message: string) => new AppError('UNPROCESSABLE_ENTITY', message, { field, issue: message });
+
+const EDIT_ERRORS = { forbidden: 'FORBIDDEN', conflict: 'CONFLICT', unprocessable: 'UNPROCESSABLE_ENTITY' } as const;
+function editRefusal(d: Extract<EditDecision, { ok: false }>, order: Row): AppError {
+  return new AppError(EDIT_ERRORS[d.error], d.message, { status: order.status, ...(d.field ? { field: d.field, issue: d.message } : {}) });
+}
 
 export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { writer: AtomicWriter }) {
   const m = () => models(deps.sequelize);
@@ -161,13 +167,19 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
     );
   }
 
-  async function requireEditable(order: Row, transaction?: Transaction) {
-    if (order.status !== 'submitted') {
-      throw new AppError('CONFLICT', `Order is ${String(order.status)}; lines and details change only while submitted`, { status: order.status });
-    }
-    // Stock is reserved the moment acceptance starts, before the status flips: lines are frozen from then on.
+  /**
+   * The editing rules (domain/orders/editing.ts) against the stored order: refused edits write
+   * nothing. Stock is reserved the moment acceptance starts, before the status flips, so a held
+   * reservation freezes the lines too.
+   */
+  async function requireEditable(actor: Actor, order: Row, edit: OrderEdit, fields: string[] = [], transaction?: Transaction) {
+    const facts = { status: order.status as OrderStatus, retailerId: String(order.retailer_id), wholesalerId: String(order.wholesaler_id) };
+    // Who may edit does not depend on the reservation: answer that without reading it.
+    const who = decideEdit({ ...facts, stockHeld: false }, actor, edit, fields);
+    if (!who.ok) throw editRefusal(who, order);
     const held = await m().StockReservation.count({ where: { order_id: order.id }, ...(transaction ? { transaction } : {}) });
-    if (held > 0) throw new AppError('CONFLICT', 'The wholesaler is accepting this order; lines and details can no longer change', { status: 'accepted' });
+    const d = decideEdit({ ...facts, stockHeld: held > 0 }, actor, edit, fields);
+    if (!d.ok) throw editRefusal(d, held > 0 ? { status: 'accepted' } : order);
   }
 
   return {
@@ -307,7 +319,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
         const row = await loadVisible(actor, id, transaction);
         const current = await withItems(row.get({ plain: true }), transaction);
         checkIfMatch(ifMatch, withAvailableTransitions(current, actor));
-        await requireEditable(current, transaction);
+        await requireEditable(actor, current, 'details', Object.keys(patch), transaction);
         await audit(deps.sequelize, actor, { action: 'order.updated', targetType: 'order', targetId: id, entityId: String(current.retailer_id), summary: { changes: changesOf(current, patch) } }, { transaction });
         await row.update({ ...patch, version: Number(row.get('version')) + 1 }, { transaction });
         return withItems(row.get({ plain: true }), transaction);
@@ -341,7 +353,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
     async addItem(actor: Actor, orderId: string, line: OrderLineInput): Promise<Row> {
       const item = await deps.sequelize.transaction(async (transaction) => {
         const order = (await loadVisible(actor, orderId, transaction)).get({ plain: true });
-        await requireEditable(order, transaction);
+        await requireEditable(actor, order, 'add_line', [], transaction);
         const exists = await m().OrderItem.count({ where: { order_id: orderId, variant_id: line.variant_id }, transaction });
         if (exists) throw new AppError('CONFLICT', 'This variant is already on the order; change that line\'s quantity', { field: 'variant_id' });
         const [priced] = await priceLines(order.wholesaler_id as string, [line], transaction);
@@ -365,7 +377,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
         const row = await m().OrderItem.findOne({ where: { id: itemId, order_id: orderId }, transaction, lock: transaction.LOCK.UPDATE });
         if (!row) throw notFound('Order item', itemId);
         checkIfMatch(ifMatch, orderItemToApi(row.get({ plain: true })));
-        await requireEditable(order, transaction);
+        await requireEditable(actor, order, 'change_line', [], transaction);
         await audit(deps.sequelize, actor, { action: 'order_item.updated', targetType: 'order', targetId: orderId, entityId: String(order.retailer_id), summary: { item_id: itemId, changes: changesOf(row.get({ plain: true }), { quantity }) } }, { transaction });
         await row.update({ quantity, line_total_minor: Number(row.get('unit_price_minor')) * quantity }, { transaction });
         await recomputeTotals(orderId, transaction);
@@ -380,7 +392,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
         const order = (await loadVisible(actor, orderId, transaction)).get({ plain: true });
         const row = await m().OrderItem.findOne({ where: { id: itemId, order_id: orderId }, transaction });
         if (!row) throw notFound('Order item', itemId);
-        await requireEditable(order, transaction);
+        await requireEditable(actor, order, 'remove_line', [], transaction);
         if (Number(order.item_count) <= 1) throw new AppError('CONFLICT', 'An order keeps at least one line; cancel the order instead');
         await row.destroy({ transaction });
         await recomputeTotals(orderId, transaction);

@@ -2,3 +2,4 @@ export * from './status.js';
 export * from './transitions.js';
 export * from './fulfilment.js';
 export * from './timing.js';
+export * from './editing.js';

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { authenticator } from 'otplib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { adminHeaders, createTestUser, type TestUser } from '../../support/auth.js';
+import { adminHeaders, createTestUser, headersFor, type TestUser } from '../../support/auth.js';
 import { createWorld, request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, startWorkers, type RunningApi, type RunningWorkers } from '../../support/harness.js';
 import { createSubmission, eachPackages, metrcOverrides, receiptPayload, RETAILERS, startSandbox, until, WHOLESALERS, type SandboxHandle } from '../metrc/helpers.js';
@@ -125,18 +125,32 @@ describe('operations console (headless Chromium)', () => {
     );
     expect(placed.status, JSON.stringify(placed.body)).toBe(201);
     const id = placed.body.id as string;
-    await until('the order workflow to offer accept', async () => (await request(api.url, 'GET', `/orders/${id}`, undefined, headers)).body.available_transitions?.includes('accept'));
-
-    await go(`/orders/${id}`);
-    await page.getByRole('button', { name: 'accept' }).click();
-    const dialog = page.getByRole('dialog');
+    // The wholesaler accepts: platform staff act for neither party of an order (issue 13.7).
+    const seller = await createTestUser(deps, { role: 'owner', entityId: world.wholesaler.id });
+    const sellerHeaders = await headersFor(deps, { role: 'owner', entityId: world.wholesaler.id });
+    await until('the order workflow to offer accept', async () => (await request(api.url, 'GET', `/orders/${id}`, undefined, sellerHeaders)).body.available_transitions?.includes('accept'));
+    const ctx = await browser.newContext({ viewport: { width: 1366, height: 800 } });
+    const wp = await ctx.newPage();
+    await wp.goto(`${api.url}/login`);
+    await wp.getByLabel('Email').fill(seller.email);
+    await wp.getByLabel('Password').fill(seller.password);
+    await wp.getByRole('button', { name: 'Sign in' }).click();
+    await wp.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await wp.goto(`${api.url}/orders/${id}`);
+    await wp.locator('main h1').first().waitFor();
+    await wp.getByRole('button', { name: 'accept' }).click();
+    const dialog = wp.getByRole('dialog');
     await dialog.getByRole('button', { name: 'accept' }).click();
-    await page.getByRole('status').filter({ hasText: 'Done: accept' }).waitFor();
-    await page.locator('h1 .badge', { hasText: 'accepted' }).waitFor();
-    await page.getByTestId('timeline').getByText('submitted → accepted').waitFor();
+    await wp.getByRole('status').filter({ hasText: 'Done: accept' }).waitFor();
+    await wp.locator('h1 .badge', { hasText: 'accepted' }).waitFor();
+    await wp.getByTestId('timeline').getByText('submitted → accepted').waitFor();
     // The workflow's own steps are merged in.
-    await page.getByTestId('timeline').locator('li.wf').first().waitFor();
-    await shot('20-order-accepted');
+    await wp.getByTestId('timeline').locator('li.wf').first().waitFor();
+    await wp.screenshot({ path: `${SHOTS}/20-order-accepted.png`, fullPage: true });
+    await ctx.close();
+    // Admin sees no accept for itself.
+    await go(`/orders/${id}`);
+    await page.locator('h1 .badge', { hasText: 'accepted' }).waitFor();
 
     // The order's workflow is listed and described on the Workflows pages.
     await go(`/workflows?workflow_id=${encodeURIComponent(`order:${id}`)}`);

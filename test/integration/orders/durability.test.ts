@@ -53,7 +53,7 @@ describe('durability: the worker dies mid-way', () => {
           const r =
             step === 'ship'
               ? await call(env, env.compliance, 'POST', `/orders/${order.id}/compliance-override`, { reason: 'durability test' })
-              : await transition(env, env.admin, order.id, { action: step, ...(step === 'fulfil' ? { lines: labelsFor(order) } : {}) });
+              : await transition(env, step === 'accept' || step === 'fulfil' ? env.wholesaler : env.retailer, order.id, { action: step, ...(step === 'fulfil' ? { lines: labelsFor(order) } : {}) });
           if (r.status === 200) break;
           if (r.status !== 503 && r.status !== 409) throw new Error(`${step} → ${r.status} ${JSON.stringify(r.body)}`);
           await new Promise((res) => setTimeout(res, 300));

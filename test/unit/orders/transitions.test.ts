@@ -105,10 +105,25 @@ describe('who may do what', () => {
     expect(decide(order('submitted'), stranger, { action: 'accept' })).toMatchObject({ ok: false, error: 'forbidden' });
   });
 
-  it('platform admins and operators act on behalf of either side', () => {
-    expect(availableTransitions(order('submitted'), operator)).toEqual(['accept', 'reject', 'cancel']);
-    expect(availableTransitions(order('shipped'), admin)).toEqual(['deliver']);
-    expect(decide(order('submitted'), operator, { action: 'accept' })).toMatchObject({ ok: true });
+  it('platform admins and operators act for neither side: they may cancel (with compensation) and nothing else', () => {
+    for (const staff of [admin, operator]) {
+      expect(availableTransitions(order('submitted'), staff)).toEqual(['cancel']);
+      expect(availableTransitions(order('accepted'), staff)).toEqual(['cancel']);
+      expect(availableTransitions(order('shipped'), staff)).toEqual([]);
+      expect(availableTransitions(order('delivered'), staff)).toEqual([]);
+      for (const action of ['accept', 'reject'] as const) {
+        expect(decide(order('submitted'), staff, { action, reason: 'x' })).toMatchObject({ ok: false, error: 'forbidden', allowed: ['cancel'] });
+      }
+      expect(decide(order('accepted'), staff, { action: 'fulfil' })).toMatchObject({ ok: false, error: 'forbidden' });
+      expect(decide(order('fulfilled', 'matched'), staff, { action: 'ship' })).toMatchObject({ ok: false, error: 'forbidden' });
+      expect(decide(order('shipped'), staff, { action: 'deliver' })).toMatchObject({ ok: false, error: 'forbidden' });
+      expect(decide(order('delivered'), staff, { action: 'complete' })).toMatchObject({ ok: false, error: 'forbidden' });
+      for (const s of ['submitted', 'accepted', 'fulfilled'] as const) {
+        expect(decide(order(s), staff, { action: 'cancel', reason: 'x' })).toMatchObject({ ok: true, to: 'cancelled' });
+      }
+    }
+    // Only the order workflow's re-decision of an already validated update keeps the old rules.
+    expect(decide(order('submitted'), operator, { action: 'accept' }, { staffActForEitherSide: true })).toMatchObject({ ok: true });
   });
 
   it('compliance staff do not trade; they may only override the manifest check', () => {

@@ -11,6 +11,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Sequelize } from 'sequelize';
 import {
+  findAdjustmentsByTag,
   findLiveReceipt,
   findManifestsForPackages,
   packageLabelCache,
@@ -26,6 +27,8 @@ import { recordDeadLetter, resolveDeadLettersFor } from '../db/deadLetters.js';
 import {
   clearPossiblyLanded,
   findReceiptSubmission,
+  markAmbiguous,
+  markHadAmbiguous,
   getSubmission,
   insertSubmission,
   listReceiptChanges,
@@ -56,9 +59,11 @@ import {
   type TransferTemplatePayload,
 } from '../domain/metrc/kinds.js';
 import { buildTransferTemplate } from '../domain/metrc/transfer.js';
+import { identityTag, noteWithIdentity } from '../domain/metrc/identity.js';
 import type { FieldIssue } from '../domain/metrc/schema.js';
 import type { ActivityDeps } from './deps.js';
 import { createMetrcClientFactory } from './metrcClient.js';
+import { settle, withAuthRetry } from './metrcSettle.js';
 
 export const DEAD_LETTER_KIND_SUBMISSION = 'metrc_submission';
 export const DEAD_LETTER_KIND_MANIFEST_TIMEOUT = 'metrc_manifest_timeout';
@@ -67,6 +72,12 @@ export const DEAD_LETTER_KIND_MANIFEST_TIMEOUT = 'metrc_manifest_timeout';
 const MAX_RATE_LIMIT_WAITS = 5;
 /** Slack around lastModified windows for clock skew between us and METRC. */
 const WINDOW_SLACK_MS = 5 * 60_000;
+
+/**
+ * What an adjustment's package looked like before the write (absent when METRC did not know
+ * the label); `tagged` when the note carried the submission's identity, so the check is exact.
+ */
+type AdjustmentPreImage = Partial<PackagePreImage> & { tagged?: boolean };
 
 export type SubmitResult =
   | { status: 'succeeded'; metrcIds: number[]; reconciled: boolean }
@@ -237,16 +248,22 @@ async function reconcile(sequelize: Sequelize, client: MetrcClient, sub: Submiss
     }
     case 'package_adjustment': {
       const p = sub.payload as PackageAdjustmentPayload;
-      const before = sub.pre_image as PackagePreImage | null;
+      const before = sub.pre_image as AdjustmentPreImage | null;
+      if (before?.tagged) {
+        // Exact: METRC lists the adjustment with our tag in its note, or it has not recorded it.
+        const found = await findAdjustmentsByTag(client, sub.license_number, p.Label, identityTag(sub.id), window(sub));
+        return found.length ? { landed: true, ids: [] } : { landed: false };
+      }
+      // Sent before adjustments carried the tag: judged from the package as it was before.
       const pkg = await client.getPackageByLabel(sub.license_number, p.Label);
-      if (!before || !pkg) {
+      if (!before || before.quantity === undefined || before.lastModified === undefined || !pkg) {
         throw ApplicationFailure.create({
           type: 'MetrcReconcileUnresolved',
           nonRetryable: true,
           message: `Cannot tell whether the adjustment of ${p.Label} was recorded (${!pkg ? 'package not found' : 'no pre-image'}); check METRC before retrying`,
         });
       }
-      const verdict = judgeAdjustment(before, { quantity: pkg.Quantity, lastModified: pkg.LastModified }, p.Quantity);
+      const verdict = judgeAdjustment({ quantity: before.quantity, lastModified: before.lastModified }, { quantity: pkg.Quantity, lastModified: pkg.LastModified }, p.Quantity);
       if (verdict === 'landed') return { landed: true, ids: [] };
       if (verdict === 'not_landed') return { landed: false };
       throw ApplicationFailure.create({
@@ -258,12 +275,42 @@ async function reconcile(sequelize: Sequelize, client: MetrcClient, sub: Submiss
   }
 }
 
-async function preImageFor(client: MetrcClient, sub: SubmissionRow): Promise<PackagePreImage | undefined> {
+async function preImageFor(client: MetrcClient, sub: SubmissionRow): Promise<AdjustmentPreImage | undefined> {
   if (sub.kind !== 'package_adjustment') return undefined;
   const p = sub.payload as PackageAdjustmentPayload;
   const pkg = await client.getPackageByLabel(sub.license_number, p.Label);
   // An unknown label is left for METRC to refuse with its own 400 row message.
-  return pkg ? { quantity: pkg.Quantity, lastModified: pkg.LastModified } : undefined;
+  return pkg ? { quantity: pkg.Quantity, lastModified: pkg.LastModified, tagged: true } : { tagged: true };
+}
+
+/** Adjust reasons per license, read at most every 10 minutes (they are state reference data). */
+function adjustReasonCache() {
+  const cache = new Map<string, { until: number; requiresNote: Set<string> }>();
+  return async (client: MetrcClient, license: string): Promise<Set<string>> => {
+    const hit = cache.get(license);
+    if (hit && hit.until > Date.now()) return hit.requiresNote;
+    const reasons = await client.listAdjustReasons(license);
+    const requiresNote = new Set(reasons.filter((r) => r.RequiresNote).map((r) => r.Name));
+    cache.set(license, { until: Date.now() + 10 * 60_000, requiresNote });
+    return requiresNote;
+  };
+}
+
+/**
+ * The tag in the note would satisfy a reason that requires a note; the person's own note is
+ * what METRC's rule asks for, so its absence is refused here the way METRC would refuse it.
+ */
+function checkReasonNote(requiresNote: Set<string>, sub: SubmissionRow): void {
+  const p = sub.payload as PackageAdjustmentPayload;
+  const note = typeof p.ReasonNote === 'string' ? p.ReasonNote.trim() : '';
+  if (note || !requiresNote.has(String(p.AdjustmentReason))) return;
+  const message = 'A reason note is required for this adjustment reason.';
+  throw ApplicationFailure.create({
+    type: 'MetrcValidationError',
+    nonRetryable: true,
+    message: `checked before sending: ${message}`,
+    details: [{ type: 'MetrcValidationError', code: 'METRC_VALIDATION', message, rowMessages: [{ row: 0, message }] } satisfies AttemptError],
+  });
 }
 
 async function send(sequelize: Sequelize, client: MetrcClient, sub: SubmissionRow): Promise<number[]> {
@@ -282,8 +329,10 @@ async function send(sequelize: Sequelize, client: MetrcClient, sub: SubmissionRo
       return (await client.createOutgoingTemplates(sub.license_number, [sub.payload as unknown as MetrcOutgoingTemplateInput])).ids;
     case 'sales_receipt':
       return (await client.createReceipts(sub.license_number, [sub.payload as unknown as MetrcReceiptInput])).ids;
-    case 'package_adjustment':
-      return (await client.adjustPackages(sub.license_number, [sub.payload as unknown as MetrcPackageAdjustment])).ids;
+    case 'package_adjustment': {
+      const body = { ...(sub.payload as unknown as MetrcPackageAdjustment), ReasonNote: noteWithIdentity(sub.payload.ReasonNote, sub.id) };
+      return (await client.adjustPackages(sub.license_number, [body])).ids;
+    }
   }
 }
 
@@ -291,6 +340,7 @@ export function createMetrcActivities(deps: ActivityDeps) {
   const { sequelize, config } = deps;
   const clients = createMetrcClientFactory(deps);
   const cachedLabels = packageLabelCache();
+  const adjustReasons = adjustReasonCache();
 
   return {
     /**
@@ -307,40 +357,59 @@ export function createMetrcActivities(deps: ActivityDeps) {
       const { sub, attempt } = started;
       let rateLimitWaits = 0;
       let sending = false;
+      const sendWaitingOutRateLimits = async (client: MetrcClient): Promise<number[]> => {
+        for (;;) {
+          try {
+            return await send(sequelize, client, sub);
+          } catch (e) {
+            // A 429 means METRC did not take the write; waiting it out here keeps it from
+            // costing one of the submission's few attempts.
+            if (!(e instanceof MetrcRateLimitError) || rateLimitWaits >= MAX_RATE_LIMIT_WAITS) throw e;
+            rateLimitWaits += 1;
+            await sleep((e.retryAfterMs ?? 500 * 2 ** rateLimitWaits) + Math.floor(Math.random() * 100));
+          }
+        }
+      };
       return withHeartbeat(async () => {
         try {
           const client = await clients.forLicense(sub.license_number);
-          // A void is also checked first: a receipt voided already (by someone in METRC, or by
-          // an answer we lost) would only earn a 400 for a second DELETE.
-          if (sub.possibly_landed || sub.kind === 'sales_receipt_void') {
-            const found = await reconcile(sequelize, client, sub);
-            if (found.landed) {
-              await recordSuccess(deps.writer, sub.id, attempt, found.ids, true, 0);
-              return { status: 'succeeded', metrcIds: found.ids, reconciled: true };
+          let possiblyLanded = sub.possibly_landed;
+          // A credential blip (401/403 from a key that works) runs the attempt again from its
+          // checks; a refused request was not processed, so nothing can be written twice.
+          return await withAuthRetry(async (): Promise<SubmitResult> => {
+            // A void is also checked first: a receipt voided already (by someone in METRC, or by
+            // an answer we lost) would only earn a 400 for a second DELETE.
+            if (possiblyLanded || sub.kind === 'sales_receipt_void') {
+              if (possiblyLanded) await markHadAmbiguous(sequelize, sub.id);
+              // No re-send while a write still in flight could commit: look for it by identity,
+              // adopt it the moment it appears, and send again only once the window has passed
+              // since the last send (rows from before last_sent_ms count from the first send).
+              const lastSentMs = sub.last_sent_ms ?? (sub.first_sent_at ? new Date(sub.first_sent_at).getTime() : null);
+              const found = await settle(() => reconcile(sequelize, client, sub), {
+                lastSentMs: possiblyLanded ? lastSentMs : null,
+                windowMs: config.metrc.settleWindowMs,
+                checkIntervalMs: config.metrc.settleCheckIntervalMs,
+              });
+              if (found.landed) {
+                await recordSuccess(deps.writer, sub.id, attempt, found.ids, true, 0);
+                return { status: 'succeeded', metrcIds: found.ids, reconciled: true };
+              }
+              await clearPossiblyLanded(sequelize, sub.id);
+              possiblyLanded = false;
             }
-            await clearPossiblyLanded(sequelize, sub.id);
-          }
-          const preImage = await preImageFor(client, sub);
-          await markSending(sequelize, sub.id, preImage);
-          sending = true;
-          let ids: number[];
-          for (;;) {
-            try {
-              ids = await send(sequelize, client, sub);
-              break;
-            } catch (e) {
-              // A 429 means METRC did not take the write; waiting it out here keeps it from
-              // costing one of the submission's few attempts.
-              if (!(e instanceof MetrcRateLimitError) || rateLimitWaits >= MAX_RATE_LIMIT_WAITS) throw e;
-              rateLimitWaits += 1;
-              await sleep((e.retryAfterMs ?? 500 * 2 ** rateLimitWaits) + Math.floor(Math.random() * 100));
-            }
-          }
-          await recordSuccess(deps.writer, sub.id, attempt, ids, false, rateLimitWaits);
-          return { status: 'succeeded', metrcIds: ids, reconciled: false };
+            if (sub.kind === 'package_adjustment') checkReasonNote(await adjustReasons(client, sub.license_number), sub);
+            const preImage = await preImageFor(client, sub);
+            await markSending(sequelize, sub.id, preImage);
+            sub.pre_image = preImage ?? null;
+            sending = true;
+            const ids = await sendWaitingOutRateLimits(client);
+            await recordSuccess(deps.writer, sub.id, attempt, ids, false, rateLimitWaits);
+            return { status: 'succeeded', metrcIds: ids, reconciled: false };
+          }, config.metrc.authRetryWindowMs);
         } catch (e) {
           const info = describeError(e);
           if (sending && definitelyNotCommitted(info)) await clearPossiblyLanded(sequelize, sub.id);
+          else if (sending) await markAmbiguous(sequelize, sub.id);
           await recordAttemptFailure(sequelize, sub.id, attempt, info, rateLimitWaits);
           throw toFailure(e, info);
         }

@@ -29,6 +29,12 @@ export interface SubmissionRow {
   round: number;
   possibly_landed: boolean;
   first_sent_at: Date | null;
+  /** When the latest write left (worker clock, epoch ms): the settle window runs from here. */
+  last_sent_ms: number | null;
+  /** Some attempt's outcome was lost: the duplicate sweep looks again after success. */
+  had_ambiguous: boolean;
+  duplicates_repaired: number;
+  sweep_note: string | null;
   pre_image: unknown;
   metrc_ids: number[] | null;
   reconciled: boolean;
@@ -69,6 +75,10 @@ export function submissionFromRow(r: Record<string, unknown>): SubmissionRow {
     pre_image: json(r.pre_image),
     metrc_ids: json(r.metrc_ids) as number[] | null,
     possibly_landed: Boolean(Number(r.possibly_landed)),
+    last_sent_ms: r.last_sent_ms == null ? null : Number(r.last_sent_ms),
+    had_ambiguous: Boolean(Number(r.had_ambiguous)),
+    duplicates_repaired: Number(r.duplicates_repaired ?? 0),
+    sweep_note: (r.sweep_note as string | null | undefined) ?? null,
     reconciled: Boolean(Number(r.reconciled)),
     attempt_count: Number(r.attempt_count),
     round: Number(r.round),
@@ -256,12 +266,31 @@ export async function startAttempt(writer: AtomicWriter, id: string): Promise<{ 
   });
 }
 
-export async function markSending(sequelize: Sequelize, id: string, preImage: unknown) {
+export async function markSending(sequelize: Sequelize, id: string, preImage: unknown, sentMs = Date.now()) {
   await sequelize.query(
     `UPDATE metrc_submissions SET possibly_landed = 1, first_sent_at = COALESCE(first_sent_at, CURRENT_TIMESTAMP(3)),
-       pre_image = ?, updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?`,
-    { replacements: [preImage === undefined ? null : JSON.stringify(preImage), id] },
+       last_sent_ms = ?, pre_image = ?, updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?`,
+    { replacements: [sentMs, preImage === undefined ? null : JSON.stringify(preImage), id] },
   );
+}
+
+/**
+ * A write's outcome was lost. The settle window restarts now (the write left at or before this
+ * moment, so counting from here is never too short) and the submission is marked for the sweep.
+ */
+export async function markAmbiguous(sequelize: Sequelize, id: string, atMs = Date.now()) {
+  await sequelize.query(
+    `UPDATE metrc_submissions SET had_ambiguous = 1, last_sent_ms = GREATEST(COALESCE(last_sent_ms, 0), ?),
+       updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?`,
+    { replacements: [atMs, id] },
+  );
+}
+
+/** An attempt found possibly_landed set (a lost answer or a lost worker): the sweep must look later. */
+export async function markHadAmbiguous(sequelize: Sequelize, id: string) {
+  await sequelize.query('UPDATE metrc_submissions SET had_ambiguous = 1, updated_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND had_ambiguous = 0', {
+    replacements: [id],
+  });
 }
 
 export async function clearPossiblyLanded(sequelize: Sequelize, id: string) {

@@ -115,6 +115,16 @@ function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX
 
 function num(env: Env, name: string, fallback: number, min: number): number {
   const raw = env[name];
+  /**
+   * METRC_SETTLE_WINDOW: after a write's outcome was lost, how long no re-send may happen (the
+   * record is looked for by its identity meanwhile). Must exceed the longest time METRC may
+   * still commit a write after it was sent; not the client's socket timeout.
+   */
+  settleWindowMs: number;
+  /** METRC_SETTLE_CHECK_INTERVAL: first wait between identity checks in the window; doubles up to 15 s. */
+  settleCheckIntervalMs: number;
+  /** METRC_AUTH_RETRY_WINDOW: how long 401/403 answers are retried with backoff before the submission stops for a working key. */
+  authRetryWindowMs: number;
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isFinite(n) || n < min) throw new ConfigError(name, `must be a number >= ${min}, got "${raw}"`);
@@ -187,6 +197,12 @@ const DEV_SECRET = 'trellis-development-secret-do-not-use-in-production';
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'test', 'production'] as const, 'development');
   const db = url(env, 'DATABASE_URL', 'mysql://root@127.0.0.1:3306/trellis', ['mysql:', 'mariadb:']);
+function durationAtMost(env: Env, name: string, fallbackMs: number, minMs: number, maxMs: number): number {
+  const ms = duration(env, name, fallbackMs, minMs);
+  if (ms > maxMs) throw new ConfigError(name, `must be at most ${maxMs} ms`);
+  return ms;
+}
+
   const databaseName = decodeURIComponent(db.pathname.replace(/^\//, ''));
   if (!/^[A-Za-z0-9_]{1,64}$/.test(databaseName)) {
     throw new ConfigError('DATABASE_URL', 'must name a database (letters, digits, underscore) in its path');
@@ -285,3 +301,9 @@ export function config(): Config {
   cached ??= loadConfig();
   return cached;
 }
+      // 5 min: METRC runs on IIS/ASP.NET, which abandons a request after its execution timeout
+      // (110 s by default); the window leaves room above that. At most 20 min: the submit
+      // activity's start-to-close timeout (30 min) must cover the window and the send.
+      settleWindowMs: durationAtMost(env, 'METRC_SETTLE_WINDOW', 5 * 60_000, 0, 20 * 60_000),
+      settleCheckIntervalMs: duration(env, 'METRC_SETTLE_CHECK_INTERVAL', 1000, 10),
+      authRetryWindowMs: durationAtMost(env, 'METRC_AUTH_RETRY_WINDOW', 2 * 60_000, 0, 20 * 60_000),

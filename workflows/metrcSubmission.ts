@@ -95,8 +95,10 @@ export function attemptErrorOf(err: unknown): AttemptError {
 }
 
 export async function metrcSubmission(input: MetrcSubmissionInput): Promise<MetrcSubmissionResult> {
+  // Long enough for an attempt that waits out the settle window (METRC_SETTLE_WINDOW, at most
+  // 20 min) before it may send again; a lost worker is still noticed by the heartbeat timeout.
   const { submitMetrcSubmission } = proxyActivities<Activities>({
-    startToCloseTimeout: '2 minutes',
+    startToCloseTimeout: '30 minutes',
     heartbeatTimeout: '15 seconds',
     retry: toRetryPolicy(input.retry),
   });

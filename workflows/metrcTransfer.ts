@@ -64,8 +64,9 @@ async function tellOrder(orderId: string, status: MetrcStatusSignal): Promise<bo
 }
 
 export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTransferResult> {
+  // 30 minutes: the template's submit attempt may wait out the settle window (see metrcSubmission).
   const acts = proxyActivities<Activities>({
-    startToCloseTimeout: '2 minutes',
+    startToCloseTimeout: '30 minutes',
     heartbeatTimeout: '30 seconds',
     retry: toRetryPolicy(input.retry),
   });

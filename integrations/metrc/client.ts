@@ -10,6 +10,7 @@ import { MetrcRequestError } from './errors.js';
 import { collect, METRC_MAX_PAGE_SIZE, paginate, paginateNewestFirst, parsePage, type MetrcPage } from './paging.js';
 import { MetrcTransport, type MetrcClientOptions, type Query } from './transport.js';
 import type {
+  MetrcAdjustmentRecord,
   MetrcAdjustReason,
   MetrcDelivery,
   MetrcDeliveryPackage,
@@ -164,6 +165,11 @@ export class MetrcClient {
 
   adjustPackages(licenseNumber: string, adjustments: readonly MetrcPackageAdjustment[]): Promise<MetrcWriteResult> {
     return this.post('/packages/v2/adjust', licenseNumber, adjustments);
+  }
+
+  /** The facility's recorded adjustments in a lastModified window (adjustment history). */
+  listPackageAdjustments(licenseNumber: string, window: MetrcWindow): Promise<MetrcAdjustmentRecord[]> {
+    return collect(this.iterate<MetrcAdjustmentRecord>('/packages/v2/adjustments', { licenseNumber, ...windowQuery(window) }));
   }
 
   listAdjustReasons(licenseNumber: string): Promise<MetrcAdjustReason[]> {

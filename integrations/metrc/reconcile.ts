@@ -4,7 +4,7 @@
  * asks METRC whether the first one landed.
  */
 import type { MetrcClient } from './client.js';
-import type { MetrcOutgoingTemplate, MetrcReceipt, MetrcTransfer, MetrcWindow } from './types.js';
+import type { MetrcAdjustmentRecord, MetrcOutgoingTemplate, MetrcReceipt, MetrcTransfer, MetrcWindow } from './types.js';
 
 /** Templates of this license whose Name equals `name`, newest first. */
 export async function findTemplatesByName(
@@ -84,4 +84,35 @@ export function packageLabelCache(maxEntries = 10_000) {
       if (cache.size > maxEntries) cache.delete(cache.keys().next().value!);
       return labels;
     };
+}
+
+/**
+ * Every live receipt of this license with this ExternalReceiptNumber in the window, oldest
+ * first: the external-number lookup returns only one, a duplicate sweep needs them all.
+ */
+export async function findLiveReceiptsByExternalNumber(
+  client: MetrcClient,
+  licenseNumber: string,
+  externalNumber: string,
+  window: MetrcWindow,
+): Promise<MetrcReceipt[]> {
+  const found: MetrcReceipt[] = [];
+  for await (const r of client.iterateReceipts(licenseNumber, window, 'active')) {
+    if (r.ExternalReceiptNumber === externalNumber && !r.ArchivedDate) found.push(r);
+  }
+  return found.sort((a, b) => a.Id - b.Id);
+}
+
+/** Recorded adjustments of `label` whose note carries `tag`, oldest first. */
+export async function findAdjustmentsByTag(
+  client: MetrcClient,
+  licenseNumber: string,
+  label: string,
+  tag: string,
+  window: MetrcWindow,
+): Promise<MetrcAdjustmentRecord[]> {
+  const rows = await client.listPackageAdjustments(licenseNumber, window);
+  return rows
+    .filter((a) => a.PackageLabel === label && `${a.AdjustmentNote ?? a.ReasonNote ?? ''}`.includes(tag))
+    .sort((a, b) => a.Id - b.Id);
 }

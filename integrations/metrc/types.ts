@@ -119,6 +119,22 @@ export interface MetrcAdjustReason {
   RequiresWasteWeight?: boolean;
 }
 
+/**
+ * A row of GET /packages/v2/adjustments (the facility's adjustment history). The endpoint is
+ * confirmed live (M); the note's field name is assumed (L), so ReasonNote is read as well.
+ */
+export interface MetrcAdjustmentRecord {
+  Id: number;
+  PackageId?: number;
+  PackageLabel: string;
+  AdjustmentQuantity: number;
+  AdjustmentReasonName?: string;
+  AdjustmentDate?: string;
+  AdjustmentNote?: string | null;
+  ReasonNote?: string | null;
+  LastModified?: string;
+}
+
 export interface MetrcPackageAdjustment {
   Label: string;
   /** Signed delta. */

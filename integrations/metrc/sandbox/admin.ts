@@ -34,11 +34,14 @@ export function adminRoutes(store: SandboxStore, faults: FaultInjector, limiter:
   r.post('/reset', (_req, res) => {
     store.reset();
     faults.config = structuredClone(initialFaults);
+    faults.clear();
     if (limiter && initialLimits) limiter.reset(structuredClone(initialLimits));
     res.json(store.summary());
   });
 
   r.get('/faults', (_req, res) => res.json(faults.config));
+  // Writes the holdWrite fault held: arrival and release (commit) times, epoch ms.
+  r.get('/held-writes', (_req, res) => res.json(faults.heldWrites));
   r.put('/faults', (req, res) => {
     faults.config = parseFaults(req.body ?? {});
     res.json(faults.config);

@@ -1,7 +1,11 @@
 /**
  * Fault injection for the METRC routes, so retry and reconciliation paths can be exercised on
- * purpose: latency, 500s, IIS HTML outage pages, 429s, and "drop response" (the write is
- * committed, then the socket is destroyed without an answer: the ambiguous case).
+ * purpose: latency, 500s, IIS HTML outage pages, 429s, "drop response" (the write is
+ * committed, then the socket is destroyed without an answer: the ambiguous case), "hold write"
+ * (METRC keeps working on a write for N seconds, past the client's timeout, and only then
+ * commits it: the late commit that a natural-key check made too early cannot see), and
+ * credential blips (every matching request answers 401/403 for N seconds from when the faults
+ * were set, as when METRC's key service falters).
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { SandboxStore } from './store.js';
@@ -23,8 +27,22 @@ export interface FaultConfig {
   methods: string[];
   /** Only paths starting with this get faults. */
   pathPrefix: string;
-  /** Stop injecting after this many faults (latency excluded); null = no limit. */
+  /** Stop injecting after this many faults (latency and credential blips excluded); null = no limit. */
   remaining: number | null;
+  /** Probability that a write (any method but GET) is held holdWriteSeconds before it runs and commits. */
+  holdWriteRate: number;
+  holdWriteSeconds: number;
+  /** For this many seconds after the faults are set, matching requests answer authBlipStatus. */
+  authBlipSeconds: number;
+  authBlipStatus: number;
+}
+
+/** A write held by the holdWrite fault: when it arrived and when it was let through to commit. */
+export interface HeldWrite {
+  method: string;
+  path: string;
+  receivedAt: number;
+  releasedAt: number | null;
 }
 
 export const NO_FAULTS: FaultConfig = {
@@ -38,9 +56,13 @@ export const NO_FAULTS: FaultConfig = {
   methods: [],
   pathPrefix: '/',
   remaining: null,
+  holdWriteRate: 0,
+  holdWriteSeconds: 0,
+  authBlipSeconds: 0,
+  authBlipStatus: 401,
 };
 
-const RATES = ['errorRate', 'rateLimitRate', 'dropResponseRate', 'htmlOutageRate'] as const;
+const RATES = ['errorRate', 'rateLimitRate', 'dropResponseRate', 'htmlOutageRate', 'holdWriteRate'] as const;
 
 /** Validates a (partial) fault config from JSON; unknown keys are refused to catch typos. */
 export function parseFaults(value: unknown, base: FaultConfig = NO_FAULTS): FaultConfig {
@@ -53,12 +75,13 @@ export function parseFaults(value: unknown, base: FaultConfig = NO_FAULTS): Faul
     if (typeof out[k] !== 'number' || out[k] < 0 || out[k] > 1)
       throw new Error(`${k} must be a number between 0 and 1`);
   }
-  for (const k of ['retryAfterSeconds', 'latencyMs'] as const) {
+  for (const k of ['retryAfterSeconds', 'latencyMs', 'holdWriteSeconds', 'authBlipSeconds'] as const) {
     if (typeof out[k] !== 'number' || out[k] < 0) throw new Error(`${k} must be a number >= 0`);
   }
   if (!Number.isInteger(out.htmlOutageStatus) || out.htmlOutageStatus < 200 || out.htmlOutageStatus > 599) {
     throw new Error('htmlOutageStatus must be an HTTP status');
   }
+  if (out.authBlipStatus !== 401 && out.authBlipStatus !== 403) throw new Error('authBlipStatus must be 401 or 403');
   if (!Array.isArray(out.methods)) throw new Error('methods must be an array');
   out.methods = out.methods.map((m) => String(m).toUpperCase());
   if (typeof out.pathPrefix !== 'string') throw new Error('pathPrefix must be a string');
@@ -86,11 +109,33 @@ export const OUTAGE_PAGE = `<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict/
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class FaultInjector {
+  private current!: FaultConfig;
+  /** Epoch ms until which the credential blip lasts; it starts when the faults are set. */
+  private blipUntil = 0;
+  /** Writes held by holdWrite, oldest first (bounded), for tests that order a late commit against checks. */
+  heldWrites: HeldWrite[] = [];
+
   constructor(
-    public config: FaultConfig,
+    config: FaultConfig,
     private readonly store: SandboxStore,
     private readonly random: () => number,
-  ) {}
+  ) {
+    this.config = config;
+  }
+
+  get config(): FaultConfig {
+    return this.current;
+  }
+
+  set config(c: FaultConfig) {
+    this.current = c;
+    this.blipUntil = c.authBlipSeconds > 0 ? Date.now() + c.authBlipSeconds * 1000 : 0;
+  }
+
+  /** Held writes and the blip are forgotten too (reset). */
+  clear(): void {
+    this.heldWrites = [];
+  }
 
   private matches(req: Request): boolean {
     const c = this.config;
@@ -111,6 +156,12 @@ export class FaultInjector {
       if (!this.matches(req)) return next();
       const c = this.config;
       if (c.latencyMs > 0) await sleep(c.latencyMs);
+      if (Date.now() < this.blipUntil) {
+        // METRC answers a refused key with an empty 401 (or 403), before anything is processed.
+        this.store.counters.faults.authBlip = (this.store.counters.faults.authBlip ?? 0) + 1;
+        res.status(c.authBlipStatus).end();
+        return;
+      }
       if (this.hit(c.htmlOutageRate, 'htmlOutage')) {
         res.status(c.htmlOutageStatus).type('text/html').send(OUTAGE_PAGE);
         return;
@@ -122,6 +173,14 @@ export class FaultInjector {
       if (this.hit(c.rateLimitRate, 'rateLimit')) {
         res.status(429).set('Retry-After', String(c.retryAfterSeconds)).end();
         return;
+      }
+      if (req.method !== 'GET' && this.hit(c.holdWriteRate, 'holdWrite')) {
+        // The body was read already; the client may give up meanwhile, the write still commits.
+        const held: HeldWrite = { method: req.method, path: req.path, receivedAt: Date.now(), releasedAt: null };
+        this.heldWrites.push(held);
+        if (this.heldWrites.length > 1000) this.heldWrites.shift();
+        await sleep(c.holdWriteSeconds * 1000);
+        held.releasedAt = Date.now();
       }
       if (this.hit(c.dropResponseRate, 'dropResponse')) {
         // Let the route run (and commit), then cut the connection instead of answering.

@@ -35,6 +35,16 @@ export function packageRoutes(store: SandboxStore): Router {
     });
   }
 
+  // Adjustment history (v2): each recorded adjustment with its reason and note, so a client
+  // that put its own reference in the note can find exactly its adjustment again.
+  r.get('/packages/v2/adjustments', (req, res) => {
+    const license = actingLicense(req, res);
+    const inWindow = license && lastModifiedFilter(req, res);
+    if (!license || !inWindow) return;
+    const rows = store.adjustments.filter((a) => a.licenseNumber === license && inWindow(a.LastModified));
+    sendList(req, res, sortByModified(rows).map(wire));
+  });
+
   r.get('/packages/v2/adjust/reasons', (req, res) => {
     if (!actingLicense(req, res)) return;
     sendList(req, res, ADJUST_REASONS);
@@ -78,6 +88,21 @@ export function packageRoutes(store: SandboxStore): Router {
     for (const [p, quantity] of planned) {
       p.Quantity = Math.round(quantity * 10_000) / 10_000;
       p.LastModified = now;
+    }
+    for (const row of rows) {
+      const p = store.packages.get(row.Label as string)!;
+      store.adjustments.push({
+        Id: store.nextId(),
+        PackageId: p.Id,
+        PackageLabel: p.Label,
+        AdjustmentQuantity: row.Quantity as number,
+        AdjustmentUnitOfMeasureName: p.UnitOfMeasureName,
+        AdjustmentReasonName: row.AdjustmentReason as string,
+        AdjustmentDate: row.AdjustmentDate as string,
+        AdjustmentNote: isNonEmptyString(row.ReasonNote) ? row.ReasonNote : null,
+        LastModified: now,
+        licenseNumber: license,
+      });
     }
     store.counters.writes += 1;
     sendIds(res, []);

@@ -66,8 +66,9 @@ export function createMetrcSandbox(options: MetrcSandboxOptions = {}): MetrcSand
 
   app.use('/__sandbox', adminRoutes(state, faults, rateLimiter));
 
-  app.use((_req, _res, next) => {
+  app.use((req, _res, next) => {
     state.counters.requests += 1;
+    state.logRequest(req.method, req.path);
     next();
   });
   // Read the body before any injected latency: a real server keeps working on a request the

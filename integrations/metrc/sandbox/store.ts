@@ -106,6 +106,27 @@ export interface SbReceipt {
   Transactions: SbTransaction[];
 }
 
+/** One recorded package adjustment, as GET /packages/v2/adjustments lists it. */
+export interface SbAdjustment {
+  Id: number;
+  PackageId: number;
+  PackageLabel: string;
+  AdjustmentQuantity: number;
+  AdjustmentUnitOfMeasureName: string;
+  AdjustmentReasonName: string;
+  AdjustmentDate: string;
+  AdjustmentNote: string | null;
+  LastModified: string;
+  licenseNumber: string;
+}
+
+/** One request as it arrived (tests order a late commit against the checks around it). */
+export interface SbRequest {
+  at: number;
+  method: string;
+  path: string;
+}
+
 export interface SandboxCounters {
   requests: number;
   writes: number;
@@ -124,6 +145,9 @@ export class SandboxStore {
   templates = new Map<number, SbTemplate>();
   transfers = new Map<number, SbTransfer>();
   receipts = new Map<number, SbReceipt>();
+  adjustments: SbAdjustment[] = [];
+  /** The latest requests (bounded), oldest first. */
+  requestLog: SbRequest[] = [];
   counters: SandboxCounters = { requests: 0, writes: 0, faults: {}, rateLimited: 0 };
   private seq = 0;
 
@@ -169,8 +193,15 @@ export class SandboxStore {
     this.templates = new Map();
     this.transfers = new Map();
     this.receipts = new Map();
+    this.adjustments = [];
+    this.requestLog = [];
     this.counters = { requests: 0, writes: 0, faults: {}, rateLimited: 0 };
     this.seq = 0;
+  }
+
+  logRequest(method: string, path: string): void {
+    this.requestLog.push({ at: Date.now(), method, path });
+    if (this.requestLog.length > 20_000) this.requestLog.splice(0, 10_000);
   }
 
   nextId(): number {
@@ -228,6 +259,7 @@ export class SandboxStore {
         voidedTransfers: transfers.filter((t) => t.IsVoided).length,
         receipts: receipts.filter((r) => !r.ArchivedDate).length,
         voidedReceipts: receipts.filter((r) => r.ArchivedDate).length,
+        adjustments: this.adjustments.length,
       },
       templatesByName: tally(templates.filter((t) => !t.archived).map((t) => t.body.Name)),
       receiptsByExternalNumber: tally(receipts.filter((r) => !r.ArchivedDate).map((r) => r.ExternalReceiptNumber)),

@@ -32,6 +32,11 @@ export const metrcOverrides = (sandboxUrl: string, extra: Record<string, string>
   METRC_BASE_URL: sandboxUrl,
   TEMPORAL_RETRY_INITIAL_INTERVAL_MS: '100',
   METRC_TIMEOUT: '5s',
+  // The sandbox commits a write while answering it unless a hold fault says otherwise, so a short
+  // window is safe here; tests of late commits set their own.
+  METRC_SETTLE_WINDOW: '1s',
+  METRC_SETTLE_CHECK_INTERVAL: '100ms',
+  METRC_AUTH_RETRY_WINDOW: '1s',
   ...extra,
 });
 

@@ -220,3 +220,34 @@ describe('token-bucket rate limits', () => {
     }
   });
 });
+
+describe('late commits and credential blips', () => {
+  it('holdWrite keeps a POST past the client timeout and then commits it', async () => {
+    await setFaults({ holdWriteRate: 1, holdWriteSeconds: 1, methods: ['POST'] });
+    const started = Date.now();
+    const err = (await rejection(
+      env.client({ timeoutMs: 300 }).createOutgoingTemplates(SHIPPER, [templateInput('HELD', RETAILER, labels.slice(0, 1))]),
+    )) as MetrcUnavailableError;
+    expect([err.kind, err.ambiguous]).toEqual(['timeout', true]);
+    // Not there yet when the client gave up...
+    expect((await findTemplatesByName(env.client(), SHIPPER, 'HELD', recentWindow())).length).toBe(0);
+    // ...and there once METRC finished holding it.
+    await new Promise((r) => setTimeout(r, 1200 - (Date.now() - started)));
+    expect((await findTemplatesByName(env.client(), SHIPPER, 'HELD', recentWindow())).length).toBe(1);
+    const held = (await env.admin('GET', '/held-writes')).body;
+    expect(held).toHaveLength(1);
+    expect(held[0].releasedAt - held[0].receivedAt).toBeGreaterThanOrEqual(1000);
+    // GETs are never held.
+    await env.client({ timeoutMs: 300 }).getFacilities();
+  });
+
+  it('authBlipSeconds answers 401 (or 403) to every request for that long, then keys work again', async () => {
+    await setFaults({ authBlipSeconds: 0.5, authBlipStatus: 403 });
+    const e = await rejection(env.client().getFacilities());
+    expect([e.type, e.status]).toEqual(['MetrcAuthError', 403]);
+    await new Promise((r) => setTimeout(r, 600));
+    expect((await env.client().getFacilities()).length).toBeGreaterThan(0);
+    expect((await env.admin('GET', '/state')).body.counters.faults.authBlip).toBe(1);
+    expect((await env.admin('PUT', '/faults', { authBlipStatus: 500 })).status).toBe(400);
+  });
+});

@@ -24,7 +24,8 @@ export function createApp(deps: ApiDeps): Express {
   assertEveryOperationHasARule(openapiDocument);
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Who may name the client address (X-Forwarded-For): login throttling and rate limits key on req.ip.
+  app.set('trust proxy', deps.config.trustProxy);
   app.use(helmet());
   app.use((req, res, next) => {
     const incoming = req.headers['x-request-id'];
@@ -76,7 +77,7 @@ export function createApp(deps: ApiDeps): Express {
   // Who is calling and may they use this operation — before validation, so 401/403 win over 400.
   app.use(authenticate(deps));
   app.use(openapiValidator({ validateResponses: deps.config.validateResponses }));
-  app.use('/api', idempotency(deps.sequelize));
+  app.use('/api', idempotency(deps));
   app.use('/api/v1', apiRoutes(deps));
 
   // The operations console (web/build) at `/`, SPA fallback for every non-API GET.

@@ -3,6 +3,8 @@
  * reads configuration through `loadConfig()`; a bad value stops the process at start-up with a
  * message naming the variable instead of failing later in some unrelated place.
  */
+import { isIP } from 'node:net';
+
 export class ConfigError extends Error {
   constructor(
     readonly variable: string,
@@ -60,7 +62,21 @@ export interface Config {
     loginMaxFailures: number;
     loginIpMaxFailures: number;
     loginLockoutSeconds: number;
+    /** SESSION_RATE_LIMIT_PER_MINUTE: requests per minute per signed-in user (all their sessions). */
+    sessionRateLimitPerMinute: number;
+    /** ANONYMOUS_RATE_LIMIT_PER_MINUTE: requests per minute per client address without valid credentials. */
+    anonymousRateLimitPerMinute: number;
+    /** API_KEY_RATE_LIMIT_CEILING_PER_MINUTE: the most an entity owner may give its own key; only staff go above. */
+    apiKeyRateLimitCeilingPerMinute: number;
   };
+  /**
+   * TRUST_PROXY: which peers may tell us the client address (X-Forwarded-For), as Express's
+   * 'trust proxy': false (none), a hop count, or a list of addresses/CIDRs/names such as
+   * `loopback`, `10.0.0.0/8`. Default loopback only. Login throttling and rate limits key on it.
+   */
+  trustProxy: false | number | string[];
+  /** IDEMPOTENCY_LEASE: how long a pending Idempotency-Key is held without a sign of life from its request. */
+  idempotencyLeaseMs: number;
   /** Browser origins allowed to call the API with credentials (CORS_ORIGINS, comma-separated). */
   corsOrigins: string[];
   metrc: MetrcConfig;
@@ -192,6 +208,32 @@ function corsOrigins(env: Env): string[] {
     });
 }
 
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function trustProxy(env: Env): false | number | string[] {
+  const raw = (env.TRUST_PROXY ?? '').trim().toLowerCase();
+  if (raw === '') return ['loopback'];
+  if (/^(false|no|off|none)$/.test(raw)) return false;
+  // Trusting every peer would let any client choose the address its limits are counted under.
+  if (/^(true|yes|on|all|\*)$/.test(raw)) throw new ConfigError('TRUST_PROXY', 'must name the proxies (hop count, addresses or CIDRs), not trust every peer');
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 10) throw new ConfigError('TRUST_PROXY', `hop count must be between 0 and 10, got ${hops}`);
+    return hops === 0 ? false : hops;
+  }
+  const entries = raw.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const e of entries) {
+    if (PROXY_NAMES.has(e)) continue;
+    const [addr, bits, extra] = e.split('/');
+    const family = isIP(addr ?? '');
+    const maxBits = family === 4 ? 32 : 128;
+    if (!family || extra !== undefined || (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > maxBits))) {
+      throw new ConfigError('TRUST_PROXY', `entries must be an address, a CIDR or one of ${[...PROXY_NAMES].join(', ')}, got "${e}"`);
+    }
+  }
+  return entries;
+}
+
 const DEV_SECRET = 'trellis-development-secret-do-not-use-in-production';
 
 export function loadConfig(env: Env = process.env): Config {
@@ -271,7 +313,14 @@ function durationAtMost(env: Env, name: string, fallbackMs: number, minMs: numbe
       loginMaxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
       loginIpMaxFailures: int(env, 'LOGIN_IP_MAX_FAILURES', 50, 1, 100_000),
       loginLockoutSeconds: int(env, 'LOGIN_LOCKOUT_SECONDS', 60, 1, 86_400),
+      // Tests and benchmarks drive one session or address far harder than a person; they set
+      // small limits where a test is about limits.
+      sessionRateLimitPerMinute: int(env, 'SESSION_RATE_LIMIT_PER_MINUTE', nodeEnv === 'test' ? 1_000_000 : 1200, 1, 1_000_000),
+      anonymousRateLimitPerMinute: int(env, 'ANONYMOUS_RATE_LIMIT_PER_MINUTE', nodeEnv === 'test' ? 1_000_000 : 300, 1, 1_000_000),
+      apiKeyRateLimitCeilingPerMinute: int(env, 'API_KEY_RATE_LIMIT_CEILING_PER_MINUTE', 6000, 1, 1_000_000),
     },
+    trustProxy: trustProxy(env),
+    idempotencyLeaseMs: duration(env, 'IDEMPOTENCY_LEASE', 60_000, 1000),
     corsOrigins: corsOrigins(env),
     metrc: {
       // Sandbox demo keys (integrations/metrc/sandbox/demo-data.ts) outside production only; in

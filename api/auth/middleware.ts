@@ -19,7 +19,7 @@ import { runWithRequestContext } from './context.js';
 import { clearSessionCookies, CSRF_HEADER, readCookies, SESSION_COOKIE, wantsSecure } from './cookies.js';
 import { operationRuleProblems, type Operation } from './operations.js';
 import { API_PREFIX } from './route.js';
-import { enforceKeyRateLimit } from './rateLimit.js';
+import { enforceAnonymousRateLimit, enforceKeyRateLimit, enforceUserRateLimit } from './rateLimit.js';
 
 export interface AuthInfo {
   via: 'bearer' | 'cookie' | 'api_key';
@@ -91,11 +91,14 @@ export function authenticate(deps: AuthDeps): RequestHandler {
     let actor = undefined as Request['actor'];
     let auth: AuthInfo | undefined;
 
+    // No (usable) credentials: the client address's budget (sign-in, probes, token guessing).
+    if (!cred || cred.kind === 'malformed') await enforceAnonymousRateLimit(deps, req, res);
     if (cred?.kind === 'malformed') throw unauthenticated();
     if (cred?.kind === 'session') {
       const s = await sessions.resolve(cred.token);
       if (!s) {
         if (cred.via === 'cookie') clearSessionCookies(res, wantsSecure(req, deps.config.publicUrl));
+        await enforceAnonymousRateLimit(deps, req, res);
         throw unauthenticated();
       }
       if (cred.via === 'cookie' && !SAFE_METHODS.has(req.method)) {
@@ -104,11 +107,15 @@ export function authenticate(deps: AuthDeps): RequestHandler {
           throw new AppError('FORBIDDEN', 'Missing or invalid CSRF token', { header: 'X-CSRF-Token' });
         }
       }
+      await enforceUserRateLimit(deps, res, s.user.id);
       actor = s.actor;
       auth = { via: cred.via, mfa: s.mfa, sessionId: s.sessionId, sessionToken: cred.token, user: s.user, operation: op };
     } else if (cred?.kind === 'api_key') {
       const k = await keys.resolve(cred.token);
-      if (!k) throw unauthenticated();
+      if (!k) {
+        await enforceAnonymousRateLimit(deps, req, res);
+        throw unauthenticated();
+      }
       await enforceKeyRateLimit(deps.redis, res, k.actor.id, k.rateLimitPerMinute);
       actor = k.actor;
       auth = { via: 'api_key', mfa: 'verified', operation: op };

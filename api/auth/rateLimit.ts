@@ -1,18 +1,33 @@
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
+import type { Actor } from '../../domain/actor.js';
+import { isPlatform } from '../../domain/actor.js';
 import { AppError } from '../../domain/errors.js';
+import type { Config } from '../../platform/config.js';
+import { sha256 } from '../../platform/crypto.js';
 import { logger } from '../../platform/logger.js';
 import { pingRedis } from '../../platform/redis.js';
 
 /**
- * Fixed one-minute windows per API key, shared by all replicas through Redis. Answers carry the
- * IETF RateLimit-* headers; over the limit is a 429 envelope with Retry-After.
+ * Fixed one-minute windows per caller, shared by all replicas through Redis: per API key (its own
+ * limit), per signed-in user (all their sessions share one budget, so more sessions buy nothing),
+ * and per client address for callers without valid credentials (sign-in, probes, bad tokens).
+ * Answers carry the IETF RateLimit-* headers; over the limit is a 429 envelope with Retry-After.
  */
-export async function enforceKeyRateLimit(redis: Redis, res: Response, keyId: string, limit: number): Promise<void> {
+export type Bucket = 'apikey' | 'user' | 'anonymous';
+
+const MESSAGES: Record<Bucket, string> = {
+  apikey: 'Rate limit exceeded for this API key',
+  user: 'Rate limit exceeded for this account',
+  anonymous: 'Rate limit exceeded for this client; sign in or slow down',
+};
+
+export async function enforceRateLimit(redis: Redis, res: Response, bucket: Bucket, id: string, limit: number): Promise<void> {
   const now = Date.now();
   const window = Math.floor(now / 60_000);
   const resetSeconds = Math.max(1, Math.ceil(((window + 1) * 60_000 - now) / 1000));
-  const key = `trellis:ratelimit:apikey:${keyId}:${window}`;
+  // INCR and EXPIRE in one MULTI: no caller can slip between the count and its check.
+  const key = `trellis:ratelimit:${bucket}:${id}:${window}`;
   let count: number;
   try {
     if (redis.status !== 'ready') await pingRedis(redis);
@@ -20,6 +35,7 @@ export async function enforceKeyRateLimit(redis: Redis, res: Response, keyId: st
     count = Number(result?.[0]?.[1] ?? 0);
   } catch (err) {
     // Availability over strictness here: a Redis outage must not take every partner down.
+    // (Sign-in stays strict: its throttle fails closed.)
     logger().warn({ err: String(err) }, 'rate limit check skipped: redis unavailable');
     return;
   }
@@ -28,6 +44,32 @@ export async function enforceKeyRateLimit(redis: Redis, res: Response, keyId: st
   res.setHeader('RateLimit-Reset', String(resetSeconds));
   if (count > limit) {
     res.setHeader('Retry-After', String(resetSeconds));
-    throw new AppError('RATE_LIMITED', 'Rate limit exceeded for this API key', { limit, retry_after_seconds: resetSeconds });
+    throw new AppError('RATE_LIMITED', MESSAGES[bucket], { limit, retry_after_seconds: resetSeconds });
+  }
+}
+
+export const enforceKeyRateLimit = (redis: Redis, res: Response, keyId: string, limit: number) => enforceRateLimit(redis, res, 'apikey', keyId, limit);
+
+export const enforceUserRateLimit = (deps: { redis: Redis; config: Config }, res: Response, userId: string) =>
+  enforceRateLimit(deps.redis, res, 'user', userId, deps.config.auth.sessionRateLimitPerMinute);
+
+/** Keyed on req.ip, i.e. as TRUST_PROXY resolves it; hashed because addresses are personal data. */
+export const enforceAnonymousRateLimit = (deps: { redis: Redis; config: Config }, req: Request, res: Response) =>
+  enforceRateLimit(deps.redis, res, 'anonymous', sha256(req.ip ?? 'unknown'), deps.config.auth.anonymousRateLimitPerMinute);
+
+/**
+ * The per-minute limit a caller may give a key: staff (and the system) up to the contract's
+ * maximum, entity owners up to the configured ceiling, so an owner cannot lift its own partner
+ * integration past what the platform budgets for one key. Throws 422 above it.
+ */
+export function assertKeyRateLimitAllowed(actor: Actor, requested: number | null | undefined, config: Config): void {
+  if (requested === null || requested === undefined || isPlatform(actor)) return;
+  const ceiling = config.auth.apiKeyRateLimitCeilingPerMinute;
+  if (requested > ceiling) {
+    throw new AppError('UNPROCESSABLE_ENTITY', `rate_limit_per_minute may be at most ${ceiling}; ask platform staff for more`, {
+      field: 'rate_limit_per_minute',
+      issue: `above the policy ceiling of ${ceiling}`,
+      max: ceiling,
+    });
   }
 }

@@ -1,7 +1,17 @@
 /**
  * Guessing protection for sign-in and second factors, in Redis so every API replica shares it.
- * Failures are counted per subject (account, client IP, MFA user) in a sliding window; reaching
- * the limit locks the subject, and each further lockout within a day doubles the lock.
+ *
+ * An attempt is *reserved* before the secret is checked, in one Lua script across all its
+ * subjects (account, client address, MFA user): either every subject has room and every counter
+ * moves, or none moves and the caller gets 429 without a check. Counting failures only after the
+ * (slow, argon2) check let parallel guesses all pass the "is it locked?" test first: 20 parallel
+ * wrong passwords got 15 checks against a limit of 5. Now at most `maxFailures` checks per window
+ * can be in flight or done, however many arrive together.
+ *
+ * A refused attempt moves no counter, so an account locked by a flood does not spend the client
+ * address's budget and lock the other accounts behind the same address (an office NAT, or a
+ * proxy that TRUST_PROXY does not yet name). Reaching the limit with a failure locks the subject;
+ * each further lockout within a day doubles the lock.
  */
 import type { Redis } from 'ioredis';
 import { AppError } from '../../domain/errors.js';
@@ -13,22 +23,105 @@ const LOCK_MEMORY_SECONDS = 24 * 60 * 60;
 const MAX_LOCK_SECONDS = 24 * 60 * 60;
 
 export interface Subject {
-  /** Stable key material; hashed before it reaches Redis (emails are personal data). */
+  /** Stable key material; hashed before it reaches Redis (emails and addresses are personal data). */
   id: string;
   maxFailures: number;
 }
 
-const k = (kind: string, s: Subject) => `trellis:auth:${kind}:${sha256(s.id)}`;
+const keysOf = (s: Subject) => {
+  const h = sha256(s.id);
+  return { count: `trellis:auth:fail:${h}`, lock: `trellis:auth:lock:${h}`, lockouts: `trellis:auth:lockouts:${h}` };
+};
 
 export function lockSeconds(baseSeconds: number, lockouts: number): number {
   return Math.min(MAX_LOCK_SECONDS, baseSeconds * 2 ** Math.max(0, lockouts - 1));
 }
 
+/**
+ * KEYS: count₁, lock₁, count₂, lock₂, …  ARGV: window seconds, seconds to report when a subject
+ * is out of attempts but not (yet) locked, max₁, max₂, …
+ * Returns 0 when reserved, else the milliseconds to wait.
+ */
+const RESERVE = `
+local n = #KEYS / 2
+local wait = 0
+for i = 1, n do
+  local ttl = redis.call('PTTL', KEYS[2 * i])
+  if ttl > wait then wait = ttl end
+end
+if wait > 0 then return wait end
+for i = 1, n do
+  if tonumber(redis.call('GET', KEYS[2 * i - 1]) or '0') >= tonumber(ARGV[2 + i]) then
+    return tonumber(ARGV[2]) * 1000
+  end
+end
+for i = 1, n do
+  redis.call('INCR', KEYS[2 * i - 1])
+  redis.call('EXPIRE', KEYS[2 * i - 1], ARGV[1])
+end
+return 0`;
+
+/**
+ * After a failed check. KEYS: count, lock, lockouts per subject. ARGV: base lock seconds, max
+ * lock seconds, lockout memory seconds, max₁, max₂, … A subject whose reservations reached its
+ * limit is locked (doubling per lockout within the memory) and its count starts again.
+ * Returns the longest lock now on any subject, in seconds (0 = none).
+ */
+const FAIL = `
+local n = #KEYS / 3
+local longest = 0
+for i = 1, n do
+  local count, lock, lockouts = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+  if redis.call('EXISTS', lock) == 0 and tonumber(redis.call('GET', count) or '0') >= tonumber(ARGV[3 + i]) then
+    local times = redis.call('INCR', lockouts)
+    redis.call('EXPIRE', lockouts, ARGV[3])
+    local secs = math.floor(math.min(tonumber(ARGV[2]), tonumber(ARGV[1]) * 2 ^ (times - 1)))
+    redis.call('SET', lock, '1', 'EX', secs)
+    redis.call('DEL', count)
+  end
+  local ttl = redis.call('TTL', lock)
+  if ttl > longest then longest = ttl end
+end
+return longest`;
+
+/**
+ * Gives reservations back. KEYS: count per subject. ARGV: one flag per subject, '1' = clear the
+ * count (the account after a success), '0' = return one attempt (a client address after a
+ * success, or any subject when the check itself broke).
+ */
+const RELEASE = `
+for i = 1, #KEYS do
+  if ARGV[i] == '1' then
+    redis.call('DEL', KEYS[i])
+  elseif tonumber(redis.call('GET', KEYS[i]) or '0') > 0 then
+    redis.call('DECR', KEYS[i])
+  end
+end
+return 0`;
+
+declare module 'ioredis' {
+  interface RedisCommander {
+    trellisThrottleReserve(numKeys: number, ...args: Array<string | number>): Promise<number>;
+    trellisThrottleFail(numKeys: number, ...args: Array<string | number>): Promise<number>;
+    trellisThrottleRelease(numKeys: number, ...args: Array<string | number>): Promise<number>;
+  }
+}
+
+function defineScripts(redis: Redis) {
+  // defineCommand sends EVALSHA and falls back to EVAL once per connection; idempotent per name.
+  if (typeof (redis as Partial<Redis>).trellisThrottleReserve === 'function') return;
+  redis.defineCommand('trellisThrottleReserve', { lua: RESERVE });
+  redis.defineCommand('trellisThrottleFail', { lua: FAIL });
+  redis.defineCommand('trellisThrottleRelease', { lua: RELEASE });
+}
+
 const lockedError = (retryAfter: number) =>
-  new AppError('RATE_LIMITED', 'Too many attempts; try again later', { retry_after_seconds: retryAfter });
+  new AppError('RATE_LIMITED', 'Too many attempts; try again later', { retry_after_seconds: Math.max(1, retryAfter) });
 
 export function createThrottle(redis: Redis, baseLockSeconds: number) {
-  async function unavailable<T>(fn: () => Promise<T>): Promise<T> {
+  defineScripts(redis);
+
+  async function available<T>(fn: () => Promise<T>): Promise<T> {
     try {
       // Commands fail fast while the client (re)connects; wait for it rather than refuse a login.
       if (redis.status !== 'ready') await pingRedis(redis);
@@ -40,39 +133,46 @@ export function createThrottle(redis: Redis, baseLockSeconds: number) {
     }
   }
 
+  /**
+   * After a success the subjects in `clear` start afresh (the account; its lockout history keeps
+   * growing locks for a day) and the others get their attempt back (a client address signing in
+   * many people must not run out on successes).
+   */
+  async function release(subjects: Subject[], clear: Subject[] = subjects): Promise<void> {
+    const keys = subjects.map((s) => keysOf(s).count);
+    await redis.trellisThrottleRelease(keys.length, ...keys, ...subjects.map((s) => (clear.includes(s) ? '1' : '0'))).catch(() => undefined);
+  }
+
   return {
-    /** Throws 429 when any subject is locked. */
-    assertOpen(subjects: Subject[]): Promise<void> {
-      return unavailable(async () => {
-        const ttls = await Promise.all(subjects.map((s) => redis.pttl(k('lock', s))));
-        const longest = Math.max(-2, ...ttls);
-        if (longest > 0) throw lockedError(Math.ceil(longest / 1000));
+    /** Reserves one attempt on every subject, or throws 429 having moved no counter. */
+    reserve(subjects: Subject[]): Promise<void> {
+      return available(async () => {
+        const keys = subjects.flatMap((s) => [keysOf(s).count, keysOf(s).lock]);
+        const waitMs = await redis.trellisThrottleReserve(keys.length, ...keys, WINDOW_SECONDS, baseLockSeconds, ...subjects.map((s) => s.maxFailures));
+        if (waitMs > 0) throw lockedError(Math.ceil(waitMs / 1000));
       });
     },
 
-    /** Records a failure for each subject; returns the retry-after seconds if this locked one. */
-    recordFailure(subjects: Subject[]): Promise<number | undefined> {
-      return unavailable(async () => {
-        let locked: number | undefined;
-        for (const s of subjects) {
-          const countKey = k('fail', s);
-          const [[, count]] = (await redis.multi().incr(countKey).expire(countKey, WINDOW_SECONDS).exec()) as [[unknown, number]];
-          if (count >= s.maxFailures) {
-            const lockoutsKey = k('lockouts', s);
-            const [[, lockouts]] = (await redis.multi().incr(lockoutsKey).expire(lockoutsKey, LOCK_MEMORY_SECONDS).exec()) as [[unknown, number]];
-            const seconds = lockSeconds(baseLockSeconds, lockouts);
-            await redis.multi().set(k('lock', s), '1', 'EX', seconds).del(countKey).exec();
-            locked = Math.max(locked ?? 0, seconds);
-          }
-        }
-        return locked;
+    /** The reserved attempt failed; returns the retry-after seconds when a subject is now locked. */
+    failed(subjects: Subject[]): Promise<number | undefined> {
+      return available(async () => {
+        const keys = subjects.flatMap((s) => Object.values(keysOf(s)));
+        const locked = await redis.trellisThrottleFail(
+          keys.length,
+          ...keys,
+          baseLockSeconds,
+          MAX_LOCK_SECONDS,
+          LOCK_MEMORY_SECONDS,
+          ...subjects.map((s) => s.maxFailures),
+        );
+        return locked > 0 ? locked : undefined;
       });
     },
 
-    /** A success clears the failure count (the lockout history keeps growing locks for a day). */
-    async recordSuccess(subjects: Subject[]): Promise<void> {
-      await redis.del(...subjects.map((s) => k('fail', s))).catch(() => undefined);
-    },
+    succeeded: release,
+
+    /** The check itself broke (database down): give the attempt back without judging it. */
+    released: (subjects: Subject[]) => release(subjects, []),
 
     lockedError,
   };

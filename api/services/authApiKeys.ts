@@ -10,6 +10,7 @@ import { AppError, notFound } from '../../domain/errors.js';
 import { normaliseScopes } from '../../domain/policy.js';
 import type { Config } from '../../platform/config.js';
 import { keyedHash, randomToken, safeEqual } from '../../platform/crypto.js';
+import { assertKeyRateLimitAllowed } from '../auth/rateLimit.js';
 import { audit } from './audit.js';
 import { affected } from './authSessions.js';
 import { CredentialCache } from './authCache.js';
@@ -66,6 +67,7 @@ export function createApiKeyService(deps: ApiKeyDeps) {
       if (tenant && entityId !== tenant) throw notFound('Entity', entityId);
       const [ents] = await sequelize.query('SELECT id FROM entities WHERE id = ?', { replacements: [entityId] });
       if (!(ents as unknown[]).length) throw new AppError('UNPROCESSABLE_ENTITY', 'entity_id does not name an existing entity', { field: 'entity_id', issue: 'not found' });
+      assertKeyRateLimitAllowed(actor, input.rate_limit_per_minute, config);
       const scopes = normaliseScopes(input.scopes);
       if (!scopes.length) throw new AppError('VALIDATION_ERROR', 'At least one scope is required', { field: 'scopes' });
       const expiresAt = input.expires_at ? new Date(input.expires_at) : null;

@@ -1,7 +1,9 @@
 /**
- * Password sign-in with per-account and per-IP throttling. Every failure looks the same to the
- * caller (unknown email, wrong password, disabled account), and an unknown email still pays for
- * a password verification so timing does not tell accounts apart.
+ * Password sign-in with per-account and per-client throttling. Every failure looks the same to
+ * the caller (unknown email, wrong password, disabled account), and an unknown email still pays
+ * for a password verification so timing does not tell accounts apart. The attempt is reserved
+ * (api/auth/throttle.ts) before the password is checked, so parallel guesses cannot outrun the
+ * limit; the client address is `req.ip` as TRUST_PROXY resolves it.
  */
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
@@ -31,27 +33,36 @@ export function createLoginService(deps: LoginDeps) {
       const email = input.email.trim().toLowerCase();
       const subjects: Subject[] = [
         { id: `acct:${email}`, maxFailures: config.auth.loginMaxFailures },
-        { id: `ip:${input.ip ?? 'unknown'}`, maxFailures: config.auth.loginIpMaxFailures },
+        { id: `client:${input.ip ?? 'unknown'}`, maxFailures: config.auth.loginIpMaxFailures },
       ];
-      await throttle.assertOpen(subjects);
+      await throttle.reserve(subjects);
 
-      const [rows] = await sequelize.query(
-        `SELECT ${USER_COLUMNS}, u.password_hash, u.disabled_at FROM users u LEFT JOIN entities e ON e.id = u.entity_id WHERE u.email = ?`,
-        { replacements: [email] },
-      );
-      const row = (rows as Array<Record<string, unknown>>)[0];
-      const ok = row
-        ? (await verifyPassword(String(row.password_hash), input.password)) && !row.disabled_at
-        : (await verifyPassword(await decoyHash(), input.password), false);
+      let row: Record<string, unknown> | undefined;
+      let ok: boolean;
+      try {
+        const [rows] = await sequelize.query(
+          `SELECT ${USER_COLUMNS}, u.password_hash, u.disabled_at FROM users u LEFT JOIN entities e ON e.id = u.entity_id WHERE u.email = ?`,
+          { replacements: [email] },
+        );
+        row = (rows as Array<Record<string, unknown>>)[0];
+        ok = row
+          ? (await verifyPassword(String(row.password_hash), input.password)) && !row.disabled_at
+          : (await verifyPassword(await decoyHash(), input.password), false);
+      } catch (err) {
+        // The check never happened (database down): the attempt is neither a failure nor a success.
+        await throttle.released(subjects);
+        throw err;
+      }
       if (!ok) {
-        const locked = await throttle.recordFailure(subjects);
+        const locked = await throttle.failed(subjects);
         if (locked) {
           await audit(sequelize, SYSTEM_ACTOR, { action: 'auth.lockout', targetType: 'user', targetId: (row?.id as string | undefined) ?? undefined, entityId: null, summary: { lock_seconds: locked } }, { ip: input.ip });
           throw throttle.lockedError(locked);
         }
         throw invalid();
       }
-      await throttle.recordSuccess(subjects.slice(0, 1));
+      // The account starts afresh; the client address only gets this attempt back.
+      await throttle.succeeded(subjects, subjects.slice(0, 1));
       const user = normaliseUser(row!);
       const mfa = mfaStateOf(user, false);
       const session = await sessions.create(user.id, { mfaVerified: mfa === 'verified', ip: input.ip, userAgent: input.userAgent });

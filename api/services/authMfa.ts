@@ -81,12 +81,20 @@ export function createMfaService(deps: MfaDeps) {
   }
 
   async function guarded(userId: string, check: () => Promise<boolean>): Promise<void> {
-    await throttle.assertOpen(subject(userId));
-    if (await check()) {
-      await throttle.recordSuccess(subject(userId));
+    // Reserved before the check, so parallel guesses get no more checks than the limit.
+    await throttle.reserve(subject(userId));
+    let ok: boolean;
+    try {
+      ok = await check();
+    } catch (err) {
+      await throttle.released(subject(userId));
+      throw err;
+    }
+    if (ok) {
+      await throttle.succeeded(subject(userId));
       return;
     }
-    const locked = await throttle.recordFailure(subject(userId));
+    const locked = await throttle.failed(subject(userId));
     if (locked) throw throttle.lockedError(locked);
     throw new AppError('UNAUTHORIZED', 'Invalid code', { field: 'code' });
   }

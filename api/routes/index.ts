@@ -24,12 +24,14 @@ import { createSyncRunService } from '../services/syncRuns.js';
 import { posConnectionRoutes } from './posConnections.js';
 import { syncRunRoutes } from './syncRuns.js';
 import { adminRoutes } from './admin.js';
+import { userRoutes } from './users.js';
 
 /** Everything under /api/v1. Each feature mounts its router here. */
 export function apiRoutes(deps: ApiDeps): Router {
   const router = Router();
   router.use(authRoutes(deps));
   router.use(apiKeyRoutes(deps));
+  router.use(userRoutes(deps));
   router.use(auditLogRoutes(deps.sequelize));
   router.use(adminRoutes(deps.redis));
   router.use(crudRoutes('/entities', createCrudService(entities, deps)));

@@ -1,0 +1,68 @@
+import { Router } from 'express';
+import type { ApiDeps } from '../deps.js';
+import { listParams, param, requirePermission } from '../http/request.js';
+import { createUserService } from '../services/users.js';
+
+/**
+ * People of the platform and of each entity (/users), and the public end of an invitation link
+ * (/auth/set-password). Answers carrying a link are no-store: it is shown once.
+ */
+export function userRoutes(deps: ApiDeps): Router {
+  const router = Router();
+  const users = createUserService(deps);
+
+  router.get('/users', async (req, res) => {
+    const actor = requirePermission(req, 'users:read');
+    const p = listParams(req);
+    res.json(
+      await users.list(actor, {
+        page: p.page,
+        limit: p.limit,
+        ...(typeof p.q === 'string' && p.q ? { q: p.q } : {}),
+        ...(typeof p.role === 'string' ? { role: p.role } : {}),
+        ...(typeof p.status === 'string' ? { status: p.status as 'active' | 'invited' | 'disabled' } : {}),
+        ...(typeof p.entity_id === 'string' ? { entity_id: p.entity_id } : {}),
+      }),
+    );
+  });
+
+  router.post('/users', async (req, res) => {
+    const created = await users.invite(requirePermission(req, 'users:manage'), req.body);
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(201).setHeader('Location', `/api/v1/users/${created.user.id}`).json(created);
+  });
+
+  router.get('/users/:id', async (req, res) => {
+    res.json(await users.get(requirePermission(req, 'users:read'), param(req, 'id')));
+  });
+
+  router.patch('/users/:id', async (req, res) => {
+    res.json(await users.update(requirePermission(req, 'users:manage'), param(req, 'id'), req.body));
+  });
+
+  router.post('/users/:id/deactivate', async (req, res) => {
+    res.json(await users.deactivate(requirePermission(req, 'users:manage'), param(req, 'id')));
+  });
+
+  router.post('/users/:id/reactivate', async (req, res) => {
+    res.json(await users.reactivate(requirePermission(req, 'users:manage'), param(req, 'id')));
+  });
+
+  router.post('/users/:id/mfa-reset', async (req, res) => {
+    res.json(await users.resetMfa(requirePermission(req, 'users:manage'), param(req, 'id')));
+  });
+
+  router.post('/users/:id/invitation', async (req, res) => {
+    const again = await users.reinvite(requirePermission(req, 'users:manage'), param(req, 'id'));
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(201).json(again);
+  });
+
+  router.post('/auth/set-password', async (req, res) => {
+    await users.setPassword({ token: String(req.body.token), password: String(req.body.password) });
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(204).end();
+  });
+
+  return router;
+}

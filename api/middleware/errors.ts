@@ -1,10 +1,18 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { DatabaseError, ForeignKeyConstraintError, UniqueConstraintError, ValidationError } from 'sequelize';
 import { AppError, ERROR_CODES, type ErrorCode } from '../../domain/errors.js';
 import { logger } from '../../platform/logger.js';
 
 export interface ErrorEnvelope {
   error: { code: string; message: string; details: Record<string, unknown> };
+}
+
+/**
+ * Writes an error answer. `res.end` rather than `res.json`: Express would tag the error with an
+ * ETag, which a client could later send in If-Match as if it named a representation.
+ */
+export function sendError(res: Response, status: number, body: ErrorEnvelope): void {
+  res.status(status).type('application/json').end(JSON.stringify(body));
 }
 
 export function envelope(code: string, message: string, details: Record<string, unknown> = {}): ErrorEnvelope {
@@ -115,16 +123,16 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     if (err.code === 'RATE_LIMITED' && typeof retryAfter === 'number' && retryAfter > 0 && !res.getHeader('Retry-After')) {
       res.setHeader('Retry-After', String(Math.ceil(retryAfter)));
     }
-    res.status(err.status).json(envelope(err.code, err.message, err.details));
+    sendError(res, err.status, envelope(err.code, err.message, err.details));
     return;
   }
   const db = databaseEnvelope(err);
   if (db) {
-    res.status(db.status).json(db.body);
+    sendError(res, db.status, db.body);
     return;
   }
   if (isOpenApiError(err) && err.status === 415) {
-    res.status(415).json(envelope('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json', { field: 'content-type', issue: err.message }));
+    sendError(res, 415, envelope('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json', { field: 'content-type', issue: err.message }));
     return;
   }
   if (isOpenApiError(err) && err.status >= 400 && err.status < 500) {
@@ -135,7 +143,9 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     });
     const first = issues[0];
     const code = STATUS_CODES[err.status] ?? 'VALIDATION_ERROR';
-    res.status(err.status).json(
+    sendError(
+      res,
+      err.status,
       envelope(code, code === 'VALIDATION_ERROR' ? 'Invalid input' : err.message, {
         ...(first?.field ? { field: first.field } : {}),
         ...(first?.issue ? { issue: first.issue } : {}),
@@ -149,25 +159,25 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const status = e.status ?? e.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     if (e.type === 'entity.parse.failed') {
-      res.status(400).json(envelope('VALIDATION_ERROR', 'Malformed JSON body', { field: 'body', issue: 'not valid JSON' }));
+      sendError(res, 400, envelope('VALIDATION_ERROR', 'Malformed JSON body', { field: 'body', issue: 'not valid JSON' }));
       return;
     }
     if (e.type === 'entity.too.large') {
       const limit = (err as { limit?: number }).limit;
       const kb = typeof limit === 'number' ? `${Math.round(limit / 1024)} kb` : 'the size limit';
-      res.status(413).json(envelope('PAYLOAD_TOO_LARGE', 'Request body is too large', { field: 'body', issue: `larger than ${kb}` }));
+      sendError(res, 413, envelope('PAYLOAD_TOO_LARGE', 'Request body is too large', { field: 'body', issue: `larger than ${kb}` }));
       return;
     }
     const code = STATUS_CODES[status] ?? 'BAD_REQUEST';
-    res.status(status).json(envelope(code, e.message ?? 'Bad request'));
+    sendError(res, status, envelope(code, e.message ?? 'Bad request'));
     return;
   }
   logger().error({ err, reqId: req.headers['x-request-id'], path: req.path }, 'unhandled error');
-  res.status(500).json(envelope('INTERNAL_ERROR', 'Internal server error', { request_id: res.getHeader('x-request-id') }));
+  sendError(res, 500, envelope('INTERNAL_ERROR', 'Internal server error', { request_id: res.getHeader('x-request-id') }));
 };
 
 export const notFoundHandler: RequestHandler = (req, res) => {
-  res.status(404).json(envelope('NOT_FOUND', `No route for ${req.method} ${req.path}`));
+  sendError(res, 404, envelope('NOT_FOUND', `No route for ${req.method} ${req.path}`));
 };
 
 export { ERROR_CODES };

@@ -2,6 +2,7 @@
  * Query values as real clients send them: `+` for a space (httpx, requests, generated clients),
  * reserved characters left unencoded, text that is not ASCII, ids in upper case.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminHeaders } from '../../support/auth.js';
 import { createWorld, request } from '../../support/fixtures.js';
@@ -49,6 +50,17 @@ describe('query strings as clients send them', () => {
       const r = await get(`/orders?q=${q}`);
       expect(r.status, `${q}: ${JSON.stringify(r.body)}`).toBe(200);
       expect(r.body.data).toEqual([]);
+    }
+  });
+
+  it('tags representations, never error answers', async () => {
+    const found = await get(`/products/${world.product.id}`);
+    expect(found.headers.get('etag')).toMatch(/^"/);
+    for (const path of [`/products/${randomUUID()}`, '/products/not-a-uuid', '/products?limit=0']) {
+      const r = await get(path);
+      expect(r.status, path).toBeGreaterThanOrEqual(400);
+      expect(r.headers.get('etag'), path).toBeNull();
+      expect(r.headers.get('content-type'), path).toMatch(/^application\/json/);
     }
   });
 

@@ -89,6 +89,11 @@ if [ "$mode" = test ] && [ -d web ] && [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromiu
   if can_apt; then say "installing chromium (apt) for browser tests…"; apt_install chromium; fi
 fi
 
+# --- Spin (model checker) for the METRC protocol model's test -----------------------------
+if [ "$mode" = test ] && ! command -v spin >/dev/null 2>&1; then
+  if can_apt; then say "installing spin (apt) for the METRC protocol model check…"; apt_install spin; fi
+fi
+
 # --- the console (static build served by the API) ----------------------------------------
 if [ -f web/package.json ]; then
   web_hash=$( (find web/src web/static -type f -print0 2>/dev/null | sort -z | xargs -0 cat; cat web/*.js web/*.ts web/package.json openapi/openapi.yaml 2>/dev/null || true) | sha256sum | cut -c1-16)

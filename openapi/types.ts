@@ -39,7 +39,13 @@ export interface paths {
         delete: operations["deleteEntity"];
         options?: never;
         head?: never;
-        /** Update an entity */
+        /**
+         * Update an entity
+         * @description Licensing facts (`type`, `license_type`, `license_expires_on`) are set by platform staff
+         *     only, who check them against the licence: an owner sending any of them gets 403
+         *     `FORBIDDEN` with `details.field` naming it, and nothing is changed. Owners change the rest
+         *     of the profile.
+         */
         patch: operations["updateEntity"];
         trace?: never;
     };
@@ -53,7 +59,11 @@ export interface paths {
         /** List licensed premises */
         get: operations["listLocations"];
         put?: never;
-        /** Add a location to an entity */
+        /**
+         * Add a location to an entity
+         * @description A premises' `license_number` is a licensing fact set by platform staff only: an owner
+         *     adding a location gets 403 `FORBIDDEN` naming `license_number`, and nothing is created.
+         */
         post: operations["createLocation"];
         delete?: never;
         options?: never;
@@ -212,6 +222,9 @@ export interface paths {
         /**
          * Submit an order to a wholesaler
          * @description Prices come from the variants at submission time. The order starts in `submitted`.
+         *     Neither party may trade on an expired licence (`license_expires_on` before today, UTC; a
+         *     licence is valid through its expiry day): 422 `UNPROCESSABLE_ENTITY` with `details.field`
+         *     (`retailer_id` or `wholesaler_id`), `license_number`, `license_expires_on` and `problems`.
          */
         post: operations["createOrder"];
         delete?: never;
@@ -269,7 +282,8 @@ export interface paths {
          *     `ship` needs the METRC transfer matched to a manifest (see `metrc.state`), or a compliance
          *     override (`POST /orders/{id}/compliance-override`). `available_transitions` on every order
          *     lists what the caller may do now. Accepting reserves every line at the ship-from location
-         *     in one go or nothing (409 `INSUFFICIENT_STOCK`, `details.short_lines`). A transition not
+         *     in one go or nothing (409 `INSUFFICIENT_STOCK`, `details.short_lines`), and only while both
+         *     parties' licences are current (422 naming the expired licence, as at submission). A transition not
          *     allowed now is 409 `INVALID_TRANSITION` with `details.available_transitions`; one reserved
          *     for the other party is 403.
          */

@@ -1,4 +1,5 @@
 import { everyone, forbidTenantCreate, ownedBy, pick, refuseIfReferenced } from './common.js';
+import { refuseRegulated } from './regulated.js';
 import type { ResourceSpec } from './spec.js';
 
 const FIELDS = ['id', 'type', 'name', 'license_number', 'license_state', 'license_type', 'license_expires_on', 'created_at', 'updated_at'] as const;
@@ -19,6 +20,11 @@ export const entities: ResourceSpec = {
   async prepareCreate(input, ctx) {
     forbidTenantCreate(ctx, 'entities');
     return input;
+  },
+  // An owner keeps its profile; what it is licensed as, and until when, is staff's (issue 13.5).
+  async prepareUpdate(_existing, patch, ctx) {
+    refuseRegulated(ctx, 'entities', patch);
+    return patch;
   },
   beforeDelete: (row, ctx) =>
     refuseIfReferenced(

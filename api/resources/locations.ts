@@ -1,4 +1,5 @@
 import { everyone, ownedBy, pick, refuseIfReferenced, requireRef } from './common.js';
+import { refuseRegulated } from './regulated.js';
 import type { ResourceSpec } from './spec.js';
 
 const FIELDS = ['id', 'entity_id', 'name', 'address_line1', 'address_line2', 'city', 'state', 'postal_code', 'license_number', 'timezone', 'created_at', 'updated_at'] as const;
@@ -16,7 +17,14 @@ export const locations: ResourceSpec = {
   toApi: (row) => pick(row, FIELDS),
   async prepareCreate(input, ctx) {
     await requireRef(ctx, 'Entity', input.entity_id, 'entity_id', 'id');
+    // A premises' licence number is checked against the licence by staff, not self-asserted
+    // (13.5). After the reference check, so another tenant's entity still answers as not found.
+    refuseRegulated(ctx, 'locations', input);
     return input;
+  },
+  async prepareUpdate(_existing, patch, ctx) {
+    refuseRegulated(ctx, 'locations', patch);
+    return patch;
   },
   beforeDelete: (row, ctx) =>
     refuseIfReferenced(

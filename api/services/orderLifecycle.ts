@@ -44,7 +44,7 @@ function originOf(ctx: RequestContext): { origin?: { requestId?: string; ip?: st
 
 export const orderWorkflowId = (orderId: string) => `order:${orderId}`;
 
-function factsOf(row: Row): OrderFacts {
+export function factsOf(row: Row): OrderFacts {
   return {
     status: isOrderStatus(row.status) ? row.status : 'submitted',
     retailerId: String(row.retailer_id),

@@ -3,7 +3,8 @@ import { Op, QueryTypes, type Transaction } from 'sequelize';
 import { tenantOf, type Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { formatOrderNumber } from '../../domain/orderNumber.js';
-import { decideEdit, type EditDecision, type OrderEdit, type OrderStatus } from '../../domain/orders/index.js';
+import { expiredLicences, todayUtc } from '../../domain/licensing.js';
+import { decide, decideEdit, type EditDecision, type OrderEdit, type OrderStatus } from '../../domain/orders/index.js';
 import { sqlDateTime, type AtomicWriter } from '../../db/atomicWrite.js';
 import { models, type Row } from '../../db/models.js';
 import { checkIfMatch } from '../http/etag.js';
@@ -12,7 +13,7 @@ import { ORDER_ITEM_FIELDS, orderEventToApi, orderItemToApi, orderToApi, withAva
 import { audit, auditStatement, changesOf } from './audit.js';
 import { bumpVersion } from './counts.js';
 import { orderBy, type CrudDeps, type Page } from './crud.js';
-import { createLifecycleClient, type LifecycleDeps, type TransitionBody } from './orderLifecycle.js';
+import { createLifecycleClient, factsOf, type LifecycleDeps, type TransitionBody } from './orderLifecycle.js';
 
 export interface OrderLineInput {
   variant_id: string;
@@ -129,11 +130,12 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
   async function referencesOf(input: OrderCreateInput): Promise<Reference[]> {
     const variantIds = [...new Set(input.items.map((l) => l.variant_id))];
     const [rows] = (await deps.sequelize.query(
-      `SELECT 'entity' AS kind, id, type, name, NULL AS entity_id, NULL AS product_id, NULL AS price_minor, NULL AS currency FROM entities WHERE id IN (?, ?)
+      `SELECT 'entity' AS kind, id, type, name, NULL AS entity_id, NULL AS product_id, NULL AS price_minor, NULL AS currency,
+              license_number, license_expires_on FROM entities WHERE id IN (?, ?)
        UNION ALL
-       SELECT 'location', id, NULL, NULL, entity_id, NULL, NULL, NULL FROM locations WHERE id IN (?, ?)
+       SELECT 'location', id, NULL, NULL, entity_id, NULL, NULL, NULL, NULL, NULL FROM locations WHERE id IN (?, ?)
        UNION ALL
-       SELECT 'variant', id, NULL, NULL, entity_id, product_id, price_minor, currency FROM product_variants WHERE id IN (?)`,
+       SELECT 'variant', id, NULL, NULL, entity_id, product_id, price_minor, currency, NULL, NULL FROM product_variants WHERE id IN (?)`,
       { replacements: [input.retailer_id, input.wholesaler_id, input.ship_from_location_id, input.ship_to_location_id, variantIds] },
     )) as unknown as [Reference[]];
     return rows;
@@ -152,6 +154,38 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
     if (!from || from.entity_id !== wholesaler.id) throw unprocessable('ship_from_location_id', 'not a location of the wholesaler');
     if (!to || to.entity_id !== retailer.id) throw unprocessable('ship_to_location_id', 'not a location of the retailer');
     return { retailer, wholesaler };
+  }
+
+  /**
+   * Neither party may trade on an expired licence (issue 13.5): checked at submission and again at
+   * acceptance, for the buyer's and the seller's licence alike. 422 names each expired licence.
+   */
+  function requireLicences(retailer: Row, wholesaler: Row, when: 'submit' | 'accept') {
+    const problems = expiredLicences(
+      [
+        { field: 'retailer_id', party: 'retailer', licenseNumber: String(retailer.license_number), expiresOn: retailer.license_expires_on },
+        { field: 'wholesaler_id', party: 'wholesaler', licenseNumber: String(wholesaler.license_number), expiresOn: wholesaler.license_expires_on },
+      ],
+      todayUtc(new Date()),
+    );
+    if (!problems.length) return;
+    const first = problems[0]!;
+    throw new AppError('UNPROCESSABLE_ENTITY', `Cannot ${when} this order: ${problems.map((p) => p.issue).join('; ')}`, {
+      field: first.field,
+      issue: first.issue,
+      license_number: first.license_number,
+      license_expires_on: first.license_expires_on,
+      problems,
+    });
+  }
+
+  async function licencesOf(order: Row): Promise<{ retailer: Row; wholesaler: Row }> {
+    const rows = await deps.sequelize.query<Row>('SELECT id, license_number, license_expires_on FROM entities WHERE id IN (?, ?)', {
+      replacements: [order.retailer_id, order.wholesaler_id],
+      type: QueryTypes.SELECT,
+    });
+    const byId = new Map(rows.map((r) => [String(r.id), r]));
+    return { retailer: byId.get(String(order.retailer_id)) ?? {}, wholesaler: byId.get(String(order.wholesaler_id)) ?? {} };
   }
 
   async function recomputeTotals(orderId: string, transaction: Transaction) {
@@ -193,6 +227,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
       // between. A bad party is reported before a bad line.
       const refs = await referencesOf(input);
       const { retailer, wholesaler } = checkParties(input, refs);
+      requireLicences(retailer, wholesaler, 'submit');
       rejectDuplicateVariants(input.items);
       const lines = price(input.wholesaler_id, input.items, refs.filter((r) => r.kind === 'variant'));
       const currencies = new Set(lines.map((l) => l.currency));
@@ -288,6 +323,12 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
     /** Asks the order's workflow for a transition; answers the order as it stands afterwards. */
     async transition(actor: Actor, id: string, body: TransitionBody): Promise<Row> {
       const row = await readVisible(actor, id);
+      // Acceptance binds both licences: checked once the caller may accept at all (a refusal for
+      // the wrong party or state stays the workflow's 403/409).
+      if (body.action === 'accept' && decide(factsOf(row), actor, { action: 'accept' }).ok) {
+        const { retailer, wholesaler } = await licencesOf(row);
+        requireLicences(retailer, wholesaler, 'accept');
+      }
       // Only fulfilment checks lines up front; every other action is decided by the workflow.
       const items = body.action === 'fulfil' ? await itemIdsOf(id) : [];
       await requireLifecycle().transition(actor, row, items, body);

@@ -328,6 +328,12 @@ function durationAtMost(env: Env, name: string, fallbackMs: number, minMs: numbe
       vendorKey: str(env, 'METRC_VENDOR_KEY', nodeEnv === 'production' ? '' : 'trellis-demo-vendor-key'),
       userKey: str(env, 'METRC_USER_KEY', nodeEnv === 'production' ? '' : 'trellis-demo-user-key'),
       timeoutMs: duration(env, 'METRC_TIMEOUT', 30_000, 100),
+      // 5 min: METRC runs on IIS/ASP.NET, which abandons a request after its execution timeout
+      // (110 s by default); the window leaves room above that. At most 20 min: the submit
+      // activity's start-to-close timeout (30 min) must cover the window and the send.
+      settleWindowMs: durationAtMost(env, 'METRC_SETTLE_WINDOW', 5 * 60_000, 0, 20 * 60_000),
+      settleCheckIntervalMs: duration(env, 'METRC_SETTLE_CHECK_INTERVAL', 1000, 10),
+      authRetryWindowMs: durationAtMost(env, 'METRC_AUTH_RETRY_WINDOW', 2 * 60_000, 0, 20 * 60_000),
       ratePerFacilityPerSecond: num(env, 'METRC_RATE_PER_FACILITY', 40, 0.1),
       ratePerVendorKeyPerSecond: num(env, 'METRC_RATE_PER_VENDOR_KEY', 120, 0.1),
       transferTypeName: str(env, 'METRC_TRANSFER_TYPE', 'Wholesale'),
@@ -350,9 +356,3 @@ export function config(): Config {
   cached ??= loadConfig();
   return cached;
 }
-      // 5 min: METRC runs on IIS/ASP.NET, which abandons a request after its execution timeout
-      // (110 s by default); the window leaves room above that. At most 20 min: the submit
-      // activity's start-to-close timeout (30 min) must cover the window and the send.
-      settleWindowMs: durationAtMost(env, 'METRC_SETTLE_WINDOW', 5 * 60_000, 0, 20 * 60_000),
-      settleCheckIntervalMs: duration(env, 'METRC_SETTLE_CHECK_INTERVAL', 1000, 10),
-      authRetryWindowMs: durationAtMost(env, 'METRC_AUTH_RETRY_WINDOW', 2 * 60_000, 0, 20 * 60_000),

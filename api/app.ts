@@ -68,7 +68,7 @@ export function createApp(deps: ApiDeps): Express {
       deps.config.readinessTimeoutMs,
     ),
   );
-  app.use(metricsRoute());
+  app.use(metricsRoute(deps.config.security.metricsToken));
   app.use(docsRoutes());
 
   app.use('/api', cors(deps.config.corsOrigins));

@@ -1,5 +1,6 @@
 import { Sequelize } from 'sequelize';
 import { config } from '../platform/config.js';
+import { checkNewConnection } from './sqlMode.js';
 
 /**
  * One Sequelize instance per process. `dialect: mysql` (mysql2) works against both MySQL 8 and
@@ -15,6 +16,8 @@ export function createSequelize(databaseUrl: string = config().databaseUrl, pool
     pool: { max: poolMax, min: 0, idle: 10_000, acquire: 20_000 },
     dialectOptions: { connectTimeout: 5000, dateStrings: false, supportBigNumbers: true },
     define: { underscored: true, timestamps: true },
+    // Fail closed on a server whose sql_mode would make client-side escaping unsafe (db/sqlMode.ts).
+    hooks: { afterConnect: checkNewConnection },
   });
 }
 

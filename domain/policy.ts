@@ -18,7 +18,8 @@ export const ENTITY_ROLES = ['owner', 'member'] as const;
 export type UserRole = (typeof PLATFORM_ROLES)[number] | (typeof ENTITY_ROLES)[number];
 
 /** Roles whose sessions only count once a second factor was shown. */
-export const MFA_REQUIRED_ROLES: readonly UserRole[] = ['admin', 'compliance'];
+// Operators too: they act platform-wide (every tenant's POS connections and workflows).
+export const MFA_REQUIRED_ROLES: readonly UserRole[] = ['admin', 'operator', 'compliance'];
 
 /** Scopes a partner API key can carry. A `:write` scope includes the matching `:read`. */
 export const API_KEY_SCOPES = ['orders:read', 'orders:write', 'catalog:read', 'catalog:write', 'inventory:read', 'inventory:write'] as const;

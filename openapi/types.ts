@@ -621,7 +621,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start TOTP enrolment (otpauth URI and QR code) */
+        /**
+         * Start TOTP enrolment (otpauth URI and QR code)
+         * @description A user who already has a second factor must prove it to replace it: `current_code` is a
+         *     current TOTP of the enrolled secret or an unused recovery code (which it uses up). Without
+         *     it the answer is 403; a wrong one 401 (and counts towards the MFA lockout).
+         */
         post: operations["enrollMfa"];
         delete?: never;
         options?: never;
@@ -902,7 +907,9 @@ export interface paths {
          * Connect a location's POS and create its sync Schedule
          * @description Credentials are encrypted at rest and never returned. Creates the Temporal Schedule
          *     `pos-sync:<id>` (overlap: skip) that runs workflow `posSync` every `interval_seconds`.
-         *     `base_url` (vendor API root, e.g. a sandbox) may be set by platform staff only.
+         *     `base_url` (vendor API root, e.g. a sandbox) may be set by platform staff only, and only to
+         *     a host on the configured allowlist (`POS_ALLOWED_HOSTS`: the vendors' APIs; the local
+         *     sandboxes outside production); any other host answers 422 naming `base_url`.
          */
         post: operations["createPosConnection"];
         delete?: never;
@@ -928,7 +935,10 @@ export interface paths {
         delete: operations["deletePosConnection"];
         options?: never;
         head?: never;
-        /** Change credentials, interval, base URL or sales reporting (the Schedule follows) */
+        /**
+         * Change credentials, interval, base URL or sales reporting (the Schedule follows)
+         * @description A `base_url` outside the POS host allowlist answers 422 and changes nothing.
+         */
         patch: operations["updatePosConnection"];
         trace?: never;
     };
@@ -1714,6 +1724,10 @@ export interface components {
             qr_data_url: string;
             /** @description Base32 secret for manual entry; shown during enrolment only. */
             secret: string;
+        };
+        MfaReenrollment: {
+            /** @description Replacing a factor: a current TOTP of it, or a recovery code. */
+            current_code?: string;
         };
         MfaCode: {
             /** @description 6-digit TOTP, or a recovery code. */
@@ -3764,7 +3778,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["MfaReenrollment"];
+            };
+        };
         responses: {
             /** @description A new secret, pending confirmation */
             200: {
@@ -3775,7 +3793,10 @@ export interface operations {
                     "application/json": components["schemas"]["MfaEnrollment"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
     };
@@ -4383,6 +4404,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             403: components["responses"]["Error"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
             default: components["responses"]["Error"];
         };
     };

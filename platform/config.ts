@@ -81,6 +81,21 @@ export interface Config {
   corsOrigins: string[];
   metrc: MetrcConfig;
   orders: OrdersConfig;
+  security: SecurityConfig;
+}
+
+/** Hardening settings (issue 13). */
+export interface SecurityConfig {
+  /**
+   * POS_ALLOWED_HOSTS: `host` or `host:port` entries a POS connection's base_url may point at
+   * (default: the Dutchie and BLAZE production APIs). Outside production the local sandbox ports
+   * are added; production never allows them.
+   */
+  posAllowedHosts: string[];
+  /** METRICS_TOKEN: bearer token for GET /metrics; unset = /metrics is not served (404). */
+  metricsToken?: string;
+  /** REALTIME_RECHECK: how often an open WebSocket re-checks its session (also the ping interval). */
+  realtimeRecheckMs: number;
 }
 
 /** Order lifecycle timing (issue 5). Durations in milliseconds. */
@@ -234,6 +249,23 @@ function trustProxy(env: Env): false | number | string[] {
   return entries;
 }
 
+/** The vendors' production API hosts (integrations/pos/{dutchie,blaze}/client.ts). */
+const POS_VENDOR_HOSTS = ['api.pos.dutchie.com', 'api.partners.blaze.me'];
+
+function posAllowedHosts(env: Env, production: boolean, sandboxPorts: number[]): string[] {
+  const configured = (env.POS_ALLOWED_HOSTS ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
+  for (const h of configured) {
+    if (!/^[a-z0-9.-]+(:\d{1,5})?$/.test(h)) throw new ConfigError('POS_ALLOWED_HOSTS', `entries must be host or host:port, got "${h}"`);
+  }
+  const hosts = configured.length > 0 ? configured : POS_VENDOR_HOSTS;
+  // The sandboxes are development tools; a production hub must never reach loopback services.
+  const sandboxes = production ? [] : sandboxPorts.flatMap((p) => [`127.0.0.1:${p}`, `localhost:${p}`]);
+  return [...new Set([...hosts, ...sandboxes])];
+}
+
 const DEV_SECRET = 'trellis-development-secret-do-not-use-in-production';
 
 export function loadConfig(env: Env = process.env): Config {
@@ -264,6 +296,10 @@ function durationAtMost(env: Env, name: string, fallbackMs: number, minMs: numbe
     throw new ConfigError('APP_SECRET', 'must be a random string of at least 32 characters in production');
   }
   const metrcPort = int(env, 'METRC_SANDBOX_PORT', 4010, 0, 65535);
+  const dutchiePort = int(env, 'DUTCHIE_SANDBOX_PORT', 4011, 0, 65535);
+  const blazePort = int(env, 'BLAZE_SANDBOX_PORT', 4012, 0, 65535);
+  const metricsToken = env.METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters');
   return {
     nodeEnv,
     port,
@@ -300,8 +336,8 @@ function durationAtMost(env: Env, name: string, fallbackMs: number, minMs: numbe
     sandboxes: {
       enabled: bool(env, 'SANDBOXES', nodeEnv !== 'production'),
       metrcPort,
-      dutchiePort: int(env, 'DUTCHIE_SANDBOX_PORT', 4011, 0, 65535),
-      blazePort: int(env, 'BLAZE_SANDBOX_PORT', 4012, 0, 65535),
+      dutchiePort,
+      blazePort,
     },
     metrcBaseUrl: url(env, 'METRC_BASE_URL', `http://127.0.0.1:${metrcPort}`, ['http:', 'https:'])
       .toString()
@@ -346,6 +382,11 @@ function durationAtMost(env: Env, name: string, fallbackMs: number, minMs: numbe
       acceptDeadlineMs: duration(env, 'ORDER_ACCEPT_DEADLINE', 48 * 3_600_000, 100),
       reminderBeforeMs: duration(env, 'ORDER_REMINDER_BEFORE', 12 * 3_600_000, 0),
       autoCompleteAfterMs: duration(env, 'ORDER_AUTO_COMPLETE_AFTER', 7 * 86_400_000, 0),
+    },
+    security: {
+      posAllowedHosts: posAllowedHosts(env, nodeEnv === 'production', [dutchiePort, blazePort]),
+      ...(metricsToken ? { metricsToken } : {}),
+      realtimeRecheckMs: duration(env, 'REALTIME_RECHECK', 30_000, 50),
     },
   };
 }

@@ -7,7 +7,8 @@ import type { Sequelize } from 'sequelize';
 import { createSequelize } from '../db/connection.js';
 import { buildDemoData, demoCounts, type DemoOptions } from '../db/seed/build.js';
 import { loadDemoData } from '../db/seed/load.js';
-import { config } from '../platform/config.js';
+import { assertDemoSeedAllowed } from '../db/seed/guard.js';
+import { config, type Config } from '../platform/config.js';
 
 // Written by the identity work; optional so the catalog seed runs before and after it lands.
 const USERS_MODULE = '../db/seed/users.js';
@@ -31,8 +32,12 @@ export async function isEmpty(sequelize: Sequelize): Promise<boolean> {
   return Number((rows as Array<{ present: number | string }>)[0]?.present) === 0;
 }
 
-/** Loads the demo data when the database is empty; answers a summary, or undefined when skipped. */
-export async function seedIfEmpty(databaseUrl: string, options: DemoOptions = {}): Promise<string | undefined> {
+/**
+ * Loads the demo data when the database is empty; answers a summary, or undefined when skipped.
+ * Throws DemoSeedRefused in production before connecting (db/seed/guard.ts).
+ */
+export async function seedIfEmpty(databaseUrl: string, options: DemoOptions = {}, nodeEnv: Config['nodeEnv'] = config().nodeEnv): Promise<string | undefined> {
+  assertDemoSeedAllowed(nodeEnv);
   const sequelize = createSequelize(databaseUrl, 2);
   try {
     if (!(await isEmpty(sequelize))) return undefined;

@@ -43,8 +43,13 @@ async function main() {
   console.log('[trellis] preparing database…');
   const applied = await migrateUp(cfg.databaseUrl, true);
   if (applied.length) console.log(`[trellis] applied ${applied.length} migration(s)`);
-  const seeded = await seedIfEmpty(cfg.databaseUrl);
-  if (seeded) console.log(`[trellis] loaded demo data: ${seeded}`);
+  if (cfg.nodeEnv === 'production') {
+    // The demo users' passwords are in the README: a production hub starts with no demo data.
+    console.log('[trellis] NODE_ENV=production: demo users and demo data are never seeded (their credentials are published); create users as an admin');
+  } else {
+    const seeded = await seedIfEmpty(cfg.databaseUrl);
+    if (seeded) console.log(`[trellis] loaded demo data: ${seeded}`);
+  }
 
   const commands: ConcurrentlyCommandInput[] = [];
   const [tHost, tPortRaw] = cfg.temporal.address.split(':');
@@ -105,7 +110,7 @@ async function main() {
       `  Console        ${base}/`,
       `  API docs       ${base}/api/docs`,
       `  Readiness      ${base}/readyz`,
-      `  Metrics        ${base}/metrics`,
+      `  Metrics        ${base}/metrics${cfg.security.metricsToken ? ' (Bearer METRICS_TOKEN)' : ' (off: set METRICS_TOKEN)'}`,
       cfg.temporal.embedded ? `  Temporal UI    http://localhost:${cfg.temporal.uiPort}` : `  Temporal       ${cfg.temporal.address}`,
       ...(sandboxes
         ? [

@@ -15,6 +15,17 @@ export const EVENTS_STREAM = 'trellis:events';
 export const EVENTS_PATH = '/api/v1/events';
 
 export type Authenticate = (req: IncomingMessage) => Promise<Actor | null>;
+/** Whether the credential an open socket was opened with still holds (not logged out, revoked, expired). */
+export type StillValid = (actor: Actor) => Promise<boolean>;
+
+export interface RealtimeOptions {
+  /** Ping and session re-check interval (config.security.realtimeRecheckMs). */
+  heartbeatMs: number;
+  stillValid: StillValid;
+}
+
+/** Close code for a socket whose session ended (4000–4999: application codes). */
+export const SESSION_ENDED_CLOSE_CODE = 4401;
 
 export interface RealtimeEvent {
   id: string;
@@ -53,7 +64,7 @@ export interface Realtime {
   clients(): number;
 }
 
-export function attachRealtime(server: Server, redis: Redis, authenticate: Authenticate): Realtime {
+export function attachRealtime(server: Server, redis: Redis, authenticate: Authenticate, opts: RealtimeOptions): Realtime {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   const actors = new WeakMap<WebSocket, Actor>();
   const log = logger();
@@ -95,6 +106,9 @@ export function attachRealtime(server: Server, redis: Redis, authenticate: Authe
     r?.disconnect();
   }
 
+  // Dead peers are dropped so the reader stops when the last real browser leaves.
+  const alive = new WeakSet<WebSocket>();
+
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== EVENTS_PATH) return; // other upgrade handlers (none today) may claim it
@@ -106,6 +120,10 @@ export function attachRealtime(server: Server, redis: Redis, authenticate: Authe
         }
         wss.handleUpgrade(req, socket, head, (ws) => {
           actors.set(ws, actor);
+          // Here, not on 'connection': with noServer that event is only emitted by hand, so the
+          // liveness bookkeeping never ran and the first heartbeat dropped every socket.
+          alive.add(ws);
+          ws.on('pong', () => alive.add(ws));
           ws.send(JSON.stringify({ type: 'hello', stream: EVENTS_STREAM }));
           ws.on('message', () => {}); // the channel is one-way; client messages are ignored
           void readLoop();
@@ -115,12 +133,20 @@ export function attachRealtime(server: Server, redis: Redis, authenticate: Authe
   };
   server.on('upgrade', onUpgrade);
 
-  // Dead peers are dropped so the reader stops when the last real browser leaves.
-  const alive = new WeakSet<WebSocket>();
-  wss.on('connection', (ws) => {
-    alive.add(ws);
-    ws.on('pong', () => alive.add(ws));
-  });
+  // A socket outlives the request that opened it: without this, a logged-out or revoked session
+  // kept receiving events for as long as the browser stayed connected.
+  async function recheck(ws: WebSocket, actor: Actor) {
+    let valid: boolean;
+    try {
+      valid = await opts.stillValid(actor);
+    } catch {
+      valid = false; // fail closed: a session we cannot confirm gets no more events
+    }
+    if (!valid && ws.readyState === ws.OPEN) {
+      actors.delete(ws);
+      ws.close(SESSION_ENDED_CLOSE_CODE, 'session ended');
+    }
+  }
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) {
       if (!alive.has(ws)) {
@@ -129,8 +155,10 @@ export function attachRealtime(server: Server, redis: Redis, authenticate: Authe
       }
       alive.delete(ws);
       ws.ping();
+      const actor = actors.get(ws);
+      if (actor) void recheck(ws, actor);
     }
-  }, 30_000);
+  }, opts.heartbeatMs);
   heartbeat.unref();
 
   return {

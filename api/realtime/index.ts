@@ -4,7 +4,7 @@ import { decide } from '../../domain/policy.js';
 import { readCookies, SESSION_COOKIE } from '../auth/cookies.js';
 import type { ApiDeps } from '../deps.js';
 import { createSessionService } from '../services/authSessions.js';
-import { attachRealtime, type Authenticate, type Realtime } from './events.js';
+import { attachRealtime, type Authenticate, type Realtime, type StillValid } from './events.js';
 
 /**
  * Browsers send the session cookie with the upgrade but no custom headers, so the socket is
@@ -32,7 +32,13 @@ export function sessionAuthenticator(deps: ApiDeps): Authenticate {
   };
 }
 
+/** Sessions are re-read from the database (not the credential cache) on every heartbeat. */
+export function sessionStillValid(deps: ApiDeps): StillValid {
+  const sessions = createSessionService(deps);
+  return async (actor) => actor.sessionId !== undefined && (await sessions.isLive(actor.sessionId));
+}
+
 /** Attaches the live-updates socket to the HTTP server that serves the app. */
 export function startRealtime(server: Server, deps: ApiDeps, authenticate: Authenticate = sessionAuthenticator(deps)): Realtime {
-  return attachRealtime(server, deps.redis, authenticate);
+  return attachRealtime(server, deps.redis, authenticate, { heartbeatMs: deps.config.security.realtimeRecheckMs, stillValid: sessionStillValid(deps) });
 }

@@ -80,7 +80,8 @@ export function authRoutes(deps: ApiDeps): Router {
   router.post('/auth/mfa/enroll', async (req, res) => {
     sessionOf(req);
     res.setHeader('Cache-Control', 'no-store');
-    res.json(await mfa.enroll(actorOf(req)));
+    const currentCode = typeof req.body?.current_code === 'string' ? req.body.current_code : undefined;
+    res.json(await mfa.enroll(actorOf(req), currentCode));
   });
 
   router.post('/auth/mfa/confirm', async (req, res) => {

@@ -1,5 +1,7 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import client from 'prom-client';
+import { AppError } from '../../domain/errors.js';
 
 const registry = new client.Registry();
 client.collectDefaultMetrics({ register: registry });
@@ -22,9 +24,26 @@ export const metricsMiddleware: RequestHandler = (req, res, next) => {
   next();
 };
 
-export function metricsRoute(): Router {
+const sameSecret = (a: string, b: string) => {
+  const x = createHash('sha256').update(a).digest();
+  const y = createHash('sha256').update(b).digest();
+  return timingSafeEqual(x, y);
+};
+
+/**
+ * GET /metrics for the Prometheus scraper only: `Authorization: Bearer <METRICS_TOKEN>`. Without a
+ * configured token the endpoint is not served at all (404) — process and route internals are not
+ * for the public internet, and an unset token must not mean "open".
+ */
+export function metricsRoute(token: string | undefined): Router {
   const router = Router();
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', async (req, res) => {
+    if (!token) throw new AppError('NOT_FOUND', 'Not found');
+    const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!presented || !sameSecret(presented, token)) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+      throw new AppError('UNAUTHORIZED', 'A valid metrics token is required');
+    }
     res.setHeader('Content-Type', registry.contentType);
     res.send(await registry.metrics());
   });

@@ -99,10 +99,38 @@ export function createMfaService(deps: MfaDeps) {
     throw new AppError('UNAUTHORIZED', 'Invalid code', { field: 'code' });
   }
 
+  /** A current TOTP of the enrolled secret, or an unused recovery code (used up on success). */
+  async function checkEnrolledFactor(userId: string, secretEnc: string, code: string): Promise<{ usedRecovery: boolean }> {
+    const secret = openMfaSecret(config.appSecret, secretEnc);
+    let usedRecovery = false;
+    await guarded(userId, async () => {
+      if (await checkTotp(userId, secret, code.trim())) return true;
+      const [, meta] = await sequelize.query('UPDATE user_recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL', {
+        replacements: [new Date(), userId, recoveryCodeHash(config.appSecret, code)],
+      });
+      usedRecovery = affected(meta) === 1;
+      return usedRecovery;
+    });
+    return { usedRecovery };
+  }
+
   return {
-    /** Starts (or restarts) enrolment: a new secret waits in the pending column until confirmed. */
-    async enroll(actor: Actor) {
+    /**
+     * Starts (or restarts) enrolment: a new secret waits in the pending column until confirmed.
+     * Replacing an enrolled factor needs that factor (or a recovery code): a stolen session alone
+     * must not be able to move the second factor to the thief's phone.
+     */
+    async enroll(actor: Actor, currentCode?: string) {
       const user = await loadUser(actor.id);
+      if (Number(user.mfa_enabled) && user.mfa_secret_enc) {
+        if (!currentCode) {
+          throw new AppError('FORBIDDEN', 'A second factor is already enrolled; send current_code (a current code or a recovery code) to replace it', {
+            field: 'current_code',
+          });
+        }
+        const { usedRecovery } = await checkEnrolledFactor(actor.id, String(user.mfa_secret_enc), currentCode);
+        await audit(sequelize, actor, { action: 'user.mfa_reenrollment_authorised', targetType: 'user', targetId: actor.id, summary: { method: usedRecovery ? 'recovery_code' : 'totp' } });
+      }
       const secret = totp.generateSecret(20);
       await sequelize.query('UPDATE users SET mfa_pending_secret_enc = ? WHERE id = ?', {
         replacements: [sealMfaSecret(config.appSecret, secret), actor.id],
@@ -131,16 +159,7 @@ export function createMfaService(deps: MfaDeps) {
     async verify(actor: Actor, code: string) {
       const user = await loadUser(actor.id);
       if (!Number(user.mfa_enabled) || !user.mfa_secret_enc) throw new AppError('CONFLICT', 'No second factor is enrolled; enrol one first');
-      const secret = openMfaSecret(config.appSecret, String(user.mfa_secret_enc));
-      let usedRecovery = false;
-      await guarded(actor.id, async () => {
-        if (await checkTotp(actor.id, secret, code.trim())) return true;
-        const [, meta] = await sequelize.query('UPDATE user_recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL', {
-          replacements: [new Date(), actor.id, recoveryCodeHash(config.appSecret, code)],
-        });
-        usedRecovery = affected(meta) === 1;
-        return usedRecovery;
-      });
+      const { usedRecovery } = await checkEnrolledFactor(actor.id, String(user.mfa_secret_enc), code);
       if (actor.sessionId) await sequelize.query('UPDATE user_sessions SET mfa_verified = 1 WHERE id = ?', { replacements: [actor.sessionId] });
       await audit(sequelize, actor, { action: 'auth.mfa_verified', targetType: 'user', targetId: actor.id, summary: { method: usedRecovery ? 'recovery_code' : 'totp' } });
       return { usedRecovery };

@@ -149,6 +149,20 @@ export function createSessionService(deps: SessionDeps) {
       return resolved;
     },
 
+    /**
+     * Read-only liveness of a session by id (open WebSockets ask every heartbeat): not revoked, not
+     * expired or idle, user not disabled. Does not slide the idle window — an open tab is not activity.
+     */
+    async isLive(sessionId: string): Promise<boolean> {
+      const now = new Date();
+      const [rows] = await sequelize.query(
+        `SELECT 1 AS ok FROM user_sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.id = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND s.idle_expires_at > ? AND u.disabled_at IS NULL`,
+        { replacements: [sessionId, now, now] },
+      );
+      return (rows as unknown[]).length > 0;
+    },
+
     async markMfaVerified(sessionId: string): Promise<void> {
       await sequelize.query('UPDATE user_sessions SET mfa_verified = 1 WHERE id = ?', { replacements: [sessionId] });
     },

@@ -4,6 +4,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { Op, UniqueConstraintError, type Transaction, type WhereOptions } from 'sequelize';
 import { tenantOf, type Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
+import { posBaseUrlProblem } from '../../domain/pos/baseUrl.js';
 import { CREDENTIALS_PURPOSE, vendorCredentials, type PosVendorName } from '../../domain/pos/credentials.js';
 import { connectionHealth } from '../../domain/pos/health.js';
 import { DEFAULT_INTERVAL_SECONDS, POS_SYNC_EXECUTION_TIMEOUT, POS_SYNC_WORKFLOW, scheduleIdFor } from '../../domain/pos/schedule.js';
@@ -145,6 +146,11 @@ export function createPosConnectionService(deps: ApiDeps) {
     // would turn "test connection" into a network probe.
     if (baseUrl !== undefined && baseUrl !== null && tenantOf(actor)) {
       throw new AppError('FORBIDDEN', 'Only platform staff may set base_url', { field: 'base_url' });
+    }
+    // Staff too: an operator account is not a licence to reach internal hosts.
+    if (typeof baseUrl === 'string') {
+      const problem = posBaseUrlProblem(baseUrl, deps.config.security.posAllowedHosts, deps.config.nodeEnv === 'production');
+      if (problem) throw new AppError('UNPROCESSABLE_ENTITY', `base_url ${problem}`, { field: 'base_url', issue: problem });
     }
   }
 

@@ -1,6 +1,7 @@
 import type { BulkCreateOptions, Sequelize, Transaction } from 'sequelize';
 import { models, type ModelName, type Row } from '../models.js';
 import type { DemoData } from './build.js';
+import { assertDemoSeedAllowed } from './guard.js';
 
 const BATCH = 1000;
 const TABLES = ['entities', 'locations', 'products', 'product_variants', 'inventory', 'orders', 'order_items'];
@@ -22,6 +23,7 @@ const ORDER: Array<[keyof DemoData, ModelName]> = [
  * round trips; `silent` keeps the demo's own updated_at instead of "now".
  */
 export async function loadDemoData(sequelize: Sequelize, data: DemoData, transaction?: Transaction): Promise<void> {
+  assertDemoSeedAllowed();
   const m = models(sequelize);
   const run = async (t: Transaction) => {
     for (const [key, name] of ORDER) {

@@ -3,11 +3,11 @@
  *
  * DEVELOPMENT ONLY — fixed, published credentials:
  *   admin@trellis.local       / trellis-admin-demo       (platform admin, MFA)
- *   operator@trellis.local    / trellis-operator-demo    (platform operator)
+ *   operator@trellis.local    / trellis-operator-demo    (platform operator, MFA)
  *   compliance@trellis.local  / trellis-compliance-demo  (platform compliance, MFA)
  *   owner.<license>@trellis.local / trellis-owner-demo   (one owner per demo entity, e.g.
  *                                                          owner.w-co-0001@trellis.local)
- * Admin and compliance must pass a second factor. Their TOTP secret is the fixed dev-only base32
+ * Admin, operator and compliance must pass a second factor. Their TOTP secret is the fixed dev-only base32
  * string DEMO_TOTP_SECRET below: add it to any authenticator app, or print a current code with
  *   node -e "console.log(require('otplib').authenticator.generate('JBSWY3DPEHPK3PXPTRELLISDEMO2345'))"
  * Never reuse these in a real deployment; they are seeded only into an empty database.
@@ -15,19 +15,21 @@
 import { randomUUID } from 'node:crypto';
 import type { Sequelize } from 'sequelize';
 import { config } from '../../platform/config.js';
+import { assertDemoSeedAllowed } from './guard.js';
 import { hashPassword, sealMfaSecret } from '../../platform/crypto.js';
 
-/** Dev-only TOTP secret shared by the demo admin and compliance users (see header). */
+/** Dev-only TOTP secret shared by the demo admin, operator and compliance users (see header). */
 export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXPTRELLISDEMO2345';
 
 export const DEMO_STAFF = [
   { email: 'admin@trellis.local', name: 'Avery Admin', role: 'admin', password: 'trellis-admin-demo', mfa: true },
-  { email: 'operator@trellis.local', name: 'Oren Operator', role: 'operator', password: 'trellis-operator-demo', mfa: false },
+  { email: 'operator@trellis.local', name: 'Oren Operator', role: 'operator', password: 'trellis-operator-demo', mfa: true },
   { email: 'compliance@trellis.local', name: 'Casey Compliance', role: 'compliance', password: 'trellis-compliance-demo', mfa: true },
 ] as const;
 export const DEMO_OWNER_PASSWORD = 'trellis-owner-demo';
 
 export async function seedDemoUsers(sequelize: Sequelize, appSecret = config().appSecret): Promise<string> {
+  assertDemoSeedAllowed();
   const insert = async (u: { email: string; name: string; role: string; hash: string; entityId?: string; mfa: boolean }) => {
     await sequelize.query(
       `INSERT INTO users (id, email, name, password_hash, role, entity_id, entity_role, mfa_secret_enc, mfa_enabled)

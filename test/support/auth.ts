@@ -15,7 +15,7 @@ import { createApiKeyService } from '../../api/services/authApiKeys.js';
 import { sealMfaSecret } from '../../api/services/authMfa.js';
 import { createSessionService } from '../../api/services/authSessions.js';
 import type { Actor, EntityRole, PlatformRole } from '../../domain/actor.js';
-import type { ApiKeyScope } from '../../domain/policy.js';
+import { mfaRequiredFor, type ApiKeyScope, type UserRole } from '../../domain/policy.js';
 import { hashPassword } from '../../platform/crypto.js';
 
 export type TestRole = PlatformRole | EntityRole | 'entity';
@@ -26,7 +26,7 @@ export interface TestUserOptions {
   entityRole?: EntityRole;
   email?: string;
   password?: string;
-  /** Enrol a TOTP secret (default: for admin and compliance, whose role requires it). */
+  /** Enrol a TOTP secret (default: for the platform roles that require it, domain/policy.ts). */
   mfa?: boolean;
   disabled?: boolean;
 }
@@ -51,7 +51,7 @@ export async function createTestUser(deps: ApiDeps, opts: TestUserOptions): Prom
   const hash = opts.password ? await hashPassword(opts.password) : await (passwordHash ??= hashPassword(TEST_PASSWORD));
   const id = randomUUID();
   const email = (opts.email ?? `${recordRole}-${id.slice(0, 8)}@test.trellis.local`).toLowerCase();
-  const mfa = opts.mfa ?? (opts.role === 'admin' || opts.role === 'compliance');
+  const mfa = opts.mfa ?? (recordRole !== 'entity' && mfaRequiredFor(opts.role as UserRole));
   const totpSecret = mfa ? authenticator.generateSecret(20) : undefined;
   await deps.sequelize.query(
     `INSERT INTO users (id, email, name, password_hash, role, entity_id, entity_role, mfa_secret_enc, mfa_enabled, disabled_at)

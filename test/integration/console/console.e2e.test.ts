@@ -190,13 +190,17 @@ describe('operations console (headless Chromium)', () => {
   });
 
   it('hides what a role may not do: an operator cannot fix METRC submissions', async () => {
-    const operator = await createTestUser(deps, { role: 'operator', mfa: false });
+    // Operators must pass a second factor like admins (domain/policy.ts MFA_REQUIRED_ROLES).
+    const operator = await createTestUser(deps, { role: 'operator' });
     const ctx = await browser.newContext();
     const p = await ctx.newPage();
     await p.goto(`${api.url}/login`);
     await p.getByLabel('Email').fill(operator.email);
     await p.getByLabel('Password').fill(operator.password);
     await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('heading', { name: 'Two-step verification' }).waitFor();
+    await p.getByLabel('Code').fill(authenticator.generate(operator.totpSecret!));
+    await p.getByRole('button', { name: 'Verify' }).click();
     await p.getByRole('heading', { name: 'Dashboard' }).waitFor();
     const nav = await p.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
     expect(nav).not.toContain('Audit log');

@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import { authenticator } from 'otplib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { createDutchieSandbox } from '../../../integrations/pos/dutchie/sandbox.js';
@@ -12,7 +13,7 @@ import type { RunningSandbox } from '../../../integrations/pos/sandbox-support/s
 import { adminHeaders, createTestUser } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, startWorkers, type RunningApi, type RunningWorkers } from '../../support/harness.js';
-import { connect } from '../pos/helpers.js';
+import { allowPosHost, connect } from '../pos/helpers.js';
 
 const SHOTS = 'test-results/screenshots';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -36,6 +37,7 @@ describe('Syncs page: run now and watch the progress bar (headless Chromium)', (
       startWorkers(deps, { queues: ['sync'] }),
       createDutchieSandbox({ items: ITEMS, sales: 0, faults: { slowMs: 1500 } }).start(0),
     ]);
+    allowPosHost(deps, sandbox.url);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
     page.on('console', (m) => {
@@ -61,11 +63,15 @@ describe('Syncs page: run now and watch the progress bar (headless Chromium)', (
     const { connection } = await connect(api.url, headers, 'dutchie', sandbox.url, { paused: false, name });
     const id = connection.id as string;
 
-    const operator = await createTestUser(deps, { role: 'operator', mfa: false });
+    // Operators must pass a second factor like admins (domain/policy.ts MFA_REQUIRED_ROLES).
+    const operator = await createTestUser(deps, { role: 'operator' });
     await page.goto(`${api.url}/login`);
     await page.getByLabel('Email').fill(operator.email);
     await page.getByLabel('Password').fill(operator.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
+    await page.getByLabel('Code').fill(authenticator.generate(operator.totpSecret!));
+    await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
 
     await page.goto(`${api.url}/syncs`);

@@ -13,7 +13,7 @@ import { posSync } from '../../../workflows/posSync.js';
 import { adminHeaders, headersFor } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, startWorkers, temporalClient, type RunningApi, type RunningWorkers } from '../../support/harness.js';
-import { connect, until } from '../pos/helpers.js';
+import { allowPosHost, connect, until } from '../pos/helpers.js';
 
 /** Retries forever at a steady pace, so the execution sits in "retrying" until an operator acts. */
 const STUBBORN_RETRY = { initialInterval: 500, backoffCoefficient: 1, maximumAttempts: 1000, maximumInterval: 500, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES };
@@ -53,6 +53,7 @@ describe('workflows API: retrying filter, detail, terminate, cancel', () => {
       temporalClient(deps.config),
       createDutchieSandbox({ items: 20, sales: 0, faults: { errorRate: 1 } }).start(0),
     ]);
+    allowPosHost(deps, failing.url);
     headers = await adminHeaders(deps);
     const { world, connection } = await connect(api.url, headers, 'dutchie', failing.url);
     connectionId = connection.id as string;

@@ -88,11 +88,14 @@ describe('identity: sessions, MFA, API keys, audit', () => {
 
   it('signs in with a cookie session that needs the CSRF header for mutations', async () => {
     const user = await createTestUser(deps, { role: 'operator', password: 'operator-pass-123' });
-    secrets.push('operator-pass-123');
+    secrets.push('operator-pass-123', user.totpSecret!);
     const r = await login(user.email, 'operator-pass-123');
     expect(r.status, JSON.stringify(r.body)).toBe(200);
-    expect(r.body).toMatchObject({ mfa_required: false, user: { id: user.id, email: user.email, role: 'operator', entity_id: null, entity_role: null } });
+    // Operators owe a second factor like admins (domain/policy.ts MFA_REQUIRED_ROLES).
+    expect(r.body).toMatchObject({ mfa_required: true, user: { id: user.id, email: user.email, role: 'operator', entity_id: null, entity_role: null } });
     secrets.push(r.body.token);
+    const verified = await request(api.url, 'POST', '/auth/mfa/verify', { code: authenticator.generate(user.totpSecret!) }, { authorization: `Bearer ${r.body.token}` });
+    expect(verified.status, JSON.stringify(verified.body)).toBe(200);
     const setCookies = r.headers.getSetCookie();
     expect(setCookies.find((c) => c.startsWith('trellis_session='))).toMatch(/HttpOnly/);
     expect(setCookies.find((c) => c.startsWith('trellis_session='))).toMatch(/SameSite=Lax/);

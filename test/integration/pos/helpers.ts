@@ -21,6 +21,14 @@ export const credentialsFor = (vendor: 'dutchie' | 'blaze') =>
     ? { location_key: DEMO_DUTCHIE_CREDENTIALS.locationKey, integrator_key: DEMO_DUTCHIE_CREDENTIALS.integratorKey }
     : { partner_key: DEMO_BLAZE_CREDENTIALS.partnerKey, store_key: DEMO_BLAZE_CREDENTIALS.storeKey };
 
+/**
+ * Lets the API under test reach a sandbox on a random port, as POS_ALLOWED_HOSTS names a vendor
+ * host in a deployment (base_url is refused for any host not on the allowlist).
+ */
+export function allowPosHost(deps: ApiDeps, url: string): void {
+  deps.config.security.posAllowedHosts.push(new URL(url).host);
+}
+
 /** A fresh entity + location and a connection to the sandbox at `baseUrl` (paused unless asked). */
 export async function connect(
   api: string,

@@ -6,7 +6,7 @@ import type { RunningSandbox } from '../../../integrations/pos/sandbox-support/s
 import { adminHeaders } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, startWorkers, temporalClient, type RunningApi, type RunningWorkers } from '../../support/harness.js';
-import { connect, mutate, rows, runSync } from './helpers.js';
+import { allowPosHost, connect, mutate, rows, runSync } from './helpers.js';
 
 interface Served {
   inventoryId: number;
@@ -66,6 +66,7 @@ describe('posSync: several vendor packages of one SKU', () => {
       // 20 products × 3 packages; with chunks of 50, product 16's packages (48, 49, 50) straddle two batches.
       createDutchieSandbox({ items: 60, sales: 0, packagesPerSku: 3 }).start(0),
     ]);
+    allowPosHost(deps, sandbox.url);
     headers = await adminHeaders(deps);
   });
   afterAll(async () => {

@@ -13,7 +13,7 @@ import { syncRunsReaper } from '../../../workflows/syncRunsReaper.js';
 import { adminHeaders } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, startWorkers, temporalClient, type RunningApi, type RunningWorkers } from '../../support/harness.js';
-import { connect, FAST_RETRY, rows, until } from './helpers.js';
+import { allowPosHost, connect, FAST_RETRY, rows, until } from './helpers.js';
 
 describe('sync-runs reaper: runs whose workflow ended without settling them', () => {
   const deps = createDeps();
@@ -75,6 +75,8 @@ describe('sync-runs reaper: runs whose workflow ended without settling them', ()
     const dutchie = await createDutchieSandbox({ items: 50, sales: 0, faults: { slowMs: 20_000 } }).start(0);
     const blaze = await createBlazeSandbox({ items: 2000, sales: 0, faults: { slowMs: 150 } }).start(0);
     sandboxes.push(dutchie, blaze);
+    allowPosHost(deps, dutchie.url);
+    allowPosHost(deps, blaze.url);
     const { connection: doomedConn } = await connect(api.url, headers, 'dutchie', dutchie.url);
     const { connection: liveConn } = await connect(api.url, headers, 'blaze', `${blaze.url}${BLAZE_SANDBOX_PREFIX}`);
 
@@ -124,6 +126,7 @@ describe('sync-runs reaper: runs whose workflow ended without settling them', ()
   it('fails a run whose workflow timed out, and one whose workflow Temporal no longer knows', async () => {
     const dutchie = await createDutchieSandbox({ items: 50, sales: 0, faults: { slowMs: 20_000 } }).start(0);
     sandboxes.push(dutchie);
+    allowPosHost(deps, dutchie.url);
     const { connection } = await connect(api.url, headers, 'dutchie', dutchie.url);
     const timed = await startSync(connection.id, {}, { workflowExecutionTimeout: 3000 });
     await until(async () => (await timed.handle.describe()).status.name === 'TIMED_OUT', 30_000, 'the workflow to time out');
@@ -159,6 +162,7 @@ describe('sync-runs reaper: runs whose workflow ended without settling them', ()
 
     const dutchie = await createDutchieSandbox({ items: 50, sales: 0, faults: { slowMs: 20_000 } }).start(0);
     sandboxes.push(dutchie);
+    allowPosHost(deps, dutchie.url);
     const { connection } = await connect(api.url, headers, 'dutchie', dutchie.url);
     const doomed = await startSync(connection.id);
     await doomed.handle.terminate('from the schedule test');

@@ -16,7 +16,7 @@ import { adminHeaders } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, startWorkers, temporalClient, type RunningApi, type RunningWorkers } from '../../support/harness.js';
 import { eachPackages, metrcOverrides, RETAILERS, startSandbox, type SandboxHandle } from '../metrc/helpers.js';
-import { credentialsFor, rows, runSync, until } from './helpers.js';
+import { allowPosHost, credentialsFor, rows, runSync, until } from './helpers.js';
 
 const LICENSE = RETAILERS[2]!;
 
@@ -122,6 +122,7 @@ describe('POS voids and returns reach METRC', () => {
     }
     const running = await sandbox.start(0);
     pos.push(running);
+    allowPosHost(deps, running.url);
     dutchie = { url: running.url, connectionId: await connect('dutchie', running.url), items, unlabelled };
   });
   afterAll(async () => {
@@ -338,6 +339,7 @@ describe('POS voids and returns reach METRC', () => {
     const sandbox = createBlazeSandbox({ items: 20, sales: 0, seed: 4343, vendorReportsToMetrc: false });
     const running = await sandbox.start(0);
     pos.push(running);
+    allowPosHost(deps, running.url);
     const connectionId = await connect('blaze', `${running.url}${BLAZE_SANDBOX_PREFIX}`);
     // The first sync takes in the catalogue; BLAZE products carry no tag, so label two by hand.
     await runSync(client, deps, connectionId);

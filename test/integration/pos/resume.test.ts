@@ -7,7 +7,7 @@ import type { RunningSandbox } from '../../../integrations/pos/sandbox-support/s
 import { adminHeaders } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, startWorkers, temporalClient, type RunningApi } from '../../support/harness.js';
-import { connect, countFor, rows, runSync, until } from './helpers.js';
+import { allowPosHost, connect, countFor, rows, runSync, until } from './helpers.js';
 
 /** A real worker process (worker/main.ts) polling only `sync`, so it can be SIGKILLed mid-activity. */
 function spawnWorker(): ChildProcess {
@@ -60,6 +60,7 @@ describe('posSync survives a worker killed mid-sync', () => {
   it('BLAZE: a new worker resumes from the heartbeated page, with no duplicate rows or counts', async () => {
     const sandbox = await createBlazeSandbox({ items: 3000, sales: 0, faults: { slowMs: 300 } }).start(0);
     sandboxes.push(sandbox);
+    allowPosHost(deps, sandbox.url);
     const { world, connection } = await connect(api.url, headers, 'blaze', `${sandbox.url}${BLAZE_SANDBOX_PREFIX}`);
     // The SDK throttles heartbeats to 80% of the timeout; a short timeout keeps the saved resume
     // point close behind the kill.
@@ -90,6 +91,7 @@ describe('posSync survives a worker killed mid-sync', () => {
   it('Dutchie: a re-streamed snapshot skips what the killed attempt applied and zeroes nothing wrongly', async () => {
     const sandbox = await createDutchieSandbox({ items: 20_000, sales: 0 }).start(0);
     sandboxes.push(sandbox);
+    allowPosHost(deps, sandbox.url);
     const { world, connection } = await connect(api.url, headers, 'dutchie', sandbox.url);
     const done = runSync(client, deps, connection.id, { chunkSize: 500 });
     const { runId } = await killMidway(connection.id, 4);

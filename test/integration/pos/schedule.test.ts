@@ -5,7 +5,7 @@ import type { RunningSandbox } from '../../../integrations/pos/sandbox-support/s
 import { adminHeaders } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, startWorkers, temporalClient, type RunningApi, type RunningWorkers } from '../../support/harness.js';
-import { connect, rows, until } from './helpers.js';
+import { allowPosHost, connect, rows, until } from './helpers.js';
 
 describe('POS connections API and their Temporal Schedules', () => {
   const deps = createDeps();
@@ -22,6 +22,7 @@ describe('POS connections API and their Temporal Schedules', () => {
       temporalClient(deps.config),
       createDutchieSandbox({ items: 50, sales: 0 }).start(0),
     ]);
+    allowPosHost(deps, sandbox.url);
     headers = await adminHeaders(deps);
   });
   afterAll(async () => {

@@ -9,7 +9,7 @@ import { adminHeaders } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, startWorkers, temporalClient, type RunningApi, type RunningWorkers } from '../../support/harness.js';
 import { facilityLocalTime } from '../../../domain/pos/receipt.js';
-import { connect, countFor, mutate, rows, runSync, setFaults, stockOf, until } from './helpers.js';
+import { allowPosHost, connect, countFor, mutate, rows, runSync, setFaults, stockOf, until } from './helpers.js';
 
 describe('posSync against the vendor sandboxes', () => {
   const deps = createDeps();
@@ -22,11 +22,13 @@ describe('posSync against the vendor sandboxes', () => {
   const dutchie = async (opts: Parameters<typeof createDutchieSandbox>[0] = {}) => {
     const s = await createDutchieSandbox({ items: 300, sales: 0, ...opts }).start(0);
     sandboxes.push(s);
+    allowPosHost(deps, s.url);
     return s.url;
   };
   const blaze = async (opts: Parameters<typeof createBlazeSandbox>[0] = {}) => {
     const s = await createBlazeSandbox({ items: 300, sales: 0, ...opts }).start(0);
     sandboxes.push(s);
+    allowPosHost(deps, s.url);
     return s.url;
   };
   const runOf = async (id: string) => (await request(api.url, 'GET', `/sync-runs/${id}`, undefined, headers)).body;

@@ -115,6 +115,16 @@ export interface MetrcConfig {
   /** Default user key; per-license keys may be stored encrypted in metrc_credentials. */
   userKey: string;
   timeoutMs: number;
+  /**
+   * METRC_SETTLE_WINDOW: after a write's outcome was lost, how long no re-send may happen (the
+   * record is looked for by its identity meanwhile). Must exceed the longest time METRC may
+   * still commit a write after it was sent; not the client's socket timeout.
+   */
+  settleWindowMs: number;
+  /** METRC_SETTLE_CHECK_INTERVAL: first wait between identity checks in the window; doubles up to 15 s. */
+  settleCheckIntervalMs: number;
+  /** METRC_AUTH_RETRY_WINDOW: how long 401/403 answers are retried with backoff before the submission stops for a working key. */
+  authRetryWindowMs: number;
   /** Token-bucket limits for every METRC request, shared by all workers through Redis. */
   ratePerFacilityPerSecond: number;
   ratePerVendorKeyPerSecond: number;
@@ -146,16 +156,6 @@ function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX
 
 function num(env: Env, name: string, fallback: number, min: number): number {
   const raw = env[name];
-  /**
-   * METRC_SETTLE_WINDOW: after a write's outcome was lost, how long no re-send may happen (the
-   * record is looked for by its identity meanwhile). Must exceed the longest time METRC may
-   * still commit a write after it was sent; not the client's socket timeout.
-   */
-  settleWindowMs: number;
-  /** METRC_SETTLE_CHECK_INTERVAL: first wait between identity checks in the window; doubles up to 15 s. */
-  settleCheckIntervalMs: number;
-  /** METRC_AUTH_RETRY_WINDOW: how long 401/403 answers are retried with backoff before the submission stops for a working key. */
-  authRetryWindowMs: number;
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isFinite(n) || n < min) throw new ConfigError(name, `must be a number >= ${min}, got "${raw}"`);
@@ -194,6 +194,12 @@ function duration(env: Env, name: string, fallbackMs: number, minMs = 1): number
   if (!m) throw new ConfigError(name, `must be a duration like 500ms, 30s, 5m, 2h or 7d, got "${raw}"`);
   const ms = Number(m[1]) * DURATION_UNITS[m[2] ?? 'ms']!;
   if (ms < minMs) throw new ConfigError(name, `must be at least ${minMs} ms`);
+  return ms;
+}
+
+function durationAtMost(env: Env, name: string, fallbackMs: number, minMs: number, maxMs: number): number {
+  const ms = duration(env, name, fallbackMs, minMs);
+  if (ms > maxMs) throw new ConfigError(name, `must be at most ${maxMs} ms`);
   return ms;
 }
 
@@ -271,12 +277,6 @@ const DEV_SECRET = 'trellis-development-secret-do-not-use-in-production';
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'test', 'production'] as const, 'development');
   const db = url(env, 'DATABASE_URL', 'mysql://root@127.0.0.1:3306/trellis', ['mysql:', 'mariadb:']);
-function durationAtMost(env: Env, name: string, fallbackMs: number, minMs: number, maxMs: number): number {
-  const ms = duration(env, name, fallbackMs, minMs);
-  if (ms > maxMs) throw new ConfigError(name, `must be at most ${maxMs} ms`);
-  return ms;
-}
-
   const databaseName = decodeURIComponent(db.pathname.replace(/^\//, ''));
   if (!/^[A-Za-z0-9_]{1,64}$/.test(databaseName)) {
     throw new ConfigError('DATABASE_URL', 'must name a database (letters, digits, underscore) in its path');

@@ -1,46 +1,18 @@
-import { Op, type WhereOptions } from 'sequelize';
-import { tenantOf, type Actor } from '../../domain/actor.js';
+import { tenantOf } from '../../domain/actor.js';
 import { AppError } from '../../domain/errors.js';
 import type { ModelName, Row } from '../../db/models.js';
+import { requireInScope, type ScopeOf } from '../services/tenancy.js';
 import type { ResourceContext } from './spec.js';
 
-/** Scope to the actor's tenant via `column`, or no restriction for platform staff. */
-export const ownedBy =
-  (column: string) =>
-  (actor: Actor): WhereOptions | undefined => {
-    const t = tenantOf(actor);
-    return t ? { [column]: t } : undefined;
-  };
-
-export const everyone = (): WhereOptions | undefined => undefined;
-
-export const eitherParty = (actor: Actor): WhereOptions | undefined => {
-  const t = tenantOf(actor);
-  return t ? { [Op.or]: [{ retailer_id: t }, { wholesaler_id: t }] } : undefined;
-};
+export { eitherParty, everyone, ownedBy } from '../services/tenancy.js';
 
 /**
- * Loads a referenced row for a write, or answers 422 naming the field. With `ownerColumn`, the
- * row must also belong to the actor's tenant (a tenant cannot hang things off another tenant).
+ * Loads a row a write refers to, or answers 422 naming the field. With `scope`, the row must also
+ * be one the actor may hang things off (its own); the check goes through the shared tenancy
+ * helper, so the id condition and the tenant condition are ANDed, never merged.
  */
-export async function requireRef(
-  ctx: ResourceContext,
-  model: ModelName,
-  id: unknown,
-  field: string,
-  ownerColumn?: string,
-): Promise<Row> {
-  const tenant = tenantOf(ctx.actor);
-  const where: Record<string, unknown> = { id };
-  if (ownerColumn && tenant) where[ownerColumn] = tenant;
-  const row = await ctx.models[model].findOne({ where, transaction: ctx.transaction, raw: true });
-  if (!row) {
-    throw new AppError('UNPROCESSABLE_ENTITY', `${field} does not name an existing ${model.toLowerCase()} you may use`, {
-      field,
-      issue: 'not found',
-    });
-  }
-  return row as unknown as Row;
+export async function requireRef(ctx: ResourceContext, model: ModelName, id: unknown, field: string, scope?: ScopeOf): Promise<Row> {
+  return requireInScope({ model, id, field, scope: scope?.(ctx.actor) }, ctx);
 }
 
 export function forbidTenantCreate(ctx: ResourceContext, what: string): void {

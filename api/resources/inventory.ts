@@ -27,8 +27,8 @@ export const inventory: ResourceSpec = {
     quantity_available: Number(row.quantity_on_hand) - Number(row.quantity_reserved),
   }),
   async prepareCreate(input, ctx) {
-    const variant = await requireRef(ctx, 'ProductVariant', input.variant_id, 'variant_id', 'entity_id');
-    const location = await requireRef(ctx, 'Location', input.location_id, 'location_id', 'entity_id');
+    const variant = await requireRef(ctx, 'ProductVariant', input.variant_id, 'variant_id', ownedBy('entity_id'));
+    const location = await requireRef(ctx, 'Location', input.location_id, 'location_id', ownedBy('entity_id'));
     if (location.entity_id !== variant.entity_id) {
       throw new AppError('UNPROCESSABLE_ENTITY', 'The location belongs to a different entity than the variant', {
         field: 'location_id',

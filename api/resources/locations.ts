@@ -16,7 +16,7 @@ export const locations: ResourceSpec = {
   writeScope: ownedBy('entity_id'),
   toApi: (row) => pick(row, FIELDS),
   async prepareCreate(input, ctx) {
-    await requireRef(ctx, 'Entity', input.entity_id, 'entity_id', 'id');
+    await requireRef(ctx, 'Entity', input.entity_id, 'entity_id', ownedBy('id'));
     // A premises' licence number is checked against the licence by staff, not self-asserted
     // (13.5). After the reference check, so another tenant's entity still answers as not found.
     refuseRegulated(ctx, 'locations', input);

@@ -14,7 +14,7 @@ export const productVariants: ResourceSpec = {
   writeScope: ownedBy('entity_id'),
   toApi: (row) => ({ ...pick(row, FIELDS), price_minor: Number(row.price_minor) }),
   async prepareCreate(input, ctx) {
-    const product = await requireRef(ctx, 'Product', input.product_id, 'product_id', 'entity_id');
+    const product = await requireRef(ctx, 'Product', input.product_id, 'product_id', ownedBy('entity_id'));
     // SKUs are unique per owning entity, which is the product's entity, never the caller's say.
     return { currency: 'USD', unit_of_measure: 'Each', ...input, entity_id: product.entity_id };
   },

@@ -16,7 +16,7 @@ export const products: ResourceSpec = {
   writeScope: ownedBy('entity_id'),
   toApi: (row) => pick(row, FIELDS),
   async prepareCreate(input, ctx) {
-    await requireRef(ctx, 'Entity', input.entity_id, 'entity_id', 'id');
+    await requireRef(ctx, 'Entity', input.entity_id, 'entity_id', ownedBy('id'));
     return input;
   },
   beforeDelete: (row, ctx) =>

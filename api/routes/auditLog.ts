@@ -1,26 +1,17 @@
 import { Router } from 'express';
 import type { Sequelize } from 'sequelize';
 import { listParams, requirePermission } from '../http/request.js';
+import { sqlScope, sqlWithinScope, type SqlCondition } from '../services/tenancy.js';
 
 const FILTERS = ['actor_id', 'action', 'target_type', 'target_id', 'entity_id'] as const;
 
-export async function listAuditLog(sequelize: Sequelize, params: Record<string, unknown> & { page: number; limit: number }) {
-  const where: string[] = [];
-  const args: unknown[] = [];
-  for (const f of FILTERS) {
-    if (params[f] === undefined) continue;
-    where.push(`${f} = ?`);
-    args.push(params[f]);
-  }
-  if (params.from !== undefined) {
-    where.push('created_at >= ?');
-    args.push(new Date(String(params.from)));
-  }
-  if (params.to !== undefined) {
-    where.push('created_at <= ?');
-    args.push(new Date(String(params.to)));
-  }
-  const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+/** `scope` confines the trail to a tenant's rows (services/tenancy.ts); only admins read it today. */
+export async function listAuditLog(sequelize: Sequelize, params: Record<string, unknown> & { page: number; limit: number }, scope?: SqlCondition) {
+  const filters: SqlCondition[] = [];
+  for (const f of FILTERS) if (params[f] !== undefined) filters.push({ sql: `${f} = ?`, replacements: [params[f]] });
+  if (params.from !== undefined) filters.push({ sql: 'created_at >= ?', replacements: [new Date(String(params.from))] });
+  if (params.to !== undefined) filters.push({ sql: 'created_at <= ?', replacements: [new Date(String(params.to))] });
+  const { where: clause, replacements: args } = sqlWithinScope(scope, ...filters);
   const [[countRows], [rows]] = await Promise.all([
     sequelize.query(`SELECT COUNT(*) AS n FROM audit_log ${clause}`, { replacements: args }),
     sequelize.query(
@@ -44,8 +35,8 @@ export async function listAuditLog(sequelize: Sequelize, params: Record<string, 
 export function auditLogRoutes(sequelize: Sequelize): Router {
   const router = Router();
   router.get('/audit-log', async (req, res) => {
-    requirePermission(req, 'audit:read');
-    res.json(await listAuditLog(sequelize, listParams(req)));
+    const actor = requirePermission(req, 'audit:read');
+    res.json(await listAuditLog(sequelize, listParams(req), sqlScope(actor, ['entity_id'])));
   });
   return router;
 }

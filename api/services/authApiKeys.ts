@@ -8,12 +8,14 @@ import type { Sequelize } from 'sequelize';
 import { tenantOf, type Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { normaliseScopes } from '../../domain/policy.js';
+import { models } from '../../db/models.js';
 import type { Config } from '../../platform/config.js';
 import { keyedHash, randomToken, safeEqual } from '../../platform/crypto.js';
 import { assertKeyRateLimitAllowed } from '../auth/rateLimit.js';
 import { audit } from './audit.js';
 import { affected } from './authSessions.js';
 import { CredentialCache } from './authCache.js';
+import { ownedBy, requireInScope, sqlScope, sqlWithinScope } from './tenancy.js';
 
 export const API_KEY_PATTERN = /^trk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 const TOUCH_EVERY_MS = 60_000;
@@ -63,10 +65,9 @@ export function createApiKeyService(deps: ApiKeyDeps) {
       const tenant = tenantOf(actor);
       const entityId = input.entity_id ?? tenant;
       if (!entityId) throw new AppError('VALIDATION_ERROR', 'entity_id is required', { field: 'entity_id', issue: 'required for platform staff' });
-      // Another tenant's entity is invisible, as everywhere else.
-      if (tenant && entityId !== tenant) throw notFound('Entity', entityId);
-      const [ents] = await sequelize.query('SELECT id FROM entities WHERE id = ?', { replacements: [entityId] });
-      if (!(ents as unknown[]).length) throw new AppError('UNPROCESSABLE_ENTITY', 'entity_id does not name an existing entity', { field: 'entity_id', issue: 'not found' });
+      // Another tenant's entity is invisible, as everywhere else (404); staff naming none get 422.
+      const missing = tenant ? 'not_found' : 'unprocessable';
+      await requireInScope({ model: 'Entity', id: entityId, field: 'entity_id', scope: ownedBy('id')(actor), missing }, { models: models(sequelize) });
       assertKeyRateLimitAllowed(actor, input.rate_limit_per_minute, config);
       const scopes = normaliseScopes(input.scopes);
       if (!scopes.length) throw new AppError('VALIDATION_ERROR', 'At least one scope is required', { field: 'scopes' });
@@ -92,19 +93,11 @@ export function createApiKeyService(deps: ApiKeyDeps) {
     },
 
     async list(actor: Actor, params: { page: number; limit: number; entity_id?: string; include_revoked?: boolean }) {
-      const tenant = tenantOf(actor);
-      const where: string[] = [];
-      const args: unknown[] = [];
-      if (tenant) {
-        where.push('entity_id = ?');
-        args.push(tenant);
-      }
-      if (params.entity_id) {
-        where.push('entity_id = ?');
-        args.push(params.entity_id);
-      }
-      if (!params.include_revoked) where.push('revoked_at IS NULL');
-      const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+      const { where: clause, replacements: args } = sqlWithinScope(
+        sqlScope(actor, ['entity_id']),
+        params.entity_id ? { sql: 'entity_id = ?', replacements: [params.entity_id] } : undefined,
+        params.include_revoked ? undefined : { sql: 'revoked_at IS NULL', replacements: [] },
+      );
       const [[countRows], [rows]] = await Promise.all([
         sequelize.query(`SELECT COUNT(*) AS n FROM api_keys ${clause}`, { replacements: args }),
         sequelize.query(`SELECT ${COLUMNS} FROM api_keys ${clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, {

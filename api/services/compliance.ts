@@ -33,6 +33,7 @@ import type { MetrcSubmissionInput } from '../../workflows/metrcSubmission.js';
 import type { ApiDeps } from '../deps.js';
 import { audit } from './audit.js';
 import { sqlFilters } from './sqlFilters.js';
+import { sqlStaffOnly } from './tenancy.js';
 
 const DEAD_LETTER_KIND = 'metrc_submission';
 const BULK_LIMIT = 1000;
@@ -82,10 +83,11 @@ export function requireStaff(actor: Actor): Actor {
 }
 
 /** WHERE clause and replacements for the list and bulk filters. */
-function filterSql(f: SubmissionFilters): { where: string; replacements: unknown[] } {
+function filterSql(actor: Actor, f: SubmissionFilters): { where: string; replacements: unknown[] } {
   return sqlFilters(
     { status: f.status, kind: f.kind, license_number: f.license_number, order_id: f.order_id },
     { from: f.from, to: f.to },
+    sqlStaffOnly(actor),
   );
 }
 
@@ -198,7 +200,7 @@ export function createComplianceService(deps: ApiDeps) {
 
     async list(actor: Actor, f: SubmissionFilters, page: number, limit: number) {
       requireStaff(actor);
-      const { where, replacements } = filterSql(f);
+      const { where, replacements } = filterSql(actor, f);
       const [[countRow], [rows]] = await Promise.all([
         sequelize.query(`SELECT COUNT(*) AS n FROM metrc_submissions ${where}`, { replacements }),
         sequelize.query(
@@ -283,7 +285,7 @@ export function createComplianceService(deps: ApiDeps) {
         });
         ids = (rows as { id: string }[]).map((r) => r.id);
       } else {
-        const { where, replacements } = filterSql({ ...body.filter, status: 'failed' });
+        const { where, replacements } = filterSql(actor, { ...body.filter, status: 'failed' });
         const [rows] = await sequelize.query(`SELECT id FROM metrc_submissions ${where} ORDER BY created_at LIMIT ${BULK_LIMIT + 1}`, { replacements });
         ids = (rows as { id: string }[]).map((r) => r.id);
         if (ids.length > BULK_LIMIT) {

@@ -14,6 +14,7 @@ import type { ApiDeps } from '../deps.js';
 import { audit } from './audit.js';
 import { requireStaff, type ComplianceService } from './compliance.js';
 import { sqlFilters } from './sqlFilters.js';
+import { sqlStaffOnly } from './tenancy.js';
 
 export interface DeadLetterFilters {
   status?: string;
@@ -76,7 +77,7 @@ export function createDeadLetterService(deps: ApiDeps, submissions: ComplianceSe
   return {
     async list(actor: Actor, f: DeadLetterFilters, page: number, limit: number) {
       requireStaff(actor);
-      const { where, replacements } = sqlFilters({ status: f.status, queue: f.queue, kind: f.kind }, { from: f.from, to: f.to });
+      const { where, replacements } = sqlFilters({ status: f.status, queue: f.queue, kind: f.kind }, { from: f.from, to: f.to }, sqlStaffOnly(actor));
       const [[countRows], [rows]] = await Promise.all([
         sequelize.query(`SELECT COUNT(*) AS n FROM dead_letters ${where}`, { replacements }),
         sequelize.query(`SELECT * FROM dead_letters ${where} ORDER BY (status = 'open') DESC, created_at DESC, id DESC LIMIT ? OFFSET ?`, {

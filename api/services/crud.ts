@@ -10,6 +10,7 @@ import { bumpVersion, cachedCount } from './counts.js';
 import { getOrCompute, stableKey } from './cache.js';
 import { booleanQuery, likePrefix } from './search.js';
 import { audit, changesOf, targetTypeOf } from './audit.js';
+import { withinScope } from './tenancy.js';
 
 export interface ListParams {
   page: number;
@@ -36,11 +37,6 @@ export interface CrudDeps {
  * written, and every write to them goes through this service, which bumps the version.
  */
 export const CACHED_LISTS: ReadonlySet<string> = new Set(['products', 'product_variants', 'entities', 'locations']);
-
-function and(...parts: Array<WhereOptions | undefined>): WhereOptions {
-  const present = parts.filter((p): p is WhereOptions => p !== undefined);
-  return present.length === 1 ? present[0]! : { [Op.and]: present };
-}
 
 export function orderBy(sort: string): [string, 'ASC' | 'DESC'][] {
   const desc = sort.startsWith('-');
@@ -90,7 +86,7 @@ export function createCrudService(spec: ResourceSpec, deps: CrudDeps) {
 
   async function findVisible(actor: Actor, id: string, lock = false, transaction?: Transaction) {
     const row = await model().findOne({
-      where: and({ id }, spec.readScope(actor)),
+      where: withinScope(spec.readScope(actor), { id }),
       ...(transaction ? { transaction, lock: lock ? transaction.LOCK.UPDATE : undefined } : {}),
     });
     if (!row) throw notFound(spec.label, id);
@@ -122,7 +118,7 @@ export function createCrudService(spec: ResourceSpec, deps: CrudDeps) {
     },
 
     async list(actor: Actor, params: ListParams): Promise<Page<Row>> {
-      const where = and(spec.readScope(actor), filterWhere(params), searchWhere(params.q));
+      const where = withinScope(spec.readScope(actor), filterWhere(params), searchWhere(params.q));
       // The database is part of the key: deployments (and test runs) sharing one Redis must never
       // see each other's totals.
       const filterKey = JSON.stringify({ db: deps.sequelize.getDatabaseName(), actor: spec.readScope(actor) ? actor.entityId : '*', p: { ...params, page: 0, limit: 0, sort: '' } });
@@ -167,7 +163,7 @@ export function createCrudService(spec: ResourceSpec, deps: CrudDeps) {
         const existing = { ...row.get({ plain: true }) };
         checkIfMatch(ifMatch, spec.toApi(existing));
         // Readable but not the caller's to change: answered like any other tenant's object.
-        if (!(await model().count({ where: and({ id }, spec.writeScope(actor)), transaction }))) throw notFound(spec.label, id);
+        if (!(await model().count({ where: withinScope(spec.writeScope(actor), { id }), transaction }))) throw notFound(spec.label, id);
         const values = spec.prepareUpdate ? await spec.prepareUpdate(existing, patch, { actor, models: m(), transaction }) : patch;
         await row.update(values, { transaction });
         await audit(deps.sequelize, actor, { action: `${target}.updated`, targetType: target, targetId: id, entityId: ownerOf(existing), summary: { changes: changesOf(existing, values) } }, { transaction });
@@ -180,7 +176,7 @@ export function createCrudService(spec: ResourceSpec, deps: CrudDeps) {
     async remove(actor: Actor, id: string): Promise<void> {
       await deps.sequelize.transaction(async (transaction) => {
         const row = await findVisible(actor, id, true, transaction);
-        if (!(await model().count({ where: and({ id }, spec.writeScope(actor)), transaction }))) throw notFound(spec.label, id);
+        if (!(await model().count({ where: withinScope(spec.writeScope(actor), { id }), transaction }))) throw notFound(spec.label, id);
         const existing = row.get({ plain: true });
         await spec.beforeDelete?.(existing, { actor, models: m(), transaction });
         await row.destroy({ transaction });

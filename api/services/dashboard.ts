@@ -5,24 +5,24 @@
  */
 import { tenantOf, type Actor } from '../../domain/actor.js';
 import type { ApiDeps } from '../deps.js';
+import { sqlScope, sqlWithinScope } from './tenancy.js';
 import type { WorkflowService } from './workflows.js';
 
 const DAYS = 14;
 
 export function createDashboardService(deps: ApiDeps, workflows: WorkflowService) {
   async function orderCounts(actor: Actor) {
-    const tenant = tenantOf(actor);
-    const scope = tenant ? 'WHERE (retailer_id = :tenant OR wholesaler_id = :tenant)' : '';
-    const [byStatus] = await deps.sequelize.query(`SELECT status, COUNT(*) AS n FROM orders ${scope} GROUP BY status`, {
-      replacements: { tenant },
+    const scope = sqlScope(actor, ['retailer_id', 'wholesaler_id']);
+    const all = sqlWithinScope(scope);
+    const [byStatus] = await deps.sequelize.query(`SELECT status, COUNT(*) AS n FROM orders ${all.where} GROUP BY status`, {
+      replacements: all.replacements,
     });
     const since = new Date(Date.now() - (DAYS - 1) * 86_400_000);
     since.setUTCHours(0, 0, 0, 0);
+    const recent = sqlWithinScope(scope, { sql: 'created_at >= ?', replacements: [since] });
     const [perDay] = await deps.sequelize.query(
-      `SELECT DATE_FORMAT(created_at, '%Y-%m-%d') AS day, COUNT(*) AS n FROM orders
-        WHERE created_at >= :since ${tenant ? 'AND (retailer_id = :tenant OR wholesaler_id = :tenant)' : ''}
-        GROUP BY day ORDER BY day`,
-      { replacements: { since, tenant } },
+      `SELECT DATE_FORMAT(created_at, '%Y-%m-%d') AS day, COUNT(*) AS n FROM orders ${recent.where} GROUP BY day ORDER BY day`,
+      { replacements: recent.replacements },
     );
     const counts = new Map((perDay as Array<{ day: string; n: number | string }>).map((r) => [r.day, Number(r.n)]));
     const days = Array.from({ length: DAYS }, (_, i) => {

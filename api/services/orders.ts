@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Op, QueryTypes, type Transaction } from 'sequelize';
-import { tenantOf, type Actor } from '../../domain/actor.js';
+import { QueryTypes, type Transaction } from 'sequelize';
+import type { Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { formatOrderNumber } from '../../domain/orderNumber.js';
 import { expiredLicences, todayUtc } from '../../domain/licensing.js';
@@ -8,10 +8,10 @@ import { decide, decideEdit, type EditDecision, type OrderEdit, type OrderStatus
 import { sqlDateTime, type AtomicWriter } from '../../db/atomicWrite.js';
 import { models, type Row } from '../../db/models.js';
 import { checkIfMatch } from '../http/etag.js';
-import { eitherParty } from '../resources/common.js';
 import { ORDER_ITEM_FIELDS, orderEventToApi, orderItemToApi, orderToApi, withAvailableTransitions } from '../resources/orders.js';
 import { audit, auditStatement, changesOf } from './audit.js';
 import { bumpVersion } from './counts.js';
+import { eitherParty, requireOwnEntity, withinScope } from './tenancy.js';
 import { orderBy, type CrudDeps, type Page } from './crud.js';
 import { createLifecycleClient, factsOf, type LifecycleDeps, type TransitionBody } from './orderLifecycle.js';
 
@@ -45,9 +45,8 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
   };
 
   async function loadVisible(actor: Actor, id: string, transaction?: Transaction) {
-    const where = eitherParty(actor);
     const row = await m().Order.findOne({
-      where: where ? { [Op.and]: [{ id }, where] } : { id },
+      where: withinScope(eitherParty(actor), { id }),
       ...(transaction ? { transaction, lock: transaction.LOCK.UPDATE } : {}),
     });
     if (!row) throw notFound('Order', id);
@@ -56,8 +55,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
 
   /** The order as a plain row (no model instance), for reads that change nothing. */
   async function readVisible(actor: Actor, id: string): Promise<Row> {
-    const where = eitherParty(actor);
-    const row = (await m().Order.findOne({ where: where ? { [Op.and]: [{ id }, where] } : { id }, raw: true })) as unknown as Row | null;
+    const row = (await m().Order.findOne({ where: withinScope(eitherParty(actor), { id }), raw: true })) as unknown as Row | null;
     if (!row) throw notFound('Order', id);
     return row;
   }
@@ -218,10 +216,9 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
 
   return {
     async create(actor: Actor, input: OrderCreateInput): Promise<Row> {
-      const tenant = tenantOf(actor);
-      if (tenant && tenant !== input.retailer_id) {
-        throw new AppError('FORBIDDEN', 'You can only place orders for your own entity', { field: 'retailer_id' });
-      }
+      // The buyer is the caller; the seller, its sites and its variants are the public directory
+      // and catalog, checked for consistency with each other below.
+      requireOwnEntity(actor, input.retailer_id, 'retailer_id');
       // The references are read before the write (plain reads take no locks, so inside a
       // transaction they bought nothing); the foreign keys still refuse a party deleted in
       // between. A bad party is reported before a bad line.

@@ -17,6 +17,7 @@ import { audit, changesOf } from './audit.js';
 import type { ListParams, Page } from './crud.js';
 import { orderBy } from './crud.js';
 import { runsToApi } from './syncRuns.js';
+import { ownedBy, requireInScope, withinScope } from './tenancy.js';
 
 const POS_CONNECTION_ID = defineSearchAttributeKey('PosConnectionId', SearchAttributeType.KEYWORD);
 const TEST_TIMEOUT_MS = 10_000;
@@ -39,13 +40,10 @@ export function createPosConnectionService(deps: ApiDeps) {
   const m = () => models(deps.sequelize);
   const settings = () => temporalSettings(deps.config);
 
-  const scope = (actor: Actor): WhereOptions | undefined => {
-    const t = tenantOf(actor);
-    return t ? { entity_id: t } : undefined;
-  };
+  const scope = ownedBy('entity_id');
 
   async function find(actor: Actor, id: string): Promise<Row> {
-    const row = await m().PosConnection.findOne({ where: { id, ...(scope(actor) ?? {}) }, raw: true });
+    const row = await m().PosConnection.findOne({ where: withinScope(scope(actor), { id }), raw: true });
     if (!row) throw notFound('POS connection', id);
     return row as unknown as Row;
   }
@@ -173,11 +171,11 @@ export function createPosConnectionService(deps: ApiDeps) {
 
   return {
     async list(actor: Actor, params: ListParams): Promise<Page<Row>> {
-      const where: Record<string | symbol, unknown> = { ...(scope(actor) ?? {}) };
-      for (const f of ['entity_id', 'location_id', 'vendor', 'paused'] as const) if (params[f] !== undefined) where[f] = params[f];
-      if (params.health === 'auth_failed') where.auth_failed_at = { [Op.ne]: null };
+      const filters: Record<string | symbol, unknown> = {};
+      for (const f of ['entity_id', 'location_id', 'vendor', 'paused'] as const) if (params[f] !== undefined) filters[f] = params[f];
+      if (params.health === 'auth_failed') filters.auth_failed_at = { [Op.ne]: null };
       const { rows, count } = await m().PosConnection.findAndCountAll({
-        where: where as WhereOptions,
+        where: withinScope(scope(actor), filters as WhereOptions),
         order: orderBy(params.sort ?? '-created_at'),
         limit: params.limit,
         offset: (params.page - 1) * params.limit,
@@ -194,13 +192,10 @@ export function createPosConnectionService(deps: ApiDeps) {
     },
 
     async create(actor: Actor, input: PosConnectionInput): Promise<Row> {
-      const tenant = tenantOf(actor);
-      if (tenant && tenant !== input.entity_id) throw new AppError('FORBIDDEN', 'You may only connect your own locations');
+      // Both references through the caller's scope: its own entity, and a location of that entity.
+      await requireInScope({ model: 'Entity', id: input.entity_id, field: 'entity_id', scope: ownedBy('id')(actor) }, { models: m() });
+      await requireInScope({ model: 'Location', id: input.location_id, field: 'location_id', scope: withinScope(scope(actor), { entity_id: input.entity_id }) }, { models: m() });
       checkBaseUrl(actor, input.base_url);
-      const location = (await m().Location.findByPk(input.location_id, { raw: true })) as unknown as Row | null;
-      if (!location || location.entity_id !== input.entity_id) {
-        throw new AppError('UNPROCESSABLE_ENTITY', 'location_id does not name a location of entity_id', { field: 'location_id', issue: 'not found' });
-      }
       const credentials = vendorCredentials(input.vendor, input.credentials);
       const id = randomUUID();
       const values = {

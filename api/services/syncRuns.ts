@@ -1,5 +1,5 @@
 import { QueryTypes } from 'sequelize';
-import { tenantOf, type Actor } from '../../domain/actor.js';
+import type { Actor } from '../../domain/actor.js';
 import { notFound } from '../../domain/errors.js';
 import { models, type Row } from '../../db/models.js';
 import { staleVerdict } from '../../domain/pos/reaper.js';
@@ -7,6 +7,7 @@ import { workflowState } from '../../platform/workflowState.js';
 import type { ApiDeps } from '../deps.js';
 import type { ListParams, Page } from './crud.js';
 import { orderBy } from './crud.js';
+import { ownedBy, withinScope } from './tenancy.js';
 
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v ?? null);
 
@@ -79,23 +80,20 @@ export async function runsToApi(deps: Pick<ApiDeps, 'temporal'>, rows: readonly 
 
 export function createSyncRunService(deps: ApiDeps) {
   const m = () => models(deps.sequelize);
-  const scope = (actor: Actor) => {
-    const t = tenantOf(actor);
-    return t ? { entity_id: t } : {};
-  };
+  const scope = ownedBy('entity_id');
 
   async function find(actor: Actor, id: string): Promise<Row> {
-    const row = await m().SyncRun.findOne({ where: { id, ...scope(actor) }, raw: true });
+    const row = await m().SyncRun.findOne({ where: withinScope(scope(actor), { id }), raw: true });
     if (!row) throw notFound('Sync run', id);
     return row as unknown as Row;
   }
 
   return {
     async list(actor: Actor, params: ListParams): Promise<Page<Row>> {
-      const where: Record<string, unknown> = { ...scope(actor) };
-      for (const f of ['connection_id', 'status', 'mode'] as const) if (params[f] !== undefined) where[f] = params[f];
+      const filters: Record<string, unknown> = {};
+      for (const f of ['connection_id', 'status', 'mode'] as const) if (params[f] !== undefined) filters[f] = params[f];
       const { rows, count } = await m().SyncRun.findAndCountAll({
-        where,
+        where: withinScope(scope(actor), filters),
         order: orderBy(params.sort ?? '-started_at'),
         limit: params.limit,
         offset: (params.page - 1) * params.limit,

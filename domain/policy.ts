@@ -54,6 +54,7 @@ export const PERMISSIONS = {
   'audit:read': { description: 'Read the audit log', roles: ['admin'], scopes: [] },
   'users:read': { description: 'List users (platform: all; owners: their entity)', roles: ['admin', 'owner'], scopes: [] },
   'users:manage': { description: 'Invite, change and disable users', roles: ['admin', 'owner'], scopes: [] },
+  'metrc-credentials:manage': { description: "Store, test and remove a licence's METRC user key (owners: their entity's licences)", roles: ['admin', 'operator', 'compliance', 'owner'], scopes: [] },
 
   // Directory and catalog (public record among signed-in parties)
   'directory:read': { description: 'Read entities and licensed locations', roles: ALL_USERS, scopes: ANY_SCOPE },

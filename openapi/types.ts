@@ -856,6 +856,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrc-credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The licences of an entity (its own and its premises') and the state of each one's METRC user key
+         * @description Owners see their entity's licences; platform staff name the entity with `entity_id`. The key itself is never answered.
+         */
+        get: operations["listMetrcCredentials"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrc-credentials/{licenseNumber}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A licence number on record (an entity's or one of its locations'). */
+                licenseNumber: components["parameters"]["LicenseNumber"];
+            };
+            cookie?: never;
+        };
+        /** The state of a licence's METRC user key (last four characters, fingerprint, last use, last test) */
+        get: operations["getMetrcCredential"];
+        /**
+         * Store or replace the licence's METRC user key (encrypted at rest, never answered)
+         * @description METRC submissions for this licence use the new key within a minute. A new key is untested; call `/test`.
+         */
+        put: operations["putMetrcCredential"];
+        post?: never;
+        /** Remove the licence's key (the hub's default METRC_USER_KEY applies again, if any) */
+        delete: operations["deleteMetrcCredential"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrc-credentials/{licenseNumber}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A licence number on record (an entity's or one of its locations'). */
+                licenseNumber: components["parameters"]["LicenseNumber"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test connection: ask METRC which facilities the stored key may act for
+         * @description Calls METRC's `GET /facilities/v2/` with the hub's vendor key and the stored user key and
+         *     records the outcome (`last_tested_at`, `last_test_ok`, `last_error`). `ok` is true only when
+         *     METRC accepts the key and lists this licence among its facilities; a refused key is
+         *     recorded as failing with METRC's message. The answer is 200 either way (the test ran);
+         *     409 when no key is stored.
+         */
+        post: operations["testMetrcCredential"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/audit-log": {
         parameters: {
             query?: never;
@@ -1847,6 +1919,44 @@ export interface components {
             token: string;
             password: string;
         };
+        MetrcCredential: {
+            license_number: string;
+            /** @description A key is stored for this licence. */
+            configured: boolean;
+            /** @description The key's last four characters. */
+            key_last4: string | null;
+            /** @description Keyed hash prefix: equal fingerprints mean the same key. */
+            key_fingerprint: string | null;
+            updated_by: string | null;
+            /** Format: date-time */
+            updated_at: string | null;
+            /** Format: date-time */
+            last_used_at: string | null;
+            /** Format: date-time */
+            last_tested_at: string | null;
+            /** @description null = never tested since stored. */
+            last_test_ok: boolean | null;
+            /** @description METRC's message from the last failed test. */
+            last_error: string | null;
+        };
+        MetrcCredentialList: {
+            data: components["schemas"]["MetrcCredential"][];
+        };
+        MetrcCredentialPut: {
+            user_key: string;
+        };
+        MetrcCredentialTest: {
+            ok: boolean;
+            message: string;
+            /** @description METRC's HTTP status; null when no answer came (timeout, network, no vendor key). */
+            metrc_status: number | null;
+            tested_at: components["schemas"]["Timestamp"];
+            facilities: {
+                license_number: string;
+                name: string;
+            }[];
+            credential: components["schemas"]["MetrcCredential"];
+        };
         AuditEntry: {
             id: components["schemas"]["Uuid"];
             created_at: components["schemas"]["Timestamp"];
@@ -2272,6 +2382,8 @@ export interface components {
         IdempotencyKey: string;
         /** @description The ETag from a GET; the update is refused with 412 when the object changed since. */
         IfMatch: string;
+        /** @description A licence number on record (an entity's or one of its locations'). */
+        LicenseNumber: string;
         /** @description Temporal workflow id, URL-encoded (e.g. `order%3A<uuid>`). */
         WorkflowId: string;
     };
@@ -4199,6 +4311,144 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["RateLimited"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listMetrcCredentials: {
+        parameters: {
+            query?: {
+                /** @description Required for platform staff. */
+                entity_id?: components["schemas"]["Uuid"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One entry per licence, configured or not */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetrcCredentialList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getMetrcCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A licence number on record (an entity's or one of its locations'). */
+                licenseNumber: components["parameters"]["LicenseNumber"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The state (configured false when no key is stored) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetrcCredential"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    putMetrcCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A licence number on record (an entity's or one of its locations'). */
+                licenseNumber: components["parameters"]["LicenseNumber"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetrcCredentialPut"];
+            };
+        };
+        responses: {
+            /** @description The state, with the new key's last four characters */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetrcCredential"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteMetrcCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A licence number on record (an entity's or one of its locations'). */
+                licenseNumber: components["parameters"]["LicenseNumber"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    testMetrcCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A licence number on record (an entity's or one of its locations'). */
+                licenseNumber: components["parameters"]["LicenseNumber"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What METRC answered */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetrcCredentialTest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             default: components["responses"]["Error"];
         };
     };

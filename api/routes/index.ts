@@ -25,6 +25,7 @@ import { posConnectionRoutes } from './posConnections.js';
 import { syncRunRoutes } from './syncRuns.js';
 import { adminRoutes } from './admin.js';
 import { userRoutes } from './users.js';
+import { metrcCredentialRoutes } from './metrcCredentials.js';
 
 /** Everything under /api/v1. Each feature mounts its router here. */
 export function apiRoutes(deps: ApiDeps): Router {
@@ -32,6 +33,7 @@ export function apiRoutes(deps: ApiDeps): Router {
   router.use(authRoutes(deps));
   router.use(apiKeyRoutes(deps));
   router.use(userRoutes(deps));
+  router.use(metrcCredentialRoutes(deps));
   router.use(auditLogRoutes(deps.sequelize));
   router.use(adminRoutes(deps.redis));
   router.use(crudRoutes('/entities', createCrudService(entities, deps)));

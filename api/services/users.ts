@@ -237,6 +237,8 @@ export function createUserService(deps: UserDeps) {
 
     /** For a lost authenticator: factors removed and sessions ended; MFA roles must enrol again at next sign-in. */
     async resetMfa(actor: Actor, id: string) {
+      // Visibility first: a user the caller cannot see is 404 whatever else holds.
+      await visible(actor, id);
       if (actor.role !== 'admin' && actor.role !== 'system') throw new AppError('FORBIDDEN', 'Only platform admins may reset a second factor');
       if (actor.kind === 'user' && actor.id === id) throw new AppError('UNPROCESSABLE_ENTITY', 'You cannot reset your own second factor; ask another admin');
       await sequelize.transaction(async (transaction) => {

@@ -198,7 +198,11 @@ describe('users: invitations, roles, deactivation', () => {
 
   it('MFA reset: admins only, audited, the user must enrol again', async () => {
     const c = await createTestUser(deps, { role: 'compliance' });
-    expect((await request(api.url, 'POST', `/users/${c.id}/mfa-reset`, undefined, owner)).status).toBe(403);
+    expect((await request(api.url, 'POST', `/users/${c.id}/mfa-reset`, undefined, owner)).status).toBe(404); // not theirs to see
+    const ownMember = await createTestUser(deps, { role: 'member', entityId: world.wholesaler.id, mfa: true });
+    expect((await request(api.url, 'POST', `/users/${ownMember.id}/mfa-reset`, undefined, owner)).status).toBe(403);
+    const [still] = await deps.sequelize.query('SELECT mfa_enabled FROM users WHERE id = ?', { replacements: [ownMember.id] });
+    expect(still).toEqual([{ mfa_enabled: 1 }]);
     const r = await request(api.url, 'POST', `/users/${c.id}/mfa-reset`, undefined, admin);
     expect(r.status).toBe(200);
     expect(r.body.mfa_enabled).toBe(false);

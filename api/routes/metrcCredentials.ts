@@ -1,0 +1,31 @@
+import { Router } from 'express';
+import type { ApiDeps } from '../deps.js';
+import { requirePermission } from '../http/request.js';
+import { createMetrcCredentialService } from '../services/metrcCredentials.js';
+
+/** A licence's METRC user key: set, inspect (never the key), test against METRC, remove. */
+export function metrcCredentialRoutes(deps: ApiDeps): Router {
+  const router = Router();
+  const creds = createMetrcCredentialService(deps);
+  const license = (p: unknown) => String(p);
+
+  router.get('/metrc-credentials', async (req, res) => {
+    const entityId = typeof req.query.entity_id === 'string' ? req.query.entity_id : undefined;
+    res.json(await creds.list(requirePermission(req, 'metrc-credentials:manage'), entityId ? { entity_id: entityId } : {}));
+  });
+  router.get('/metrc-credentials/:licenseNumber', async (req, res) => {
+    res.json(await creds.get(requirePermission(req, 'metrc-credentials:manage'), license(req.params.licenseNumber)));
+  });
+  router.put('/metrc-credentials/:licenseNumber', async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await creds.store(requirePermission(req, 'metrc-credentials:manage'), license(req.params.licenseNumber), String(req.body.user_key)));
+  });
+  router.delete('/metrc-credentials/:licenseNumber', async (req, res) => {
+    await creds.remove(requirePermission(req, 'metrc-credentials:manage'), license(req.params.licenseNumber));
+    res.status(204).end();
+  });
+  router.post('/metrc-credentials/:licenseNumber/test', async (req, res) => {
+    res.json(await creds.test(requirePermission(req, 'metrc-credentials:manage'), license(req.params.licenseNumber)));
+  });
+  return router;
+}

@@ -70,9 +70,24 @@ export function pathObjectOf(t: Tenant, collection: string): string | undefined 
   return byCollection[collection];
 }
 
+/** The template with each parameter naming `t`'s object; unknown kinds get a random id. */
 export function pathFor(t: Tenant, template: string): string {
+  return knownPathFor(t, template, true)!;
+}
+
+/** The same, or undefined when a parameter names a kind of object the tenant has no fixture for. */
+export function knownPathFor(t: Tenant, template: string, orRandom = false): string | undefined {
   const segments = template.split('/');
-  return segments.map((seg, i) => (/^\{.+\}$/.test(seg) ? (pathObjectOf(t, segments[i - 1] ?? '') ?? randomUUID()) : seg)).join('/');
+  let known = true;
+  const path = segments
+    .map((seg, i) => {
+      if (!/^\{.+\}$/.test(seg)) return seg;
+      const id = pathObjectOf(t, segments[i - 1] ?? '');
+      if (!id) known = false;
+      return id ?? randomUUID();
+    })
+    .join('/');
+  return known || orRandom ? path : undefined;
 }
 
 export interface TenantCaller {

@@ -3,6 +3,7 @@ import { createSystemActivities } from './system.js';
 import { createOrderActivities } from './orders.js';
 import { createInventoryActivities } from './inventory.js';
 import { createMetrcActivities } from './metrc.js';
+import { createMetrcCredentialActivities } from './metrcCredentials.js';
 import { createDeadLetterActivities } from './dlq.js';
 import { createPosActivities } from './pos.js';
 import { createSyncReaperActivities } from './syncReaper.js';
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOrderActivities(deps),
     ...createInventoryActivities(deps),
     ...createMetrcActivities(deps),
+    ...createMetrcCredentialActivities(deps),
     ...createDeadLetterActivities(deps),
     ...createPosActivities(deps),
     ...createSyncReaperActivities(deps),

@@ -63,7 +63,8 @@ import { identityTag, noteWithIdentity } from '../domain/metrc/identity.js';
 import type { FieldIssue } from '../domain/metrc/schema.js';
 import type { ActivityDeps } from './deps.js';
 import { createMetrcClientFactory } from './metrcClient.js';
-import { settle, withAuthRetry } from './metrcSettle.js';
+import { isAuthFailure, settle, withAuthRetry } from './metrcSettle.js';
+import { keyWorks, parkedFailure } from './metrcCredentials.js';
 
 export const DEAD_LETTER_KIND_SUBMISSION = 'metrc_submission';
 export const DEAD_LETTER_KIND_MANIFEST_TIMEOUT = 'metrc_manifest_timeout';
@@ -405,7 +406,12 @@ export function createMetrcActivities(deps: ActivityDeps) {
             const ids = await sendWaitingOutRateLimits(client);
             await recordSuccess(deps.writer, sub.id, attempt, ids, false, rateLimitWaits);
             return { status: 'succeeded', metrcIds: ids, reconciled: false };
-          }, config.metrc.authRetryWindowMs);
+          }, config.metrc.authRetryWindowMs).catch(async (e: unknown) => {
+            // Refused past the window: a refused key parks the submission (one alert per
+            // license); a key that works but lacks a right for this write is a dead letter.
+            if (isAuthFailure(e) && !(await keyWorks(client))) throw parkedFailure(sub.license_number, e);
+            throw e;
+          });
         } catch (e) {
           const info = describeError(e);
           if (sending && definitelyNotCommitted(info)) await clearPossiblyLanded(sequelize, sub.id);

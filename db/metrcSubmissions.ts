@@ -336,6 +336,16 @@ export async function recordAttemptFailure(sequelize: Sequelize, id: string, att
   });
 }
 
+/** submitting → pending while the license's key is refused; the reason says so. */
+export async function markParked(sequelize: Sequelize, id: string, reason: string): Promise<boolean> {
+  const [, meta] = await sequelize.query(
+    `UPDATE metrc_submissions SET status = 'pending', failure_reason = ?, updated_at = CURRENT_TIMESTAMP(3)
+      WHERE id = ? AND status IN ('pending', 'submitting')`,
+    { replacements: [reason.slice(0, 2000), id] },
+  );
+  return ((meta as { affectedRows?: number })?.affectedRows ?? 0) > 0;
+}
+
 /** pending|submitting → failed; the caller writes the dead letter in the same transaction. */
 export async function markFailed(sequelize: Sequelize, id: string, reason: string, transaction: Transaction): Promise<boolean> {
   const [, meta] = await sequelize.query(

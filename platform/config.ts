@@ -126,6 +126,8 @@ export interface MetrcConfig {
   /** METRC_AUTH_RETRY_WINDOW: how long 401/403 answers are retried with backoff before the submission stops for a working key. */
   authRetryWindowMs: number;
   /** Token-bucket limits for every METRC request, shared by all workers through Redis. */
+  /** METRC_KEY_PROBE_INTERVAL: first wait between checks of a refused key while submissions are parked; doubles up to 15 min. */
+  keyProbeIntervalMs: number;
   ratePerFacilityPerSecond: number;
   ratePerVendorKeyPerSecond: number;
   /** Transfer type used for order templates (names vary by state). */
@@ -371,6 +373,7 @@ export function loadConfig(env: Env = process.env): Config {
       settleCheckIntervalMs: duration(env, 'METRC_SETTLE_CHECK_INTERVAL', 1000, 10),
       authRetryWindowMs: durationAtMost(env, 'METRC_AUTH_RETRY_WINDOW', 2 * 60_000, 0, 20 * 60_000),
       ratePerFacilityPerSecond: num(env, 'METRC_RATE_PER_FACILITY', 40, 0.1),
+      keyProbeIntervalMs: duration(env, 'METRC_KEY_PROBE_INTERVAL', 60_000, 10),
       ratePerVendorKeyPerSecond: num(env, 'METRC_RATE_PER_VENDOR_KEY', 120, 0.1),
       transferTypeName: str(env, 'METRC_TRANSFER_TYPE', 'Wholesale'),
       manifestPollIntervalMs: duration(env, 'METRC_MANIFEST_POLL_INTERVAL', 5 * 60_000, 10),

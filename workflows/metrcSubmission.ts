@@ -11,6 +11,10 @@
  * receipt is not in METRC yet or an earlier change to it is open, waits on durable timers with
  * growing intervals, so the change is never lost and never sent ahead of its receipt. A change
  * whose receipt never went out ends discarded; one that waited too long fails like a round.
+ *
+ * A round that ends because METRC refused the license's key itself (past the activity's auth
+ * retry window) parks instead of failing: the submission waits for a working key (see
+ * activities/metrcCredentials.ts) and is sent again once a probe succeeds.
  */
 import {
   ActivityFailure,
@@ -162,6 +166,28 @@ export async function metrcSubmission(input: MetrcSubmissionInput): Promise<Metr
     }
   };
 
+  /**
+   * The license's key is refused: wait (pending, one alert per license) and probe the key on
+   * durable timers with growing intervals until it works, then send again.
+   */
+  const parkForKey = async (why: string): Promise<void> => {
+    state = 'waiting';
+    waitingFor = `a working METRC key (${why})`;
+    const p = await bookkeeping.parkMetrcSubmission({
+      submissionId: input.submissionId,
+      workflowId: workflowInfo().workflowId,
+      queue: workflowInfo().taskQueue,
+      reason: why,
+    });
+    let interval = p.probeIntervalMs;
+    for (;;) {
+      await sleep(interval);
+      if ((await bookkeeping.probeMetrcCredentials({ submissionId: input.submissionId })).ok) break;
+      interval = Math.min(p.maxProbeIntervalMs, interval * 2);
+    }
+    waitingFor = undefined;
+  };
+
   let handedOver = input.failedRound;
   for (;;) {
     const gate = handedOver
@@ -200,6 +226,13 @@ export async function metrcSubmission(input: MetrcSubmissionInput): Promise<Metr
       } catch (err) {
         lastError = attemptErrorOf(err);
       }
+    }
+
+    // Parking is new: only runs that meet its failure type take (and mark) this path, so older
+    // histories replay unchanged.
+    if (lastError?.type === 'MetrcCredentialsParked' && patched('metrc-submission-parks-for-credentials')) {
+      await parkForKey(lastError.message);
+      continue;
     }
 
     const reason = await bookkeeping.failMetrcSubmission({

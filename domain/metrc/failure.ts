@@ -22,5 +22,6 @@ export function failureReason(e: AttemptError): string {
 /** Error types after which a write certainly did not commit, so no reconciliation is needed. */
 export function definitelyNotCommitted(e: AttemptError): boolean {
   if (e.type === 'MetrcUnavailableError') return e.ambiguous === false;
-  return ['MetrcValidationError', 'MetrcAuthError', 'MetrcRateLimitError', 'MetrcRequestError'].includes(e.type);
+  // MetrcCredentialsParked: the key was refused (401/403) past the auth retry window.
+  return ['MetrcValidationError', 'MetrcAuthError', 'MetrcRateLimitError', 'MetrcRequestError', 'MetrcCredentialsParked'].includes(e.type);
 }

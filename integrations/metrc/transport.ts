@@ -18,8 +18,14 @@ export interface MetrcClientOptions {
   timeoutMs: number;
   /** Objects per write body; METRC rejects more than 10 with 413. */
   maxObjectsPerRequest?: number;
-  /** Extra attempts for a GET after 429/5xx/timeout, before the error reaches the caller. Default 2. */
+  /** Extra attempts for a GET after 5xx/timeout, before the error reaches the caller. Default 2. */
   getRetries?: number;
+  /**
+   * 429s a GET waits out (honouring Retry-After) before the error reaches the caller, on top of
+   * getRetries: a 429 says METRC is busy, not broken, and writes are waited out the same way.
+   * Default 5.
+   */
+  rateLimitWaits?: number;
   /** First back-off delay for GET retries when METRC sent no Retry-After. Default 250 ms. */
   retryBaseDelayMs?: number;
   /** A Retry-After longer than this is not waited out in-process; the error goes up instead. Default 10 s. */
@@ -46,18 +52,30 @@ export class MetrcTransport {
   async request(method: HttpMethod, path: string, query: Query = {}, body?: unknown): Promise<unknown> {
     if (method !== 'GET') return this.once(method, path, query, body);
     const retries = this.opts.getRetries ?? 2;
+    const rateLimitWaits = this.opts.rateLimitWaits ?? 5;
     const base = this.opts.retryBaseDelayMs ?? 250;
     const maxWait = this.opts.maxRetryWaitMs ?? 10_000;
-    for (let attempt = 0; ; attempt++) {
+    let failures = 0;
+    let waits = 0;
+    for (;;) {
       try {
         return await this.once(method, path, query, body);
       } catch (e) {
-        const retryable = e instanceof MetrcRateLimitError || e instanceof MetrcUnavailableError;
-        if (!retryable || attempt >= retries) throw e;
-        const wait =
-          e instanceof MetrcRateLimitError && e.retryAfterMs !== undefined ? e.retryAfterMs : base * 2 ** attempt;
+        let wait: number;
+        if (e instanceof MetrcRateLimitError) {
+          if (waits >= rateLimitWaits) throw e;
+          wait = e.retryAfterMs ?? base * 2 ** waits;
+          waits += 1;
+        } else if (e instanceof MetrcUnavailableError) {
+          if (failures >= retries) throw e;
+          wait = base * 2 ** failures;
+          failures += 1;
+        } else {
+          throw e;
+        }
         if (wait > maxWait) throw e;
-        await sleep(wait);
+        // Jitter keeps the many lookups a burst of 429s met from all coming back at once.
+        await sleep(wait + (e instanceof MetrcRateLimitError ? Math.floor(Math.random() * 50) : 0));
       }
     }
   }

@@ -17,7 +17,7 @@ const VENDOR = 'vendor-SECRET-abc';
 const USER = 'user-SECRET-xyz';
 
 const client = (extra: Partial<ConstructorParameters<typeof MetrcClient>[0]> = {}) =>
-  new MetrcClient({ baseUrl: BASE, vendorKey: VENDOR, userKey: USER, timeoutMs: 300, getRetries: 0, ...extra });
+  new MetrcClient({ baseUrl: BASE, vendorKey: VENDOR, userKey: USER, timeoutMs: 300, getRetries: 0, rateLimitWaits: 0, ...extra });
 
 const template = { Name: 'T-1', Destinations: [] };
 const receipt = {
@@ -232,7 +232,7 @@ describe('MetrcClient error mapping', () => {
       .post('/sales/v2/receipts')
       .query(true)
       .reply(500, {});
-    const c = client({ getRetries: 2, retryBaseDelayMs: 1 });
+    const c = client({ getRetries: 1, rateLimitWaits: 1, retryBaseDelayMs: 1 });
     const facilities = await c.getFacilities();
     expect(facilities.map((f) => f.License.Number)).toEqual([LICENSE]);
     // Only one POST interceptor exists: a retry would fail with nock's "no match" instead.
@@ -240,9 +240,26 @@ describe('MetrcClient error mapping', () => {
     expect(err.status).toBe(500);
   });
 
+  it('waits out 429s on a GET like a write, honouring Retry-After, apart from its 5xx retries', async () => {
+    const scope = nock(BASE)
+      .get('/facilities/v2/')
+      .times(4)
+      .reply(429, '', { 'Retry-After': '0.05' })
+      .get('/facilities/v2/')
+      .reply(200, [{ FacilityId: 1, Name: 'A', License: { Number: LICENSE, LicenseType: 'x' }, FacilityType: {} }]);
+    const started = Date.now();
+    const facilities = await client({ getRetries: 0, rateLimitWaits: 5 }).getFacilities();
+    expect(facilities).toHaveLength(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4 * 50);
+    expect(scope.isDone()).toBe(true);
+    // Six in a row is one too many: the sixth 429 reaches the caller.
+    nock(BASE).get('/facilities/v2/').times(6).reply(429, '', { 'Retry-After': '0' });
+    expect(await failure(client({ getRetries: 0, rateLimitWaits: 5 }).getFacilities())).toBeInstanceOf(MetrcRateLimitError);
+  });
+
   it('gives up retrying a GET when Retry-After exceeds maxRetryWaitMs', async () => {
     nock(BASE).get('/facilities/v2/').reply(429, '', { 'Retry-After': '120' });
-    const err = await failure(client({ getRetries: 3, maxRetryWaitMs: 1000 }).getFacilities());
+    const err = await failure(client({ getRetries: 3, rateLimitWaits: 3, maxRetryWaitMs: 1000 }).getFacilities());
     expect((err as MetrcRateLimitError).retryAfterMs).toBe(120_000);
   });
 });

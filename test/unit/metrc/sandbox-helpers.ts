@@ -17,6 +17,7 @@ export async function startSandbox(options: MetrcSandboxOptions = {}) {
       userKey: DEMO_USER_KEY,
       timeoutMs: 2000,
       getRetries: 0,
+      rateLimitWaits: 0,
       ...extra,
     });
   /** Admin call under /__sandbox; returns status and parsed JSON. */

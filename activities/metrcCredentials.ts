@@ -1,0 +1,81 @@
+/**
+ * Submissions whose license's METRC key is refused for longer than the auth retry window park
+ * instead of each becoming a dead letter: the submission waits (pending, with the reason) while
+ * its workflow probes the key on durable timers, and compliance staff get one alert per license
+ * (a `metrc_credentials` dead letter, deduplicated by license) that closes itself when the key
+ * works again.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { recordDeadLetter, resolveDeadLettersFor } from '../db/deadLetters.js';
+import { getSubmission, markParked } from '../db/metrcSubmissions.js';
+import { MetrcAuthError, type MetrcClient } from '../integrations/metrc/index.js';
+import type { ActivityDeps } from './deps.js';
+import { createMetrcClientFactory } from './metrcClient.js';
+
+export const DEAD_LETTER_KIND_CREDENTIALS = 'metrc_credentials';
+export const PARKED_FAILURE_TYPE = 'MetrcCredentialsParked';
+/** Probes back off up to this. */
+const MAX_PROBE_INTERVAL_MS = 15 * 60_000;
+
+/** Does the key work for this license at all? False only when METRC refuses the key itself. */
+export async function keyWorks(client: MetrcClient): Promise<boolean> {
+  try {
+    await client.getFacilities();
+    return true;
+  } catch (e) {
+    if (e instanceof MetrcAuthError) return false;
+    throw e;
+  }
+}
+
+/** The typed failure an attempt ends with when the key itself was refused past the auth window. */
+export function parkedFailure(license: string, cause: MetrcAuthError): ApplicationFailure {
+  const message = `METRC refuses the key for ${license} (${cause.status}) for longer than the auth retry window; waiting for a working key`;
+  return ApplicationFailure.create({
+    type: PARKED_FAILURE_TYPE,
+    nonRetryable: true,
+    message,
+    details: [{ type: PARKED_FAILURE_TYPE, code: 'METRC_KEY_REFUSED', message, status: cause.status }],
+    cause,
+  });
+}
+
+export function createMetrcCredentialActivities(deps: ActivityDeps) {
+  const { sequelize, config } = deps;
+  const clients = createMetrcClientFactory(deps);
+  return {
+    /** Back to pending with the reason; opens (or refreshes) the license's one alert. */
+    async parkMetrcSubmission(input: { submissionId: string; workflowId: string; queue: string; reason: string }) {
+      const sub = await getSubmission(sequelize, input.submissionId);
+      if (!sub) throw ApplicationFailure.create({ type: 'NotFound', nonRetryable: true, message: `submission ${input.submissionId} not found` });
+      await markParked(sequelize, sub.id, `waiting for a working METRC key: ${input.reason}`);
+      await recordDeadLetter(sequelize, {
+        queue: input.queue,
+        workflowId: input.workflowId,
+        kind: DEAD_LETTER_KIND_CREDENTIALS,
+        subjectId: sub.license_number,
+        payload: { license_number: sub.license_number, first_submission_id: sub.id },
+        error: { type: PARKED_FAILURE_TYPE, code: 'METRC_KEY_REFUSED', message: input.reason },
+      });
+      // Submissions of one license park at the same moment, and with no open letter yet there is
+      // no row for recordDeadLetter's lock to hold: each may insert one. Every parker then keeps
+      // the oldest open alert and removes the rest, so they converge on exactly one.
+      const [open] = await sequelize.query(
+        `SELECT id FROM dead_letters WHERE kind = ? AND subject_id = ? AND status = 'open' ORDER BY created_at, id`,
+        { replacements: [DEAD_LETTER_KIND_CREDENTIALS, sub.license_number] },
+      );
+      const extra = (open as { id: string }[]).slice(1).map((r) => r.id);
+      if (extra.length) await sequelize.query('DELETE FROM dead_letters WHERE id IN (?)', { replacements: [extra] });
+      return { probeIntervalMs: config.metrc.keyProbeIntervalMs, maxProbeIntervalMs: Math.max(config.metrc.keyProbeIntervalMs, MAX_PROBE_INTERVAL_MS) };
+    },
+
+    /** True once the license's key works again; the license's alert is closed then. */
+    async probeMetrcCredentials(input: { submissionId: string }): Promise<{ ok: boolean }> {
+      const sub = await getSubmission(sequelize, input.submissionId);
+      if (!sub) return { ok: true };
+      const ok = await keyWorks(await clients.forLicense(sub.license_number));
+      if (ok) await resolveDeadLettersFor(sequelize, DEAD_LETTER_KIND_CREDENTIALS, sub.license_number, 'retried', 'metrc:key-probe', 'the key works again');
+      return { ok };
+    },
+  };
+}

@@ -100,11 +100,11 @@ export function createMfaService(deps: MfaDeps) {
   }
 
   /** A current TOTP of the enrolled secret, or an unused recovery code (used up on success). */
-  async function checkEnrolledFactor(userId: string, secretEnc: string, code: string): Promise<{ usedRecovery: boolean }> {
-    const secret = openMfaSecret(config.appSecret, secretEnc);
+  async function checkEnrolledFactor(userId: string, secretEnc: string | null, code: string): Promise<{ usedRecovery: boolean }> {
+    const secret = secretEnc ? openMfaSecret(config.appSecret, secretEnc) : undefined;
     let usedRecovery = false;
     await guarded(userId, async () => {
-      if (await checkTotp(userId, secret, code.trim())) return true;
+      if (secret && (await checkTotp(userId, secret, code.trim()))) return true;
       const [, meta] = await sequelize.query('UPDATE user_recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL', {
         replacements: [new Date(), userId, recoveryCodeHash(config.appSecret, code)],
       });
@@ -122,13 +122,14 @@ export function createMfaService(deps: MfaDeps) {
      */
     async enroll(actor: Actor, currentCode?: string) {
       const user = await loadUser(actor.id);
-      if (Number(user.mfa_enabled) && user.mfa_secret_enc) {
+      // Keyed on the flag, not the secret: a half-written row must not open re-enrolment.
+      if (Number(user.mfa_enabled)) {
         if (!currentCode) {
           throw new AppError('FORBIDDEN', 'A second factor is already enrolled; send current_code (a current code or a recovery code) to replace it', {
             field: 'current_code',
           });
         }
-        const { usedRecovery } = await checkEnrolledFactor(actor.id, String(user.mfa_secret_enc), currentCode);
+        const { usedRecovery } = await checkEnrolledFactor(actor.id, (user.mfa_secret_enc as string | null) ?? null, currentCode);
         await audit(sequelize, actor, { action: 'user.mfa_reenrollment_authorised', targetType: 'user', targetId: actor.id, summary: { method: usedRecovery ? 'recovery_code' : 'totp' } });
       }
       const secret = totp.generateSecret(20);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listOperations, type Operation } from '../../../api/auth/operations.js';
 import { openapiDocument } from '../../../api/openapi.js';
 import { decide } from '../../../domain/policy.js';
-import { adminHeaders, createTestUser } from '../../support/auth.js';
+import { adminHeaders, createTestUser, headersFor } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, type RunningApi } from '../../support/harness.js';
 import { isListOperation, isReferenceName, parameters } from '../../support/spec.js';
@@ -123,5 +123,18 @@ describe('lists never answer another tenant\'s rows', () => {
     expect(await ids('/pos-connections')).toEqual([a.connection.id]);
     expect(await ids(`/inventory?entity_id=${a.wholesaler.id}&limit=100`)).toContain(a.stock.id);
     expect(await ids(`/orders?wholesaler_id=${a.wholesaler.id}&limit=100`)).toContain(a.order.id);
+  });
+
+  it('leaves platform staff unscoped: they see and reference every tenant\'s rows', async () => {
+    for (const role of ['admin', 'operator', 'compliance'] as const) {
+      const h = await headersFor(deps, { role });
+      const ids = async (path: string) => ((await request(api.url, 'GET', path, undefined, h)).body.data as Array<{ id: string }>).map((r) => r.id);
+      expect(await ids(`/pos-connections?entity_id=${b.wholesaler.id}`), role).toEqual([b.connection.id]);
+      expect(await ids(`/inventory?entity_id=${b.wholesaler.id}&limit=100`), role).toContain(b.stock.id);
+      expect(await ids(`/orders?retailer_id=${b.retailer.id}&limit=100`), role).toContain(b.order.id);
+    }
+    const made = await request(api.url, 'POST', '/products', { entity_id: b.wholesaler.id, name: 'Made by staff', category: 'Flower' }, await headersFor(deps, { role: 'operator' }));
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect(made.body.entity_id).toBe(b.wholesaler.id);
   });
 });

@@ -283,7 +283,11 @@ export interface paths {
          *     override (`POST /orders/{id}/compliance-override`). `available_transitions` on every order
          *     lists what the caller may do now. Accepting reserves every line at the ship-from location
          *     in one go or nothing (409 `INSUFFICIENT_STOCK`, `details.short_lines`), and only while both
-         *     parties' licences are current (422 naming the expired licence, as at submission). A transition not
+         *     parties' licences are current (422 naming the expired licence, as at submission). Fulfilment
+         *     names, for each line, a METRC package the hub knows at the ship-from premises (synced from
+         *     the POS, or a labelled stock row): active, of the line's product, holding at least the
+         *     line's quantity, and used by one line only; otherwise 422 with `details.problems` naming
+         *     each bad line (`lines[i].metrc_package_label`) and why. A transition not
          *     allowed now is 409 `INVALID_TRANSITION` with `details.available_transitions`; one reserved
          *     for the other party is 403.
          */

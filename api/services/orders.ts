@@ -4,7 +4,16 @@ import type { Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { formatOrderNumber } from '../../domain/orderNumber.js';
 import { expiredLicences, todayUtc } from '../../domain/licensing.js';
-import { decide, decideEdit, type EditDecision, type OrderEdit, type OrderStatus } from '../../domain/orders/index.js';
+import {
+  availableTransitions,
+  checkFulfilmentLines,
+  checkFulfilmentPackages,
+  decide,
+  decideEdit,
+  type EditDecision,
+  type OrderEdit,
+  type OrderStatus,
+} from '../../domain/orders/index.js';
 import { sqlDateTime, type AtomicWriter } from '../../db/atomicWrite.js';
 import { models, type Row } from '../../db/models.js';
 import { checkIfMatch } from '../http/etag.js';
@@ -186,6 +195,44 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
     return { retailer: byId.get(String(order.retailer_id)) ?? {}, wholesaler: byId.get(String(order.wholesaler_id)) ?? {} };
   }
 
+  /**
+   * Fulfilment names real packages (issue 14.1): each label a package the hub knows at the
+   * ship-from premises, active, of the line's product, holding the line's quantity, once per
+   * order. One query for all labels, no METRC round trip. Runs only when the caller may fulfil
+   * and the lines are well-formed (the lifecycle client reports those problems itself).
+   */
+  async function requireKnownPackages(actor: Actor, row: Row, body: TransitionBody, itemIds: string[]) {
+    const labels = body.lines ?? [];
+    if (!decide(factsOf(row), actor, { action: 'fulfil' }).ok || checkFulfilmentLines(itemIds, labels).length) return;
+    const wanted = [...new Set(labels.map((l) => l.metrc_package_label))];
+    const [lines, known] = await Promise.all([
+      deps.sequelize.query<Row>('SELECT id, product_id, quantity FROM order_items WHERE order_id = ?', { replacements: [row.id], type: QueryTypes.SELECT }),
+      deps.sequelize.query<Row>(
+        `SELECT p.metrc_package_label AS label, i.product_id, p.pos_quantity AS quantity, (p.pos_seen_run IS NOT NULL AND p.pos_quantity > 0) AS active, 'pos' AS source
+           FROM inventory i JOIN inventory_packages p ON p.inventory_id = i.id
+          WHERE i.location_id = ? AND p.metrc_package_label IN (?)
+         UNION ALL
+         SELECT i.metrc_package_label, i.product_id, i.quantity_on_hand, i.quantity_on_hand > 0, 'inventory'
+           FROM inventory i WHERE i.location_id = ? AND i.metrc_package_label IN (?)`,
+        { replacements: [row.ship_from_location_id, wanted, row.ship_from_location_id, wanted], type: QueryTypes.SELECT },
+      ),
+    ]);
+    const problems = checkFulfilmentPackages(
+      lines.map((l) => ({ itemId: String(l.id), productId: String(l.product_id), quantity: Number(l.quantity) })),
+      labels,
+      known.map((k) => ({ label: String(k.label), productId: String(k.product_id), quantity: Number(k.quantity), active: Number(k.active) === 1, source: k.source === 'pos' ? 'pos' : 'inventory' })),
+    );
+    if (!problems.length) return;
+    throw new AppError('UNPROCESSABLE_ENTITY', `${problems.length} line${problems.length > 1 ? 's name' : ' names'} a package that cannot ship it: ${problems.map((p) => `${p.field}: ${p.issue}`).join('; ')}`, {
+      status: row.status,
+      action: 'fulfil',
+      available_transitions: availableTransitions(factsOf(row), actor),
+      field: problems[0]!.field,
+      issue: problems[0]!.issue,
+      problems,
+    });
+  }
+
   async function recomputeTotals(orderId: string, transaction: Transaction) {
     const [rows] = await deps.sequelize.query(
       'SELECT COALESCE(SUM(line_total_minor), 0) AS subtotal, COUNT(*) AS n FROM order_items WHERE order_id = ?',
@@ -328,6 +375,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
       }
       // Only fulfilment checks lines up front; every other action is decided by the workflow.
       const items = body.action === 'fulfil' ? await itemIdsOf(id) : [];
+      if (body.action === 'fulfil') await requireKnownPackages(actor, row, body, items);
       await requireLifecycle().transition(actor, row, items, body);
       // The workflow's read-model step has bumped the orders cache version already.
       return withAvailableTransitions(await readWithItems(id), actor);

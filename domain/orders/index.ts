@@ -3,3 +3,4 @@ export * from './transitions.js';
 export * from './fulfilment.js';
 export * from './timing.js';
 export * from './editing.js';
+export * from './packages.js';

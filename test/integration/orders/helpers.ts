@@ -59,14 +59,26 @@ export async function ordersEnv(opts: { env?: Record<string, string>; queues?: T
 export const call = (env: OrdersEnv, headers: Headers, method: string, path: string, body?: unknown, extra: Headers = {}) =>
   request(env.api.url, method, path, body, { ...headers, ...extra });
 
-/** A new variant with its own stock row at the wholesaler's warehouse, so counts are exact per test. */
+/** A fresh METRC-shaped package label (24 characters, unique per call). */
+export const newLabel = () => `1A4${randomUUID().replace(/-/g, '').slice(0, 21).toUpperCase()}`;
+
+/** The package label of each variant's stock row made by freshStock: what fulfilment must name. */
+const labelOfVariant = new Map<string, string>();
+
+/**
+ * A new variant with its own stock row at the wholesaler's warehouse, so counts are exact per
+ * test. The row carries a METRC package label (the hub then knows that package, with the row's
+ * on-hand quantity), so orders of it can be fulfilled.
+ */
 export async function freshStock(env: OrdersEnv, onHand: number) {
   const tag = randomUUID().slice(0, 8).toUpperCase();
+  const label = newLabel();
   const product = await call(env, env.admin, 'POST', '/products', { entity_id: env.world.wholesaler.id, name: `Test product ${tag}`, category: 'Flower' });
   const variant = await call(env, env.admin, 'POST', '/product-variants', { product_id: product.body.id, sku: `T-${tag}`, name: '1g', price_minor: 1000 });
-  const stock = await call(env, env.admin, 'POST', '/inventory', { variant_id: variant.body.id, location_id: env.world.warehouse.id, quantity_on_hand: onHand });
+  const stock = await call(env, env.admin, 'POST', '/inventory', { variant_id: variant.body.id, location_id: env.world.warehouse.id, quantity_on_hand: onHand, metrc_package_label: label });
   if (stock.status !== 201) throw new Error(`stock: ${stock.status} ${JSON.stringify(stock.body)}`);
-  return { variantId: variant.body.id as string, inventoryId: stock.body.id as string };
+  labelOfVariant.set(variant.body.id as string, label);
+  return { variantId: variant.body.id as string, inventoryId: stock.body.id as string, productId: product.body.id as string, label };
 }
 
 export async function placeOrder(env: OrdersEnv, lines: Array<{ variant_id: string; quantity: number }>, headers = env.retailer, extra: Headers = {}) {
@@ -91,12 +103,13 @@ export async function placeOrder(env: OrdersEnv, lines: Array<{ variant_id: stri
 export const transition = (env: OrdersEnv, headers: Headers, orderId: string, body: Record<string, unknown>) =>
   call(env, headers, 'POST', `/orders/${orderId}/transitions`, body);
 
-/** Package labels for every line of an order (24 characters, unique per call). */
-export function labelsFor(order: { items: Array<{ id: string }> }) {
-  return order.items.map((i, n) => ({
-    item_id: i.id,
-    metrc_package_label: `1A4${randomUUID().replace(/-/g, '').slice(0, 19).toUpperCase()}${n % 10}${(n * 7) % 10}`.slice(0, 24),
-  }));
+/** The package label of every line of an order: its variant's stock row from freshStock. */
+export function labelsFor(order: { items: Array<{ id: string; variant_id?: string }> }) {
+  return order.items.map((i) => {
+    const label = i.variant_id ? labelOfVariant.get(i.variant_id) : undefined;
+    if (!label) throw new Error(`line ${i.id}: its variant has no labelled stock row (use freshStock)`);
+    return { item_id: i.id, metrc_package_label: label };
+  });
 }
 
 export async function stockOf(env: OrdersEnv, inventoryId: string) {

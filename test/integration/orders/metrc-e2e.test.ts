@@ -48,7 +48,11 @@ describe('order lifecycle with the real metrcTransfer child against the METRC sa
     const tag = randomUUID().slice(0, 8).toUpperCase();
     const product = await call(env.admin, 'POST', '/products', { entity_id: sides.wholesalerId, name: `Sandbox flower ${tag}`, category: 'Flower' });
     const variant = await call(env.admin, 'POST', '/product-variants', { product_id: product.body.id, sku: `SBX-${tag}`, name: '3.5g', price_minor: 2500 });
-    const stock = await call(env.admin, 'POST', '/inventory', { variant_id: variant.body.id, location_id: sides.fromId, quantity_on_hand: 50 });
+    // The stock row carries one of the sandbox's packages for the shipper: fulfilment must name a
+    // package the hub knows at the ship-from premises (issue 14.1).
+    const label = eachPackages(SHIPPER)[labelCursor++]!.label;
+    labelOf.set(variant.body.id as string, label);
+    const stock = await call(env.admin, 'POST', '/inventory', { variant_id: variant.body.id, location_id: sides.fromId, quantity_on_hand: 50, metrc_package_label: label });
     expect(stock.status, JSON.stringify(stock.body)).toBe(201);
     const created = await call(retailer, 'POST', '/orders', {
       retailer_id: sides.retailerId,
@@ -61,9 +65,10 @@ describe('order lifecycle with the real metrcTransfer child against the METRC sa
     return { order: created.body, inventoryId: stock.body.id as string };
   }
 
-  /** Labels of "Each" packages the sandbox holds for the shipper, a fresh one per line. */
-  const sandboxLabels = (order: { items: Array<{ id: string }> }) =>
-    order.items.map((i) => ({ item_id: i.id, metrc_package_label: eachPackages(SHIPPER)[labelCursor++]!.label }));
+  /** Labels of "Each" packages the sandbox holds for the shipper: the one on each line's stock row. */
+  const labelOf = new Map<string, string>();
+  const sandboxLabels = (order: { items: Array<{ id: string; variant_id: string }> }) =>
+    order.items.map((i) => ({ item_id: i.id, metrc_package_label: labelOf.get(i.variant_id)! }));
 
   const transition = (headers: Headers, id: string, body: Record<string, unknown>) => call(headers, 'POST', `/orders/${id}/transitions`, body);
 

@@ -3,7 +3,7 @@ import { models } from '../../../db/models.js';
 import { closeDeps, createDeps, startApi } from '../../support/harness.js';
 import { adminHeaders } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
-import { call, freshStock, ordersEnv, placeOrder, stockOf, streamEventsFor, transition, waitFor, type OrdersEnv } from './helpers.js';
+import { call, freshStock, labelsFor, ordersEnv, placeOrder, stockOf, streamEventsFor, transition, waitFor, type OrdersEnv } from './helpers.js';
 
 describe('order timers and start-up guarantees', () => {
   let env: OrdersEnv;
@@ -42,7 +42,7 @@ describe('order timers and start-up guarantees', () => {
     await new Promise((r) => setTimeout(r, 4500));
     expect((await call(env, env.wholesaler, 'GET', `/orders/${order.id}`)).body.status).toBe('accepted');
     expect(await stockOf(env, stock.inventoryId)).toEqual({ onHand: 10, reserved: 2 });
-    await transition(env, env.wholesaler, order.id, { action: 'fulfil', lines: [{ item_id: order.items[0].id, metrc_package_label: '1A4FF0100000022000000777' }] });
+    await transition(env, env.wholesaler, order.id, { action: 'fulfil', lines: labelsFor(order) });
     await call(env, env.compliance, 'POST', `/orders/${order.id}/compliance-override`, { reason: 'test' });
     await transition(env, env.retailer, order.id, { action: 'deliver' });
     const result = await env.client.workflow.getHandle(`order:${order.id}`).result();

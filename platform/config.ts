@@ -4,6 +4,7 @@
  * message naming the variable instead of failing later in some unrelated place.
  */
 import { isIP } from 'node:net';
+import { productionProblems } from './productionGuards.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -302,7 +303,7 @@ export function loadConfig(env: Env = process.env): Config {
   const blazePort = int(env, 'BLAZE_SANDBOX_PORT', 4012, 0, 65535);
   const metricsToken = env.METRICS_TOKEN || undefined;
   if (metricsToken !== undefined && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters');
-  return {
+  const loaded: Config = {
     nodeEnv,
     port,
     host,
@@ -392,6 +393,17 @@ export function loadConfig(env: Env = process.env): Config {
       realtimeRecheckMs: duration(env, 'REALTIME_RECHECK', 30_000, 50),
     },
   };
+  if (nodeEnv === 'production') refuseUnsafeProduction(env, loaded);
+  return loaded;
+}
+
+/** Production refuses settings that would run but misbehave (platform/productionGuards.ts). */
+function refuseUnsafeProduction(env: Env, c: Config): void {
+  const problems = productionProblems({ env, appSecret: c.appSecret, metrcBaseUrl: c.metrcBaseUrl, metrcVendorKey: c.metrc.vendorKey, metrcUserKey: c.metrc.userKey });
+  if (!problems.length) return;
+  const [first, ...rest] = problems;
+  const more = rest.map((p) => `; and ${p.variable} ${p.problem}`).join('');
+  throw new ConfigError(first!.variable, `${first!.problem}${more} (NODE_ENV=production)`);
 }
 
 let cached: Config | undefined;

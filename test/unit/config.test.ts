@@ -29,7 +29,8 @@ describe('loadConfig', () => {
 
   it('requires a strong APP_SECRET in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/APP_SECRET/);
-    expect(loadConfig({ NODE_ENV: 'production', APP_SECRET: 'x'.repeat(40) }).appSecret).toHaveLength(40);
+    // The METRC URL is required in production too (test/unit/platform/production-guards.test.ts).
+    expect(loadConfig({ NODE_ENV: 'production', APP_SECRET: '3f9a1c7e5b2d8046af13c9e7d5b20486f1a3c5e7', METRC_BASE_URL: 'https://api-co.metrc.com' }).appSecret).toHaveLength(40);
   });
 
   it('marks an external Temporal address as not embedded and turns on TLS for an API key', () => {

@@ -42,7 +42,7 @@ describe('security: production never seeds demo users or data', () => {
   });
 
   it('the seed script run with NODE_ENV=production exits 1 with the message and writes nothing', async () => {
-    const env = { ...process.env, NODE_ENV: 'production', APP_SECRET: 'p'.repeat(48), DATABASE_URL: scratch };
+    const env = { ...process.env, NODE_ENV: 'production', APP_SECRET: '3f9a1c7e5b2d8046af13c9e7d5b20486f1a3c5e7b9d02468', METRC_BASE_URL: 'https://api-co.metrc.com', DATABASE_URL: scratch };
     const err = (await run('node_modules/.bin/tsx', ['scripts/seed.ts'], { env }).then(
       () => undefined,
       (e: unknown) => e,

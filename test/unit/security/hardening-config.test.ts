@@ -3,7 +3,8 @@ import { posBaseUrlProblem } from '../../../domain/pos/baseUrl.js';
 import { refusedSqlModes } from '../../../db/sqlMode.js';
 import { ConfigError, loadConfig } from '../../../platform/config.js';
 
-const PROD = { NODE_ENV: 'production', APP_SECRET: 'p'.repeat(48) };
+// A production-shaped environment (production refuses a uniform secret and the local METRC sandbox).
+const PROD = { NODE_ENV: 'production', APP_SECRET: '3f9a1c7e5b2d8046af13c9e7d5b20486f1a3c5e7b9d02468', METRC_BASE_URL: 'https://api-co.metrc.com' };
 
 describe('POS base_url allowlist (issue 13.7)', () => {
   it('allows the vendor hosts everywhere and the sandboxes only outside production', () => {

@@ -11,7 +11,7 @@ import { createTestUser } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, type RunningApi } from '../../support/harness.js';
 
-const checks = vi.hoisted(() => ({ passwords: 0 }));
+const checks = vi.hoisted(() => ({ passwords: 0, secondFactors: 0 }));
 vi.mock('../../../platform/crypto.js', async (importOriginal) => {
   const real = await importOriginal<typeof Crypto>();
   return {
@@ -19,6 +19,11 @@ vi.mock('../../../platform/crypto.js', async (importOriginal) => {
     verifyPassword: (hash: string, password: string) => {
       checks.passwords += 1;
       return real.verifyPassword(hash, password);
+    },
+    // Every second-factor check that is not a valid TOTP looks its code up as a recovery code.
+    keyedHash: (secret: string, purpose: string, value: string) => {
+      if (purpose === 'recovery-code') checks.secondFactors += 1;
+      return real.keyedHash(secret, purpose, value);
     },
   };
 });
@@ -99,7 +104,9 @@ describe('sign-in throttling', () => {
     const h = { authorization: `Bearer ${r.body.token}` };
     const right = authenticator.generate(user.totpSecret!);
     const wrong = (i: number) => String((Number(right) + 1 + i) % 1_000_000).padStart(6, '0');
+    const before = checks.secondFactors;
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => request(api.url, 'POST', '/auth/mfa/verify', { code: wrong(i) }, h)));
+    expect(checks.secondFactors - before).toBe(5);
     // A 401 is a code that was checked and failed; the fifth failure locks. Before the
     // reservation, most of the 30 were checked (and answered 401).
     const statuses = results.map((x) => x.status);

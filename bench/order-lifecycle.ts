@@ -171,9 +171,10 @@ async function main() {
   const { EVENTS_STREAM } = await import('../activities/orders.js');
 
   const total = COUNT + WARMUP;
+  const perFacility = Math.ceil(total / DEMO_WHOLESALERS.length) + 5;
   const sandbox = createMetrcSandbox({
     randomSeed: 3,
-    seed: seedWithPackages(Math.ceil(total / DEMO_WHOLESALERS.length) + 5),
+    seed: seedWithPackages(perFacility),
     rateLimits: { perVendorKeyPerSecond: 100_000, perFacilityPerSecond: 100_000, methods: ['GET'] },
   });
   const running = await sandbox.start(0);
@@ -253,16 +254,28 @@ async function main() {
               name: `jar ${v}`,
               price_minor: 2500,
             });
-            await post('/inventory', { variant_id: variant.id, location_id: loc.id, quantity_on_hand: total * 2 });
-            return variant.id as string;
+            const stock = await post('/inventory', { variant_id: variant.id, location_id: loc.id, quantity_on_hand: total * 2 });
+            return { variant: variant.id as string, inventory: stock.id as string };
           }),
+        );
+        // The sandbox's packages for this facility, known to the hub as a POS sync records them:
+        // fulfilment names only packages the hub knows at the ship-from premises (issue 14.1).
+        const connection = randomUUID();
+        await deps.sequelize.query(`INSERT INTO pos_connections (id, entity_id, location_id, vendor, credentials_enc) VALUES (?, ?, ?, 'dutchie', 'bench')`, {
+          replacements: [connection, e.id, loc.id],
+        });
+        const run = randomUUID();
+        const packages = Array.from({ length: perFacility }, (_, k) => [randomUUID(), connection, `bench-${k}`, variants[0]!.inventory, demoTag(f.facilityId, 100_000 + k), 100, run]);
+        await deps.sequelize.query(
+          `INSERT INTO inventory_packages (id, pos_connection_id, vendor_item_id, inventory_id, metrc_package_label, pos_quantity, pos_seen_run) VALUES ${packages.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+          { replacements: packages.flat() },
         );
         return {
           id: e.id as string,
           location: loc.id as string,
           license: f.licenseNumber,
           facilityId: f.facilityId,
-          variants,
+          variants: variants.map((v) => v.variant),
           headers: await headersFor(deps, { role: 'member', entityId: e.id }),
         };
       }),

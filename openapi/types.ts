@@ -1355,11 +1355,8 @@ export interface components {
         MoneyMinor: number;
         Error: {
             error: {
-                /**
-                 * @description What went wrong, for programs; the same list as domain/errors.ts ERROR_CODES.
-                 * @enum {string}
-                 */
-                code: "VALIDATION_ERROR" | "BAD_REQUEST" | "UNAUTHORIZED" | "MFA_REQUIRED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "CONFLICT" | "INVALID_TRANSITION" | "INSUFFICIENT_STOCK" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "UNPROCESSABLE_ENTITY" | "PRECONDITION_REQUIRED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE";
+                /** @example VALIDATION_ERROR */
+                code: string;
                 message: string;
                 details: Record<string, never>;
             };
@@ -2385,7 +2382,7 @@ export interface components {
         Q: string;
         Id: components["schemas"]["Uuid"];
         OrderId: components["schemas"]["Uuid"];
-        /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+        /** @description Makes a POST safe to retry. Kept for at least 24 hours; while its request runs, a retry gets 409. Not applied to sign-in and MFA operations (they run again); a retried API-key creation is a 409 pointing at the key. */
         IdempotencyKey: string;
         /** @description The ETag from a GET; the update is refused with 412 when the object changed since. */
         IfMatch: string;
@@ -2440,7 +2437,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours; while its request runs, a retry gets 409. Not applied to sign-in and MFA operations (they run again); a retried API-key creation is a 409 pointing at the key. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -2589,7 +2586,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours; while its request runs, a retry gets 409. Not applied to sign-in and MFA operations (they run again); a retried API-key creation is a 409 pointing at the key. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -2739,7 +2736,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours; while its request runs, a retry gets 409. Not applied to sign-in and MFA operations (they run again); a retried API-key creation is a 409 pointing at the key. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -2888,7 +2885,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours; while its request runs, a retry gets 409. Not applied to sign-in and MFA operations (they run again); a retried API-key creation is a 409 pointing at the key. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -3040,7 +3037,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours; while its request runs, a retry gets 409. Not applied to sign-in and MFA operations (they run again); a retried API-key creation is a 409 pointing at the key. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -3192,7 +3189,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours; while its request runs, a retry gets 409. Not applied to sign-in and MFA operations (they run again); a retried API-key creation is a 409 pointing at the key. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -3286,7 +3283,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours; while its request runs, a retry gets 409. Not applied to sign-in and MFA operations (they run again); a retried API-key creation is a 409 pointing at the key. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
@@ -3347,7 +3344,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours; while its request runs, a retry gets 409. Not applied to sign-in and MFA operations (they run again); a retried API-key creation is a 409 pointing at the key. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
@@ -3467,7 +3464,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours; while its request runs, a retry gets 409. Not applied to sign-in and MFA operations (they run again); a retried API-key creation is a 409 pointing at the key. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
@@ -4009,7 +4006,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours; while its request runs, a retry gets 409. Not applied to sign-in and MFA operations (they run again); a retried API-key creation is a 409 pointing at the key. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -4096,7 +4093,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours; while its request runs, a retry gets 409. Not applied to sign-in and MFA operations (they run again); a retried API-key creation is a 409 pointing at the key. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -4553,7 +4550,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours; while its request runs, a retry gets 409. Not applied to sign-in and MFA operations (they run again); a retried API-key creation is a 409 pointing at the key. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -4894,7 +4891,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours; while its request runs, a retry gets 409. Not applied to sign-in and MFA operations (they run again); a retried API-key creation is a 409 pointing at the key. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -4927,7 +4924,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours; while its request runs, a retry gets 409. Not applied to sign-in and MFA operations (they run again); a retried API-key creation is a 409 pointing at the key. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -4983,7 +4980,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours; while its request runs, a retry gets 409. Not applied to sign-in and MFA operations (they run again); a retried API-key creation is a 409 pointing at the key. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
@@ -5018,7 +5015,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours; while its request runs, a retry gets 409. Not applied to sign-in and MFA operations (they run again); a retried API-key creation is a 409 pointing at the key. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
@@ -5110,7 +5107,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours; while its request runs, a retry gets 409. Not applied to sign-in and MFA operations (they run again); a retried API-key creation is a 409 pointing at the key. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
@@ -5145,7 +5142,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a POST safe to retry. Kept for at least 24 hours. */
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours; while its request runs, a retry gets 409. Not applied to sign-in and MFA operations (they run again); a retried API-key creation is a 409 pointing at the key. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {

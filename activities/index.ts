@@ -4,6 +4,7 @@ import { createOrderActivities } from './orders.js';
 import { createInventoryActivities } from './inventory.js';
 import { createMetrcActivities } from './metrc.js';
 import { createMetrcCredentialActivities } from './metrcCredentials.js';
+import { createMetrcSweepActivities } from './metrcSweep.js';
 import { createDeadLetterActivities } from './dlq.js';
 import { createPosActivities } from './pos.js';
 import { createSyncReaperActivities } from './syncReaper.js';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createInventoryActivities(deps),
     ...createMetrcActivities(deps),
     ...createMetrcCredentialActivities(deps),
+    ...createMetrcSweepActivities(deps),
     ...createDeadLetterActivities(deps),
     ...createPosActivities(deps),
     ...createSyncReaperActivities(deps),

@@ -65,6 +65,7 @@ import type { ActivityDeps } from './deps.js';
 import { createMetrcClientFactory } from './metrcClient.js';
 import { isAuthFailure, settle, withAuthRetry } from './metrcSettle.js';
 import { keyWorks, parkedFailure } from './metrcCredentials.js';
+import { startDuplicateSweep } from './metrcSweep.js';
 
 export const DEAD_LETTER_KIND_SUBMISSION = 'metrc_submission';
 export const DEAD_LETTER_KIND_MANIFEST_TIMEOUT = 'metrc_manifest_timeout';
@@ -381,7 +382,11 @@ export function createMetrcActivities(deps: ActivityDeps) {
             // A void is also checked first: a receipt voided already (by someone in METRC, or by
             // an answer we lost) would only earn a 400 for a second DELETE.
             if (possiblyLanded || sub.kind === 'sales_receipt_void') {
-              if (possiblyLanded) await markHadAmbiguous(sequelize, sub.id);
+              if (possiblyLanded) {
+                await markHadAmbiguous(sequelize, sub.id);
+                // Durable follow-up: looks for late duplicates after this attempt, whatever it finds now.
+                await startDuplicateSweep(deps, sub.id);
+              }
               // No re-send while a write still in flight could commit: look for it by identity,
               // adopt it the moment it appears, and send again only once the window has passed
               // since the last send (rows from before last_sent_ms count from the first send).
@@ -415,7 +420,10 @@ export function createMetrcActivities(deps: ActivityDeps) {
         } catch (e) {
           const info = describeError(e);
           if (sending && definitelyNotCommitted(info)) await clearPossiblyLanded(sequelize, sub.id);
-          else if (sending) await markAmbiguous(sequelize, sub.id);
+          else if (sending) {
+            await markAmbiguous(sequelize, sub.id);
+            await startDuplicateSweep(deps, sub.id);
+          }
           await recordAttemptFailure(sequelize, sub.id, attempt, info, rateLimitWaits);
           throw toFailure(e, info);
         }
@@ -535,7 +543,9 @@ export function createMetrcActivities(deps: ActivityDeps) {
       const order = (orders as Record<string, unknown>[])[0];
       if (!order) return { ok: false, reason: `order ${input.orderId} not found` };
       const [items] = await sequelize.query(
-        'SELECT id, metrc_package_label, line_total_minor FROM order_items WHERE order_id = ? ORDER BY created_at, id',
+        `SELECT i.id, i.metrc_package_label, i.line_total_minor, i.quantity, v.unit_of_measure
+           FROM order_items i LEFT JOIN product_variants v ON v.id = i.variant_id
+          WHERE i.order_id = ? ORDER BY i.created_at, i.id`,
         { replacements: [input.orderId] },
       );
       const requested = order.requested_delivery_date;
@@ -550,6 +560,9 @@ export function createMetrcActivities(deps: ActivityDeps) {
             itemId: String(i.id),
             packageLabel: (i.metrc_package_label as string | null) ?? null,
             lineTotalMinor: Number(i.line_total_minor),
+            // The line's quantity ships, not the whole package (issue 14.2).
+            quantity: Number(i.quantity),
+            unitOfMeasure: String(i.unit_of_measure ?? 'Each'),
           })),
         },
         config.metrc.transferTypeName,

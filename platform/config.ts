@@ -128,6 +128,12 @@ export interface MetrcConfig {
   authRetryWindowMs: number;
   /** Token-bucket limits for every METRC request, shared by all workers through Redis. */
   /** METRC_KEY_PROBE_INTERVAL: first wait between checks of a refused key while submissions are parked; doubles up to 15 min. */
+  /**
+   * METRC_SWEEP_DELAYS: after a submission had an ambiguous attempt, when the duplicate sweep
+   * looks again for extra records with its identity (comma list of delays from the ambiguity).
+   */
+  sweepDelaysMs: number[];
+  /** Token-bucket limits for every METRC request, shared by all workers through Redis. */
   keyProbeIntervalMs: number;
   ratePerFacilityPerSecond: number;
   ratePerVendorKeyPerSecond: number;
@@ -199,6 +205,12 @@ function duration(env: Env, name: string, fallbackMs: number, minMs = 1): number
   if (ms < minMs) throw new ConfigError(name, `must be at least ${minMs} ms`);
   return ms;
 }
+function durations(env: Env, name: string, fallbackMs: number[]): number[] {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallbackMs;
+  return raw.split(',').map((part, i) => duration({ [`${name}[${i}]`]: part.trim() }, `${name}[${i}]`, 0));
+}
+
 
 function durationAtMost(env: Env, name: string, fallbackMs: number, minMs: number, maxMs: number): number {
   const ms = duration(env, name, fallbackMs, minMs);
@@ -373,6 +385,8 @@ export function loadConfig(env: Env = process.env): Config {
       settleWindowMs: durationAtMost(env, 'METRC_SETTLE_WINDOW', 5 * 60_000, 0, 20 * 60_000),
       settleCheckIntervalMs: duration(env, 'METRC_SETTLE_CHECK_INTERVAL', 1000, 10),
       authRetryWindowMs: durationAtMost(env, 'METRC_AUTH_RETRY_WINDOW', 2 * 60_000, 0, 20 * 60_000),
+      sweepDelaysMs: durations(env, 'METRC_SWEEP_DELAYS', [10 * 60_000, 60 * 60_000, 6 * 3_600_000]),
+      ratePerFacilityPerSecond: num(env, 'METRC_RATE_PER_FACILITY', 40, 0.1),
       ratePerFacilityPerSecond: num(env, 'METRC_RATE_PER_FACILITY', 40, 0.1),
       keyProbeIntervalMs: duration(env, 'METRC_KEY_PROBE_INTERVAL', 60_000, 10),
       ratePerVendorKeyPerSecond: num(env, 'METRC_RATE_PER_VENDOR_KEY', 120, 0.1),

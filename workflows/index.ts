@@ -4,5 +4,6 @@ export { systemCheck } from './systemCheck.js';
 export { orderLifecycle } from './orderLifecycle.js';
 export { metrcSubmission } from './metrcSubmission.js';
 export { metrcTransfer, metrcTransferWatch } from './metrcTransfer.js';
+export { metrcDuplicateSweep } from './metrcSweep.js';
 export { posSync } from './posSync.js';
 export { syncRunsReaper } from './syncRunsReaper.js';

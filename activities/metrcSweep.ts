@@ -1,0 +1,140 @@
+/**
+ * The duplicate sweep: after a submission had an ambiguous attempt, a durable follow-up
+ * (workflows/metrcSweep.ts) looks again later — after the settle window could have missed a
+ * commit slower than METRC's processing limit — for extra records carrying the submission's
+ * identity, and repairs them: an extra receipt is voided, an extra template archived, a doubled
+ * adjustment counter-adjusted. Each repair is audited and shown on the submission
+ * (duplicates_repaired, sweep_note).
+ */
+import { Context } from '@temporalio/activity';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { Sequelize } from 'sequelize';
+import { insertAuditRow } from '../db/auditLog.js';
+import { getSubmission, type SubmissionRow } from '../db/metrcSubmissions.js';
+import { identityTag } from '../domain/metrc/identity.js';
+import type { PackageAdjustmentPayload, SalesReceiptPayload, TransferTemplatePayload } from '../domain/metrc/kinds.js';
+import { findAdjustmentsByTag, findLiveReceiptsByExternalNumber, findTemplatesByName, type MetrcClient } from '../integrations/metrc/index.js';
+import { temporalSettings } from '../temporal.config.js';
+import type { ActivityDeps } from './deps.js';
+import { createMetrcClientFactory } from './metrcClient.js';
+
+const WINDOW_SLACK_MS = 5 * 60_000;
+export const sweepWorkflowId = (submissionId: string) => `metrc-sweep:${submissionId}`;
+/** The tag a counter-adjustment carries, so a later round counts the repairs already made. */
+export const repairTag = (submissionId: string) => `[trellis-repair:${submissionId}]`;
+
+export interface SweepResult {
+  status: 'not_succeeded' | 'clean' | 'repaired';
+  /** What was found and done, one line each. */
+  repairs: string[];
+}
+
+/**
+ * Starts the sweep for a submission whose outcome was ambiguous (idempotent: one sweep runs per
+ * submission at a time). Best effort from the caller's point of view: a failure to start is
+ * reported, never a reason to fail the attempt that noticed the ambiguity.
+ */
+export async function startDuplicateSweep(deps: ActivityDeps, submissionId: string): Promise<void> {
+  if (!deps.temporal || deps.config.metrc.sweepDelaysMs.length === 0) return;
+  try {
+    const client = await deps.temporal();
+    await client.workflow.start('metrcDuplicateSweep', {
+      workflowId: sweepWorkflowId(submissionId),
+      taskQueue: temporalSettings(deps.config).taskQueues.compliance,
+      args: [{ submissionId, delaysMs: deps.config.metrc.sweepDelaysMs }],
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+    try {
+      Context.current().log.warn('could not start the METRC duplicate sweep', { submissionId, err: String(err) });
+    } catch {
+      // outside an activity (benchmarks): nothing to log to
+    }
+  }
+}
+
+function window(sub: SubmissionRow) {
+  const from = (sub.first_sent_at ? new Date(sub.first_sent_at) : new Date(sub.created_at)).getTime() - WINDOW_SLACK_MS;
+  return { lastModifiedStart: new Date(from), lastModifiedEnd: new Date(Date.now() + WINDOW_SLACK_MS) };
+}
+
+/** Finds extra records of one succeeded submission and repairs them; returns one line per repair. */
+async function repair(client: MetrcClient, sub: SubmissionRow): Promise<string[]> {
+  const lic = sub.license_number;
+  const keep = sub.metrc_ids?.[0];
+  switch (sub.kind) {
+    case 'sales_receipt': {
+      const found = await findLiveReceiptsByExternalNumber(client, lic, (sub.payload as SalesReceiptPayload).ExternalReceiptNumber, window(sub));
+      const keeper = found.find((r) => r.Id === keep) ?? found[0];
+      const extra = found.filter((r) => r !== keeper);
+      for (const r of extra) await client.voidReceipt(lic, r.Id);
+      return extra.map((r) => `voided duplicate receipt ${r.Id} (kept ${keeper!.Id})`);
+    }
+    case 'transfer_template': {
+      const found = (await findTemplatesByName(client, lic, (sub.payload as TransferTemplatePayload).Name, window(sub))).sort((a, b) => a.Id - b.Id);
+      const keeper = found.find((t) => t.Id === keep) ?? found[0];
+      const extra = found.filter((t) => t !== keeper);
+      for (const t of extra) await client.archiveOutgoingTemplate(lic, t.Id);
+      return extra.map((t) => `archived duplicate transfer template ${t.Id} (kept ${keeper!.Id})`);
+    }
+    case 'package_adjustment': {
+      const p = sub.payload as PackageAdjustmentPayload;
+      const done = await findAdjustmentsByTag(client, lic, p.Label, identityTag(sub.id), window(sub));
+      const repaired = await findAdjustmentsByTag(client, lic, p.Label, repairTag(sub.id), window(sub));
+      const need = done.length - 1 - repaired.length;
+      if (need <= 0) return [];
+      await client.adjustPackages(lic, [
+        {
+          Label: p.Label,
+          Quantity: -p.Quantity * need,
+          UnitOfMeasure: p.UnitOfMeasure,
+          AdjustmentReason: String(p.AdjustmentReason),
+          AdjustmentDate: new Date().toISOString().slice(0, 10),
+          ReasonNote: `Reverses ${need} duplicate adjustment(s) of ${p.Quantity} recorded twice by an integration retry ${repairTag(sub.id)}`,
+        },
+      ]);
+      return [`counter-adjusted package ${p.Label} by ${-p.Quantity * need} (${done.length} adjustments carried the submission's id)`];
+    }
+    default:
+      // Updates and voids are repeatable (PUT/DELETE): a second one changes nothing.
+      return [];
+  }
+}
+
+async function recordRepairs(sequelize: Sequelize, sub: SubmissionRow, repairs: string[]): Promise<void> {
+  const note = `duplicate found and repaired: ${repairs.join('; ')}`.slice(0, 2000);
+  await sequelize.transaction(async (transaction) => {
+    await sequelize.query(
+      `UPDATE metrc_submissions SET duplicates_repaired = duplicates_repaired + ?, sweep_note = ?, updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?`,
+      { replacements: [repairs.length, note, sub.id], transaction },
+    );
+    await insertAuditRow(
+      sequelize,
+      {
+        actorType: 'system',
+        actorId: 'metrc:duplicate-sweep',
+        entityId: null,
+        action: 'metrc_submission.duplicate_repaired',
+        targetType: 'metrc_submission',
+        targetId: sub.id,
+        summary: { kind: sub.kind, license_number: sub.license_number, repairs },
+      },
+      transaction,
+    );
+  });
+}
+
+export function createMetrcSweepActivities(deps: ActivityDeps) {
+  const { sequelize } = deps;
+  const clients = createMetrcClientFactory(deps);
+  return {
+    async sweepMetrcDuplicates(input: { submissionId: string }): Promise<SweepResult> {
+      const sub = await getSubmission(sequelize, input.submissionId);
+      if (!sub || sub.status !== 'succeeded') return { status: 'not_succeeded', repairs: [] };
+      const repairs = await repair(await clients.forLicense(sub.license_number), sub);
+      if (!repairs.length) return { status: 'clean', repairs };
+      await recordRepairs(sequelize, sub, repairs);
+      return { status: 'repaired', repairs };
+    },
+  };
+}

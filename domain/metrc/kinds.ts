@@ -54,6 +54,9 @@ const money = optional(num({ min: 0 }));
 const templatePackage = object(
   {
     PackageLabel: label,
+    // What ships from the package (the order line's quantity); the rest stays with the shipper.
+    Quantity: optional(num({ min: 0, exclusiveMin: true })),
+    UnitOfMeasure: text(32),
     WholesalePrice: money,
     GrossWeight: optional(num({ min: 0, exclusiveMin: true })),
     GrossUnitOfWeightName: text(32),

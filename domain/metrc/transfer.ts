@@ -1,6 +1,8 @@
 /**
  * The outgoing transfer template for an order: what the order holds, in METRC's shape. The
  * template Name is the order number, which makes it the natural key METRC can be searched by.
+ * Each package ships the line's quantity, not the whole package (issue 14.2: a 5-unit line
+ * fulfilled from a 160-unit package shipped 160).
  */
 import type { TransferTemplatePayload } from './kinds.js';
 
@@ -9,7 +11,7 @@ export interface OrderForTransfer {
   shipperLicense: string;
   recipientLicense: string;
   requestedDeliveryDate: string | null;
-  lines: { itemId: string; packageLabel: string | null; lineTotalMinor: number }[];
+  lines: { itemId: string; packageLabel: string | null; lineTotalMinor: number; quantity: number; unitOfMeasure: string }[];
 }
 
 export type TemplateBuild =
@@ -50,6 +52,8 @@ export function buildTransferTemplate(order: OrderForTransfer, transferTypeName:
           EstimatedArrivalDateTime: iso(arrival),
           Packages: order.lines.map((l) => ({
             PackageLabel: l.packageLabel!,
+            Quantity: l.quantity,
+            UnitOfMeasure: l.unitOfMeasure,
             WholesalePrice: Math.round(l.lineTotalMinor) / 100,
           })),
         },

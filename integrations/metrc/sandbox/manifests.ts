@@ -14,14 +14,21 @@ export class AdminError extends Error {
   }
 }
 
-function ship(store: SandboxStore, p: SbPackage, price: number | null | undefined, now: string): SbDeliveryPackage {
-  p.status = 'transferred';
+/**
+ * Ships `quantity` of the package (the template's Quantity), or all of it. What is not shipped
+ * stays with the shipper as the same, still active package.
+ */
+function ship(store: SandboxStore, p: SbPackage, price: number | null | undefined, now: string, quantity?: number | null): SbDeliveryPackage {
+  const partial = quantity != null && quantity < p.Quantity;
+  const shipped = partial ? quantity : p.Quantity;
+  if (partial) p.Quantity -= quantity;
+  else p.status = 'transferred';
   p.LastModified = now;
   return {
     PackageId: p.Id,
     PackageLabel: p.Label,
     ProductName: p.Item.Name,
-    ShippedQuantity: p.Quantity,
+    ShippedQuantity: shipped,
     ShippedUnitOfMeasureName: p.UnitOfMeasureName,
     ShipmentPackageState: 'Shipped',
     ReceivedQuantity: null,
@@ -29,10 +36,14 @@ function ship(store: SandboxStore, p: SbPackage, price: number | null | undefine
   };
 }
 
-function unship(store: SandboxStore, label: string, now: string): void {
-  const p = store.packages.get(label);
+function unship(store: SandboxStore, shipped: SbDeliveryPackage, now: string): void {
+  const p = store.packages.get(shipped.PackageLabel);
   if (p && p.status === 'transferred') {
     p.status = 'active';
+    p.LastModified = now;
+  } else if (p) {
+    // A partial shipment comes back into the package it left.
+    p.Quantity += shipped.ShippedQuantity;
     p.LastModified = now;
   }
 }
@@ -52,7 +63,7 @@ export function registerManifest(store: SandboxStore, templateId: number): SbTra
     ShipmentTypeName: d.TransferTypeName,
     EstimatedDepartureDateTime: d.EstimatedDepartureDateTime,
     EstimatedArrivalDateTime: d.EstimatedArrivalDateTime,
-    packages: d.Packages.map((p) => ship(store, store.packages.get(p.PackageLabel)!, p.WholesalePrice, now)),
+    packages: d.Packages.map((p) => ship(store, store.packages.get(p.PackageLabel)!, p.WholesalePrice, now, p.Quantity)),
   }));
   const transfer: SbTransfer = {
     Id: id,
@@ -80,7 +91,7 @@ function liveTransfer(store: SandboxStore, id: number): SbTransfer {
 export function voidTransfer(store: SandboxStore, id: number): SbTransfer {
   const t = liveTransfer(store, id);
   const now = store.nowStamp();
-  for (const d of t.deliveries) for (const p of d.packages) unship(store, p.PackageLabel, now);
+  for (const d of t.deliveries) for (const p of d.packages) unship(store, p, now);
   t.IsVoided = true;
   t.lastModified = now;
   return t;
@@ -113,7 +124,7 @@ export function editTransfer(store: SandboxStore, id: number, edit: TransferEdit
   }
   if (edit.estimatedArrivalDateTime !== undefined) d.EstimatedArrivalDateTime = edit.estimatedArrivalDateTime;
   const remove = new Set(edit.removePackageLabels ?? []);
-  for (const l of remove) unship(store, l, now);
+  for (const p of d.packages) if (remove.has(p.PackageLabel)) unship(store, p, now);
   d.packages = d.packages.filter((p) => !remove.has(p.PackageLabel));
   for (const p of add) d.packages.push(ship(store, p, null, now));
   t.lastModified = now;

@@ -103,9 +103,13 @@ function validateTemplate(
     }
     for (const p of d.Packages as Record<string, unknown>[]) {
       const label = p?.PackageLabel;
-      if (!store.availablePackage(license, label)) err(`Package ${String(label ?? '')} is not available.`);
+      const pkg = store.availablePackage(license, label);
+      if (!pkg) err(`Package ${String(label ?? '')} is not available.`);
       else if (seen.has(label as string)) err(`Package ${String(label)} is listed more than once.`);
       else seen.add(label as string);
+      // A partial shipment names its quantity; it cannot exceed what the package holds.
+      if (pkg && p?.Quantity != null && !(typeof p.Quantity === 'number' && p.Quantity > 0 && p.Quantity <= pkg.Quantity))
+        err(`Package ${String(label)} holds ${pkg.Quantity} ${pkg.UnitOfMeasureName}; cannot ship ${String(p.Quantity)}.`);
       if (type?.RequiresPackagesGrossWeight && typeof p?.GrossWeight !== 'number')
         err(`Package ${String(label)} needs a gross weight.`);
     }

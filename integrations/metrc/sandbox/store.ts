@@ -42,7 +42,8 @@ export interface SbTemplateDestination extends Record<string, unknown> {
   TransferTypeName: string;
   EstimatedDepartureDateTime: string;
   EstimatedArrivalDateTime: string;
-  Packages: { PackageLabel: string; WholesalePrice?: number | null }[];
+  /** Quantity: what ships from the package (absent = the whole package). */
+  Packages: { PackageLabel: string; Quantity?: number | null; WholesalePrice?: number | null }[];
 }
 
 export interface SbDeliveryPackage {

@@ -138,6 +138,11 @@ describe('order lifecycle with the real metrcTransfer child against the METRC sa
     expect(template.body.Destinations).toHaveLength(1);
     expect(template.body.Destinations[0]).toMatchObject({ RecipientLicenseNumber: RECIPIENT, InvoiceNumber: order.order_number });
     expect(template.body.Destinations[0]!.Packages.map((p) => p.PackageLabel)).toEqual(lines.map((l) => l.metrc_package_label));
+    // The line's 3 units ship from the package, not the whole package (issue 14.2).
+    const label = lines[0]!.metrc_package_label;
+    const held = sb.sandbox.state.packages.get(label)!.Quantity;
+    expect(held).toBeGreaterThan(3);
+    expect(template.body.Destinations[0]!.Packages).toEqual([expect.objectContaining({ PackageLabel: label, Quantity: 3, UnitOfMeasure: 'Each' })]);
 
     // Until a manifest exists the order waits for it, and the wholesaler may not ship.
     const waiting = await waitFor('the order to await its manifest', async () => {
@@ -153,6 +158,9 @@ describe('order lifecycle with the real metrcTransfer child against the METRC sa
     const reg = await fetch(`${sb.running.url}/__sandbox/templates/${template.Id}/register-manifest`, { method: 'POST' });
     expect(reg.status).toBe(201);
     const manifest = (await reg.json()) as { Id: number; ManifestNumber: string };
+    const delivered = sb.sandbox.state.transfers.get(manifest.Id)!.deliveries[0]!.packages;
+    expect(delivered.map((p) => [p.PackageLabel, p.ShippedQuantity])).toEqual([[label, 3]]);
+    expect(sb.sandbox.state.packages.get(label)).toMatchObject({ Quantity: held - 3, status: 'active' });
 
     const matched = await waitFor('the order to see the manifest', async () => {
       const r = await call(wholesaler, 'GET', `/orders/${id}`);

@@ -126,7 +126,7 @@ describe('transfer template for an order', () => {
     shipperLicense: 'SF-SBX-CO-21-8001',
     recipientLicense: 'SF-SBX-CO-3-9001',
     requestedDeliveryDate: '2026-03-05',
-    lines: [{ itemId: 'i1', packageLabel: LABEL, lineTotalMinor: 12345 }],
+    lines: [{ itemId: 'i1', packageLabel: LABEL, lineTotalMinor: 12345, quantity: 5, unitOfMeasure: 'Each' }],
   };
   it('names the template after the order and lists every labelled package', () => {
     const b = buildTransferTemplate(order, 'Wholesale', new Date('2026-03-01T10:20:00Z'));
@@ -135,9 +135,11 @@ describe('transfer template for an order', () => {
     expect(b.payload.Name).toBe('ORD-20260301-ABC');
     expect(validatePayload('transfer_template', b.payload)).toEqual([]);
     expect(b.payload.Destinations[0]).toMatchObject({ RecipientLicenseNumber: 'SF-SBX-CO-3-9001', EstimatedArrivalDateTime: '2026-03-05T17:00:00Z', Packages: [{ PackageLabel: LABEL, WholesalePrice: 123.45 }] });
+    // The line's quantity ships, not the whole package (issue 14.2).
+    expect(b.payload.Destinations[0]!.Packages).toEqual([{ PackageLabel: LABEL, Quantity: 5, UnitOfMeasure: 'Each', WholesalePrice: 123.45 }]);
   });
   it('refuses lines without a package label', () => {
-    const b = buildTransferTemplate({ ...order, lines: [{ itemId: 'i1', packageLabel: null, lineTotalMinor: 1 }] }, 'Wholesale', new Date());
+    const b = buildTransferTemplate({ ...order, lines: [{ itemId: 'i1', packageLabel: null, lineTotalMinor: 1, quantity: 1, unitOfMeasure: 'Each' }] }, 'Wholesale', new Date());
     expect(b).toEqual({ ok: false, reason: expect.stringContaining('i1') });
   });
 });

@@ -5,6 +5,7 @@ import { complianceService } from './services/compliance.js';
 import { directoryService } from './services/directory.js';
 import { ordersService } from './services/orders.js';
 import { syncsService } from './services/syncs.js';
+import { usersService } from './services/users.js';
 import { workflowsService } from './services/workflows.js';
 import { createLive, type SocketLike } from './stores/live.js';
 import { createSession } from './stores/session.js';
@@ -18,6 +19,7 @@ export const services = {
   compliance: complianceService(api),
   syncs: syncsService(api),
   directory: directoryService(api),
+  users: usersService(api),
 };
 export const session = createSession(services.auth);
 onUnauthorized = () => session.expired();

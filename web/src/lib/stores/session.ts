@@ -23,6 +23,7 @@ export const ACTIONS = {
   'syncs.operate': { permission: 'sync:write', reason: 'Your role cannot run, pause or resume syncs.' },
   'apikeys.manage': { permission: 'api-keys:manage', reason: 'Only admins and entity owners manage API keys.' },
   'users.read': { permission: 'users:read', reason: 'Only admins and entity owners see users.' },
+  'users.manage': { permission: 'users:manage', reason: 'Only admins and entity owners invite and change users.' },
 } as const;
 export type Action = keyof typeof ACTIONS;
 
@@ -35,6 +36,7 @@ export const SECTIONS = [
   { href: '/compliance', label: 'Compliance', permission: 'compliance:read' },
   { href: '/inventory', label: 'Inventory', permission: 'inventory:read' },
   { href: '/audit', label: 'Audit log', permission: 'audit:read' },
+  { href: '/users', label: 'Users', permission: 'users:read' },
   { href: '/settings', label: 'Settings', permission: 'auth:self' },
 ] as const;
 

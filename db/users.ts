@@ -4,6 +4,7 @@
  * api/services/auth*.ts.
  */
 import type { Sequelize, Transaction } from 'sequelize';
+import { sqlWithinScope, tenantCondition } from './sqlScope.js';
 
 export interface UserAdminRow {
   id: string;
@@ -49,10 +50,11 @@ const affected = (meta: unknown): number => {
 
 /** `tenant` confines the lookup to one entity's users (another tenant's user reads as absent). */
 export async function findUser(sequelize: Sequelize, id: string, tenant?: string, transaction?: Transaction): Promise<UserAdminRow | undefined> {
-  const [rows] = await sequelize.query(
-    `SELECT ${COLUMNS} FROM users u LEFT JOIN entities e ON e.id = u.entity_id WHERE u.id = ?${tenant ? ' AND u.entity_id = ?' : ''}${transaction ? ' FOR UPDATE' : ''}`,
-    { replacements: tenant ? [id, tenant] : [id], ...(transaction ? { transaction } : {}) },
-  );
+  const { where, replacements } = sqlWithinScope(tenantCondition(tenant, ['u.entity_id']), { sql: 'u.id = ?', replacements: [id] });
+  const [rows] = await sequelize.query(`SELECT ${COLUMNS} FROM users u LEFT JOIN entities e ON e.id = u.entity_id ${where}${transaction ? ' FOR UPDATE' : ''}`, {
+    replacements,
+    ...(transaction ? { transaction } : {}),
+  });
   const r = (rows as Array<Record<string, unknown>>)[0];
   return r ? toRow(r) : undefined;
 }
@@ -92,15 +94,11 @@ export async function listUsers(sequelize: Sequelize, f: UserFilters): Promise<{
     args.push(like, like);
   }
   // The tenant goes last so no filter above can widen it.
-  if (f.tenant) {
-    where.push('u.entity_id = ?');
-    args.push(f.tenant);
-  }
-  const clause = where.length ? `WHERE ${where.map((w) => `(${w})`).join(' AND ')}` : '';
+  const { where: clause, replacements } = sqlWithinScope(tenantCondition(f.tenant, ['u.entity_id']), { sql: where.map((w) => `(${w})`).join(' AND '), replacements: args });
   const [[countRows], [rows]] = await Promise.all([
-    sequelize.query(`SELECT COUNT(*) AS n FROM users u ${clause}`, { replacements: args }),
+    sequelize.query(`SELECT COUNT(*) AS n FROM users u ${clause}`, { replacements }),
     sequelize.query(`SELECT ${COLUMNS} FROM users u LEFT JOIN entities e ON e.id = u.entity_id ${clause} ORDER BY u.email ASC, u.id ASC LIMIT ? OFFSET ?`, {
-      replacements: [...args, f.limit, (f.page - 1) * f.limit],
+      replacements: [...replacements, f.limit, (f.page - 1) * f.limit],
     }),
   ]);
   return { rows: (rows as Array<Record<string, unknown>>).map(toRow), total: Number((countRows as Array<{ n: number }>)[0]?.n ?? 0) };

@@ -14,6 +14,7 @@ import { Op, type Transaction, type WhereOptions } from 'sequelize';
 import { tenantOf, type Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import type { ModelName, Models, Row } from '../../db/models.js';
+import { NO_ROWS, sqlWithinScope, tenantCondition, type SqlCondition } from '../../db/sqlScope.js';
 
 /** A WHERE condition confining rows to a caller; undefined means "no restriction" (staff). */
 export type Scope = WhereOptions | undefined;
@@ -48,33 +49,16 @@ export function withinScope(scope: Scope, ...conditions: Array<WhereOptions | un
 const isEmpty = (w: WhereOptions): boolean =>
   typeof w === 'object' && w !== null && Object.keys(w).length === 0 && Object.getOwnPropertySymbols(w).length === 0;
 
-/** A parameterised SQL condition (for the hand-written SQL lists). */
-export interface SqlCondition {
-  sql: string;
-  replacements: unknown[];
-}
-
 /** The tenant condition in SQL: any of `columns` names the tenant. Undefined for staff. */
-export function sqlScope(actor: Actor, columns: readonly string[]): SqlCondition | undefined {
-  const t = tenantOf(actor);
-  if (!t) return undefined;
-  return { sql: columns.map((c) => `${c} = ?`).join(' OR '), replacements: columns.map(() => t) };
-}
+export const sqlScope = (actor: Actor, columns: readonly string[]): SqlCondition | undefined => tenantCondition(tenantOf(actor), columns);
 
 /**
  * For tables that hold no tenant's rows (staff-only areas): nothing for a tenant, everything for
  * staff. The handlers refuse tenants first; this keeps the query closed should one get through.
  */
-export const sqlStaffOnly = (actor: Actor): SqlCondition | undefined => (tenantOf(actor) ? { sql: '1 = 0', replacements: [] } : undefined);
+export const sqlStaffOnly = (actor: Actor): SqlCondition | undefined => (tenantOf(actor) ? NO_ROWS : undefined);
 
-/** `WHERE (c1) AND … AND (scope)`, or '' when there is nothing to say. */
-export function sqlWithinScope(scope: SqlCondition | undefined, ...conditions: Array<SqlCondition | undefined>): { where: string; replacements: unknown[] } {
-  const parts = [...conditions, scope].filter((c): c is SqlCondition => c !== undefined && c.sql !== '');
-  return {
-    where: parts.length ? `WHERE ${parts.map((c) => `(${c.sql})`).join(' AND ')}` : '',
-    replacements: parts.flatMap((c) => c.replacements),
-  };
-}
+export { sqlWithinScope, type SqlCondition };
 
 export interface Reference {
   model: ModelName;

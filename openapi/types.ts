@@ -629,7 +629,7 @@ export interface paths {
          * Start TOTP enrolment (otpauth URI and QR code)
          * @description A user who already has a second factor must prove it to replace it: `current_code` is a
          *     current TOTP of the enrolled secret or an unused recovery code (which it uses up). Without
-         *     it the answer is 403; a wrong one 401 (and counts towards the MFA lockout).
+         *     it the answer is 422 naming `current_code`; a wrong one 401 (and counts towards the MFA lockout).
          */
         post: operations["enrollMfa"];
         delete?: never;
@@ -3914,7 +3914,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Error"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };

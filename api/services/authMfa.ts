@@ -94,8 +94,8 @@ export function createMfaService(deps: MfaDeps) {
       await throttle.succeeded(subject(userId));
       return;
     }
-    const locked = await throttle.failed(subject(userId));
-    if (locked) throw throttle.lockedError(locked);
+    const { retryAfter } = await throttle.failed(subject(userId));
+    if (retryAfter) throw throttle.lockedError(retryAfter);
     throw new AppError('UNAUTHORIZED', 'Invalid code', { field: 'code' });
   }
 
@@ -125,8 +125,10 @@ export function createMfaService(deps: MfaDeps) {
       // Keyed on the flag, not the secret: a half-written row must not open re-enrolment.
       if (Number(user.mfa_enabled)) {
         if (!currentCode) {
-          throw new AppError('FORBIDDEN', 'A second factor is already enrolled; send current_code (a current code or a recovery code) to replace it', {
+          // 422, not 403: the caller may re-enrol, it has to prove the factor it replaces.
+          throw new AppError('UNPROCESSABLE_ENTITY', 'A second factor is already enrolled; send current_code (a current code or a recovery code) to replace it', {
             field: 'current_code',
+            issue: 'required',
           });
         }
         const { usedRecovery } = await checkEnrolledFactor(actor.id, (user.mfa_secret_enc as string | null) ?? null, currentCode);

@@ -61,15 +61,15 @@ describe('security: operator MFA and MFA re-enrolment', () => {
     expect((await request(api.url, 'GET', '/orders', undefined, h)).status).toBe(200);
   });
 
-  it('replacing an enrolled factor needs the current one: none → 403, wrong → 401, nothing pending either way', async () => {
+  it('replacing an enrolled factor needs the current one: none → 422, wrong → 401, nothing pending either way', async () => {
     const admin = await createTestUser(deps, { role: 'admin' });
     const h = { authorization: `Bearer ${await createTestSession(deps, admin.id)}` };
 
     const none = await request(api.url, 'POST', '/auth/mfa/enroll', undefined, h);
-    expect(none.status, JSON.stringify(none.body)).toBe(403);
-    expect(none.body.error).toMatchObject({ code: 'FORBIDDEN', details: { field: 'current_code' } });
+    expect(none.status, JSON.stringify(none.body)).toBe(422);
+    expect(none.body.error).toMatchObject({ code: 'UNPROCESSABLE_ENTITY', details: { field: 'current_code' } });
     const empty = await request(api.url, 'POST', '/auth/mfa/enroll', {}, h);
-    expect(empty.status).toBe(403);
+    expect(empty.status).toBe(422);
     const wrong = await request(api.url, 'POST', '/auth/mfa/enroll', { current_code: '000000' }, h);
     expect(wrong.status).toBe(401);
     expect(wrong.body.error.code).toBe('UNAUTHORIZED');
@@ -91,7 +91,7 @@ describe('security: operator MFA and MFA re-enrolment', () => {
     expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
     const [code] = confirmed.body.recovery_codes as string[];
 
-    expect((await request(api.url, 'POST', '/auth/mfa/enroll', undefined, h)).status).toBe(403);
+    expect((await request(api.url, 'POST', '/auth/mfa/enroll', undefined, h)).status).toBe(422);
     const withRecovery = await request(api.url, 'POST', '/auth/mfa/enroll', { current_code: code }, h);
     expect(withRecovery.status, JSON.stringify(withRecovery.body)).toBe(200);
     const again = await request(api.url, 'POST', '/auth/mfa/enroll', { current_code: code }, h);

@@ -65,11 +65,12 @@ return 0`;
  * After a failed check. KEYS: count, lock, lockouts per subject. ARGV: base lock seconds, max
  * lock seconds, lockout memory seconds, max₁, max₂, … A subject whose reservations reached its
  * limit is locked (doubling per lockout within the memory) and its count starts again.
- * Returns the longest lock now on any subject, in seconds (0 = none).
+ * Returns { seconds of the longest lock this call set (0 = none), seconds of the longest lock now
+ * on any subject }: parallel failures that find the lock already set report it without setting it.
  */
 const FAIL = `
 local n = #KEYS / 3
-local longest = 0
+local created, longest = 0, 0
 for i = 1, n do
   local count, lock, lockouts = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
   if redis.call('EXISTS', lock) == 0 and tonumber(redis.call('GET', count) or '0') >= tonumber(ARGV[3 + i]) then
@@ -78,11 +79,12 @@ for i = 1, n do
     local secs = math.floor(math.min(tonumber(ARGV[2]), tonumber(ARGV[1]) * 2 ^ (times - 1)))
     redis.call('SET', lock, '1', 'EX', secs)
     redis.call('DEL', count)
+    if secs > created then created = secs end
   end
   local ttl = redis.call('TTL', lock)
   if ttl > longest then longest = ttl end
 end
-return longest`;
+return { created, longest }`;
 
 /**
  * Gives reservations back. KEYS: count per subject. ARGV: one flag per subject, '1' = clear the
@@ -102,7 +104,7 @@ return 0`;
 declare module 'ioredis' {
   interface RedisCommander {
     trellisThrottleReserve(numKeys: number, ...args: Array<string | number>): Promise<number>;
-    trellisThrottleFail(numKeys: number, ...args: Array<string | number>): Promise<number>;
+    trellisThrottleFail(numKeys: number, ...args: Array<string | number>): Promise<[number, number]>;
     trellisThrottleRelease(numKeys: number, ...args: Array<string | number>): Promise<number>;
   }
 }
@@ -153,11 +155,14 @@ export function createThrottle(redis: Redis, baseLockSeconds: number) {
       });
     },
 
-    /** The reserved attempt failed; returns the retry-after seconds when a subject is now locked. */
-    failed(subjects: Subject[]): Promise<number | undefined> {
+    /**
+     * The reserved attempt failed. `retryAfter` when a subject is locked now; `lockedNow` when this
+     * failure set the lock (one lockout, one audit row, however many failures ran in parallel).
+     */
+    failed(subjects: Subject[]): Promise<{ retryAfter?: number; lockedNow: boolean }> {
       return available(async () => {
         const keys = subjects.flatMap((s) => Object.values(keysOf(s)));
-        const locked = await redis.trellisThrottleFail(
+        const [created, longest] = await redis.trellisThrottleFail(
           keys.length,
           ...keys,
           baseLockSeconds,
@@ -165,7 +170,7 @@ export function createThrottle(redis: Redis, baseLockSeconds: number) {
           LOCK_MEMORY_SECONDS,
           ...subjects.map((s) => s.maxFailures),
         );
-        return locked > 0 ? locked : undefined;
+        return { ...(longest > 0 ? { retryAfter: longest } : {}), lockedNow: created > 0 };
       });
     },
 

@@ -54,11 +54,11 @@ export function createLoginService(deps: LoginDeps) {
         throw err;
       }
       if (!ok) {
-        const locked = await throttle.failed(subjects);
-        if (locked) {
-          await audit(sequelize, SYSTEM_ACTOR, { action: 'auth.lockout', targetType: 'user', targetId: (row?.id as string | undefined) ?? undefined, entityId: null, summary: { lock_seconds: locked } }, { ip: input.ip });
-          throw throttle.lockedError(locked);
+        const { retryAfter, lockedNow } = await throttle.failed(subjects);
+        if (lockedNow) {
+          await audit(sequelize, SYSTEM_ACTOR, { action: 'auth.lockout', targetType: 'user', targetId: (row?.id as string | undefined) ?? undefined, entityId: null, summary: { lock_seconds: retryAfter } }, { ip: input.ip });
         }
+        if (retryAfter) throw throttle.lockedError(retryAfter);
         throw invalid();
       }
       // The account starts afresh; the client address only gets this attempt back.

@@ -62,6 +62,9 @@ describe('sign-in throttling', () => {
       expect(r.body.error.code).toBe('RATE_LIMITED');
       expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
     }
+    // One lockout, audited once, however many checks failed in parallel.
+    const [lockouts] = await deps.sequelize.query("SELECT id FROM audit_log WHERE action = 'auth.lockout' AND target_id = ?", { replacements: [victim.id] });
+    expect(lockouts).toHaveLength(1);
     // Locked: even the right password is not checked.
     const mid = checks.passwords;
     expect((await login(api.url, victim.email, 'victim-right-password', freshIp())).status).toBe(429);

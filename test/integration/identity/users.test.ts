@@ -97,8 +97,29 @@ describe('users: invitations, roles, deactivation', () => {
     expect(second.status).toBe(201);
     expect((await request(api.url, 'POST', '/auth/set-password', { token: first.body.invitation.token, password: GOOD_PASSWORD })).status).toBe(400);
     expect((await request(api.url, 'POST', '/auth/set-password', { token: second.body.invitation.token, password: GOOD_PASSWORD })).status).toBe(204);
+    // Two uses of one link at the same moment: exactly one wins.
+    const racer = await request(api.url, 'POST', '/users', { email: email('race'), name: 'R', role: 'member', entity_id: world.retailer.id }, admin);
+    const race = await Promise.all(
+      ['first-racing-password-1', 'second-racing-password-2'].map((password) => request(api.url, 'POST', '/auth/set-password', { token: racer.body.invitation.token, password })),
+    );
+    expect(race.map((r) => r.status).sort()).toEqual([204, 400]);
     // Once a password is set there is nothing to re-invite.
     expect((await request(api.url, 'POST', `/users/${inv.body.user.id}/invitation`, undefined, admin)).status).toBe(409);
+  });
+
+  it('a retried invitation with an Idempotency-Key creates nothing twice and its link is never stored', async () => {
+    const e = email('idem');
+    const key = `idem-${randomUUID()}`;
+    const body = { email: e, name: 'Idem', role: 'member', entity_id: world.retailer.id };
+    const first = await request(api.url, 'POST', '/users', body, { ...admin, 'idempotency-key': key });
+    expect(first.status).toBe(201);
+    const again = await request(api.url, 'POST', '/users', body, { ...admin, 'idempotency-key': key });
+    expect(again.status).toBe(409);
+    expect(JSON.stringify(again.body)).not.toContain(first.body.invitation.token);
+    expect(await usersNamed(e)).toBe(1);
+    const [rows] = await deps.sequelize.query('SELECT * FROM idempotency_keys WHERE idem_key = ?', { replacements: [key] });
+    expect((rows as unknown[]).length).toBe(1);
+    expect(JSON.stringify(rows)).not.toContain(first.body.invitation.token.slice(4));
   });
 
   it('a taken email is 409 in any case', async () => {

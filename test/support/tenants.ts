@@ -113,3 +113,16 @@ export async function callersOf(deps: ApiDeps, t: Tenant): Promise<TenantCaller[
   }
   return out;
 }
+
+/** Deletes the tenants' POS connections, so their Schedules do not fire into later test files. */
+export async function removeConnections(base: string, admin: Record<string, string>, tenants: Tenant[]): Promise<void> {
+  for (const t of tenants) {
+    for (const entity of [t.wholesaler.id, t.retailer.id]) {
+      const list = await request(base, 'GET', `/pos-connections?entity_id=${entity}&limit=100`, undefined, admin);
+      for (const c of (list.body?.data ?? []) as Array<{ id: string }>) {
+        const r = await request(base, 'DELETE', `/pos-connections/${c.id}`, undefined, admin);
+        if (r.status !== 204) throw new Error(`DELETE /pos-connections/${c.id} → ${r.status} ${JSON.stringify(r.body)}`);
+      }
+    }
+  }
+}

@@ -14,7 +14,7 @@ import { adminHeaders, createTestUser, headersFor } from '../../support/auth.js'
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, type RunningApi } from '../../support/harness.js';
 import { isListOperation, isReferenceName, parameters } from '../../support/spec.js';
-import { callersOf, createTenant, knownPathFor, pathFor, referenceOf, type Tenant, type TenantCaller } from '../../support/tenants.js';
+import { callersOf, createTenant, removeConnections, knownPathFor, pathFor, referenceOf, type Tenant, type TenantCaller } from '../../support/tenants.js';
 
 const ROWS_CHECKED_PER_PAGE = 5;
 
@@ -40,6 +40,7 @@ describe('lists never answer another tenant\'s rows', () => {
     bExtras = { keyId: key.body.id, userId: (await createTestUser(deps, { role: 'owner', entityId: b.wholesaler.id })).id };
   });
   afterAll(async () => {
+    if (a && b) await removeConnections(api.url, await adminHeaders(deps), [a, b]);
     await api?.close();
     await closeDeps(deps);
   });

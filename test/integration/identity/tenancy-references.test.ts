@@ -16,7 +16,7 @@ import { adminHeaders } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, type RunningApi } from '../../support/harness.js';
 import { fieldName, getAt, jsonBodySchema, referenceFields, replaced, sample, type FieldPath } from '../../support/spec.js';
-import { callersOf, createTenant, pathFor, referenceOf, type Tenant, type TenantCaller } from '../../support/tenants.js';
+import { callersOf, createTenant, removeConnections, pathFor, referenceOf, type Tenant, type TenantCaller } from '../../support/tenants.js';
 
 /**
  * Operations whose reference check only runs in a state a generic body cannot reach, with that
@@ -64,6 +64,7 @@ describe('references in create and update bodies stay within the caller\'s tenan
     tables = (rows as Array<{ t: string }>).map((r) => r.t).filter((t) => !t.startsWith('umzug') && !t.startsWith('SequelizeMeta'));
   });
   afterAll(async () => {
+    if (a && b) await removeConnections(api.url, await adminHeaders(deps), [a, b]);
     await api?.close();
     await closeDeps(deps);
   });

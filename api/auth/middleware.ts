@@ -16,7 +16,8 @@ import { safeEqual } from '../../platform/crypto.js';
 import { createApiKeyService } from '../services/authApiKeys.js';
 import { createSessionService, csrfTokenFor, type UserRecord } from '../services/authSessions.js';
 import { runWithRequestContext } from './context.js';
-import { clearSessionCookies, CSRF_HEADER, readCookies, SESSION_COOKIE, wantsSecure } from './cookies.js';
+import { clearSessionCookies, CSRF_HEADER, wantsSecure } from './cookies.js';
+import { credentialOf } from './credentials.js';
 import { operationRuleProblems, type Operation } from './operations.js';
 import { API_PREFIX } from './route.js';
 import { enforceAnonymousRateLimit, enforceKeyRateLimit, enforceUserRateLimit } from './rateLimit.js';
@@ -45,22 +46,6 @@ export interface AuthDeps {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const unauthenticated = () => new AppError('UNAUTHORIZED', 'Authentication required');
-
-type Credential = { kind: 'session'; token: string; via: 'bearer' | 'cookie' } | { kind: 'api_key'; token: string } | { kind: 'malformed' };
-
-function credentialOf(req: Request): Credential | undefined {
-  const authz = req.headers.authorization;
-  if (authz !== undefined) {
-    const m = /^Bearer[ ]+([\x21-\x7E]{1,200})$/i.exec(authz.trim());
-    if (!m) return { kind: 'malformed' };
-    return m[1]!.startsWith('trk_') ? { kind: 'api_key', token: m[1]! } : { kind: 'session', token: m[1]!, via: 'bearer' };
-  }
-  const apiKey = req.headers['x-api-key'];
-  if (apiKey !== undefined) return typeof apiKey === 'string' ? { kind: 'api_key', token: apiKey.trim() } : { kind: 'malformed' };
-  const cookie = readCookies(req)[SESSION_COOKIE];
-  if (cookie) return { kind: 'session', token: cookie, via: 'cookie' };
-  return undefined;
-}
 
 /** Throws at start-up when an operation in the spec has no (valid) rule. */
 export function assertEveryOperationHasARule(doc: Record<string, unknown>): void {

@@ -1,8 +1,11 @@
 /**
- * WebSocket `/api/v1/events`: pushes entries of the Redis stream `trellis:events` to the
- * console. One blocking XREAD loop per API process (on its own Redis connection, only while at
- * least one browser is connected) fans out to every socket; clients that lose the socket fall back
- * to polling, so nothing here needs to be durable.
+ * WebSocket `/api/v1/events`: pushes entries of the Redis stream `trellis:events` to consoles and
+ * partners' programs. One blocking XREAD loop per API process (on its own Redis connection, only
+ * while at least one socket is open) fans out to every socket. Every event carries its stream id;
+ * a client that reconnects with `?last_event_id=<id>` (or a `Last-Event-ID` header) first gets
+ * what it missed, in order and once, then the live events; when the stream no longer holds all it
+ * missed (trimmed, or more than a backlog's worth) it gets `{"type":"reset"}` and re-reads by HTTP.
+ * See docs/realtime.md.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -26,6 +29,25 @@ export interface RealtimeOptions {
 
 /** Close code for a socket whose session ended (4000–4999: application codes). */
 export const SESSION_ENDED_CLOSE_CODE = 4401;
+
+/** Most events a resuming socket is sent before it is told to re-read instead. */
+export const MAX_BACKLOG = 1000;
+const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
+
+/** Stream ids order by (milliseconds, sequence). */
+export function streamIdAfter(a: string, b: string): boolean {
+  const [am, as] = a.split('-').map(BigInt) as [bigint, bigint];
+  const [bm, bs] = b.split('-').map(BigInt) as [bigint, bigint];
+  return am > bm || (am === bm && as > bs);
+}
+
+/** The id a reconnecting client last saw, from `?last_event_id=` or `Last-Event-ID`. */
+export function resumeFrom(req: IncomingMessage): string | undefined {
+  const q = new URL(req.url ?? '/', 'http://x').searchParams.get('last_event_id');
+  const h = req.headers['last-event-id'];
+  const id = q ?? (typeof h === 'string' ? h : undefined);
+  return id !== undefined && STREAM_ID.test(id) ? id : undefined;
+}
 
 export interface RealtimeEvent {
   id: string;
@@ -69,15 +91,36 @@ export function attachRealtime(server: Server, redis: Redis, authenticate: Authe
   const actors = new WeakMap<WebSocket, Actor>();
   const log = logger();
   let reader: Redis | undefined;
-  let running = false;
+  let running: Promise<void> | undefined;
   let closed = false;
+  /** Sockets still being sent their backlog: live events wait here meanwhile. */
+  const catchingUp = new Map<WebSocket, RealtimeEvent[]>();
 
-  async function readLoop() {
-    if (running || closed) return;
-    running = true;
+  function deliver(ws: WebSocket, event: RealtimeEvent) {
+    const actor = actors.get(ws);
+    if (ws.readyState === ws.OPEN && actor && visibleTo(actor, event)) ws.send(JSON.stringify({ type: 'event', event }));
+  }
+
+  /** Resolves once the loop knows where it reads from (the tip of the stream when it started). */
+  function startLoop(): Promise<void> {
+    if (running || closed) return running ?? Promise.resolve();
+    let started!: () => void;
+    running = new Promise<void>((resolve) => (started = resolve));
+    void readLoop(started);
+    return running;
+  }
+
+  async function readLoop(started: () => void) {
     reader = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, connectionName: 'trellis-api-events' });
     reader.on('error', () => {});
     let last = '$';
+    try {
+      const tip = (await reader.xrevrange(EVENTS_STREAM, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
+      last = tip[0]?.[0] ?? '0-0';
+    } catch {
+      /* unreachable now: read from '$' once it answers */
+    }
+    started();
     while (!closed && wss.clients.size > 0) {
       try {
         const res = (await reader.xread('COUNT', 100, 'BLOCK', 5000, 'STREAMS', EVENTS_STREAM, last)) as
@@ -87,10 +130,10 @@ export function attachRealtime(server: Server, redis: Redis, authenticate: Authe
           for (const [id, fields] of entries) {
             last = id;
             const event = decodeEntry(id, fields);
-            const text = JSON.stringify({ type: 'event', event });
             for (const ws of wss.clients) {
-              const actor = actors.get(ws);
-              if (ws.readyState === ws.OPEN && actor && visibleTo(actor, event)) ws.send(text);
+              const waiting = catchingUp.get(ws);
+              if (waiting) waiting.push(event);
+              else deliver(ws, event);
             }
           }
         }
@@ -100,10 +143,41 @@ export function attachRealtime(server: Server, redis: Redis, authenticate: Authe
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
-    running = false;
+    running = undefined;
     const r = reader;
     reader = undefined;
     r?.disconnect();
+  }
+
+  /**
+   * What a reconnecting socket missed since `after`, then whatever arrived meanwhile, each event
+   * once. The loop was started first, so every event is either in this read or in the buffer.
+   */
+  async function catchUp(ws: WebSocket, after: string) {
+    let sent = after;
+    try {
+      await startLoop();
+      const [oldest] = (await redis.xrange(EVENTS_STREAM, '-', '+', 'COUNT', 1)) as Array<[string, string[]]>;
+      const missed = (await redis.xrange(EVENTS_STREAM, `(${after}`, '+', 'COUNT', MAX_BACKLOG + 1)) as Array<[string, string[]]>;
+      // The client's last event is older than the oldest kept: what lay between may be trimmed.
+      // Or too much to replay. Either way the client re-reads by HTTP instead.
+      const gap = oldest !== undefined && streamIdAfter(oldest[0], after);
+      if (gap || missed.length > MAX_BACKLOG) {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'reset', reason: gap ? 'events no longer kept' : 'backlog too long' }));
+        sent = missed.length ? missed[missed.length - 1]![0] : sent;
+      } else {
+        for (const [id, fields] of missed) {
+          deliver(ws, decodeEntry(id, fields));
+          sent = id;
+        }
+      }
+    } catch (err) {
+      log.warn({ err: String(err) }, 'events backlog read failed; client told to re-read');
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'reset', reason: 'backlog unavailable' }));
+    }
+    const waiting = catchingUp.get(ws) ?? [];
+    catchingUp.delete(ws);
+    for (const event of waiting) if (streamIdAfter(event.id, sent)) deliver(ws, event);
   }
 
   // Dead peers are dropped so the reader stops when the last real browser leaves.
@@ -118,15 +192,19 @@ export function attachRealtime(server: Server, redis: Redis, authenticate: Authe
           socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
           return;
         }
+        const after = resumeFrom(req);
         wss.handleUpgrade(req, socket, head, (ws) => {
           actors.set(ws, actor);
+          if (after) catchingUp.set(ws, []);
           // Here, not on 'connection': with noServer that event is only emitted by hand, so the
           // liveness bookkeeping never ran and the first heartbeat dropped every socket.
           alive.add(ws);
           ws.on('pong', () => alive.add(ws));
           ws.send(JSON.stringify({ type: 'hello', stream: EVENTS_STREAM }));
           ws.on('message', () => {}); // the channel is one-way; client messages are ignored
-          void readLoop();
+          ws.on('close', () => catchingUp.delete(ws));
+          if (after) void catchUp(ws, after);
+          else void startLoop();
         });
       })
       .catch(() => socket.destroy());

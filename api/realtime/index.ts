@@ -1,44 +1,56 @@
 import type { IncomingMessage, Server } from 'node:http';
-import type { Request } from 'express';
 import { decide } from '../../domain/policy.js';
-import { readCookies, SESSION_COOKIE } from '../auth/cookies.js';
+import { credentialOf } from '../auth/credentials.js';
 import type { ApiDeps } from '../deps.js';
+import { createApiKeyService } from '../services/authApiKeys.js';
 import { createSessionService } from '../services/authSessions.js';
 import { attachRealtime, type Authenticate, type Realtime, type StillValid } from './events.js';
 
 /**
- * Browsers send the session cookie with the upgrade but no custom headers, so the socket is
- * authenticated by cookie — and, because cookies ride along on cross-site requests too, only
- * from pages of this origin (or an allowed CORS origin): no cross-site WebSocket hijacking.
+ * Who opens a socket. Partners' programs send `Authorization: Bearer <session token | trk_ key>`
+ * or `X-API-Key` with the upgrade; browsers cannot set headers there and send the session cookie —
+ * which rides along on cross-site requests too, so a cookie only counts from pages of this origin
+ * (or an allowed CORS origin): no cross-site WebSocket hijacking. Either way the caller needs
+ * `events:read` (keys: an orders or inventory scope).
  */
-export function sessionAuthenticator(deps: ApiDeps): Authenticate {
+export function socketAuthenticator(deps: ApiDeps): Authenticate {
   const sessions = createSessionService(deps);
+  const keys = createApiKeyService(deps);
   return async (req: IncomingMessage) => {
-    const origin = req.headers.origin;
-    if (origin) {
-      let host: string | undefined;
-      try {
-        host = new URL(origin).host;
-      } catch {
-        return null;
-      }
-      if (host !== req.headers.host && !deps.config.corsOrigins.includes(origin)) return null;
+    const cred = credentialOf(req);
+    if (!cred || cred.kind === 'malformed') return null;
+    if (cred.kind === 'api_key') {
+      const k = await keys.resolve(cred.token);
+      return k && decide(k.actor, 'events:read') === 'allow' ? k.actor : null;
     }
-    const token = readCookies(req as Request)[SESSION_COOKIE];
-    if (!token) return null;
-    const s = await sessions.resolve(token);
+    if (cred.via === 'cookie' && !sameOrigin(req, deps.config.corsOrigins)) return null;
+    const s = await sessions.resolve(cred.token);
     if (!s || decide(s.actor, 'events:read', s.mfa) !== 'allow') return null;
     return s.actor;
   };
 }
 
-/** Sessions are re-read from the database (not the credential cache) on every heartbeat. */
-export function sessionStillValid(deps: ApiDeps): StillValid {
+function sameOrigin(req: IncomingMessage, allowed: readonly string[]): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === req.headers.host || allowed.includes(origin);
+  } catch {
+    return false;
+  }
+}
+
+/** Sessions and keys are re-read from the database (not the credential caches) on every heartbeat. */
+export function credentialStillValid(deps: ApiDeps): StillValid {
   const sessions = createSessionService(deps);
-  return async (actor) => actor.sessionId !== undefined && (await sessions.isLive(actor.sessionId));
+  const keys = createApiKeyService(deps);
+  return async (actor) => {
+    if (actor.kind === 'api_key') return keys.isLive(actor.id);
+    return actor.sessionId !== undefined && (await sessions.isLive(actor.sessionId));
+  };
 }
 
 /** Attaches the live-updates socket to the HTTP server that serves the app. */
-export function startRealtime(server: Server, deps: ApiDeps, authenticate: Authenticate = sessionAuthenticator(deps)): Realtime {
-  return attachRealtime(server, deps.redis, authenticate, { heartbeatMs: deps.config.security.realtimeRecheckMs, stillValid: sessionStillValid(deps) });
+export function startRealtime(server: Server, deps: ApiDeps, authenticate: Authenticate = socketAuthenticator(deps)): Realtime {
+  return attachRealtime(server, deps.redis, authenticate, { heartbeatMs: deps.config.security.realtimeRecheckMs, stillValid: credentialStillValid(deps) });
 }

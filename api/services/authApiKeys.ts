@@ -125,6 +125,14 @@ export function createApiKeyService(deps: ApiKeyDeps) {
       apiKeyCache.forgetWhere((k) => k.actor.id === id);
     },
 
+    /** Whether the key is still usable (not revoked, not expired): read from the database, not the cache. */
+    async isLive(id: string): Promise<boolean> {
+      const [rows] = await sequelize.query('SELECT 1 AS ok FROM api_keys WHERE id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)', {
+        replacements: [id, new Date()],
+      });
+      return (rows as unknown[]).length > 0;
+    },
+
     /** The key's actor, or undefined for anything not a live key (malformed, unknown, revoked, expired). */
     async resolve(presented: string): Promise<ResolvedKey | undefined> {
       const m = API_KEY_PATTERN.exec(presented);

@@ -99,4 +99,39 @@ describe('live updates', () => {
     expect(sockets[0]!.closed).toBe(false); // already closed by the peer; stop does not touch it
     expect(c.pending()).toEqual([]);
   });
+
+  it('reconnects from the last event it saw, and re-reads when the server says it cannot replay', async () => {
+    const c = clock();
+    const opened: Array<string | undefined> = [];
+    const sockets: ReturnType<typeof fakeSocket>[] = [];
+    const refreshes: unknown[] = [];
+    const live = createLive({
+      openSocket: (after) => {
+        opened.push(after);
+        const s = fakeSocket();
+        sockets.push(s);
+        return s;
+      },
+      setTimer: c.setTimer,
+      clearTimer: c.clearTimer,
+      socketRetryMs: 60_000,
+    });
+    live.watch((ev) => {
+      refreshes.push(ev);
+    });
+    live.start();
+    sockets[0]!.onopen?.({});
+    sockets[0]!.onmessage?.({ data: JSON.stringify({ type: 'event', event: { id: '17-3', type: 'order.accepted' } }) });
+    sockets[0]!.onclose?.({});
+    expect(await c.fire()).toBe(30_000); // a poll while the socket is down
+    expect(await c.fire()).toBe(60_000); // then the socket again
+    expect(opened).toEqual([undefined, '17-3']);
+    sockets[1]!.onopen?.({});
+    await new Promise((r) => setTimeout(r, 0));
+    const before = refreshes.length;
+    sockets[1]!.onmessage?.({ data: JSON.stringify({ type: 'reset', reason: 'events no longer kept' }) });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(refreshes.slice(before)).toEqual([undefined]);
+    live.stop();
+  });
 });

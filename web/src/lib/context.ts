@@ -6,6 +6,7 @@ import { directoryService } from './services/directory.js';
 import { ordersService } from './services/orders.js';
 import { syncsService } from './services/syncs.js';
 import { usersService } from './services/users.js';
+import { metrcCredentialsService } from './services/metrcCredentials.js';
 import { workflowsService } from './services/workflows.js';
 import { createLive, type SocketLike } from './stores/live.js';
 import { createSession } from './stores/session.js';
@@ -20,6 +21,7 @@ export const services = {
   syncs: syncsService(api),
   directory: directoryService(api),
   users: usersService(api),
+  metrcCredentials: metrcCredentialsService(api),
 };
 export const session = createSession(services.auth);
 onUnauthorized = () => session.expired();
@@ -28,5 +30,8 @@ export const live = createLive({
   openSocket:
     typeof WebSocket === 'undefined'
       ? null
-      : () => new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/events`) as unknown as SocketLike,
+      : (after?: string) =>
+          new WebSocket(
+            `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/events${after ? `?last_event_id=${encodeURIComponent(after)}` : ''}`,
+          ) as unknown as SocketLike,
 });

@@ -22,7 +22,8 @@ export interface SocketLike {
 }
 
 export interface LiveOptions {
-  openSocket?: (() => SocketLike) | null;
+  /** Opens the socket; `lastEventId` asks the server to replay what this client missed since. */
+  openSocket?: ((lastEventId?: string) => SocketLike) | null;
   pollMs?: number;
   maxBackoffMs?: number;
   /** After the socket fails, try it again after this long (while polling meanwhile). */
@@ -49,6 +50,7 @@ export function createLive(opts: LiveOptions = {}) {
   let pollTimer: unknown;
   let socketTimer: unknown;
   let failures = 0;
+  let lastEventId: string | undefined;
   let mode: LiveMode = 'connecting';
   let stopped = true;
 
@@ -91,7 +93,7 @@ export function createLive(opts: LiveOptions = {}) {
     if (stopped || !opts.openSocket) return fallBack();
     let s: SocketLike;
     try {
-      s = opts.openSocket();
+      s = opts.openSocket(lastEventId);
     } catch {
       return fallBack();
     }
@@ -112,7 +114,10 @@ export function createLive(opts: LiveOptions = {}) {
       } catch {
         return;
       }
+      // The server no longer holds what we missed: re-read everything.
+      if (msg.type === 'reset') return void runAll();
       if (msg.type !== 'event') return;
+      if (typeof msg.event?.id === 'string') lastEventId = msg.event.id;
       set({ lastEventAt: Date.now() });
       void runAll(msg.event);
     };

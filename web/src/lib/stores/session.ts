@@ -24,6 +24,7 @@ export const ACTIONS = {
   'apikeys.manage': { permission: 'api-keys:manage', reason: 'Only admins and entity owners manage API keys.' },
   'users.read': { permission: 'users:read', reason: 'Only admins and entity owners see users.' },
   'users.manage': { permission: 'users:manage', reason: 'Only admins and entity owners invite and change users.' },
+  'metrc.keys': { permission: 'metrc-credentials:manage', reason: "Only platform staff and entity owners manage a licence's METRC key." },
 } as const;
 export type Action = keyof typeof ACTIONS;
 
@@ -37,6 +38,7 @@ export const SECTIONS = [
   { href: '/inventory', label: 'Inventory', permission: 'inventory:read' },
   { href: '/audit', label: 'Audit log', permission: 'audit:read' },
   { href: '/users', label: 'Users', permission: 'users:read' },
+  { href: '/metrc-keys', label: 'METRC keys', permission: 'metrc-credentials:manage' },
   { href: '/settings', label: 'Settings', permission: 'auth:self' },
 ] as const;
 

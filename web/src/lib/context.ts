@@ -7,7 +7,6 @@ import { ordersService } from './services/orders.js';
 import { syncsService } from './services/syncs.js';
 import { usersService } from './services/users.js';
 import { metrcCredentialsService } from './services/metrcCredentials.js';
-import { metrcCredentialsService } from './services/metrcCredentials.js';
 import { workflowsService } from './services/workflows.js';
 import { createLive, type SocketLike } from './stores/live.js';
 import { createSession } from './stores/session.js';
@@ -22,7 +21,6 @@ export const services = {
   syncs: syncsService(api),
   directory: directoryService(api),
   users: usersService(api),
-  metrcCredentials: metrcCredentialsService(api),
   metrcCredentials: metrcCredentialsService(api),
 };
 export const session = createSession(services.auth);

@@ -16,11 +16,13 @@ import { affected } from '../services/authSessions.js';
  *
  * Answers that carry credentials are never stored (a table of session tokens, API keys, TOTP
  * secrets and recovery codes in clear was the finding). What happens instead depends on the
- * operation, decided by its permission (CREDENTIAL_OPERATIONS):
+ * operation, decided by its permission (CREDENTIAL_OPERATIONS) or, where a permission mixes
+ * kinds of operation, by the operation itself (CREDENTIAL_OPERATION_IDS):
  *   - 'rerun': the key is ignored and the request runs again through all its checks. Sign-in
  *     especially: a replayed login must meet the lockout, and a second session is harmless.
- *   - 'refuse-replay': running twice would create a second credential (an API key), so the key is
- *     kept with the status and Location only, and a replay is a 409 pointing there.
+ *   - 'refuse-replay': running twice would create a second credential (an API key, an invited
+ *     user's link), so the key is kept with the status and Location only, and a replay is a 409
+ *     pointing there.
  * The request fingerprint is an HMAC under a key derived from APP_SECRET: a leaked table does not
  * let anyone test guesses of what was sent.
  *
@@ -43,6 +45,19 @@ export const CREDENTIAL_OPERATIONS: Partial<Record<Permission, CredentialHandlin
   'auth:self': 'rerun',
   'api-keys:manage': 'refuse-replay',
 };
+
+/** Where a permission also covers credential-free operations, the operation decides (operationId). */
+export const CREDENTIAL_OPERATION_IDS: Readonly<Record<string, CredentialHandling>> = {
+  // The answer carries the one-time set-password link; a second run would not make the same user.
+  inviteUser: 'refuse-replay',
+  // A fresh link voids the previous one, so running again is what a client that lost it needs.
+  reinviteUser: 'rerun',
+};
+
+function handlingOf(operationId: string | undefined, permission: Permission | undefined): CredentialHandling | undefined {
+  if (operationId && Object.hasOwn(CREDENTIAL_OPERATION_IDS, operationId)) return CREDENTIAL_OPERATION_IDS[operationId];
+  return permission ? CREDENTIAL_OPERATIONS[permission] : undefined;
+}
 
 /** A stored answer must never look like this, whatever operation produced it (defence in depth). */
 const CREDENTIAL_SHAPE = /"(token|secret|password|recovery_codes|otpauth_uri|qr_data_url)"\s*:|trk_[0-9a-f]{12}_/;
@@ -123,7 +138,7 @@ export function idempotency(deps: IdempotencyDeps): RequestHandler {
     const key = req.get('idempotency-key');
     if (req.method !== 'POST' || !key) return next();
     const permission = req.operation?.permission;
-    const handling = permission ? CREDENTIAL_OPERATIONS[permission] : undefined;
+    const handling = handlingOf(req.operation?.operationId, permission);
     if (handling === 'rerun') return next();
     try {
       const scope = req.actor ? `${req.actor.kind}:${req.actor.id}` : 'anonymous';

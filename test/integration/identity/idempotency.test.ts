@@ -128,6 +128,16 @@ describe('idempotency keys without secrets', () => {
     expect(replayed.body.error).toMatchObject({ code: 'CONFLICT', details: { location: `/api/v1/api-keys/${created.body.id}` } });
     expect(await rows('SELECT id FROM api_keys WHERE name = ?', [keyName])).toHaveLength(1);
 
+    // Inviting answers a one-time set-password link: not kept either, a retry points at the user.
+    const k8 = idemKey();
+    const inviteBody = { email: `invited-${randomUUID().slice(0, 8)}@test.trellis.local`, name: 'Invited', role: 'member', entity_id: world.retailer.id };
+    const invited = await request(api.url, 'POST', '/users', inviteBody, { ...hn, 'idempotency-key': k8 });
+    expect(invited.status, JSON.stringify(invited.body)).toBe(201);
+    keep('invitation token', invited.body.invitation.token);
+    const reinvited = await request(api.url, 'POST', '/users', inviteBody, { ...hn, 'idempotency-key': k8 });
+    expect(reinvited.status).toBe(409);
+    expect(reinvited.body.error.details.location).toBe(`/api/v1/users/${invited.body.user.id}`);
+
     // An ordinary operation still replays its stored answer, under a keyed fingerprint.
     const k7 = idemKey();
     const productBody = { entity_id: world.wholesaler.id, name: `Idempotent ${randomUUID().slice(0, 8)}`, category: 'Flower' };
@@ -146,8 +156,9 @@ describe('idempotency keys without secrets', () => {
     // The scan: every row of the idempotency table and the audit log, and every log line.
     const idem = await rows('SELECT * FROM idempotency_keys');
     expect(idem.filter((r) => String(r.path).includes('/auth/'))).toEqual([]);
-    const keyRow = idem.find((r) => r.idem_key === k6)!;
-    expect(keyRow).toMatchObject({ status: 'withheld', response_status: 201, response_body: null });
+    for (const k of [k6, k8]) expect(idem.find((r) => r.idem_key === k)).toMatchObject({ status: 'withheld', response_status: 201, response_body: null });
+    // Every credential-bearing operation above is classified; none needed the shape check.
+    expect(captured.join('\n')).not.toContain('looks like it carries a credential');
     const haystacks = {
       'idempotency table': JSON.stringify(idem),
       'audit log': JSON.stringify(await rows('SELECT * FROM audit_log')),

@@ -456,7 +456,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Request cancellation (the workflow runs its compensation); operators and admins */
+        /**
+         * Request cancellation (the workflow runs its compensation); operators and admins
+         * @description For an order's workflow (`order:<order id>`) this is the order's own `cancel` transition,
+         *     decided by the order's rules: held stock is released, the timeline records who and why
+         *     (`reason`), and an order past cancelling answers 409 `INVALID_TRANSITION`. Open orders
+         *     whose workflow ended any other way are cancelled by the orders reconciler (Schedule
+         *     `orders-reconciler`), which releases their stock and says why on the timeline.
+         */
         post: operations["cancelWorkflow"];
         delete?: never;
         options?: never;
@@ -476,7 +483,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Terminate at once, without compensation; operators and admins */
+        /**
+         * Terminate at once, without compensation; operators and admins
+         * @description Refused for an order's workflow (`order:<order id>`) with 409 `CONFLICT`: the order would
+         *     stay open with its stock held. Cancel it instead.
+         */
         post: operations["terminateWorkflow"];
         delete?: never;
         options?: never;
@@ -699,7 +710,8 @@ export interface paths {
             };
             cookie?: never;
         };
-        get?: never;
+        /** One key (never its secret); the `Location` of a created key */
+        get: operations["getApiKey"];
         put?: never;
         post?: never;
         /** Revoke a key (takes effect on its next request) */
@@ -4034,6 +4046,31 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Unprocessable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
             default: components["responses"]["Error"];
         };
     };

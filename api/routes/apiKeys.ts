@@ -23,6 +23,9 @@ export function apiKeyRoutes(deps: ApiDeps): Router {
     res.setHeader('Cache-Control', 'no-store');
     res.status(201).setHeader('Location', `/api/v1/api-keys/${created.id}`).json(created);
   });
+  router.get('/api-keys/:id', async (req, res) => {
+    res.json(await keys.get(actorOf(req), param(req, 'id')));
+  });
   router.delete('/api-keys/:id', async (req, res) => {
     await keys.revoke(actorOf(req), param(req, 'id'));
     res.status(204).end();

@@ -92,6 +92,15 @@ export function createApiKeyService(deps: ApiKeyDeps) {
       return { ...apiKeyToApi((rows as Array<Record<string, unknown>>)[0]!), key: `trk_${prefix}_${secret}` };
     },
 
+    /** One key (never its secret), revoked ones included; another tenant's is not found. */
+    async get(actor: Actor, id: string) {
+      const { where, replacements } = sqlWithinScope(sqlScope(actor, ['entity_id']), { sql: 'id = ?', replacements: [id] });
+      const [rows] = await sequelize.query(`SELECT ${COLUMNS} FROM api_keys ${where}`, { replacements });
+      const row = (rows as Array<Record<string, unknown>>)[0];
+      if (!row) throw notFound('API key', id);
+      return apiKeyToApi(row);
+    },
+
     async list(actor: Actor, params: { page: number; limit: number; entity_id?: string; include_revoked?: boolean }) {
       const { where: clause, replacements: args } = sqlWithinScope(
         sqlScope(actor, ['entity_id']),

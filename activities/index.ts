@@ -8,6 +8,7 @@ import { createMetrcSweepActivities } from './metrcSweep.js';
 import { createDeadLetterActivities } from './dlq.js';
 import { createPosActivities } from './pos.js';
 import { createSyncReaperActivities } from './syncReaper.js';
+import { createOrderReconcilerActivities } from './orderReconciler.js';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDeadLetterActivities(deps),
     ...createPosActivities(deps),
     ...createSyncReaperActivities(deps),
+    ...createOrderReconcilerActivities(deps),
   };
 }
 

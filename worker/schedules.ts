@@ -1,4 +1,5 @@
 import { ScheduleAlreadyRunning, type Client, type ScheduleOptions } from '@temporalio/client';
+import { ORDERS_RECONCILER_INTERVAL, ORDERS_RECONCILER_SCHEDULE_ID, ORDERS_RECONCILER_WORKFLOW } from '../domain/orders/reconcile.js';
 import { SYNC_RUNS_REAPER_INTERVAL, SYNC_RUNS_REAPER_SCHEDULE_ID, SYNC_RUNS_REAPER_WORKFLOW } from '../domain/pos/reaper.js';
 import type { TemporalSettings } from '../temporal.config.js';
 
@@ -13,6 +14,20 @@ export function systemSchedules(settings: TemporalSettings): ScheduleOptions[] {
         workflowType: SYNC_RUNS_REAPER_WORKFLOW,
         workflowId: SYNC_RUNS_REAPER_SCHEDULE_ID,
         taskQueue: settings.taskQueues.sync,
+        args: [{ retry: settings.defaultActivityRetry }],
+        workflowExecutionTimeout: '10 minutes',
+      },
+      policies: { overlap: 'SKIP', catchupWindow: '1 minute' },
+    },
+    // Open orders whose workflow has ended are cancelled and their stock released (issue 14.3).
+    {
+      scheduleId: ORDERS_RECONCILER_SCHEDULE_ID,
+      spec: { intervals: [{ every: ORDERS_RECONCILER_INTERVAL }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: ORDERS_RECONCILER_WORKFLOW,
+        workflowId: ORDERS_RECONCILER_SCHEDULE_ID,
+        taskQueue: settings.taskQueues.orders,
         args: [{ retry: settings.defaultActivityRetry }],
         workflowExecutionTimeout: '10 minutes',
       },

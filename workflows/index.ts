@@ -7,3 +7,4 @@ export { metrcTransfer, metrcTransferWatch } from './metrcTransfer.js';
 export { metrcDuplicateSweep } from './metrcSweep.js';
 export { posSync } from './posSync.js';
 export { syncRunsReaper } from './syncRunsReaper.js';
+export { ordersReconciler } from './ordersReconciler.js';

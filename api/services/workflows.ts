@@ -9,6 +9,7 @@ import type { Actor } from '../../domain/actor.js';
 import { AppError } from '../../domain/errors.js';
 import { logger } from '../../platform/logger.js';
 import { audit } from './audit.js';
+import { createOrderService, type OrderService } from './orders.js';
 import { TASK_QUEUE_NAMES, temporalSettings } from '../../temporal.config.js';
 import type { ApiDeps } from '../deps.js';
 import { statusName, visibilityQuery, type WorkflowFilters } from './workflowQuery.js';
@@ -133,7 +134,13 @@ async function requireRunning(c: Client, workflowId: string): Promise<void> {
   }
 }
 
+/** `order:<uuid>`: an order's lifecycle workflow (api/services/orderLifecycle.ts orderWorkflowId). */
+const ORDER_WORKFLOW = /^order:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+export const orderOfWorkflow = (workflowId: string): string | undefined => ORDER_WORKFLOW.exec(workflowId)?.[1];
+
 export function createWorkflowService(deps: ApiDeps) {
+  let orderService: OrderService | undefined;
+  const orders = () => (orderService ??= createOrderService(deps));
   const client = (): Promise<Client> =>
     deps.temporal.get().catch(() => {
       throw new AppError('SERVICE_UNAVAILABLE', 'Temporal is not reachable', {});
@@ -257,6 +264,15 @@ export function createWorkflowService(deps: ApiDeps) {
     },
 
     async cancel(actor: Actor, workflowId: string, reason?: string) {
+      const orderId = orderOfWorkflow(workflowId);
+      if (orderId) {
+        // An order's workflow is cancelled the order's way: its cancel transition (the order's
+        // rules decide; held stock is released and the timeline says who and why). A Temporal
+        // cancellation would end the workflow and leave the order open with its stock held.
+        await orders().transition(actor, orderId, { action: 'cancel', reason: reason ?? 'cancelled by platform staff from the workflows console' });
+        await record(actor, 'workflow.cancel_requested', workflowId, { order_id: orderId, ...(reason ? { reason } : {}) });
+        return { workflow_id: workflowId, action: 'cancel', accepted: true };
+      }
       const c = await client();
       await requireRunning(c, workflowId);
       try {
@@ -269,6 +285,13 @@ export function createWorkflowService(deps: ApiDeps) {
     },
 
     async terminate(actor: Actor, workflowId: string, reason: string) {
+      const orderId = orderOfWorkflow(workflowId);
+      if (orderId) {
+        throw new AppError('CONFLICT', "An order's workflow is not terminated: the order would stay open with its stock held. Cancel it instead (POST /workflows/{workflowId}/cancel runs the order's cancel).", {
+          workflow_id: workflowId,
+          order_id: orderId,
+        });
+      }
       const c = await client();
       await requireRunning(c, workflowId);
       try {

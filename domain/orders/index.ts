@@ -4,3 +4,4 @@ export * from './fulfilment.js';
 export * from './timing.js';
 export * from './editing.js';
 export * from './packages.js';
+export * from './reconcile.js';

@@ -7,6 +7,7 @@ import { BLAZE_SANDBOX_PREFIX, createBlazeSandbox } from '../../../integrations/
 import { createDutchieSandbox } from '../../../integrations/pos/dutchie/sandbox.js';
 import type { RunningSandbox } from '../../../integrations/pos/sandbox-support/serve.js';
 import { temporalSettings } from '../../../temporal.config.js';
+import { ORDERS_RECONCILER_SCHEDULE_ID } from '../../../domain/orders/reconcile.js';
 import { ensureSystemSchedules } from '../../../worker/schedules.js';
 import { posSync, type PosSyncInput } from '../../../workflows/posSync.js';
 import { syncRunsReaper } from '../../../workflows/syncRunsReaper.js';
@@ -151,7 +152,8 @@ describe('sync-runs reaper: runs whose workflow ended without settling them', ()
   });
 
   it('runs from the sync-runs-reaper Schedule the worker puts in place', async () => {
-    expect(await ensureSystemSchedules(client, settings)).toEqual([SYNC_RUNS_REAPER_SCHEDULE_ID]);
+    // The orders reconciler's Schedule (issue 14.3) comes with it; its own test is orders/orphans.test.ts.
+    expect(await ensureSystemSchedules(client, settings)).toEqual([SYNC_RUNS_REAPER_SCHEDULE_ID, ORDERS_RECONCILER_SCHEDULE_ID]);
     // Idempotent: a second worker starting up finds it and brings it in line.
     await ensureSystemSchedules(client, settings);
     const schedule = client.schedule.getHandle(SYNC_RUNS_REAPER_SCHEDULE_ID);

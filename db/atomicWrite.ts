@@ -1,4 +1,5 @@
 import mysql from 'mysql2/promise';
+import { assertSafeConnection } from './sqlMode.js';
 import { AppError } from '../domain/errors.js';
 
 /**
@@ -65,6 +66,16 @@ export function createAtomicWriter(databaseUrl: string, poolMax = 4): AtomicWrit
 
   const format = (st: Statement) => mysql.format(st.sql, st.values as never[]);
 
+  // Statements are formatted client-side (backslash escapes), so a connection whose sql_mode has
+  // NO_BACKSLASH_ESCAPES must never run one (db/sqlMode.ts). The check is sent as the connection
+  // is made, ahead of anything else on it; a transaction awaits it before its first statement.
+  const modeChecks = new WeakMap<object, Promise<void>>();
+  pool.pool.on('connection', (core) => {
+    const check = assertSafeConnection(core);
+    check.catch(() => {}); // awaited (and reported) by the transaction that gets this connection
+    modeChecks.set(core, check);
+  });
+
   const writer: AtomicWriter = {
     async write(statements) {
       if (statements.length === 0) return;
@@ -76,6 +87,12 @@ export function createAtomicWriter(databaseUrl: string, poolMax = 4): AtomicWrit
     },
     async transaction(fn) {
       const conn = await pool.getConnection();
+      try {
+        await modeChecks.get(conn.connection);
+      } catch (err) {
+        conn.destroy();
+        throw err;
+      }
       let open = false;
       const tx: ScriptedTransaction = {
         async run(statements) {

@@ -44,12 +44,18 @@ interface RawConnection {
   destroy?(): void;
 }
 
+/** Checks the session of a raw mysql2 connection; leaves closing it to the caller. */
+export async function assertSafeConnection(connection: unknown): Promise<void> {
+  const raw = connection as RawConnection;
+  const rows = await new Promise<unknown>((resolve, reject) => raw.query(SQL_MODE_QUERY, (err, r) => (err ? reject(err) : resolve(r))));
+  assertSafeSqlModeValue(String((rows as Array<{ sql_mode: unknown }>)[0]?.sql_mode ?? ''));
+}
+
 /** afterConnect hook: every new connection is checked before Sequelize hands it out. */
 export async function checkNewConnection(connection: unknown): Promise<void> {
   const raw = connection as RawConnection;
   try {
-    const rows = await new Promise<unknown>((resolve, reject) => raw.query(SQL_MODE_QUERY, (err, r) => (err ? reject(err) : resolve(r))));
-    assertSafeSqlModeValue(String((rows as Array<{ sql_mode: unknown }>)[0]?.sql_mode ?? ''));
+    await assertSafeConnection(raw);
   } catch (err) {
     raw.destroy?.(); // the pool never saw it: close it here or it leaks
     throw err;

@@ -7,7 +7,8 @@
 import mysql from 'mysql2';
 import { describe, expect, it } from 'vitest';
 import { createSequelize } from '../../../db/connection.js';
-import { assertSafeSqlMode, checkNewConnection, UnsafeSqlModeError } from '../../../db/sqlMode.js';
+import { createAtomicWriter } from '../../../db/atomicWrite.js';
+import { assertSafeConnection, assertSafeSqlMode, checkNewConnection, UnsafeSqlModeError } from '../../../db/sqlMode.js';
 
 const url = process.env.DATABASE_URL!;
 
@@ -54,6 +55,22 @@ describe('security: NO_BACKSLASH_ESCAPES is refused', () => {
     const fine = rawConnection();
     await expect(checkNewConnection(fine)).resolves.toBeUndefined();
     fine.destroy();
+  });
+
+  it('the atomic writer (client-side formatted batches) runs its statements after the check passed', async () => {
+    const writer = createAtomicWriter(url, 1);
+    try {
+      const results = await writer.transaction(async (tx) => ({ value: await tx.run([{ sql: 'SELECT ? AS v', values: ["it\\'s"] }]), commit: false }));
+      expect(results[0]).toEqual([{ v: "it\\'s" }]);
+      // The same check, on a connection switched to the mode, refuses (without closing it: the
+      // writer destroys the pooled connection itself).
+      const conn = rawConnection();
+      await conn.promise().query("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_BACKSLASH_ESCAPES')");
+      await expect(assertSafeConnection(conn)).rejects.toThrow(UnsafeSqlModeError);
+      conn.destroy();
+    } finally {
+      await writer.close();
+    }
   });
 
   it('wires the check into every Sequelize connection and refuses a session switched to the mode', async () => {

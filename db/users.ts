@@ -109,11 +109,6 @@ export async function emailTaken(sequelize: Sequelize, email: string, transactio
   return (rows as unknown[]).length > 0;
 }
 
-export async function entityExists(sequelize: Sequelize, id: string): Promise<boolean> {
-  const [rows] = await sequelize.query('SELECT 1 AS x FROM entities WHERE id = ?', { replacements: [id] });
-  return (rows as unknown[]).length > 0;
-}
-
 export interface NewUser {
   id: string;
   email: string;

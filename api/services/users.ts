@@ -18,10 +18,12 @@ import { passwordProblem } from '../../domain/passwords.js';
 import { ENTITY_ROLES, PLATFORM_ROLES, type UserRole } from '../../domain/policy.js';
 import type { Config } from '../../platform/config.js';
 import { hashPassword, keyedHash, randomToken } from '../../platform/crypto.js';
+import { models } from '../../db/models.js';
 import * as db from '../../db/users.js';
 import { audit } from './audit.js';
 import { apiKeyCache } from './authApiKeys.js';
 import { sessionCache } from './authSessions.js';
+import { ownedBy, requireInScope } from './tenancy.js';
 
 export const INVITATION_PREFIX = 'tri_';
 export const INVITATION_TTL_MS = 72 * 3_600_000;
@@ -116,8 +118,8 @@ export function createUserService(deps: UserDeps) {
       } else if (isEntityRole(input.role)) {
         entityId = input.entity_id ?? tenant ?? null;
         if (!entityId) throw new AppError('VALIDATION_ERROR', 'entity_id is required for owners and members', { field: 'entity_id', issue: 'required' });
-        if (tenant && entityId !== tenant) throw notFound('Entity', entityId);
-        if (!(await db.entityExists(sequelize, entityId))) throw new AppError('UNPROCESSABLE_ENTITY', 'entity_id does not name an existing entity', { field: 'entity_id', issue: 'not found' });
+        // Another tenant's entity is invisible (404); staff naming none get 422.
+        await requireInScope({ model: 'Entity', id: entityId, field: 'entity_id', scope: ownedBy('id')(actor), missing: tenant ? 'not_found' : 'unprocessable' }, { models: models(sequelize) });
       } else {
         throw new AppError('VALIDATION_ERROR', `Unknown role "${input.role}"`, { field: 'role' });
       }

@@ -51,10 +51,12 @@ export function createMetrcCredentialActivities(deps: ActivityDeps) {
       await markParked(sequelize, sub.id, `waiting for a working METRC key: ${input.reason}`);
       await recordDeadLetter(sequelize, {
         queue: input.queue,
-        workflowId: input.workflowId,
+        // No workflow: the alert is acknowledged by discarding it; retrying it has nothing to
+        // restart (the parked submissions go out by themselves once the key works).
+        workflowId: null,
         kind: DEAD_LETTER_KIND_CREDENTIALS,
         subjectId: sub.license_number,
-        payload: { license_number: sub.license_number, first_submission_id: sub.id },
+        payload: { license_number: sub.license_number, first_submission_id: sub.id, first_workflow_id: input.workflowId },
         error: { type: PARKED_FAILURE_TYPE, code: 'METRC_KEY_REFUSED', message: input.reason },
       });
       // Submissions of one license park at the same moment, and with no open letter yet there is

@@ -3,13 +3,15 @@
  * (workflows/metrcSweep.ts) looks again later — after the settle window could have missed a
  * commit slower than METRC's processing limit — for extra records carrying the submission's
  * identity, and repairs them: an extra receipt is voided, an extra template archived, a doubled
- * adjustment counter-adjusted. Each repair is audited and shown on the submission
- * (duplicates_repaired, sweep_note).
+ * adjustment counter-adjusted. Each repair is audited, shown on the submission
+ * (duplicates_repaired, sweep_note) and alerted to compliance staff as a dead letter of kind
+ * metrc_duplicate_repaired.
  */
 import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
 import { insertAuditRow } from '../db/auditLog.js';
+import { recordDeadLetter } from '../db/deadLetters.js';
 import { getSubmission, type SubmissionRow } from '../db/metrcSubmissions.js';
 import { identityTag } from '../domain/metrc/identity.js';
 import type { PackageAdjustmentPayload, SalesReceiptPayload, TransferTemplatePayload } from '../domain/metrc/kinds.js';
@@ -101,7 +103,13 @@ async function repair(client: MetrcClient, sub: SubmissionRow): Promise<string[]
   }
 }
 
-async function recordRepairs(sequelize: Sequelize, sub: SubmissionRow, repairs: string[]): Promise<void> {
+export const DEAD_LETTER_KIND_DUPLICATE = 'metrc_duplicate_repaired';
+
+/**
+ * Counts, note and audit row on the submission, and an alert for compliance staff: a dead letter
+ * naming no workflow (discarding it acknowledges it; there is nothing to retry).
+ */
+async function recordRepairs(sequelize: Sequelize, queue: string, sub: SubmissionRow, repairs: string[]): Promise<void> {
   const note = `duplicate found and repaired: ${repairs.join('; ')}`.slice(0, 2000);
   await sequelize.transaction(async (transaction) => {
     await sequelize.query(
@@ -121,6 +129,18 @@ async function recordRepairs(sequelize: Sequelize, sub: SubmissionRow, repairs: 
       },
       transaction,
     );
+    await recordDeadLetter(
+      sequelize,
+      {
+        queue,
+        workflowId: null,
+        kind: DEAD_LETTER_KIND_DUPLICATE,
+        subjectId: sub.id,
+        payload: { submission_id: sub.id, kind: sub.kind, license_number: sub.license_number, natural_key: sub.natural_key, repairs },
+        error: { type: 'MetrcDuplicateRepaired', code: 'METRC_DUPLICATE_REPAIRED', message: note },
+      },
+      transaction,
+    );
   });
 }
 
@@ -133,7 +153,7 @@ export function createMetrcSweepActivities(deps: ActivityDeps) {
       if (!sub || sub.status !== 'succeeded') return { status: 'not_succeeded', repairs: [] };
       const repairs = await repair(await clients.forLicense(sub.license_number), sub);
       if (!repairs.length) return { status: 'clean', repairs };
-      await recordRepairs(sequelize, sub, repairs);
+      await recordRepairs(sequelize, temporalSettings(deps.config).taskQueues.compliance, sub, repairs);
       return { status: 'repaired', repairs };
     },
   };

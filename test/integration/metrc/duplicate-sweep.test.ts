@@ -71,6 +71,10 @@ describe('METRC duplicate sweep', () => {
     expect(done.sweep_note).toMatch(/^duplicate found and repaired: /);
     const [audit] = await deps.sequelize.query("SELECT summary FROM audit_log WHERE target_id = ? AND action = 'metrc_submission.duplicate_repaired'", { replacements: [id] });
     expect(audit).toHaveLength(1);
+    // Compliance staff are alerted: one open letter naming the submission and what was done.
+    const [letters] = await deps.sequelize.query("SELECT workflow_id, error FROM dead_letters WHERE kind = 'metrc_duplicate_repaired' AND subject_id = ? AND status = 'open'", { replacements: [id] });
+    expect(letters).toHaveLength(1);
+    expect((letters as { workflow_id: string | null }[])[0]!.workflow_id).toBeNull();
     return { id, note: done.sweep_note! };
   }
 

@@ -387,7 +387,6 @@ export function loadConfig(env: Env = process.env): Config {
       authRetryWindowMs: durationAtMost(env, 'METRC_AUTH_RETRY_WINDOW', 2 * 60_000, 0, 20 * 60_000),
       sweepDelaysMs: durations(env, 'METRC_SWEEP_DELAYS', [10 * 60_000, 60 * 60_000, 6 * 3_600_000]),
       ratePerFacilityPerSecond: num(env, 'METRC_RATE_PER_FACILITY', 40, 0.1),
-      ratePerFacilityPerSecond: num(env, 'METRC_RATE_PER_FACILITY', 40, 0.1),
       keyProbeIntervalMs: duration(env, 'METRC_KEY_PROBE_INTERVAL', 60_000, 10),
       ratePerVendorKeyPerSecond: num(env, 'METRC_RATE_PER_VENDOR_KEY', 120, 0.1),
       transferTypeName: str(env, 'METRC_TRANSFER_TYPE', 'Wholesale'),

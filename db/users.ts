@@ -171,12 +171,24 @@ export async function clearMfa(sequelize: Sequelize, userId: string, transaction
   await sequelize.query('DELETE FROM user_recovery_codes WHERE user_id = ?', { replacements: [userId], transaction });
 }
 
-export async function countActiveAdmins(sequelize: Sequelize): Promise<number> {
-  const [rows] = await sequelize.query("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled_at IS NULL");
-  return Number((rows as Array<{ n: number }>)[0]?.n ?? 0);
+/** Within a transaction the admin rows stay locked, so two admins cannot demote each other at once. */
+export async function countActiveAdmins(sequelize: Sequelize, transaction?: Transaction): Promise<number> {
+  const [rows] = await sequelize.query(`SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL${transaction ? ' FOR UPDATE' : ''}`, {
+    ...(transaction ? { transaction } : {}),
+  });
+  return (rows as unknown[]).length;
 }
 
 // --- invitations ---------------------------------------------------------------------------
+
+/** Every unused link of the user stops working (deactivation). */
+export async function revokeInvitations(sequelize: Sequelize, userId: string, transaction: Transaction): Promise<number> {
+  const [, meta] = await sequelize.query('UPDATE user_invitations SET revoked_at = ? WHERE user_id = ? AND used_at IS NULL AND revoked_at IS NULL', {
+    replacements: [new Date(), userId],
+    transaction,
+  });
+  return affected(meta);
+}
 
 /** Older links of the user stop working: only the newest invitation is ever valid. */
 export async function replaceInvitation(

@@ -172,7 +172,7 @@ export function createUserService(deps: UserDeps) {
           if (isPlatformRole(patch.role)) {
             if (!isPlatform(actor)) throw new AppError('FORBIDDEN', 'Only platform admins may grant platform roles', { field: 'role' });
             if (u.role === 'entity') throw new AppError('UNPROCESSABLE_ENTITY', "An entity's user cannot become platform staff; invite a separate account", { field: 'role' });
-            if (u.role === 'admin' && !u.disabled_at && (await db.countActiveAdmins(sequelize)) <= 1) throw new AppError('CONFLICT', 'This is the last active admin', { field: 'role' });
+            if (u.role === 'admin' && !u.disabled_at && (await db.countActiveAdmins(sequelize, transaction)) <= 1) throw new AppError('CONFLICT', 'This is the last active admin', { field: 'role' });
             fields.role = patch.role;
           } else if (isEntityRole(patch.role)) {
             if (u.role !== 'entity') throw new AppError('UNPROCESSABLE_ENTITY', 'Platform staff cannot become an entity role; invite a separate account', { field: 'role' });
@@ -212,11 +212,13 @@ export function createUserService(deps: UserDeps) {
         const u = await db.findUser(sequelize, id, tenant, transaction);
         if (!u) throw notFound('User', id);
         if (u.disabled_at) return [];
-        if (u.role === 'admin' && (await db.countActiveAdmins(sequelize)) <= 1) throw new AppError('CONFLICT', 'This is the last active admin');
+        if (u.role === 'admin' && (await db.countActiveAdmins(sequelize, transaction)) <= 1) throw new AppError('CONFLICT', 'This is the last active admin');
         await db.setDisabled(sequelize, id, true, transaction);
         const sessions = await db.revokeUserSessions(sequelize, id, transaction);
         const keys = await db.revokeKeysCreatedBy(sequelize, id, transaction);
-        await audit(sequelize, actor, { action: 'user.deactivated', targetType: 'user', targetId: id, entityId: u.entity_id, summary: { sessions_revoked: sessions, api_keys_revoked: keys } }, { transaction });
+        // A link handed out earlier must not outlive the deactivation (reactivation does not revive it).
+        const links = await db.revokeInvitations(sequelize, id, transaction);
+        await audit(sequelize, actor, { action: 'user.deactivated', targetType: 'user', targetId: id, entityId: u.entity_id, summary: { sessions_revoked: sessions, api_keys_revoked: keys, invitations_revoked: links } }, { transaction });
         return keys;
       });
       // After the commit: a lookup racing it cannot put a session or key back into memory.

@@ -122,6 +122,16 @@ describe('users: invitations, roles, deactivation', () => {
     expect(JSON.stringify(rows)).not.toContain(first.body.invitation.token.slice(4));
   });
 
+  it("deactivating an invitee voids their link for good; a new link after reactivation works", async () => {
+    const inv = await request(api.url, 'POST', '/users', { email: email('paused'), name: 'P', role: 'member', entity_id: world.retailer.id }, admin);
+    expect((await request(api.url, 'POST', `/users/${inv.body.user.id}/deactivate`, undefined, admin)).status).toBe(200);
+    expect((await request(api.url, 'POST', '/auth/set-password', { token: inv.body.invitation.token, password: GOOD_PASSWORD })).status).toBe(400);
+    expect((await request(api.url, 'POST', `/users/${inv.body.user.id}/reactivate`, undefined, admin)).status).toBe(200);
+    expect((await request(api.url, 'POST', '/auth/set-password', { token: inv.body.invitation.token, password: GOOD_PASSWORD })).status).toBe(400);
+    const fresh = await request(api.url, 'POST', `/users/${inv.body.user.id}/invitation`, undefined, admin);
+    expect((await request(api.url, 'POST', '/auth/set-password', { token: fresh.body.invitation.token, password: GOOD_PASSWORD })).status).toBe(204);
+  });
+
   it('a taken email is 409 in any case', async () => {
     const e = email('dup');
     expect((await request(api.url, 'POST', '/users', { email: e, name: 'A', role: 'operator' }, admin)).status).toBe(201);

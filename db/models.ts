@@ -262,7 +262,11 @@ export function models(sequelize: Sequelize): Models {
     m = Object.fromEntries(
       Object.entries(definitions).map(([name, def]) => [
         name,
-        sequelize.define(name, def.attrs as ModelAttributes, {
+        // The timestamps Sequelize adds itself are DATE without precision, which it writes
+        // truncated to the second while answering with the in-memory milliseconds: an update's
+        // answer and a later GET then differed and so did their ETags (issue 14.4). The columns
+        // are DATETIME(3); say so.
+        sequelize.define(name, { ...(def.attrs as ModelAttributes), created_at: time(false), updated_at: time(false) }, {
           tableName: def.table,
           underscored: true,
           timestamps: true,

@@ -7,7 +7,8 @@ import type { AtomicWriter, ScriptedTransaction, Statement, TransactionEnd } fro
  * it touches in id order (so concurrent accepts queue instead of deadlocking) and records exactly
  * what it took in `stock_reservations`. Those rows make every activity here idempotent: a
  * retried reserve finds its holds and does nothing; release and ship only consume holds still
- * `held`.
+ * `held`. Every stock row changed bumps its updated_at (issue 14.5: a partner polling /inventory
+ * by -updated_at must see reservations, releases and shipments).
  */
 export interface ShortLine {
   item_id: string;
@@ -67,11 +68,11 @@ export async function consumeHoldsIn(
   const writes: Statement[] = holds.map((h) =>
     mode === 'released'
       ? {
-          sql: 'UPDATE inventory SET quantity_reserved = quantity_reserved - ? WHERE id = ?',
+          sql: 'UPDATE inventory SET quantity_reserved = quantity_reserved - ?, updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?',
           values: [h.quantity, h.inventory_id],
         }
       : {
-          sql: 'UPDATE inventory SET quantity_reserved = quantity_reserved - ?, quantity_on_hand = quantity_on_hand - ? WHERE id = ?',
+          sql: 'UPDATE inventory SET quantity_reserved = quantity_reserved - ?, quantity_on_hand = quantity_on_hand - ?, updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?',
           values: [h.quantity, h.quantity, h.inventory_id],
         },
   );
@@ -136,7 +137,7 @@ export async function reserveIn(tx: ScriptedTransaction, orderId: string): Promi
     const row = byVariant.get(item.variant_id)!;
     writes.push(
       {
-        sql: 'UPDATE inventory SET quantity_reserved = quantity_reserved + ? WHERE id = ?',
+        sql: 'UPDATE inventory SET quantity_reserved = quantity_reserved + ?, updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?',
         values: [item.quantity, row.id],
       },
       {

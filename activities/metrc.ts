@@ -356,7 +356,7 @@ export function createMetrcActivities(deps: ActivityDeps) {
       if (current.status === 'succeeded') return { status: 'succeeded', metrcIds: current.metrc_ids ?? [], reconciled: current.reconciled };
       const started = await startAttempt(deps.writer, input.submissionId);
       if (!started) return { status: 'not_sendable', current: current.status };
-      const { sub, attempt } = started;
+      const { sub, attempt, closedLost } = started;
       let rateLimitWaits = 0;
       let sending = false;
       const sendWaitingOutRateLimits = async (client: MetrcClient): Promise<number[]> => {
@@ -390,7 +390,12 @@ export function createMetrcActivities(deps: ActivityDeps) {
               // No re-send while a write still in flight could commit: look for it by identity,
               // adopt it the moment it appears, and send again only once the window has passed
               // since the last send (rows from before last_sent_ms count from the first send).
-              const lastSentMs = sub.last_sent_ms ?? (sub.first_sent_at ? new Date(sub.first_sent_at).getTime() : null);
+              const recorded = sub.last_sent_ms ?? (sub.first_sent_at ? new Date(sub.first_sent_at).getTime() : null);
+              // last_sent_ms is stamped before the request waits for a rate-limit token; an
+              // ambiguous failure moves it to the moment of failure (never before the send), but a
+              // lost attempt could not. Its write left before this attempt began, so counting
+              // from now is never too short.
+              const lastSentMs = closedLost ? Math.max(recorded ?? 0, Date.now()) : recorded;
               const found = await settle(() => reconcile(sequelize, client, sub), {
                 lastSentMs: possiblyLanded ? lastSentMs : null,
                 windowMs: config.metrc.settleWindowMs,

@@ -242,7 +242,10 @@ const CLOSE_LOST_ATTEMPT = `UPDATE metrc_submission_attempts SET outcome = 'fail
  * Two round trips: the submission row locked and its running attempts read (a plain read, no gap
  * locks), then the update, the lost-attempt closes and the insert with the COMMIT.
  */
-export async function startAttempt(writer: AtomicWriter, id: string): Promise<{ sub: SubmissionRow; attempt: number } | null> {
+export async function startAttempt(
+  writer: AtomicWriter,
+  id: string,
+): Promise<{ sub: SubmissionRow; attempt: number; closedLost: boolean } | null> {
   return writer.transaction(async (tx) => {
     const [rows, running] = await tx.run([
       { sql: 'SELECT * FROM metrc_submissions WHERE id = ? FOR UPDATE', values: [id] },
@@ -253,7 +256,8 @@ export async function startAttempt(writer: AtomicWriter, id: string): Promise<{ 
     if (!sub || (sub.status !== 'pending' && sub.status !== 'submitting')) return { value: null, commit: false };
     const attempt = sub.attempt_count + 1;
     return {
-      value: { sub: { ...sub, attempt_count: attempt, status: 'submitting' as const }, attempt },
+      // closedLost: an earlier attempt stopped without an outcome (worker lost, timed out).
+      value: { sub: { ...sub, attempt_count: attempt, status: 'submitting' as const }, attempt, closedLost: (running ?? []).length > 0 },
       writes: [
         { sql: `UPDATE metrc_submissions SET attempt_count = ?, status = 'submitting', updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?`, values: [attempt, id] },
         ...(running ?? []).map((r) => ({ sql: CLOSE_LOST_ATTEMPT, values: [sub.possibly_landed ? 1 : 0, id, Number(r.attempt)] })),

@@ -110,6 +110,7 @@ export function createUserService(deps: UserDeps) {
     async invite(actor: Actor, input: { email: string; name: string; role: string; entity_id?: string | null }) {
       const tenant = tenantOf(actor);
       const email = input.email.trim().toLowerCase();
+      if (!input.name.trim()) throw new AppError('VALIDATION_ERROR', 'name must not be blank', { field: 'name' });
       let entityId: string | null;
       if (isPlatformRole(input.role)) {
         if (!isPlatform(actor)) throw new AppError('FORBIDDEN', 'Only platform admins may invite platform staff', { field: 'role' });
@@ -166,6 +167,7 @@ export function createUserService(deps: UserDeps) {
         if (!u) throw notFound('User', id);
         const fields: { name?: string; role?: string; entity_role?: string | null } = {};
         const before = apiRole(u);
+        if (patch.name !== undefined && !patch.name.trim()) throw new AppError('VALIDATION_ERROR', 'name must not be blank', { field: 'name' });
         if (patch.name !== undefined && patch.name.trim() !== u.name) fields.name = patch.name.trim();
         if (patch.role !== undefined && patch.role !== before) {
           if (actor.kind === 'user' && actor.id === id) throw new AppError('UNPROCESSABLE_ENTITY', 'You cannot change your own role', { field: 'role' });

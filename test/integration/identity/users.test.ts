@@ -139,6 +139,9 @@ describe('users: invitations, roles, deactivation', () => {
     expect(dup.status).toBe(409);
     expect(dup.body.error.code).toBe('CONFLICT');
     expect(await usersNamed(e)).toBe(1);
+    const blank = await request(api.url, 'POST', '/users', { email: email('blank'), name: '   ', role: 'operator' }, admin);
+    expect(blank.status).toBe(400);
+    expect(blank.body.error.details.field).toBe('name');
   });
 
   it('an owner invites only owners and members of their own entity, and writes nothing otherwise', async () => {

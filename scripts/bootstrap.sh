@@ -89,9 +89,10 @@ if [ "$mode" = test ] && [ -d web ] && [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromiu
   if can_apt; then say "installing chromium (apt) for browser tests…"; apt_install chromium; fi
 fi
 
-# --- Spin (model checker) for the METRC protocol model's test -----------------------------
-if [ "$mode" = test ] && ! command -v spin >/dev/null 2>&1; then
-  if can_apt; then say "installing spin (apt) for the METRC protocol model check…"; apt_install spin; fi
+# --- Spin (model checker) and a C compiler for the METRC protocol model's test -------------
+# Spin writes the verifier as C source; the test compiles it with cc.
+if [ "$mode" = test ] && { ! command -v spin >/dev/null 2>&1 || ! command -v cc >/dev/null 2>&1; }; then
+  if can_apt; then say "installing spin and gcc (apt) for the METRC protocol model check…"; apt_install spin gcc libc6-dev; fi
 fi
 
 # --- the console (static build served by the API) ----------------------------------------

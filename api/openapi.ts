@@ -52,7 +52,16 @@ export function openapiValidator(opts: { validateResponses: boolean }) {
   });
 }
 
-/** Raw spec for partners' tooling, plus interactive docs. */
+const guideText = readFileSync(fileURLToPath(new URL('../docs/partner-guide.md', import.meta.url)), 'utf8');
+
+/** The interactive docs open with the partner guide (Swagger UI renders the description as Markdown). */
+function withGuide(doc: Record<string, unknown>): Record<string, unknown> {
+  const copy = structuredClone(doc) as { info: { description?: string } };
+  copy.info.description = `${copy.info.description ?? ''}\n\n${guideText.replace(/^# .*\n/, '')}`;
+  return copy;
+}
+
+/** Raw spec for partners' tooling, plus interactive docs opening with the partner guide. */
 export function docsRoutes(): Router {
   const router = Router();
   router.get('/api/v1/openapi.yaml', (_req, res) => {
@@ -61,6 +70,9 @@ export function docsRoutes(): Router {
   router.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openapiDocument);
   });
-  router.use('/api/docs', swaggerUi.serve, swaggerUi.setup(openapiDocument, { customSiteTitle: 'Trellis API' }));
+  router.get('/api/docs/guide.md', (_req, res) => {
+    res.type('text/markdown').send(guideText);
+  });
+  router.use('/api/docs', swaggerUi.serve, swaggerUi.setup(withGuide(openapiDocument), { customSiteTitle: 'Trellis API' }));
   return router;
 }

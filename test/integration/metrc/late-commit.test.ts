@@ -26,7 +26,8 @@ import {
   type SandboxHandle,
 } from './helpers.js';
 
-const HOLD_SECONDS = 3;
+// Attempt 2 starts ~0.1 s after the 1 s timeout; 4 s leaves it ample slack on a loaded CI machine.
+const HOLD_SECONDS = 4;
 
 interface Hub {
   deps: ReturnType<typeof createDeps>;
@@ -36,7 +37,7 @@ interface Hub {
 }
 
 async function startHub(sb: SandboxHandle, settleWindow: string): Promise<Hub> {
-  // Timeout 1 s, write held 3 s: the first attempt gives up long before METRC commits.
+  // Timeout 1 s, write held 4 s: the first attempt gives up long before METRC commits.
   const deps = createDeps(metrcOverrides(sb.running.url, { METRC_TIMEOUT: '1s', METRC_SETTLE_WINDOW: settleWindow, METRC_SETTLE_CHECK_INTERVAL: '200ms' }));
   const api = await startApi(deps);
   const workers = await startWorkers(deps, { queues: ['compliance'] });
@@ -100,12 +101,12 @@ async function runHeldWrite(sb: SandboxHandle, hub: Hub, k: (typeof kinds)[numbe
   return { created, done, payload, records: recordsOf(sb, k.kind, payload, created.id) };
 }
 
-describe('a write METRC commits after the next attempt checked (settle window 6 s)', () => {
+describe('a write METRC commits after the next attempt checked (settle window 8 s)', () => {
   let sb: SandboxHandle;
   let hub: Hub;
   beforeAll(async () => {
     sb = await startSandbox();
-    hub = await startHub(sb, '6s');
+    hub = await startHub(sb, '8s');
   });
   afterAll(async () => {
     await stopHub(hub);

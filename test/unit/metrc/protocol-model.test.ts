@@ -1,8 +1,9 @@
 /**
  * Model-checks the submission protocol (domain/metrc/model/submission.pml) with Spin: with the
- * settle window longer than METRC's processing limit no run ends with two live records and every
+ * settle window longer than METRC's processing limit no run ever has two live records and every
  * run ends succeeded or parked; without the window (and with a window only as long as the
- * limit) Spin finds the duplicate of issue 23 and prints its trace. Needs `spin` and a C
+ * limit) Spin finds the duplicate of issue 23 and prints its trace; if METRC commits later than
+ * any window, the sweep (and only the sweep) brings every run back to one live record. Needs `spin` and a C
  * compiler (scripts/bootstrap.sh installs spin for `npm test` on Debian).
  */
 import { execFileSync } from 'node:child_process';
@@ -63,6 +64,14 @@ describe('the METRC submission protocol under Spin', () => {
     expect(trail).toMatch(/found = \(live>0\)/);
     expect(trail.match(/\[nsent = \(nsent\+1\)\]/g)!.length).toBeGreaterThanOrEqual(2);
     expect(trail.match(/\[live = \(live\+1\)\]/g)).toHaveLength(2);
+  });
+
+  it.runIf(spinAvailable())('if METRC commits later than any window, the sweep brings every run back to one live record', () => {
+    const late = check(['-DLATE_COMMIT']).report;
+    expect(late).toMatch(/errors: 0/);
+    expect(late).toMatch(/unreached in proctype Sweep\s+\(0 of \d+ states\)/);
+    // ...and nothing else does.
+    expect(check(['-DLATE_COMMIT', '-DNO_SWEEP']).report).toMatch(/assertion violated \(live<=1\)/);
   });
 
   it.runIf(spinAvailable())('a window only as long as METRC’s processing limit is not enough', () => {

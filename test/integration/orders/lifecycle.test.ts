@@ -144,7 +144,9 @@ describe('order lifecycle through the API (real worker, Temporal and database)',
       ship_to_location_id: env.world.store.id,
       items: [{ variant_id: a.variantId, quantity: 1 }],
     });
-    expect(otherRetailer.status).toBe(403);
+    // Another tenant's retailer_id is a reference the caller may not use (4289a9a: 422 naming it).
+    expect(otherRetailer.status).toBe(422);
+    expect(otherRetailer.body.error.details.field).toBe('retailer_id');
     expect(await env.deps.sequelize.query('SELECT COUNT(*) AS n FROM orders', { plain: true })).toEqual(before);
   });
 

@@ -7,6 +7,7 @@ import { ordersService } from './services/orders.js';
 import { syncsService } from './services/syncs.js';
 import { usersService } from './services/users.js';
 import { metrcCredentialsService } from './services/metrcCredentials.js';
+import { posConnectionsService } from './services/posConnections.js';
 import { workflowsService } from './services/workflows.js';
 import { createLive, type SocketLike } from './stores/live.js';
 import { createSession } from './stores/session.js';
@@ -22,6 +23,7 @@ export const services = {
   directory: directoryService(api),
   users: usersService(api),
   metrcCredentials: metrcCredentialsService(api),
+  posConnections: posConnectionsService(api),
 };
 export const session = createSession(services.auth);
 onUnauthorized = () => session.expired();

@@ -34,6 +34,7 @@ export const SECTIONS = [
   { href: '/orders', label: 'Orders', permission: 'orders:read' },
   { href: '/workflows', label: 'Workflows', permission: 'workflows:read' },
   { href: '/syncs', label: 'Syncs', permission: 'sync:read' },
+  { href: '/pos-connections', label: 'POS connections', permission: 'sync:read' },
   { href: '/compliance', label: 'Compliance', permission: 'compliance:read' },
   { href: '/inventory', label: 'Inventory', permission: 'inventory:read' },
   { href: '/audit', label: 'Audit log', permission: 'audit:read' },

@@ -144,13 +144,14 @@ describe('operations console (headless Chromium)', () => {
     await wp.getByRole('status').filter({ hasText: 'Done: accept' }).waitFor();
     await wp.locator('h1 .badge', { hasText: 'accepted' }).waitFor();
     await wp.getByTestId('timeline').getByText('submitted → accepted').waitFor();
-    // The workflow's own steps are merged in.
-    await wp.getByTestId('timeline').locator('li.wf').first().waitFor();
     await wp.screenshot({ path: `${SHOTS}/20-order-accepted.png`, fullPage: true });
     await ctx.close();
-    // Admin sees no accept for itself.
+    // Staff see the same order, with the workflow's own steps merged into the timeline (the
+    // workflows API is staff-only, so the wholesaler's page has none).
     await go(`/orders/${id}`);
     await page.locator('h1 .badge', { hasText: 'accepted' }).waitFor();
+    await page.getByTestId('timeline').locator('li.wf').first().waitFor();
+    await shot('20-order-accepted-staff');
 
     // The order's workflow is listed and described on the Workflows pages.
     await go(`/workflows?workflow_id=${encodeURIComponent(`order:${id}`)}`);

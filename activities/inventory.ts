@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
+import type { Redis } from 'ioredis';
 import type { AtomicWriter, ScriptedTransaction, Statement, TransactionEnd } from '../db/atomicWrite.js';
+import { bumpVersion } from '../platform/cacheVersions.js';
 
 /**
  * Stock holds for orders. Every change happens in one transaction that locks the inventory rows
@@ -156,20 +158,29 @@ export async function reserveIn(tx: ScriptedTransaction, orderId: string): Promi
  * inside the order's read-model write (activities/orders.ts), so a status change and its stock
  * change commit together.
  */
-export function createInventoryActivities({ writer }: { writer: AtomicWriter }) {
+export function createInventoryActivities({ writer, redis }: { writer: AtomicWriter; redis?: Redis }) {
+  /**
+   * After the commit, the API's cached catalogue pages (built from stock) go stale: the next read
+   * shows the new available quantity. Also when a retry found the work done, since the attempt
+   * that did it may have died before bumping.
+   */
+  const committed = async (result: StockResult): Promise<StockResult> => {
+    if (redis) await bumpVersion(redis, 'inventory');
+    return result;
+  };
   return {
     async reserveStock(input: { orderId: string }): Promise<StockResult> {
-      return retryingDeadlocks(() => writer.transaction((tx) => reserveIn(tx, input.orderId)));
+      return committed(await retryingDeadlocks(() => writer.transaction((tx) => reserveIn(tx, input.orderId))));
     },
 
     /** Saga compensation for accept: gives back exactly what the order still holds. */
     async releaseStock(input: { orderId: string }): Promise<StockResult> {
-      return retryingDeadlocks(() => writer.transaction((tx) => consumeHoldsIn(tx, input.orderId, 'released')));
+      return committed(await retryingDeadlocks(() => writer.transaction((tx) => consumeHoldsIn(tx, input.orderId, 'released'))));
     },
 
     /** Shipping moves the held units out of the building: on hand and reserved both drop. */
     async shipStock(input: { orderId: string }): Promise<StockResult> {
-      return retryingDeadlocks(() => writer.transaction((tx) => consumeHoldsIn(tx, input.orderId, 'shipped')));
+      return committed(await retryingDeadlocks(() => writer.transaction((tx) => consumeHoldsIn(tx, input.orderId, 'shipped'))));
     },
   };
 }

@@ -8,7 +8,7 @@ import type { MetrcState, OrderStatus } from '../domain/orders/status.js';
 import type { ActivityDeps } from './deps.js';
 import { auditRowStatement, insertAuditRow, type AuditRow } from '../db/auditLog.js';
 import { sqlDateTime, type AtomicWriter, type Statement } from '../db/atomicWrite.js';
-import { versionKey } from '../platform/cacheVersions.js';
+import { bumpVersion, versionKey } from '../platform/cacheVersions.js';
 import { consumeHoldsIn, reserveIn, retryingDeadlocks } from './inventory.js';
 import { logger } from '../platform/logger.js';
 
@@ -259,6 +259,8 @@ export function createOrderActivities({ sequelize, redis, writer }: Pick<Activit
       const key = eventKey(input.orderId, input.seq);
       const { recorded, order } = await writeStep(input, key);
       if (!order) throw nonRetryable('NotFound', `Order ${input.orderId} not found`);
+      // The stock change committed with the step: cached catalogue pages show it from the next read.
+      if (input.stock) await bumpVersion(redis, 'inventory');
 
       const fields: Record<string, string> = {
         type: input.type === 'status_changed' ? 'order.status_changed' : input.type === 'metrc_status' ? 'order.metrc_status' : 'order.reminder_sent',

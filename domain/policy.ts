@@ -63,6 +63,9 @@ export const PERMISSIONS = {
   'locations:write': { description: 'Add, change and delete locations', roles: ['admin', 'operator', 'owner'], scopes: [] },
   'catalog:read': { description: 'Read products and variants', roles: ALL_USERS, scopes: ['catalog:read', 'catalog:write'] },
   'catalog:write': { description: 'Change products and variants', roles: TRADERS, scopes: ['catalog:write'] },
+  // What can be ordered, from whom, where: other tenants' available quantities (never their stock
+  // rows). A key that places orders needs it as much as a catalog reader does.
+  'catalog:browse': { description: "Browse wholesalers' catalogue with available quantities", roles: ALL_USERS, scopes: ['catalog:read', 'catalog:write', 'orders:write'] },
   'inventory:read': { description: 'Read stock levels', roles: ALL_USERS, scopes: ['inventory:read', 'inventory:write'] },
   'inventory:write': { description: 'Change stock levels', roles: TRADERS, scopes: ['inventory:write'] },
 

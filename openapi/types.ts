@@ -209,6 +209,50 @@ export interface paths {
         patch: operations["updateInventory"];
         trace?: never;
     };
+    "/catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Browse what wholesalers offer, with available quantities per ship-from premises
+         * @description Every variant of every wholesaler (entity type `wholesaler` or `both`) whose licence has not
+         *     expired, with the quantity that can still be ordered (on hand minus what accepted orders
+         *     hold, never negative) at each of the wholesaler's premises that keeps it. `quantity_available`
+         *     is the sum over the `locations` listed. Order with `variant_id` and a `location_id` as
+         *     `ship_from_location_id`. Accepting, cancelling and shipping orders, POS syncs and stock
+         *     edits show in the next read.
+         */
+        get: operations["listCatalog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/catalog/{variantId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                variantId: components["schemas"]["Uuid"];
+            };
+            cookie?: never;
+        };
+        /** One variant on offer, with every premises that keeps it */
+        get: operations["getCatalogEntry"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orders": {
         parameters: {
             query?: never;
@@ -1539,6 +1583,36 @@ export interface components {
         };
         InventoryList: {
             data: components["schemas"]["Inventory"][];
+            pagination: components["schemas"]["Pagination"];
+        };
+        CatalogLocation: {
+            location_id: components["schemas"]["Uuid"];
+            name: string;
+            city: string;
+            state: string;
+            quantity_available: number;
+        };
+        CatalogItem: {
+            variant_id: components["schemas"]["Uuid"];
+            product_id: components["schemas"]["Uuid"];
+            sku: string;
+            /** @description The variant's name (e.g. `3.5g jar`). */
+            name: string;
+            product_name: string;
+            brand: string | null;
+            category: string;
+            price_minor: components["schemas"]["MoneyMinor"];
+            currency: components["schemas"]["Currency"];
+            unit_of_measure: string;
+            wholesaler_id: components["schemas"]["Uuid"];
+            wholesaler_name: string;
+            /** @description Sum over `locations`. */
+            quantity_available: number;
+            /** @description The wholesaler's premises that keep this variant (ship-from locations), by name. */
+            locations: components["schemas"]["CatalogLocation"][];
+        };
+        CatalogList: {
+            data: components["schemas"]["CatalogItem"][];
             pagination: components["schemas"]["Pagination"];
         };
         /** @enum {string} */
@@ -3163,6 +3237,67 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listCatalog: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number. */
+                page?: components["parameters"]["Page"];
+                limit?: components["parameters"]["Limit"];
+                /** @description Words (three letters or more) found in the product's name, brand, category or description, or a SKU prefix. */
+                q?: string;
+                sort?: "name" | "-name" | "price" | "-price" | "available" | "-available";
+                wholesaler_id?: components["schemas"]["Uuid"];
+                category?: string;
+                /** @description Only variants kept at this ship-from premises, and only its quantity. */
+                location_id?: components["schemas"]["Uuid"];
+                /** @description `true`: only variants with something available, and only the premises that have it. */
+                in_stock?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of catalogue entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getCatalogEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                variantId: components["schemas"]["Uuid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The catalogue entry */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogItem"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
             default: components["responses"]["Error"];
         };
     };

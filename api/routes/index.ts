@@ -26,6 +26,8 @@ import { syncRunRoutes } from './syncRuns.js';
 import { adminRoutes } from './admin.js';
 import { userRoutes } from './users.js';
 import { metrcCredentialRoutes } from './metrcCredentials.js';
+import { createCatalogService } from '../services/catalog.js';
+import { catalogRoutes } from './catalog.js';
 
 /** Everything under /api/v1. Each feature mounts its router here. */
 export function apiRoutes(deps: ApiDeps): Router {
@@ -41,6 +43,7 @@ export function apiRoutes(deps: ApiDeps): Router {
   router.use(crudRoutes('/products', createCrudService(products, deps)));
   router.use(crudRoutes('/product-variants', createCrudService(productVariants, deps)));
   router.use(crudRoutes('/inventory', createCrudService(inventory, deps)));
+  router.use(catalogRoutes(createCatalogService(deps), { validateResponses: deps.config.validateResponses }));
   router.use(orderRoutes(createCrudService(orders, deps), createOrderService(deps)));
   const workflows = createWorkflowService(deps);
   router.use(workflowRoutes(workflows, createDashboardService(deps, workflows)));

@@ -35,11 +35,28 @@ export async function getOrCompute(
   compute: () => Promise<string>,
   ttlS = CACHE_TTL_S,
 ): Promise<string> {
-  const entryKey = `trellis:cache:${resource}:${createHash('sha1').update(key).digest('hex')}`;
+  return getOrComputeAcross(redis, resource, [resource], key, compute, ttlS);
+}
+
+/**
+ * The same for an answer built from several resources (the catalogue joins products, variants,
+ * stock, sellers and their premises): the entry is tagged with every one's version, so a write to
+ * any of them makes it stale.
+ */
+export async function getOrComputeAcross(
+  redis: Redis,
+  name: string,
+  resources: readonly string[],
+  key: string,
+  compute: () => Promise<string>,
+  ttlS = CACHE_TTL_S,
+): Promise<string> {
+  const entryKey = `trellis:cache:${name}:${createHash('sha1').update(key).digest('hex')}`;
   let version: string | undefined;
   try {
-    const [current, hit] = await redis.mget(`${VERSION_PREFIX}${resource}`, entryKey);
-    version = current ?? '0';
+    const values = await redis.mget(...resources.map((r) => `${VERSION_PREFIX}${r}`), entryKey);
+    const hit = values.pop();
+    version = values.map((v) => v ?? '0').join('.');
     if (hit) {
       const sep = hit.indexOf('\n');
       if (sep > 0 && hit.slice(0, sep) === version) return hit.slice(sep + 1);

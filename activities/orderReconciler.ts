@@ -29,7 +29,8 @@ export function createOrderReconcilerActivities(deps: ActivityDeps) {
      * Cancels open orders whose workflow has ended (domain/orders/reconcile.ts): releases what
      * they hold, then writes the status change and its timeline row as the workflow would. Both
      * steps are idempotent (released holds are gone; the timeline row has a unique key), so a
-     * retry after a crash between them finishes the job.
+     * retry after a crash between them finishes the job. Orders never handed to a workflow
+     * (`workflow_id` NULL: demo orders until scripts/adopt-orders.ts runs) are not orphans.
      */
     async reconcileOrphanedOrders(input: { limit?: number; graceMs?: number } = {}): Promise<ReconcileResult> {
       if (!deps.temporal) throw ApplicationFailure.create({ type: 'ConfigurationError', message: 'no Temporal client for checking workflows' });
@@ -41,7 +42,7 @@ export function createOrderReconcilerActivities(deps: ActivityDeps) {
       while (result.checked < limit) {
         const rows = await sequelize.query<{ id: string; workflow_id: string | null; status: OrderStatus; order_number: string; retailer_id: string; wholesaler_id: string }>(
           `SELECT id, workflow_id, status, order_number, retailer_id, wholesaler_id FROM orders
-            WHERE status IN (?) AND updated_at < NOW(3) - INTERVAL ? MICROSECOND ${after ? 'AND id > ?' : ''}
+            WHERE status IN (?) AND workflow_id IS NOT NULL AND updated_at < NOW(3) - INTERVAL ? MICROSECOND ${after ? 'AND id > ?' : ''}
             ORDER BY id LIMIT ${PAGE}`,
           { replacements: [RECONCILABLE_STATUSES, graceMs * 1000, ...(after ? [after] : [])], type: QueryTypes.SELECT },
         );
@@ -50,7 +51,7 @@ export function createOrderReconcilerActivities(deps: ActivityDeps) {
           result.checked++;
           let reason: string | undefined;
           try {
-            reason = orphanReason(order.status, await workflowState(client, order.workflow_id ?? `order:${order.id}`, { reason: true }));
+            reason = orphanReason(order.status, await workflowState(client, order.workflow_id!, { reason: true }));
           } catch {
             result.unknown++;
             continue;

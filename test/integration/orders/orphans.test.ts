@@ -62,6 +62,10 @@ describe('no orphaned order (issue 14.3)', () => {
   it('the reconciler cancels an open order whose workflow was terminated out of band, releases its stock once, and leaves running ones alone', async () => {
     const orphan = await acceptedOrder(5);
     const alive = await acceptedOrder(2);
+    // A demo order loaded straight into the database has no workflow until npm start adopts it.
+    const unadopted = await acceptedOrder(1);
+    await env.client.workflow.getHandle(`order:${unadopted.id}`).terminate('test: stands for a seeded order');
+    await env.deps.sequelize.query('UPDATE orders SET workflow_id = NULL WHERE id = ?', { replacements: [unadopted.id] });
     await env.client.workflow.getHandle(`order:${orphan.id}`).terminate('terminated in the Temporal UI');
     // Until the reconciler runs the order looks open and holds its stock: the orphan of the issue.
     expect((await statusOf(orphan.id)).status).toBe('accepted');
@@ -81,8 +85,10 @@ describe('no orphaned order (issue 14.3)', () => {
     expect(event).toMatchObject({ from_status: 'accepted', to_status: 'cancelled', actor: { role: 'system' } });
     expect(event.reason).toContain('was terminated (terminated in the Temporal UI)');
 
-    // The order with a running workflow is untouched; a second pass changes nothing.
+    // The order with a running workflow is untouched, and so is one never handed to a workflow;
+    // a second pass changes nothing.
     expect((await statusOf(alive.id)).status).toBe('accepted');
+    expect((await statusOf(unadopted.id)).status).toBe('accepted');
     expect(await stockOf(env, alive.stock.inventoryId)).toEqual({ onHand: 20, reserved: 2 });
     await reconcile();
     const events = (await call(env, env.admin, 'GET', `/orders/${orphan.id}/timeline?limit=100`)).body.data.filter((e: { to_status?: string }) => e.to_status === 'cancelled');

@@ -5,7 +5,7 @@
  * or reserved counts (a competitor's order volume), package labels or POS bookkeeping.
  */
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { sqlWithinScope, type SqlCondition } from './sqlScope.js';
+import { NO_ROWS, sqlWithinScope, type SqlCondition } from './sqlScope.js';
 
 export const CATALOG_SORTS = ['name', 'price', 'available'] as const;
 export type CatalogSort = (typeof CATALOG_SORTS)[number] | `-${(typeof CATALOG_SORTS)[number]}`;
@@ -17,6 +17,8 @@ export interface CatalogQuery {
   fulltext?: string;
   /** LIKE pattern for a SKU prefix, already escaped. */
   skuPrefix?: string;
+  /** A search with nothing to search for (blank): no matches rather than everything. */
+  nothing?: boolean;
   wholesalerId?: string;
   category?: string;
   locationId?: string;
@@ -81,6 +83,7 @@ function candidates(q: CatalogQuery): { sql: string; replacements: unknown[] } {
   if (q.wholesalerId) conditions.push({ sql: 'v.entity_id = ?', replacements: [q.wholesalerId] });
   if (q.category) conditions.push({ sql: 'p.category = ?', replacements: [q.category] });
   if (q.variantId) conditions.push({ sql: 'v.id = ?', replacements: [q.variantId] });
+  if (q.nothing) conditions.push(NO_ROWS);
   if (q.fulltext || q.skuPrefix) {
     const parts: SqlCondition[] = [];
     // The products FULLTEXT index covers (name, brand, category, description); MATCH must name them all.

@@ -62,6 +62,7 @@ export function createCatalogService(deps: CatalogDeps) {
       today: todayUtc(now),
       // Words of three letters or more search the product text; the whole term is also a SKU prefix.
       ...(q ? { skuPrefix: likePrefix(q) } : {}),
+      ...(q === '' ? { nothing: true } : {}),
       ...(q && booleanQuery(q) ? { fulltext: booleanQuery(q) } : {}),
       ...(str(params.wholesaler_id) ? { wholesalerId: str(params.wholesaler_id) } : {}),
       ...(str(params.category) ? { category: str(params.category) } : {}),

@@ -174,7 +174,7 @@ describe('retailer-facing catalogue (issue 14.12)', () => {
     expect(await ids(`edibles+${tag}`)).toEqual(kushFamily); // category, any case
     expect(await ids(`CBK-${tag}`)).toEqual([b.kush]); // SKU prefix
     expect(await ids(`zero${tag.toLowerCase()}`)).toEqual([b.empty]);
-    for (const q of ['%E2%98%83', '%C3%A9t%C3%A9+nowhere', "it's", 'a%2Cb', '100%25', 'x_y']) expect(await ids(q), q).toEqual([]);
+    for (const q of ['+', '%20%20', '%E2%98%83', '%C3%A9t%C3%A9+nowhere', "it's", 'a%2Cb', '100%25', 'x_y']) expect(await ids(q), q).toEqual([]);
     expect(await ids(`Lapsed+Haze+${tag}`)).toEqual([]); // expired seller, even by name
   });
 

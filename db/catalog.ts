@@ -71,10 +71,13 @@ function orderBy(sort: CatalogSort): string {
   return cols.split(', ').map((c) => `${c} ${desc ? 'DESC' : 'ASC'}`).join(', ');
 }
 
-/** The variants the query names, with their availability at the premises it considers. */
-function candidates(q: CatalogQuery): { sql: string; replacements: unknown[] } {
+/**
+ * The variants the query names, with their availability at the premises it considers. Without
+ * `withStock` (a count that filters on no stock figure) the per-variant stock look-ups are left out.
+ */
+function candidates(q: CatalogQuery, withStock = true): { sql: string; replacements: unknown[] } {
   const at = q.locationId ? ' AND i.location_id = ?' : '';
-  const atValues = q.locationId ? [q.locationId] : [];
+  const atValues = withStock && q.locationId ? [q.locationId] : [];
   const conditions: SqlCondition[] = [
     { sql: "e.type IN ('wholesaler', 'both')", replacements: [] },
     // Valid through its expiry day; none on record means none is known (domain/licensing.ts).
@@ -93,11 +96,13 @@ function candidates(q: CatalogQuery): { sql: string; replacements: unknown[] } {
   }
   // The catalogue is public record among signed-in parties: no tenant scope narrows it.
   const { where, replacements } = sqlWithinScope(undefined, ...conditions);
+  const ownRows = `FROM ${OWN_STOCK} WHERE i.variant_id = v.id AND i.entity_id = v.entity_id${at}`;
+  const stockColumns = withStock
+    ? `, (SELECT COALESCE(SUM(${AVAILABLE}), 0) ${ownRows}) AS quantity_available, (SELECT COUNT(*) ${ownRows}) AS stocked_at`
+    : '';
   return {
     sql: `SELECT v.id AS variant_id, v.product_id, v.sku, v.name, v.price_minor, v.currency, v.unit_of_measure,
-                 p.name AS product_name, p.brand, p.category, e.id AS wholesaler_id, e.name AS wholesaler_name,
-                 (SELECT COALESCE(SUM(${AVAILABLE}), 0) FROM ${OWN_STOCK} WHERE i.variant_id = v.id AND i.entity_id = v.entity_id${at}) AS quantity_available,
-                 (SELECT COUNT(*) FROM ${OWN_STOCK} WHERE i.variant_id = v.id AND i.entity_id = v.entity_id${at}) AS stocked_at
+                 p.name AS product_name, p.brand, p.category, e.id AS wholesaler_id, e.name AS wholesaler_name${stockColumns}
             FROM product_variants v
             JOIN products p ON p.id = v.product_id AND p.entity_id = v.entity_id
             JOIN entities e ON e.id = v.entity_id
@@ -116,17 +121,18 @@ function outerWhere(q: CatalogQuery): string {
 export async function catalogPage(sequelize: Sequelize, q: CatalogQuery): Promise<{ rows: CatalogRow[]; total: number }> {
   const inner = candidates(q);
   const outer = outerWhere(q);
-  const [rows, counted] = await Promise.all([
+  const counted = outer ? inner : candidates(q, false);
+  const [rows, total] = await Promise.all([
     sequelize.query<CatalogRow>(`SELECT c.* FROM (${inner.sql}) c ${outer} ORDER BY ${orderBy(q.sort)} LIMIT ? OFFSET ?`, {
       replacements: [...inner.replacements, q.limit, q.offset],
       type: QueryTypes.SELECT,
     }),
-    sequelize.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM (${inner.sql}) c ${outer}`, {
-      replacements: inner.replacements,
+    sequelize.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM (${counted.sql}) c ${outer}`, {
+      replacements: counted.replacements,
       type: QueryTypes.SELECT,
     }),
   ]);
-  return { rows, total: Number(counted[0]?.n ?? 0) };
+  return { rows, total: Number(total[0]?.n ?? 0) };
 }
 
 /** Availability per premises of the given variants (each the seller's own row at its own premises). */

@@ -9,11 +9,16 @@ import { createDeadLetterActivities } from './dlq.js';
 import { createPosActivities } from './pos.js';
 import { createSyncReaperActivities } from './syncReaper.js';
 import { createOrderReconcilerActivities } from './orderReconciler.js';
+import { createNotificationActivities } from './notifications.js';
+import { withOrderNotifications } from './orderNotifications.js';
 
 export function createActivities(deps: ActivityDeps) {
+  const orders = createOrderActivities(deps);
   return {
     ...createSystemActivities(deps),
-    ...createOrderActivities(deps),
+    ...orders,
+    // Order steps and reminders also start the notifications they cause (issue 16).
+    ...withOrderNotifications(deps, orders),
     ...createInventoryActivities(deps),
     ...createMetrcActivities(deps),
     ...createMetrcCredentialActivities(deps),
@@ -22,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPosActivities(deps),
     ...createSyncReaperActivities(deps),
     ...createOrderReconcilerActivities(deps),
+    ...createNotificationActivities(deps),
   };
 }
 

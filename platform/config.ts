@@ -83,6 +83,35 @@ export interface Config {
   metrc: MetrcConfig;
   orders: OrdersConfig;
   security: SecurityConfig;
+  mail: MailConfig;
+}
+
+/** Email notifications (issue 16): the SMTP server mail leaves through, and the local catcher. */
+export interface MailConfig {
+  /** SMTP_HOST / SMTP_PORT: default the local mail catcher in development; empty = no email at all. */
+  host: string;
+  port: number;
+  /** SMTP_SECURE: TLS from the first byte (port 465); otherwise STARTTLS when offered. */
+  secure: boolean;
+  /** SMTP_REQUIRE_TLS: refuse to send unless STARTTLS succeeds (on by default in production). */
+  requireTls: boolean;
+  /** SMTP_TLS_REJECT_UNAUTHORIZED: verify the server's certificate (off only for a test server). */
+  tlsRejectUnauthorized: boolean;
+  /** SMTP_USER / SMTP_PASSWORD: AUTH credentials; none = no AUTH. */
+  user?: string;
+  password?: string;
+  /** MAIL_FROM / MAIL_REPLY_TO: the envelope and header sender, and where replies go. */
+  from: string;
+  replyTo?: string;
+  /** SMTP_POOL_SIZE: pooled connections per worker process. */
+  poolSize: number;
+  /**
+   * SMTP_SEND_TIMEOUT: how long one send may take (connect, greeting, each reply). A send whose
+   * outcome was lost is not repeated before twice this has passed (see activities/notifications).
+   */
+  sendTimeoutMs: number;
+  /** MAIL_CATCHER: run the local catcher with `npm start` (never in production). */
+  catcher: { enabled: boolean; smtpPort: number; httpPort: number };
 }
 
 /** Hardening settings (issue 13). */
@@ -405,9 +434,38 @@ export function loadConfig(env: Env = process.env): Config {
       ...(metricsToken ? { metricsToken } : {}),
       realtimeRecheckMs: duration(env, 'REALTIME_RECHECK', 30_000, 50),
     },
+    mail: mailConfig(env, nodeEnv),
   };
   if (nodeEnv === 'production') refuseUnsafeProduction(env, loaded);
   return loaded;
+}
+
+function mailConfig(env: Env, nodeEnv: Config['nodeEnv']): MailConfig {
+  const production = nodeEnv === 'production';
+  const catcherSmtpPort = int(env, 'MAIL_CATCHER_SMTP_PORT', 1025, 0, 65535);
+  const user = env.SMTP_USER || undefined;
+  const password = env.SMTP_PASSWORD || undefined;
+  if (Boolean(user) !== Boolean(password)) throw new ConfigError(user ? 'SMTP_PASSWORD' : 'SMTP_USER', 'must be set together with the other');
+  const from = str(env, 'MAIL_FROM', 'Trellis <notifications@trellis.local>');
+  const replyTo = env.MAIL_REPLY_TO || undefined;
+  for (const [name, v] of [['MAIL_FROM', from], ['MAIL_REPLY_TO', replyTo]] as const) {
+    if (v !== undefined && !/^[^<>@\s]+@[^<>@\s]+$|<[^<>@\s]+@[^<>@\s]+>$/.test(v)) throw new ConfigError(name, 'must be an address, or "Name <address>"');
+  }
+  return {
+    // Unset = no email: nothing is sent or queued. Development defaults to the local catcher;
+    // tests name their own catcher, so suites that are not about mail send none.
+    host: env.SMTP_HOST?.trim() || (nodeEnv === 'development' ? '127.0.0.1' : ''),
+    port: int(env, 'SMTP_PORT', production ? 587 : catcherSmtpPort, 1, 65535),
+    secure: bool(env, 'SMTP_SECURE', false),
+    requireTls: bool(env, 'SMTP_REQUIRE_TLS', production),
+    tlsRejectUnauthorized: bool(env, 'SMTP_TLS_REJECT_UNAUTHORIZED', true),
+    ...(user && password ? { user, password } : {}),
+    from,
+    ...(replyTo ? { replyTo } : {}),
+    poolSize: int(env, 'SMTP_POOL_SIZE', 5, 1, 100),
+    sendTimeoutMs: duration(env, 'SMTP_SEND_TIMEOUT', 30_000, 100),
+    catcher: { enabled: !production && bool(env, 'MAIL_CATCHER', true), smtpPort: catcherSmtpPort, httpPort: int(env, 'MAIL_CATCHER_HTTP_PORT', 1080, 0, 65535) },
+  };
 }
 
 /** Production refuses settings that would run but misbehave (platform/productionGuards.ts). */

@@ -8,3 +8,4 @@ export { metrcDuplicateSweep } from './metrcSweep.js';
 export { posSync } from './posSync.js';
 export { syncRunsReaper } from './syncRunsReaper.js';
 export { ordersReconciler } from './ordersReconciler.js';
+export { notificationDelivery } from './notificationDelivery.js';

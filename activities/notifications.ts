@@ -1,0 +1,177 @@
+/**
+ * Notification activities (issue 16, `notifications` queue).
+ *
+ * Delivery semantics — at most once, automatically: every (event, recipient, channel) has one
+ * notification_deliveries row and one deterministic Message-ID. An attempt records 'sending'
+ * before it talks to the SMTP server and 'sent' after the server's 250. A later attempt that
+ * finds 'sending' does not know whether the server took the message (a worker died, or the
+ * connection broke after the body was sent), so it never sends on its own:
+ *  - within the in-flight window (twice SMTP_SEND_TIMEOUT since 'sending'), the first attempt
+ *    may still be talking to the server: DeliveryInFlight, retried later;
+ *  - after it, the outcome is unknown for good: DeliveryOutcomeUnknown, a dead letter. A person
+ *    may retry it, which sends again with the same Message-ID (at least once, by their choice;
+ *    mail clients fold copies with one Message-ID).
+ * A refusal the server answered (4xx, connection refused) delivered nothing and is retried by the
+ * workflow's policy; a 5xx rejection is final (SmtpRejected).
+ */
+import { createHash } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
+import { QueryTypes, type Sequelize } from 'sequelize';
+import { AUDIENCE, notificationWorkflowId, type NotificationChannel, type NotificationEvent } from '../domain/notifications/events.js';
+import { renderEmail } from '../domain/notifications/templates.js';
+import { claimDelivery, discardDelivery, finishDelivery } from '../db/notificationDeliveries.js';
+import { classifySmtpError, createMailer, smtpErrorText, type Mailer } from '../integrations/mail/transport.js';
+import { temporalSettings } from '../temporal.config.js';
+import type { NotificationDeliveryInput } from '../workflows/notificationDelivery.js';
+import type { ActivityDeps } from './deps.js';
+
+const fail = (type: string, message: string, nonRetryable = false) => ApplicationFailure.create({ type, message, nonRetryable });
+
+export function deliveryKey(event: Pick<NotificationEvent, 'type' | 'key'>, recipientUserId: string, channel: NotificationChannel): string {
+  return createHash('sha256').update(`${event.type}|${event.key}|${recipientUserId}|${channel}`).digest('hex');
+}
+
+/** Deterministic Message-ID: the same delivery always carries the same one, on every attempt. */
+export function messageIdFor(key: string, from: string): string {
+  const domain = /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'trellis.local';
+  return `<${key.slice(0, 40)}@${domain}>`;
+}
+
+interface Recipient {
+  id: string;
+  email: string;
+}
+
+/** Active users an event goes to: the entity's users with the audience's entity roles, and staff with its platform roles. */
+export async function recipientsOf(sequelize: Sequelize, event: NotificationEvent): Promise<Recipient[]> {
+  const audience = AUDIENCE[event.type];
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (event.entityId && audience.entityRoles.length) {
+    where.push(`(role = 'entity' AND entity_id = ? AND entity_role IN (${audience.entityRoles.map(() => '?').join(',')}))`);
+    args.push(event.entityId, ...audience.entityRoles);
+  }
+  if (audience.staffRoles.length) {
+    where.push(`role IN (${audience.staffRoles.map(() => '?').join(',')})`);
+    args.push(...audience.staffRoles);
+  }
+  if (!where.length) return [];
+  return sequelize.query<Recipient>(`SELECT id, email FROM users WHERE disabled_at IS NULL AND (${where.join(' OR ')}) ORDER BY id`, {
+    replacements: args,
+    type: QueryTypes.SELECT,
+  });
+}
+
+const warn = (msg: string, meta: Record<string, unknown>) => {
+  try {
+    Context.current().log.warn(msg, meta);
+  } catch {
+    // outside an activity (scripts, benchmarks)
+  }
+};
+
+/**
+ * Starts one delivery workflow per recipient of `event`. The workflow id is the delivery's
+ * identity and may never be reused, so a retried caller starts nothing twice.
+ */
+export async function startNotifications(deps: ActivityDeps, event: NotificationEvent): Promise<{ started: number; existing: number }> {
+  // No mail server configured: there is no channel to deliver on, so nothing is queued.
+  if (!deps.temporal || !deps.config.mail.host) return { started: 0, existing: 0 };
+  const client: Client = await deps.temporal();
+  const settings = temporalSettings(deps.config);
+  const recipients = await recipientsOf(deps.sequelize, event);
+  let started = 0;
+  let existing = 0;
+  for (const r of recipients) {
+    const channel: NotificationChannel = 'email';
+    const input: NotificationDeliveryInput = {
+      event,
+      recipientUserId: r.id,
+      channel,
+      retry: settings.defaultActivityRetry,
+      sendTimeoutMs: deps.config.mail.sendTimeoutMs,
+    };
+    try {
+      await client.workflow.start('notificationDelivery', {
+        workflowId: notificationWorkflowId(event.key, channel, r.id),
+        taskQueue: settings.taskQueues.notifications,
+        args: [input],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      });
+      started += 1;
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      existing += 1;
+    }
+  }
+  return { started, existing };
+}
+
+/**
+ * For callers whose own work must not fail because a notification could not be started (an
+ * order step, a dead letter): logged, not thrown.
+ */
+export async function startNotificationsQuietly(deps: ActivityDeps, event: NotificationEvent): Promise<void> {
+  try {
+    await startNotifications(deps, event);
+  } catch (err) {
+    warn('could not start notifications', { type: event.type, key: event.key, error: String(err) });
+  }
+}
+
+export function createNotificationActivities(deps: ActivityDeps, makeMailer: () => Mailer = () => createMailer(deps.config.mail)) {
+  const { sequelize, config } = deps;
+  let mailer: Mailer | undefined;
+
+  return {
+    async startNotifications(event: NotificationEvent): Promise<{ started: number; existing: number }> {
+      return startNotifications(deps, event);
+    },
+
+    /** Sends one email at most once (see the top of this file). */
+    async deliverEmail(input: { event: NotificationEvent; recipientUserId: string; resendUnknown?: boolean }): Promise<{ status: 'sent' | 'already_sent' | 'skipped'; messageId?: string }> {
+      if (!config.mail.host) throw fail('MailNotConfigured', 'No SMTP server is configured (SMTP_HOST)', true);
+      const [user] = await sequelize.query<{ email: string }>('SELECT email FROM users WHERE id = ? AND disabled_at IS NULL', {
+        replacements: [input.recipientUserId],
+        type: QueryTypes.SELECT,
+      });
+      if (!user) return { status: 'skipped' }; // deactivated or removed since the event
+      const key = deliveryKey(input.event, input.recipientUserId, 'email');
+      const messageId = messageIdFor(key, config.mail.from);
+      const claim = await claimDelivery(
+        sequelize,
+        { deliveryKey: key, eventKey: input.event.key, eventType: input.event.type, channel: 'email', recipientUserId: input.recipientUserId, recipientAddress: user.email, messageId },
+        2 * config.mail.sendTimeoutMs,
+        input.resendUnknown ?? false,
+      );
+      if (claim.kind === 'already_sent') return { status: 'already_sent', messageId };
+      if (claim.kind === 'in_flight') throw fail('DeliveryInFlight', 'An earlier attempt may still be sending this message');
+      if (claim.kind === 'unknown') {
+        throw fail('DeliveryOutcomeUnknown', 'An earlier attempt stopped after the message may have been accepted; not sent again automatically', true);
+      }
+      const mail = renderEmail(input.event, config.publicUrl);
+      try {
+        mailer ??= makeMailer();
+        const r = await mailer.send({ to: user.email, messageId, subject: mail.subject, text: mail.text, html: mail.html, headers: { 'X-Trellis-Event': input.event.type } });
+        await finishDelivery(sequelize, claim.row.id, 'sent', { response: r.response });
+        return { status: 'sent', messageId };
+      } catch (err) {
+        const outcome = classifySmtpError(err);
+        const text = smtpErrorText(err);
+        if (outcome === 'unknown') {
+          await finishDelivery(sequelize, claim.row.id, 'unknown', { error: text });
+          throw fail('DeliveryOutcomeUnknown', `The connection broke after the message may have been accepted: ${text}`, true);
+        }
+        await finishDelivery(sequelize, claim.row.id, 'failed', { error: text });
+        if (outcome === 'rejected') throw fail('SmtpRejected', `The mail server rejected the message: ${text}`, true);
+        throw fail('SmtpUnavailable', `The mail server refused the message for now: ${text}`);
+      }
+    },
+
+    async discardNotification(input: { event: NotificationEvent; recipientUserId: string }): Promise<void> {
+      await discardDelivery(sequelize, deliveryKey(input.event, input.recipientUserId, 'email'));
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * What Trellis tells people about (issue 16), who hears of it, and the keys that make each
+ * delivery happen once. Pure: the activities resolve the audience to users and send.
+ */
+
+export const NOTIFICATION_EVENT_TYPES = [
+  'order.submitted',
+  'order.accepted',
+  'order.rejected',
+  'order.shipped',
+  'order.reminder',
+  'metrc.dead_lettered',
+  'metrc.parked',
+  'pos.credentials_failed',
+] as const;
+export type NotificationEventType = (typeof NOTIFICATION_EVENT_TYPES)[number];
+
+export const NOTIFICATION_CHANNELS = ['email'] as const;
+export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
+
+/**
+ * The facts a template may show. Only these named fields ever reach a message, so a caller that
+ * passes more (a credential, a payload) cannot leak it into an email.
+ */
+export interface NotificationFacts {
+  orderId?: string;
+  orderNumber?: string;
+  retailerName?: string;
+  wholesalerName?: string;
+  reason?: string;
+  deadline?: string;
+  submissionId?: string;
+  submissionKind?: string;
+  license?: string;
+  error?: string;
+  connectionId?: string;
+  vendor?: string;
+  entityName?: string;
+}
+
+export interface NotificationEvent {
+  type: NotificationEventType;
+  /** Stable identity of the occurrence (e.g. the order event's key): the same event twice is one notification. */
+  key: string;
+  facts: NotificationFacts;
+  /** The entity whose users hear of it (for order and POS events). */
+  entityId?: string;
+}
+
+/** Who hears of an event: users of the event's entity with these entity roles, and staff with these platform roles. */
+export interface Audience {
+  entityRoles: Array<'owner' | 'member'>;
+  staffRoles: Array<'admin' | 'operator' | 'compliance'>;
+}
+
+export const AUDIENCE: Record<NotificationEventType, Audience> = {
+  'order.submitted': { entityRoles: ['owner', 'member'], staffRoles: [] },
+  'order.accepted': { entityRoles: ['owner', 'member'], staffRoles: [] },
+  'order.rejected': { entityRoles: ['owner', 'member'], staffRoles: [] },
+  'order.shipped': { entityRoles: ['owner', 'member'], staffRoles: [] },
+  'order.reminder': { entityRoles: ['owner', 'member'], staffRoles: [] },
+  'metrc.dead_lettered': { entityRoles: [], staffRoles: ['compliance'] },
+  'metrc.parked': { entityRoles: [], staffRoles: ['compliance'] },
+  'pos.credentials_failed': { entityRoles: ['owner'], staffRoles: ['operator'] },
+};
+
+/** Order status reached → the event the other party hears of, and which party that is. */
+export const ORDER_STATUS_EVENTS: Partial<Record<string, { type: NotificationEventType; party: 'retailer' | 'wholesaler' }>> = {
+  submitted: { type: 'order.submitted', party: 'wholesaler' },
+  accepted: { type: 'order.accepted', party: 'retailer' },
+  rejected: { type: 'order.rejected', party: 'retailer' },
+  shipped: { type: 'order.shipped', party: 'retailer' },
+};
+
+/**
+ * The one place delivery workflow ids are made: one workflow per (event, recipient, channel),
+ * so starting it twice (a retried activity) finds the first.
+ */
+export const notificationWorkflowId = (eventKey: string, channel: NotificationChannel, recipientUserId: string) =>
+  `notify:${channel}:${recipientUserId}:${eventKey}`;

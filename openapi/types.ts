@@ -2243,6 +2243,12 @@ export interface components {
             reconciled: boolean;
             /** @description An earlier send may have reached METRC; the next attempt looks it up first. */
             possibly_landed: boolean;
+            /** @description Some attempt's answer was lost (timeout, dropped connection, 5xx after sending): METRC may have committed it, so a duplicate sweep looks again later. */
+            had_ambiguous_attempt: boolean;
+            /** @description Extra METRC records with this submission's identity that the duplicate sweep found and repaired (voided, archived or counter-adjusted). */
+            duplicates_repaired: number;
+            /** @description What the duplicate sweep last repaired, starting "duplicate found and repaired: "; null when it never had to. */
+            sweep_note: string | null;
             last_error_code: string | null;
             failure_reason: string | null;
             discard_reason: string | null;
@@ -2297,6 +2303,12 @@ export interface components {
             reconciled: boolean;
             /** @description An earlier send may have reached METRC; the next attempt looks it up first. */
             possibly_landed: boolean;
+            /** @description Some attempt's answer was lost (timeout, dropped connection, 5xx after sending): METRC may have committed it, so a duplicate sweep looks again later. */
+            had_ambiguous_attempt: boolean;
+            /** @description Extra METRC records with this submission's identity that the duplicate sweep found and repaired (voided, archived or counter-adjusted). */
+            duplicates_repaired: number;
+            /** @description What the duplicate sweep last repaired, starting "duplicate found and repaired: "; null when it never had to. */
+            sweep_note: string | null;
             last_error_code: string | null;
             failure_reason: string | null;
             discard_reason: string | null;

@@ -64,6 +64,11 @@ export function submissionToApi(s: SubmissionRow, withPayload: boolean) {
     metrc_ids: s.metrc_ids ?? [],
     reconciled: s.reconciled,
     possibly_landed: s.possibly_landed,
+    // What the duplicate sweep found: an attempt's answer was lost, and whether (and how) an
+    // extra record in METRC was repaired afterwards. Compliance staff read it here.
+    had_ambiguous_attempt: s.had_ambiguous,
+    duplicates_repaired: s.duplicates_repaired,
+    sweep_note: s.sweep_note,
     last_error_code: s.last_error_code,
     failure_reason: s.failure_reason,
     discard_reason: s.discard_reason,

@@ -10,6 +10,7 @@ import { identityTag } from '../../../domain/metrc/identity.js';
 import { MetrcClient } from '../../../integrations/metrc/index.js';
 import { DEMO_PACKAGES, DEMO_USER_KEY, DEMO_VENDOR_KEY } from '../../../integrations/metrc/sandbox/index.js';
 import { adminHeaders } from '../../support/auth.js';
+import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, startWorkers, type RunningApi, type RunningWorkers } from '../../support/harness.js';
 import {
   adjustmentPayload,
@@ -56,12 +57,16 @@ describe('METRC duplicate sweep', () => {
     return (rows as { status: string; reconciled: number; had_ambiguous: number; duplicates_repaired: number; sweep_note: string | null }[])[0]!;
   };
 
+  const read = (id: string) => request(api.url, 'GET', `/metrc-submissions/${id}`, undefined, headers) as Promise<{ status: number; body: Record<string, unknown> }>;
+
   /** First answer dropped (committed), adopted by the next attempt; then `plant` adds a duplicate. */
   async function scenario(kind: string, license: string, path: string, payload: Record<string, unknown>, plant: (id: string) => Promise<unknown>) {
     await sb.faults({ dropResponseRate: 1, methods: ['POST'], pathPrefix: path, remaining: 1 });
     const { id } = await createSubmission(api.url, headers, kind, license, payload);
     await until('adopted', async () => ((await row(id)).status === 'succeeded' ? true : undefined), 30_000);
     expect(await row(id)).toMatchObject({ reconciled: 1, had_ambiguous: 1, duplicates_repaired: 0 });
+    // Compliance staff see the lost answer over the API before anything was repaired.
+    expect((await read(id)).body).toMatchObject({ had_ambiguous_attempt: true, duplicates_repaired: 0, sweep_note: null });
     await plant(id);
     const done = await until('the sweep to repair', async () => {
       const r = await row(id);
@@ -75,6 +80,14 @@ describe('METRC duplicate sweep', () => {
     const [letters] = await deps.sequelize.query("SELECT workflow_id, error FROM dead_letters WHERE kind = 'metrc_duplicate_repaired' AND subject_id = ? AND status = 'open'", { replacements: [id] });
     expect(letters).toHaveLength(1);
     expect((letters as { workflow_id: string | null }[])[0]!.workflow_id).toBeNull();
+    // ...and the repair itself, on the submission and in the list (the API validates its answers
+    // against the spec in tests, so the fields are also checked against the schema).
+    const one = await read(id);
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ had_ambiguous_attempt: true, duplicates_repaired: 1, sweep_note: done.sweep_note });
+    const list = await request(api.url, 'GET', `/metrc-submissions?license_number=${license}&kind=${kind}&limit=100`, undefined, headers);
+    const listed = (list.body as { data: { id: string }[] }).data.find((s) => s.id === id);
+    expect(listed).toMatchObject({ had_ambiguous_attempt: true, duplicates_repaired: 1, sweep_note: done.sweep_note });
     return { id, note: done.sweep_note! };
   }
 

@@ -75,6 +75,11 @@ export interface MetrcSubmission {
   failure_reason?: string | null;
   last_error_code?: string | null;
   discard_reason?: string | null;
+  /** An attempt's answer was lost, so the duplicate sweep looks again later. */
+  had_ambiguous_attempt?: boolean;
+  /** Extra METRC records the sweep found and repaired, with what it did. */
+  duplicates_repaired?: number;
+  sweep_note?: string | null;
   payload?: unknown;
   created_at?: string;
   updated_at?: string;

@@ -11,23 +11,29 @@ import { createSyncReaperActivities } from './syncReaper.js';
 import { createOrderReconcilerActivities } from './orderReconciler.js';
 import { createNotificationActivities } from './notifications.js';
 import { withOrderNotifications } from './orderNotifications.js';
+import { withAlertNotifications } from './alertNotifications.js';
 
 export function createActivities(deps: ActivityDeps) {
   const orders = createOrderActivities(deps);
+  const metrc = createMetrcActivities(deps);
+  const credentials = createMetrcCredentialActivities(deps);
+  const pos = createPosActivities(deps);
   return {
     ...createSystemActivities(deps),
     ...orders,
     // Order steps and reminders also start the notifications they cause (issue 16).
     ...withOrderNotifications(deps, orders),
     ...createInventoryActivities(deps),
-    ...createMetrcActivities(deps),
-    ...createMetrcCredentialActivities(deps),
+    ...metrc,
+    ...credentials,
     ...createMetrcSweepActivities(deps),
     ...createDeadLetterActivities(deps),
-    ...createPosActivities(deps),
+    ...pos,
     ...createSyncReaperActivities(deps),
     ...createOrderReconcilerActivities(deps),
     ...createNotificationActivities(deps),
+    // METRC dead letters and parks, and POS credential failures, notify staff (issue 16).
+    ...withAlertNotifications(deps, { metrc, credentials, pos }),
   };
 }
 

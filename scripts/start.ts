@@ -80,6 +80,9 @@ async function main() {
     commands.push({ name: 'metrc', prefixColor: 'yellow', command: `${tsx} integrations/metrc/sandbox/main.ts` });
     commands.push({ name: 'pos', prefixColor: 'cyan', command: `${tsx} integrations/pos/sandbox-main.ts` });
   }
+  // Outside production, mail goes to a local catcher by default (SMTP_HOST/SMTP_PORT unset): run it.
+  const mailCatcher = cfg.mail.catcher.enabled && ['127.0.0.1', 'localhost'].includes(cfg.mail.host) && cfg.mail.port === cfg.mail.catcher.smtpPort;
+  if (mailCatcher) commands.push({ name: 'mail', prefixColor: 'gray', command: `${tsx} integrations/mail/catcher-main.ts` });
   // Two worker processes, as deployed: order/METRC/notification queues, and POS syncs (bounded heap).
   for (const [kind, name] of [['core', 'worker'], ['sync', 'sync-worker']] as const) {
     commands.push({
@@ -119,6 +122,7 @@ async function main() {
             `  BLAZE POS      http://127.0.0.1:${cfg.sandboxes.blazePort}`,
           ]
         : []),
+      ...(mailCatcher ? [`  Caught mail    http://127.0.0.1:${cfg.mail.catcher.httpPort}/__mail`] : []),
       'Press Ctrl-C to stop everything.',
       '',
     ];

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Context } from '@temporalio/activity';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { createActivities } from '../../../activities/index.js';
 import { createNotificationActivities } from '../../../activities/notifications.js';
 import { notificationWorkflowId, type NotificationEvent } from '../../../domain/notifications/events.js';
 import { startMailCatcher, type CaughtMail, type MailCatcher } from '../../../integrations/mail/catcher.js';
@@ -142,5 +143,22 @@ describe('email notifications', () => {
     await call(env, env.compliance, 'POST', `/dead-letters/${letter.id}/discard`, { reason: 'it arrived' });
     expect(await handle.result()).toEqual({ status: 'discarded' });
     expect(byMessageId(row!.message_id)).toHaveLength(1);
+  }, 90_000);
+
+  it('a POS connection refused for its credentials notifies the entity owner and operators once for those credentials', async () => {
+    const owner = await createTestUser(env.deps, { role: 'owner', entityId: env.world.wholesaler.id });
+    await createTestUser(env.deps, { role: 'operator' });
+    const made = await call(env, env.admin, 'POST', '/pos-connections', { entity_id: env.world.wholesaler.id, location_id: env.world.warehouse.id, vendor: 'dutchie', credentials: { location_key: 'LOC-KEY-SECRET-1234' } });
+    expect(made.status).toBe(201);
+    const [ops] = await env.deps.sequelize.query("SELECT email FROM users WHERE role = 'operator' AND disabled_at IS NULL");
+    const expected = [owner.email, ...(ops as Array<{ email: string }>).map((o) => o.email)].sort();
+    const acts = createActivities({ config: env.deps.config, sequelize: env.deps.sequelize, redis: env.deps.redis, writer: env.deps.writer, temporal: () => env.deps.temporal.get() });
+    // Two failed syncs with the same refused credentials (and a retried activity) are one notification.
+    for (let i = 0; i < 3; i++) await acts.posFailRun({ runId: randomUUID(), connectionId: made.body.id, errorType: 'PosAuthError', message: '401 from Dutchie' });
+    const mine = () => catcher.messages().filter((m) => m.raw.includes('X-Trellis-Event: pos.credentials_failed') && m.text?.includes(env.world.wholesaler.name));
+    await waitFor('the POS alerts', async () => mine().length >= expected.length);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(mine().map((m) => m.to[0]).sort()).toEqual(expected);
+    for (const m of mine()) expect(m.raw).not.toContain('LOC-KEY-SECRET');
   }, 90_000);
 });

@@ -385,7 +385,7 @@ export function createMetrcActivities(deps: ActivityDeps) {
               if (possiblyLanded) {
                 await markHadAmbiguous(sequelize, sub.id);
                 // Durable follow-up: looks for late duplicates after this attempt, whatever it finds now.
-                await startDuplicateSweep(deps, sub.id);
+                await startDuplicateSweep(deps, sub);
               }
               // No re-send while a write still in flight could commit: look for it by identity,
               // adopt it the moment it appears, and send again only once the window has passed
@@ -427,7 +427,7 @@ export function createMetrcActivities(deps: ActivityDeps) {
           if (sending && definitelyNotCommitted(info)) await clearPossiblyLanded(sequelize, sub.id);
           else if (sending) {
             await markAmbiguous(sequelize, sub.id);
-            await startDuplicateSweep(deps, sub.id);
+            await startDuplicateSweep(deps, sub);
           }
           await recordAttemptFailure(sequelize, sub.id, attempt, info, rateLimitWaits);
           throw toFailure(e, info);

@@ -19,6 +19,7 @@ import { findAdjustmentsByTag, findLiveReceiptsByExternalNumber, findTemplatesBy
 import { temporalSettings } from '../temporal.config.js';
 import type { ActivityDeps } from './deps.js';
 import { createMetrcClientFactory } from './metrcClient.js';
+import { metrcSearchAttributes } from '../workflows/metrcSearchAttributes.js';
 
 const WINDOW_SLACK_MS = 5 * 60_000;
 export const sweepWorkflowId = (submissionId: string) => `metrc-sweep:${submissionId}`;
@@ -36,13 +37,18 @@ export interface SweepResult {
  * submission at a time). Best effort from the caller's point of view: a failure to start is
  * reported, never a reason to fail the attempt that noticed the ambiguity.
  */
-export async function startDuplicateSweep(deps: ActivityDeps, submissionId: string): Promise<void> {
+export async function startDuplicateSweep(
+  deps: ActivityDeps,
+  sub: Pick<SubmissionRow, 'id' | 'kind' | 'license_number'>,
+): Promise<void> {
   if (!deps.temporal || deps.config.metrc.sweepDelaysMs.length === 0) return;
+  const submissionId = sub.id;
   try {
     const client = await deps.temporal();
     await client.workflow.start('metrcDuplicateSweep', {
       workflowId: sweepWorkflowId(submissionId),
       taskQueue: temporalSettings(deps.config).taskQueues.compliance,
+      typedSearchAttributes: metrcSearchAttributes({ submissionId, kind: sub.kind, license: sub.license_number }),
       args: [{ submissionId, delaysMs: deps.config.metrc.sweepDelaysMs }],
     });
   } catch (err) {

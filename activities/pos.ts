@@ -4,7 +4,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { insertSubmission, workflowIdFor } from '../db/metrcSubmissions.js';
-import { validatePayload } from '../domain/metrc/kinds.js';
+import { validatePayload, type SubmissionKind } from '../domain/metrc/kinds.js';
 import { finalStatus } from '../domain/pos/health.js';
 import { saleReceipt, type HeldPackage } from '../domain/pos/receipt.js';
 import { CREDENTIALS_PURPOSE, type VendorCredentials } from '../domain/pos/credentials.js';
@@ -22,11 +22,12 @@ import {
   type SalesCursor,
   type SnapshotConnector,
 } from '../integrations/pos/index.js';
-import { decryptSecret } from '../platform/crypto.js';
+import { decryptSecret, keyringOf, type KeySource } from '../platform/crypto.js';
 import { timeOrderedId } from '../platform/ids.js';
 import { temporalSettings } from '../temporal.config.js';
 import type { ActivityDeps } from './deps.js';
 import { createReceiptChangeReporter } from './posReceiptChanges.js';
+import { metrcSearchAttributes } from '../workflows/metrcSearchAttributes.js';
 import { bumpVersion } from '../platform/cacheVersions.js';
 
 export const EVENTS_STREAM = 'trellis:events';
@@ -126,7 +127,7 @@ async function* prefetch<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
   }
 }
 
-export function connectorFor(conn: ConnectionRow, appSecret: string): PosConnector {
+export function connectorFor(conn: ConnectionRow, appSecret: KeySource): PosConnector {
   const credentials = JSON.parse(decryptSecret(appSecret, CREDENTIALS_PURPOSE, conn.credentials_enc)) as VendorCredentials;
   const baseUrl = conn.base_url ?? undefined;
   if (conn.vendor === 'dutchie') {
@@ -459,7 +460,7 @@ export function createPosActivities(deps: ActivityDeps) {
     async posSyncSnapshot(input: { runId: string; connectionId: string; chunkSize?: number }): Promise<{ processed: number }> {
       const ctx = activityContext();
       const conn = await connection(input.connectionId);
-      const connector = connectorFor(conn, config.appSecret) as SnapshotConnector;
+      const connector = connectorFor(conn, keyringOf(config)) as SnapshotConnector;
       return guarded(async () => {
         let ordinal = 0;
         for await (const chunk of prefetch(connector.snapshot({ chunkSize: input.chunkSize ?? 1000 }))) {
@@ -503,7 +504,7 @@ export function createPosActivities(deps: ActivityDeps) {
       const heartbeated = ctx?.info.heartbeatDetails as { resume?: ChangeResumePoint } | undefined;
       const from = heartbeated?.resume ?? input.from;
       const conn = await connection(input.connectionId);
-      const connector = connectorFor(conn, config.appSecret) as IncrementalConnector;
+      const connector = connectorFor(conn, keyringOf(config)) as IncrementalConnector;
       const maxPages = input.maxPages ?? 50;
       return guarded(async () => {
         let pages = 0;
@@ -536,17 +537,19 @@ export function createPosActivities(deps: ActivityDeps) {
         [conn.location_id],
       );
       if (!location) throw ApplicationFailure.create({ type: 'NotFound', message: 'the connection\'s location is gone', nonRetryable: true });
+      const license = location.license_number;
       if (!deps.temporal) throw ApplicationFailure.create({ type: 'ConfigurationError', message: 'no Temporal client for starting submissions' });
       const client = await deps.temporal();
       const settings = temporalSettings(config);
-      const connector = connectorFor(conn, config.appSecret);
+      const connector = connectorFor(conn, keyringOf(config));
       const reportReceiptChange = createReceiptChangeReporter(sequelize);
 
-      async function start(submissionId: string, awaitReceipt = false): Promise<void> {
+      async function start(submissionId: string, kind: SubmissionKind, awaitReceipt = false): Promise<void> {
         try {
           await client.workflow.start('metrcSubmission', {
             workflowId: workflowIdFor(submissionId),
             taskQueue: settings.taskQueues.compliance,
+            typedSearchAttributes: metrcSearchAttributes({ submissionId, kind, license }),
             args: [{ submissionId, retry: settings.defaultActivityRetry, ...(awaitReceipt ? { awaitReceipt: {} } : {}) }],
             // Never a second execution for a submission that already ran.
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -577,7 +580,7 @@ export function createPosActivities(deps: ActivityDeps) {
             if (r.sale.status !== 'completed' || r.sale.returnOf !== undefined) {
               const change = await reportReceiptChange({ vendor: conn.vendor, licenseNumber: location.license_number, sale: r.sale, packages, createdBy: `pos-sync:${conn.id}` });
               if (change.problem) problems.push({ ...key(r.sale.vendorSaleId), reason: change.problem });
-              if (change.start) await start(change.start, true);
+              if (change.start && change.kind) await start(change.start, change.kind, true);
               if (change.created) pageReported++;
               continue;
             }
@@ -601,7 +604,7 @@ export function createPosActivities(deps: ActivityDeps) {
               posSaleId: r.sale.vendorSaleId,
               createdBy: `pos-sync:${conn.id}`,
             });
-            await start(ins.created ? ins.row.id : ins.existingId);
+            await start(ins.created ? ins.row.id : ins.existingId, 'sales_receipt');
             if (ins.created) pageReported++;
           }
           await store.recordRunProblems(input.runId, problems, { salesReported: pageReported, phase: 'sales' });

@@ -31,6 +31,8 @@ export interface ReceiptChangeOutcome {
   created?: string;
   /** The submission whose workflow must run (new or already queued). */
   start?: string;
+  /** Its kind (update or void), for the workflow's search attributes. */
+  kind?: ReceiptChangeKind;
   /** The sale's receipt was withdrawn before it was sent. */
   withdrawn?: boolean;
   /** Why the event could not be mirrored; recorded as a sync item error. */
@@ -96,7 +98,7 @@ export function createReceiptChangeReporter(sequelize: Sequelize) {
       case 'existing': {
         const key = naturalKey(decided.kind, { ExternalReceiptNumber: external, ChangeReference: decided.changeReference }, '');
         const row = await findSubmissionByKey(sequelize, decided.kind, input.licenseNumber, key);
-        return row ? { start: row.id } : {};
+        return row ? { start: row.id, kind: decided.kind } : {};
       }
       case 'create': {
         const issues = validatePayload(decided.kind, decided.payload);
@@ -108,7 +110,7 @@ export function createReceiptChangeReporter(sequelize: Sequelize) {
           posSaleId: input.sale.vendorSaleId,
           createdBy: input.createdBy,
         });
-        return ins.created ? { created: ins.row.id, start: ins.row.id } : { start: ins.existingId };
+        return ins.created ? { created: ins.row.id, start: ins.row.id, kind: decided.kind } : { start: ins.existingId, kind: decided.kind };
       }
     }
   };

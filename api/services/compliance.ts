@@ -30,6 +30,7 @@ import {
 } from '../../db/metrcSubmissions.js';
 import { temporalSettings } from '../../temporal.config.js';
 import type { MetrcSubmissionInput } from '../../workflows/metrcSubmission.js';
+import { metrcSearchAttributes } from '../../workflows/metrcSearchAttributes.js';
 import type { ApiDeps } from '../deps.js';
 import { audit } from './audit.js';
 import { sqlFilters } from './sqlFilters.js';
@@ -112,6 +113,9 @@ export function createComplianceService(deps: ApiDeps) {
     ...(isReceiptChange(kind) ? { awaitReceipt: {} } : {}),
   });
 
+  const searchAttributesOf = (s: SubmissionRow) =>
+    metrcSearchAttributes({ submissionId: s.id, kind: s.kind, license: s.license_number });
+
   async function load(id: string, transaction?: Transaction): Promise<SubmissionRow> {
     const s = await getSubmission(sequelize, id, transaction, Boolean(transaction));
     if (!s) throw notFound('METRC submission', id);
@@ -133,6 +137,8 @@ export function createComplianceService(deps: ApiDeps) {
       workflowId: s.workflow_id ?? workflowIdFor(s.id),
       taskQueue: settings.taskQueues.compliance,
       args: [workflowInput(s.id, s.kind)],
+      // Only used when a fresh run starts; a running one keeps the attributes it started with.
+      typedSearchAttributes: searchAttributesOf(s),
       signal: 'retry',
       signalArgs: [{ by: actor.id }],
     });
@@ -269,6 +275,7 @@ export function createComplianceService(deps: ApiDeps) {
           workflowId: inserted.workflow_id ?? workflowIdFor(inserted.id),
           taskQueue: settings.taskQueues.compliance,
           args: [workflowInput(inserted.id, inserted.kind)],
+          typedSearchAttributes: searchAttributesOf(inserted),
         });
       } catch (e) {
         // Nothing was sent yet: drop the row so the same record can be submitted again.

@@ -9,6 +9,7 @@ import type { Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { deadLetterFromRow, getDeadLetter, type DeadLetterRow } from '../../db/deadLetters.js';
 import { temporalSettings } from '../../temporal.config.js';
+import { metrcSearchAttributes } from '../../workflows/metrcSearchAttributes.js';
 import type { MetrcTransferInput } from '../../workflows/metrcTransfer.js';
 import type { ApiDeps } from '../deps.js';
 import { audit } from './audit.js';
@@ -107,13 +108,17 @@ export function createDeadLetterService(deps: ApiDeps, submissions: ComplianceSe
       }
       const c = await client();
       if (d.kind === 'metrc_manifest_timeout' && d.workflow_id) {
-        const p = (d.payload ?? {}) as { orderId?: string };
+        const p = (d.payload ?? {}) as { orderId?: string; submissionId?: string; shipperLicense?: string };
         if (!p.orderId) throw new AppError('CONFLICT', 'This dead letter does not name its order', {});
         try {
           await c.workflow.start<(i: MetrcTransferInput) => Promise<unknown>>('metrcTransfer', {
             workflowId: d.workflow_id,
             taskQueue: d.queue,
             args: [{ orderId: p.orderId, retry: settings.defaultActivityRetry }],
+            // Visible by licence from the start; the workflow sets the same once it has planned.
+            ...(p.submissionId && p.shipperLicense
+              ? { typedSearchAttributes: metrcSearchAttributes({ submissionId: p.submissionId, kind: 'transfer_template', license: p.shipperLicense }) }
+              : {}),
           });
         } catch (e) {
           if ((e as { name?: string }).name === 'WorkflowExecutionAlreadyStartedError') {

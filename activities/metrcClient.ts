@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import { MetrcClient } from '../integrations/metrc/index.js';
 import { loadUserKey } from '../db/metrcCredentials.js';
+import { keyringOf } from '../platform/crypto.js';
 import type { Config } from '../platform/config.js';
 import { MetrcRateLimiter } from './metrcRateLimit.js';
 
@@ -51,7 +52,7 @@ export function createMetrcClientFactory(deps: { config: Config; redis: Redis; s
   const storedKey = async (licenseNumber: string): Promise<string | null> => {
     const hit = keys.get(licenseNumber);
     if (hit && hit.until > Date.now()) return hit.key;
-    const key = (await loadUserKey(deps.sequelize, config.appSecret, licenseNumber)) ?? null;
+    const key = (await loadUserKey(deps.sequelize, keyringOf(config), licenseNumber)) ?? null;
     keys.set(licenseNumber, { key, until: Date.now() + KEY_TTL_MS });
     return key;
   };

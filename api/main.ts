@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import { createAtomicWriter } from '../db/atomicWrite.js';
 import { createSequelize } from '../db/connection.js';
+import { logConnectionBudget } from '../db/poolLog.js';
 import { config } from '../platform/config.js';
 import { logger } from '../platform/logger.js';
 import { createRedis } from '../platform/redis.js';
@@ -14,11 +15,12 @@ const cfg = config();
 const log = logger();
 const deps = {
   config: cfg,
-  sequelize: createSequelize(cfg.databaseUrl),
-  writer: createAtomicWriter(cfg.databaseUrl),
+  sequelize: createSequelize(cfg.databaseUrl, cfg.pools.api),
+  writer: createAtomicWriter(cfg.databaseUrl, cfg.pools.writer),
   redis: createRedis(cfg.redisUrl, 'trellis-api'),
   temporal: new LazyTemporalClient(),
 };
+logConnectionBudget(log, cfg, 'api', deps.sequelize);
 deps.redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
 // Connect early so the first request does not pay for it; failures are retried on demand.
 deps.temporal.get().catch((err: unknown) => log.warn({ err: String(err) }, 'temporal not reachable yet'));

@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { productionProblems } from './productionGuards.js';
+import { POOL_DEFAULTS, type PoolConfig } from './poolBudget.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -48,6 +49,10 @@ export interface Config {
   /** Check every answer against openapi.yaml (on in tests: contract drift fails a test). */
   validateResponses: boolean;
   appSecret: string;
+  /** APP_SECRET_PREVIOUS: earlier APP_SECRETs, only opened and verified during a rotation (platform/crypto.ts keyring). */
+  appSecretPrevious: string[];
+  /** Database connections each process may open (platform/poolBudget.ts). */
+  pools: PoolConfig;
   sandboxes: {
     enabled: boolean;
     metrcPort: number;
@@ -318,6 +323,22 @@ function posAllowedHosts(env: Env, production: boolean, sandboxPorts: number[]):
 
 const DEV_SECRET = 'trellis-development-secret-do-not-use-in-production';
 
+/** APP_SECRET_PREVIOUS: comma list of the APP_SECRETs being rotated away from (read only). */
+function previousSecrets(env: Env, current: string): string[] {
+  const list = (env.APP_SECRET_PREVIOUS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  // Said without echoing any value: the message may end up in a log.
+  if (list.includes(current)) throw new ConfigError('APP_SECRET_PREVIOUS', 'must not contain the current APP_SECRET');
+  return [...new Set(list)];
+}
+
+function poolConfig(env: Env): PoolConfig {
+  return {
+    api: int(env, 'DB_POOL_API', POOL_DEFAULTS.api, 1, 1000),
+    worker: int(env, 'DB_POOL_WORKER', POOL_DEFAULTS.worker, 1, 1000),
+    writer: int(env, 'DB_POOL_WRITER', POOL_DEFAULTS.writer, 1, 1000),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'test', 'production'] as const, 'development');
   const db = url(env, 'DATABASE_URL', 'mysql://root@127.0.0.1:3306/trellis', ['mysql:', 'mariadb:']);
@@ -377,6 +398,8 @@ export function loadConfig(env: Env = process.env): Config {
     readinessTimeoutMs: int(env, 'READINESS_TIMEOUT_MS', 1500, 50, 30000),
     validateResponses: bool(env, 'OPENAPI_VALIDATE_RESPONSES', nodeEnv === 'test'),
     appSecret,
+    appSecretPrevious: previousSecrets(env, appSecret),
+    pools: poolConfig(env),
     sandboxes: {
       enabled: bool(env, 'SANDBOXES', nodeEnv !== 'production'),
       metrcPort,

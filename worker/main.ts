@@ -3,6 +3,7 @@ import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/w
 import { createActivities } from '../activities/index.js';
 import { createAtomicWriter } from '../db/atomicWrite.js';
 import { createSequelize } from '../db/connection.js';
+import { logConnectionBudget } from '../db/poolLog.js';
 import { config } from '../platform/config.js';
 import { logger } from '../platform/logger.js';
 import { createRedis } from '../platform/redis.js';
@@ -48,8 +49,9 @@ async function main() {
   }
   await client.connection.close();
 
-  const sequelize = createSequelize(cfg.databaseUrl, 20);
-  const writer = createAtomicWriter(cfg.databaseUrl);
+  const sequelize = createSequelize(cfg.databaseUrl, cfg.pools.worker);
+  const writer = createAtomicWriter(cfg.databaseUrl, cfg.pools.writer);
+  logConnectionBudget(log, cfg, 'worker', sequelize);
   const redis = createRedis(cfg.redisUrl, 'trellis-worker');
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   const temporal = new LazyTemporalClient(settings);

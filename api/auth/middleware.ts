@@ -12,9 +12,9 @@ import type { Sequelize } from 'sequelize';
 import { AppError } from '../../domain/errors.js';
 import { decide, type MfaState } from '../../domain/policy.js';
 import type { Config } from '../../platform/config.js';
-import { safeEqual } from '../../platform/crypto.js';
+import { keyringOf, safeEqual } from '../../platform/crypto.js';
 import { createApiKeyService } from '../services/authApiKeys.js';
-import { createSessionService, csrfTokenFor, type UserRecord } from '../services/authSessions.js';
+import { createSessionService, csrfTokensFor, type UserRecord } from '../services/authSessions.js';
 import { runWithRequestContext } from './context.js';
 import { clearSessionCookies, CSRF_HEADER, wantsSecure } from './cookies.js';
 import { credentialOf } from './credentials.js';
@@ -88,7 +88,7 @@ export function authenticate(deps: AuthDeps): RequestHandler {
       }
       if (cred.via === 'cookie' && !SAFE_METHODS.has(req.method)) {
         const sent = req.headers[CSRF_HEADER];
-        if (typeof sent !== 'string' || !safeEqual(sent, csrfTokenFor(deps.config.appSecret, cred.token))) {
+        if (typeof sent !== 'string' || !csrfTokensFor(keyringOf(deps.config), cred.token).some((t) => safeEqual(sent, t))) {
           throw new AppError('FORBIDDEN', 'Missing or invalid CSRF token', { header: 'X-CSRF-Token' });
         }
       }

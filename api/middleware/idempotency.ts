@@ -4,7 +4,7 @@ import { UniqueConstraintError, type Sequelize } from 'sequelize';
 import { AppError } from '../../domain/errors.js';
 import type { Permission } from '../../domain/policy.js';
 import type { Config } from '../../platform/config.js';
-import { keyedHash } from '../../platform/crypto.js';
+import { keyedHash, keyedHashes, keyringOf } from '../../platform/crypto.js';
 import { logger } from '../../platform/logger.js';
 import { affected } from '../services/authSessions.js';
 
@@ -81,6 +81,9 @@ export function idempotency(deps: IdempotencyDeps): RequestHandler {
   const { sequelize, config } = deps;
   const leaseMs = config.idempotencyLeaseMs;
   const fingerprint = (method: string, path: string, body: unknown) => keyedHash(config.appSecret, 'idempotency-request', `${method} ${path}\n${canonical(body ?? null)}`);
+  // A retry that straddles an APP_SECRET rotation still matches the fingerprint stored before it.
+  const fingerprints = (method: string, path: string, body: unknown) =>
+    keyedHashes(keyringOf(config), 'idempotency-request', `${method} ${path}\n${canonical(body ?? null)}`);
 
   /** Takes the key: a fresh row, or one whose lease or 24 h ran out. False when someone holds it. */
   async function claim(id: string, scope: string, key: string, method: string, path: string, hash: string): Promise<boolean> {
@@ -104,14 +107,14 @@ export function idempotency(deps: IdempotencyDeps): RequestHandler {
     return affected(meta) === 1;
   }
 
-  async function replay(res: Response, scope: string, key: string, hash: string): Promise<void> {
+  async function replay(res: Response, scope: string, key: string, hashes: string[]): Promise<void> {
     const [rows] = await sequelize.query(
       'SELECT request_hash, status, response_status, response_body, response_location FROM idempotency_keys WHERE scope = ? AND idem_key = ?',
       { replacements: [scope, key] },
     );
     const prior = (rows as Array<Record<string, unknown>>)[0];
     if (!prior) throw new AppError('CONFLICT', 'Idempotency key is being reused concurrently; retry shortly', { field: 'Idempotency-Key' });
-    if (prior.request_hash !== hash) {
+    if (!hashes.includes(String(prior.request_hash))) {
       throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request', {
         field: 'Idempotency-Key',
         issue: 'reused with a different body or path',
@@ -148,7 +151,7 @@ export function idempotency(deps: IdempotencyDeps): RequestHandler {
         void sequelize.query('DELETE FROM idempotency_keys WHERE expires_at < ? LIMIT 500', { replacements: [new Date()] }).catch(() => undefined);
       }
       const id = randomUUID();
-      if (!(await claim(id, scope, key, req.method, path, hash))) return await replay(res, scope, key, hash);
+      if (!(await claim(id, scope, key, req.method, path, hash))) return await replay(res, scope, key, fingerprints(req.method, req.originalUrl, req.body));
 
       // Renew the lease while this request is alive; a dead process stops renewing.
       const started = Date.now();

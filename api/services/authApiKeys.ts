@@ -10,7 +10,7 @@ import { AppError, notFound } from '../../domain/errors.js';
 import { normaliseScopes } from '../../domain/policy.js';
 import { models } from '../../db/models.js';
 import type { Config } from '../../platform/config.js';
-import { keyedHash, randomToken, safeEqual } from '../../platform/crypto.js';
+import { keyedHash, keyedHashes, keyringOf, randomToken, safeEqual } from '../../platform/crypto.js';
 import { assertKeyRateLimitAllowed } from '../auth/rateLimit.js';
 import { audit } from './audit.js';
 import { affected } from './authSessions.js';
@@ -56,6 +56,7 @@ export const apiKeyCache = new CredentialCache<ResolvedKey>();
 export function createApiKeyService(deps: ApiKeyDeps) {
   const { sequelize, config } = deps;
   const hashSecret = (secret: string) => keyedHash(config.appSecret, 'api-key', secret);
+  const hashesOf = (secret: string) => keyedHashes(keyringOf(config), 'api-key', secret);
 
   return {
     async create(
@@ -155,8 +156,15 @@ export function createApiKeyService(deps: ApiKeyDeps) {
       );
       const row = (rows as Array<Record<string, unknown>>)[0];
       // Compare even when no row matched, so an unknown prefix costs the same as a wrong secret.
-      const matches = safeEqual(hashSecret(m[2]!), (row?.secret_hash as string | undefined) ?? '0'.repeat(64));
-      if (!row || !matches || row.revoked_at) return undefined;
+      const stored = (row?.secret_hash as string | undefined) ?? '0'.repeat(64);
+      const candidates = hashesOf(m[2]!);
+      const matched = candidates.findIndex((h) => safeEqual(h, stored));
+      if (!row || matched < 0 || row.revoked_at) return undefined;
+      // Hashed under a previous APP_SECRET: re-hash under the current one now that we hold the
+      // secret, so the key keeps working once APP_SECRET_PREVIOUS is dropped.
+      if (matched > 0) {
+        await sequelize.query('UPDATE api_keys SET secret_hash = ? WHERE id = ? AND secret_hash = ?', { replacements: [candidates[0], row.id, stored] });
+      }
       if (row.expires_at && new Date(row.expires_at as string).getTime() <= Date.now()) return undefined;
       const lastUsed = row.last_used_at ? new Date(row.last_used_at as string).getTime() : 0;
       if (Date.now() - lastUsed > TOUCH_EVERY_MS) {

@@ -10,7 +10,7 @@ import type { Sequelize } from 'sequelize';
 import type { Actor } from '../../domain/actor.js';
 import { AppError } from '../../domain/errors.js';
 import type { Config } from '../../platform/config.js';
-import { keyedHash, openMfaSecret, sealMfaSecret } from '../../platform/crypto.js';
+import { keyedHash, keyedHashes, keyringOf, openMfaSecret, sealMfaSecret } from '../../platform/crypto.js';
 import { createThrottle } from '../auth/throttle.js';
 import { audit } from './audit.js';
 import { affected } from './authSessions.js';
@@ -101,12 +101,13 @@ export function createMfaService(deps: MfaDeps) {
 
   /** A current TOTP of the enrolled secret, or an unused recovery code (used up on success). */
   async function checkEnrolledFactor(userId: string, secretEnc: string | null, code: string): Promise<{ usedRecovery: boolean }> {
-    const secret = secretEnc ? openMfaSecret(config.appSecret, secretEnc) : undefined;
+    const secret = secretEnc ? openMfaSecret(keyringOf(config), secretEnc) : undefined;
     let usedRecovery = false;
     await guarded(userId, async () => {
       if (secret && (await checkTotp(userId, secret, code.trim()))) return true;
-      const [, meta] = await sequelize.query('UPDATE user_recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL', {
-        replacements: [new Date(), userId, recoveryCodeHash(config.appSecret, code)],
+      const [, meta] = await sequelize.query('UPDATE user_recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash IN (?) AND used_at IS NULL', {
+        // Codes issued before an APP_SECRET rotation were hashed under the previous key.
+        replacements: [new Date(), userId, keyedHashes(keyringOf(config), 'recovery-code', normaliseRecovery(code))],
       });
       usedRecovery = affected(meta) === 1;
       return usedRecovery;
@@ -147,7 +148,7 @@ export function createMfaService(deps: MfaDeps) {
     async confirm(actor: Actor, code: string) {
       const user = await loadUser(actor.id);
       if (!user.mfa_pending_secret_enc) throw new AppError('CONFLICT', 'Start enrolment first (POST /auth/mfa/enroll)');
-      const secret = openMfaSecret(config.appSecret, String(user.mfa_pending_secret_enc));
+      const secret = openMfaSecret(keyringOf(config), String(user.mfa_pending_secret_enc));
       await guarded(actor.id, () => checkTotp(actor.id, secret, code.trim()));
       await sequelize.query('UPDATE users SET mfa_secret_enc = mfa_pending_secret_enc, mfa_pending_secret_enc = NULL, mfa_enabled = 1 WHERE id = ?', {
         replacements: [actor.id],

@@ -7,7 +7,7 @@ import type { Sequelize } from 'sequelize';
 import type { Actor, EntityRole, UserRecordRole } from '../../domain/actor.js';
 import { notFound } from '../../domain/errors.js';
 import { mfaRequiredFor, type MfaState, type UserRole } from '../../domain/policy.js';
-import { keyedHash, randomToken, sha256 } from '../../platform/crypto.js';
+import { keyedHash, keyedHashes, randomToken, sha256, type KeySource } from '../../platform/crypto.js';
 import type { Config } from '../../platform/config.js';
 import { CredentialCache } from './authCache.js';
 
@@ -65,6 +65,8 @@ export function actorOfUser(u: UserRecord, sessionId?: string): Actor {
 
 /** The CSRF token belonging to a session: derivable by the server, unguessable without the token. */
 export const csrfTokenFor = (appSecret: string, sessionToken: string): string => keyedHash(appSecret, 'csrf', sessionToken);
+/** Every CSRF token the session may carry: one issued before an APP_SECRET rotation stays good for the session's life. */
+export const csrfTokensFor = (keys: KeySource, sessionToken: string): string[] => keyedHashes(keys, 'csrf', sessionToken);
 
 export const USER_COLUMNS = `u.id, u.email, u.name, u.role, u.entity_id, u.entity_role, u.mfa_enabled, e.type AS entity_type, e.name AS entity_name`;
 

@@ -16,7 +16,7 @@ import { AppError, notFound } from '../../domain/errors.js';
 import * as db from '../../db/metrcCredentials.js';
 import { MetrcClient, MetrcError } from '../../integrations/metrc/index.js';
 import type { Config } from '../../platform/config.js';
-import { keyedHash } from '../../platform/crypto.js';
+import { keyedHash, keyringOf } from '../../platform/crypto.js';
 import { audit } from './audit.js';
 
 export interface MetrcCredentialDeps {
@@ -94,7 +94,7 @@ export function createMetrcCredentialService(deps: MetrcCredentialDeps) {
 
     async test(actor: Actor, licenseNumber: string) {
       await assertMayManage(actor, licenseNumber);
-      const userKey = await db.loadUserKey(sequelize, config.appSecret, licenseNumber);
+      const userKey = await db.loadUserKey(sequelize, keyringOf(config), licenseNumber);
       if (!userKey) throw new AppError('CONFLICT', 'No METRC user key is stored for this licence; store one first', { license_number: licenseNumber });
       const testedAt = new Date();
       let ok = false;

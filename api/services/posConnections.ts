@@ -10,7 +10,7 @@ import { connectionHealth } from '../../domain/pos/health.js';
 import { DEFAULT_INTERVAL_SECONDS, POS_SYNC_EXECUTION_TIMEOUT, POS_SYNC_WORKFLOW, scheduleIdFor } from '../../domain/pos/schedule.js';
 import { models, type Row } from '../../db/models.js';
 import { createConnector, isPosError, type PosConnector } from '../../integrations/pos/index.js';
-import { decryptSecret, encryptSecret } from '../../platform/crypto.js';
+import { decryptSecret, encryptSecret, keyringOf } from '../../platform/crypto.js';
 import { temporalSettings } from '../../temporal.config.js';
 import type { ApiDeps } from '../deps.js';
 import { audit, changesOf } from './audit.js';
@@ -153,7 +153,7 @@ export function createPosConnectionService(deps: ApiDeps) {
   }
 
   function connectorOf(row: Row): PosConnector {
-    const credentials = JSON.parse(decryptSecret(deps.config.appSecret, CREDENTIALS_PURPOSE, String(row.credentials_enc)));
+    const credentials = JSON.parse(decryptSecret(keyringOf(deps.config), CREDENTIALS_PURPOSE, String(row.credentials_enc)));
     const baseUrl = row.base_url ? String(row.base_url) : undefined;
     return row.vendor === 'dutchie'
       ? createConnector({ vendor: 'dutchie', credentials, timeoutMs: TEST_TIMEOUT_MS, brands: 'none', ...(baseUrl ? { baseUrl } : {}) })

@@ -17,7 +17,7 @@ import { AppError, notFound } from '../../domain/errors.js';
 import { passwordProblem } from '../../domain/passwords.js';
 import { ENTITY_ROLES, PLATFORM_ROLES, type UserRole } from '../../domain/policy.js';
 import type { Config } from '../../platform/config.js';
-import { hashPassword, keyedHash, randomToken } from '../../platform/crypto.js';
+import { hashPassword, keyedHash, keyedHashes, keyringOf, randomToken } from '../../platform/crypto.js';
 import { models } from '../../db/models.js';
 import * as db from '../../db/users.js';
 import { audit } from './audit.js';
@@ -262,8 +262,16 @@ export function createUserService(deps: UserDeps) {
     async setPassword(input: { token: string; password: string }) {
       const invalid = () => new AppError('BAD_REQUEST', 'This link is invalid, expired or already used; ask for a new invitation', { field: 'token' });
       if (!TOKEN_PATTERN.test(input.token)) throw invalid();
-      const hash = invitationHash(config.appSecret, input.token);
-      const pending = await db.peekInvitation(sequelize, hash);
+      // A link handed out before an APP_SECRET rotation was hashed under the previous key.
+      let hash = '';
+      let pending: Awaited<ReturnType<typeof db.peekInvitation>>;
+      for (const h of keyedHashes(keyringOf(config), 'invitation', input.token)) {
+        pending = await db.peekInvitation(sequelize, h);
+        if (pending) {
+          hash = h;
+          break;
+        }
+      }
       if (!pending) throw invalid();
       // Checked before the link is used up, so a refused password does not cost the link.
       const problem = passwordProblem(input.password, pending.email);

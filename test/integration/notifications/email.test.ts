@@ -13,6 +13,7 @@ import { startMailCatcher, type CaughtMail, type MailCatcher } from '../../../in
 import { createMailer, type Mailer } from '../../../integrations/mail/transport.js';
 import { temporalSettings } from '../../../temporal.config.js';
 import type { NotificationDeliveryInput } from '../../../workflows/notificationDelivery.js';
+import { insertSubmission } from '../../../db/metrcSubmissions.js';
 import { createTestUser } from '../../support/auth.js';
 import { startWorkers, type RunningWorkers } from '../../support/harness.js';
 import { call, freshStock, ordersEnv, placeOrder, transition, waitFor, type OrdersEnv } from '../orders/helpers.js';
@@ -160,5 +161,23 @@ describe('email notifications', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(mine().map((m) => m.to[0]).sort()).toEqual(expected);
     for (const m of mine()) expect(m.raw).not.toContain('LOC-KEY-SECRET');
+  }, 90_000);
+
+  it('a METRC submission that ran out of retries notifies compliance staff once per dead letter', async () => {
+    await createTestUser(env.deps, { role: 'compliance' });
+    const [staff] = await env.deps.sequelize.query("SELECT email FROM users WHERE role = 'compliance' AND disabled_at IS NULL");
+    const expected = (staff as Array<{ email: string }>).map((u) => u.email).sort();
+    const receipt = `R-${randomUUID().slice(0, 8)}`;
+    const made = await insertSubmission(env.deps.sequelize, { kind: 'sales_receipt', licenseNumber: 'CO-NOTIFY-1', payload: { ExternalReceiptNumber: receipt, Sequence: 1 } });
+    if (!made.created) throw new Error('submission exists');
+    const acts = createActivities({ config: env.deps.config, sequelize: env.deps.sequelize, redis: env.deps.redis, writer: env.deps.writer, temporal: () => env.deps.temporal.get() });
+    const error = { type: 'MetrcServerError', code: 'METRC_5XX', message: 'METRC answered 500', status: 500 };
+    // Retried activity: the same dead letter, so the same notifications.
+    for (let i = 0; i < 2; i++) await acts.failMetrcSubmission({ submissionId: made.row.id, workflowId: `metrc:${made.row.id}`, queue: 'compliance', error });
+    const mine = () => catcher.messages().filter((m) => m.raw.includes('X-Trellis-Event: metrc.dead_lettered') && m.text?.includes('CO-NOTIFY-1'));
+    await waitFor('the METRC alerts', async () => mine().length >= expected.length);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(mine().map((m) => m.to[0]).sort()).toEqual(expected);
+    expect(mine()[0]!.text).toContain(`${PUBLIC_URL}/compliance`);
   }, 90_000);
 });

@@ -1,13 +1,13 @@
 /**
  * Submissions whose license's METRC key is refused for longer than the auth retry window park
- * instead of each becoming a dead letter: the submission waits (pending, with the reason) while
+ * instead of each becoming a dead letter: the submission waits (parked, with the reason) while
  * its workflow probes the key on durable timers, and compliance staff get one alert per license
  * (a `metrc_credentials` dead letter, deduplicated by license) that closes itself when the key
  * works again.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { recordDeadLetter, resolveDeadLettersFor } from '../db/deadLetters.js';
-import { getSubmission, markParked } from '../db/metrcSubmissions.js';
+import { getSubmission, markParked, unpark } from '../db/metrcSubmissions.js';
 import { MetrcAuthError, type MetrcClient } from '../integrations/metrc/index.js';
 import type { ActivityDeps } from './deps.js';
 import { createMetrcClientFactory } from './metrcClient.js';
@@ -44,7 +44,7 @@ export function createMetrcCredentialActivities(deps: ActivityDeps) {
   const { sequelize, config } = deps;
   const clients = createMetrcClientFactory(deps);
   return {
-    /** Back to pending with the reason; opens (or refreshes) the license's one alert. */
+    /** Parked with the reason; opens (or refreshes) the license's one alert. */
     async parkMetrcSubmission(input: { submissionId: string; workflowId: string; queue: string; reason: string }) {
       const sub = await getSubmission(sequelize, input.submissionId);
       if (!sub) throw ApplicationFailure.create({ type: 'NotFound', nonRetryable: true, message: `submission ${input.submissionId} not found` });
@@ -71,12 +71,18 @@ export function createMetrcCredentialActivities(deps: ActivityDeps) {
       return { probeIntervalMs: config.metrc.keyProbeIntervalMs, maxProbeIntervalMs: Math.max(config.metrc.keyProbeIntervalMs, MAX_PROBE_INTERVAL_MS) };
     },
 
-    /** True once the license's key works again; the license's alert is closed then. */
+    /**
+     * True once the license's key works again: the submission is pending again (unless it was
+     * discarded meanwhile; its next attempt then finds that) and the license's alert is closed.
+     */
     async probeMetrcCredentials(input: { submissionId: string }): Promise<{ ok: boolean }> {
       const sub = await getSubmission(sequelize, input.submissionId);
       if (!sub) return { ok: true };
       const ok = await keyWorks(await clients.forLicense(sub.license_number));
-      if (ok) await resolveDeadLettersFor(sequelize, DEAD_LETTER_KIND_CREDENTIALS, sub.license_number, 'retried', 'metrc:key-probe', 'the key works again');
+      if (ok) {
+        await unpark(sequelize, sub.id);
+        await resolveDeadLettersFor(sequelize, DEAD_LETTER_KIND_CREDENTIALS, sub.license_number, 'retried', 'metrc:key-probe', 'the key works again');
+      }
       return { ok };
     },
   };

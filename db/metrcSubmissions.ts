@@ -253,7 +253,8 @@ export async function startAttempt(
     ]);
     const row = rows?.[0];
     const sub = row ? submissionFromRow(row) : null;
-    if (!sub || (sub.status !== 'pending' && sub.status !== 'submitting')) return { value: null, commit: false };
+    // parked is sendable too: a run that takes over a parked submission (its old run gone) sends it.
+    if (!sub || (sub.status !== 'pending' && sub.status !== 'submitting' && sub.status !== 'parked')) return { value: null, commit: false };
     const attempt = sub.attempt_count + 1;
     return {
       // closedLost: an earlier attempt stopped without an outcome (worker lost, timed out).
@@ -340,21 +341,30 @@ export async function recordAttemptFailure(sequelize: Sequelize, id: string, att
   });
 }
 
-/** submitting → pending while the license's key is refused; the reason says so. */
+/** submitting → parked while the license's key is refused; the reason says so. */
 export async function markParked(sequelize: Sequelize, id: string, reason: string): Promise<boolean> {
   const [, meta] = await sequelize.query(
-    `UPDATE metrc_submissions SET status = 'pending', failure_reason = ?, updated_at = CURRENT_TIMESTAMP(3)
-      WHERE id = ? AND status IN ('pending', 'submitting')`,
+    `UPDATE metrc_submissions SET status = 'parked', failure_reason = ?, updated_at = CURRENT_TIMESTAMP(3)
+      WHERE id = ? AND status IN ('pending', 'submitting', 'parked')`,
     { replacements: [reason.slice(0, 2000), id] },
   );
   return ((meta as { affectedRows?: number })?.affectedRows ?? 0) > 0;
 }
 
-/** pending|submitting → failed; the caller writes the dead letter in the same transaction. */
+/** parked → pending once the key works; false when it was discarded meanwhile. */
+export async function unpark(sequelize: Sequelize, id: string): Promise<boolean> {
+  const [, meta] = await sequelize.query(
+    `UPDATE metrc_submissions SET status = 'pending', failure_reason = NULL, updated_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND status = 'parked'`,
+    { replacements: [id] },
+  );
+  return ((meta as { affectedRows?: number })?.affectedRows ?? 0) > 0;
+}
+
+/** pending|submitting|parked → failed; the caller writes the dead letter in the same transaction. */
 export async function markFailed(sequelize: Sequelize, id: string, reason: string, transaction: Transaction): Promise<boolean> {
   const [, meta] = await sequelize.query(
     `UPDATE metrc_submissions SET status = 'failed', failure_reason = ?, failed_at = CURRENT_TIMESTAMP(3),
-       updated_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND status IN ('pending', 'submitting')`,
+       updated_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND status IN ('pending', 'submitting', 'parked')`,
     { replacements: [reason.slice(0, 2000), id], transaction },
   );
   return ((meta as { affectedRows?: number })?.affectedRows ?? 0) > 0;
@@ -388,11 +398,11 @@ export async function claimForRetry(
   return ((meta as { affectedRows?: number })?.affectedRows ?? 0) > 0;
 }
 
-/** failed → discarded. Returns false when it was not failed. */
+/** failed or parked → discarded. Returns false when it was neither. */
 export async function markDiscarded(sequelize: Sequelize, id: string, reason: string, transaction?: Transaction): Promise<boolean> {
   const [, meta] = await sequelize.query(
     `UPDATE metrc_submissions SET status = 'discarded', discard_reason = ?, discarded_at = CURRENT_TIMESTAMP(3),
-       updated_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND status = 'failed'`,
+       updated_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND status IN ('failed', 'parked')`,
     { replacements: [reason.slice(0, 2000), id], transaction },
   );
   return ((meta as { affectedRows?: number })?.affectedRows ?? 0) > 0;

@@ -1308,7 +1308,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Give up on a failed submission, with a reason */
+        /**
+         * Give up on a failed or parked submission, with a reason
+         * @description Failed submissions, and parked ones (waiting for a working METRC key), can be discarded; any
+         *     other status answers 409 INVALID_TRANSITION. The submission's workflow ends discarded.
+         */
         post: operations["discardMetrcSubmission"];
         delete?: never;
         options?: never;
@@ -1665,8 +1669,11 @@ export interface components {
         OrderAction: "accept" | "reject" | "fulfil" | "ship" | "deliver" | "complete" | "cancel";
         /** @description The METRC outgoing transfer for the order (starts when the order is fulfilled). */
         OrderMetrc: {
-            /** @enum {string} */
-            state: "none" | "submitting" | "template_created" | "awaiting_manifest" | "matched" | "failed" | "drift";
+            /**
+             * @description `overridden`: compliance shipped the order before a manifest was matched (see compliance_override_reason); a manifest matched later still shows as `matched`.
+             * @enum {string}
+             */
+            state: "none" | "submitting" | "template_created" | "awaiting_manifest" | "matched" | "failed" | "drift" | "overridden";
             manifest_number: string | null;
             template_id: number | null;
             detail: string | null;
@@ -1687,6 +1694,7 @@ export interface components {
         };
         OrderEvent: {
             id: components["schemas"]["Uuid"];
+            /** @description Order of the entry; 0 is the order being placed (submitted), the workflow counts its steps from 1. */
             seq: number;
             /** @enum {string} */
             type: "status_changed" | "metrc_status" | "reminder_sent";
@@ -2221,8 +2229,11 @@ export interface components {
          * @enum {string}
          */
         MetrcSubmissionKind: "transfer_template" | "sales_receipt" | "package_adjustment" | "sales_receipt_update" | "sales_receipt_void";
-        /** @enum {string} */
-        MetrcSubmissionStatus: "pending" | "submitting" | "succeeded" | "failed" | "discarded";
+        /**
+         * @description parked: METRC refuses the license's key for longer than the auth retry window; the submission waits for a working key (failure_reason says why; the key is probed and it goes out by itself once the key works) and may be discarded meanwhile.
+         * @enum {string}
+         */
+        MetrcSubmissionStatus: "pending" | "submitting" | "parked" | "succeeded" | "failed" | "discarded";
         /** @description One METRC body row for the kind, PascalCase as on the wire (checked per kind by the server). */
         MetrcPayload: Record<string, never>;
         MetrcSubmission: {

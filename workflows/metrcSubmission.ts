@@ -14,7 +14,8 @@
  *
  * A round that ends because METRC refused the license's key itself (past the activity's auth
  * retry window) parks instead of failing: the submission waits for a working key (see
- * activities/metrcCredentials.ts) and is sent again once a probe succeeds.
+ * activities/metrcCredentials.ts) and is sent again once a probe succeeds, unless compliance
+ * staff discard it meanwhile (`discard` counts while parked too).
  */
 import {
   ActivityFailure,
@@ -117,13 +118,15 @@ export async function metrcSubmission(input: MetrcSubmissionInput): Promise<Metr
   let waitingFor: string | undefined;
   let pendingRetry: MetrcRetrySignal | undefined;
   let pendingDiscard: MetrcDiscardSignal | undefined;
+  /** Parked for a working key in a run that may be discarded there (see parkForKey). */
+  let parkedDiscardable = false;
 
   // Signals count only while waiting: a retry or discard sent mid-round is meaningless.
   setHandler(retrySignal, (s) => {
     if (state === 'failed' && !pendingDiscard) pendingRetry = s;
   });
   setHandler(discardSignal, (s) => {
-    if (state === 'failed' && !pendingRetry) pendingDiscard = s;
+    if ((state === 'failed' || parkedDiscardable) && !pendingRetry) pendingDiscard = s;
   });
   setHandler(submissionStateQuery, () => ({
     state,
@@ -167,12 +170,15 @@ export async function metrcSubmission(input: MetrcSubmissionInput): Promise<Metr
   };
 
   /**
-   * The license's key is refused: wait (pending, one alert per license) and probe the key on
-   * durable timers with growing intervals until it works, then send again.
+   * The license's key is refused: wait (parked, one alert per license) and probe the key on
+   * durable timers with growing intervals until it works ('retry': send again), or until compliance
+   * staff discard the submission ('discarded').
    */
-  const parkForKey = async (why: string): Promise<void> => {
+  const parkForKey = async (why: string): Promise<'retry' | 'discarded'> => {
     state = 'waiting';
     waitingFor = `a working METRC key (${why})`;
+    // Runs parked before discarding while parked existed ignored the signal and only slept.
+    parkedDiscardable = patched('metrc-submission-discard-while-parked');
     const p = await bookkeeping.parkMetrcSubmission({
       submissionId: input.submissionId,
       workflowId: workflowInfo().workflowId,
@@ -180,12 +186,28 @@ export async function metrcSubmission(input: MetrcSubmissionInput): Promise<Metr
       reason: why,
     });
     let interval = p.probeIntervalMs;
-    for (;;) {
-      await sleep(interval);
-      if ((await bookkeeping.probeMetrcCredentials({ submissionId: input.submissionId })).ok) break;
-      interval = Math.min(p.maxProbeIntervalMs, interval * 2);
+    try {
+      for (;;) {
+        if (parkedDiscardable) await condition(() => pendingDiscard !== undefined, interval);
+        else await sleep(interval);
+        if (pendingDiscard) return 'discarded';
+        if ((await bookkeeping.probeMetrcCredentials({ submissionId: input.submissionId })).ok) break;
+        interval = Math.min(p.maxProbeIntervalMs, interval * 2);
+      }
+    } finally {
+      parkedDiscardable = false;
+      waitingFor = undefined;
     }
-    waitingFor = undefined;
+    // A discard that came in during the last probe wins: the API has already marked the row.
+    return pendingDiscard ? 'discarded' : 'retry';
+  };
+
+  /** Ends the run discarded (the row is marked, the dead letter resolved, the listener told). */
+  const endDiscarded = async (d: MetrcDiscardSignal): Promise<MetrcSubmissionResult> => {
+    await bookkeeping.discardMetrcSubmission({ submissionId: input.submissionId, reason: d.reason, by: d.by ?? null });
+    state = 'discarded';
+    await notify({ state, reason: d.reason });
+    return { status: 'discarded', reason: d.reason };
   };
 
   let handedOver = input.failedRound;
@@ -231,7 +253,7 @@ export async function metrcSubmission(input: MetrcSubmissionInput): Promise<Metr
     // Parking is new: only runs that meet its failure type take (and mark) this path, so older
     // histories replay unchanged.
     if (lastError?.type === 'MetrcCredentialsParked' && patched('metrc-submission-parks-for-credentials')) {
-      await parkForKey(lastError.message);
+      if ((await parkForKey(lastError.message)) === 'discarded') return endDiscarded(pendingDiscard!);
       continue;
     }
 
@@ -246,17 +268,7 @@ export async function metrcSubmission(input: MetrcSubmissionInput): Promise<Metr
 
     for (;;) {
       await condition(() => pendingRetry !== undefined || pendingDiscard !== undefined);
-      if (pendingDiscard) {
-        const d = pendingDiscard;
-        await bookkeeping.discardMetrcSubmission({
-          submissionId: input.submissionId,
-          reason: d.reason,
-          by: d.by ?? null,
-        });
-        state = 'discarded';
-        await notify({ state, reason: d.reason });
-        return { status: 'discarded', reason: d.reason };
-      }
+      if (pendingDiscard) return endDiscarded(pendingDiscard);
       const r = pendingRetry!;
       pendingRetry = undefined;
       const begun = await bookkeeping.beginMetrcRetryRound({

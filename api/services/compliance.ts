@@ -29,7 +29,7 @@ import {
   type SubmissionRow,
 } from '../../db/metrcSubmissions.js';
 import { temporalSettings } from '../../temporal.config.js';
-import type { MetrcSubmissionInput } from '../../workflows/metrcSubmission.js';
+import { discardSignal, type MetrcSubmissionInput } from '../../workflows/metrcSubmission.js';
 import { metrcSearchAttributes } from '../../workflows/metrcSearchAttributes.js';
 import type { ApiDeps } from '../deps.js';
 import { audit } from './audit.js';
@@ -328,8 +328,9 @@ export function createComplianceService(deps: ApiDeps) {
       requireStaff(actor);
       const s = await sequelize.transaction(async (transaction) => {
         const row = await load(id, transaction);
-        if (row.status !== 'failed') {
-          throw new AppError('INVALID_TRANSITION', `Only failed submissions can be discarded; this one is ${row.status}`, { status: row.status });
+        // A parked submission waits for a working key, possibly for good: staff may give up on it.
+        if (row.status !== 'failed' && row.status !== 'parked') {
+          throw new AppError('INVALID_TRANSITION', `Only failed or parked submissions can be discarded; this one is ${row.status}`, { status: row.status });
         }
         await markDiscarded(sequelize, id, reason, transaction);
         await resolveDeadLettersFor(sequelize, DEAD_LETTER_KIND, id, 'discarded', actor.id, reason, transaction);
@@ -343,7 +344,7 @@ export function createComplianceService(deps: ApiDeps) {
       });
       try {
         const c = await client();
-        await c.workflow.getHandle(s.workflow_id ?? workflowIdFor(id)).signal('discard', { reason, by: actor.id });
+        await c.workflow.getHandle(s.workflow_id ?? workflowIdFor(id)).signal(discardSignal, { reason, by: actor.id });
       } catch {
         // The row is discarded either way; a workflow that is gone has nothing left to stop.
       }

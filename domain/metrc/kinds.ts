@@ -29,7 +29,8 @@ export const isReceiptChange = (k: string): k is ReceiptChangeKind => (RECEIPT_C
 /** Payload fields of a receipt change that are ours, not METRC's: stripped before sending. */
 export const CHANGE_ONLY_FIELDS = ['ChangeReference', 'Sequence'] as const;
 
-export const SUBMISSION_STATUSES = ['pending', 'submitting', 'succeeded', 'failed', 'discarded'] as const;
+/** parked: the license's key is refused; waits for a working key (or a person's discard). */
+export const SUBMISSION_STATUSES = ['pending', 'submitting', 'parked', 'succeeded', 'failed', 'discarded'] as const;
 export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
 
 export const isSubmissionKind = (v: unknown): v is SubmissionKind =>

@@ -2,12 +2,15 @@
  * Credential blips (issue 23): METRC refuses working keys with 401/403 for a while. A blip
  * shorter than METRC_AUTH_RETRY_WINDOW is ridden out inside the attempt (nothing fails); a
  * longer one parks the license's submissions with one alert for the license, not a dead letter
- * per submission, and they go out once the key works again. Also: a 429 burst on lookups is
- * waited out rather than costing attempts.
+ * per submission, and they go out once the key works again; compliance staff see them parked and
+ * may discard one, which ends its workflow. Also: a 429 burst on lookups is waited out rather than
+ * costing attempts.
  */
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { adminHeaders } from '../../support/auth.js';
+import { request } from '../../support/fixtures.js';
+import { recordHistories } from '../../support/recordHistories.js';
 import { closeDeps, createDeps, startApi, startWorkers, temporalClient, type RunningApi, type RunningWorkers } from '../../support/harness.js';
 import {
   adjustmentPayload,
@@ -22,6 +25,9 @@ import {
   WHOLESALERS,
   type SandboxHandle,
 } from './helpers.js';
+
+// Parked runs recorded for the replay guard (RECORD_HISTORIES=1): v4 may be discarded while parked.
+const GENERATION = 'v4';
 
 describe('METRC credential blips and lookup 429s', () => {
   let sb: SandboxHandle;
@@ -77,12 +83,12 @@ describe('METRC credential blips and lookup 429s', () => {
     await sb.faults({ authBlipSeconds: 8, authBlipStatus: 403 });
     const tag = `LONG-${Date.now().toString(36)}`;
     const ids = await submitReceipts(4, tag);
-    // Parked: pending, waiting for a key, one open alert for the license and no dead letter each.
+    // Parked: waiting for a key, one open alert for the license and no dead letter each.
     await until('all to park', async () => {
       const states = await Promise.all(ids.map(async (id) => (await client.workflow.getHandle(`metrc:${id}`).query('state')) as { state: string; waitingFor?: string }));
       return states.every((s) => s.state === 'waiting' && /working METRC key/.test(s.waitingFor ?? '')) ? states : undefined;
     }, 30_000);
-    expect(await statusCounts(deps, ids)).toEqual({ pending: 4 });
+    expect(await statusCounts(deps, ids)).toEqual({ parked: 4 });
     expect(await openLetters('metrc_credentials', [license])).toBe(1);
     expect(await openLetters('metrc_submission', ids)).toBe(0);
     const [reasons] = await deps.sequelize.query('SELECT failure_reason FROM metrc_submissions WHERE id IN (?)', { replacements: [ids] });
@@ -93,6 +99,38 @@ describe('METRC credential blips and lookup 429s', () => {
     expect(await openLetters('metrc_credentials', [license])).toBe(0);
     const state = await sb.state();
     expect(Object.entries(state.receiptsByExternalNumber).filter(([k]) => k.startsWith(tag)).map(([, n]) => n)).toEqual([1, 1, 1, 1]);
+    await recordHistories(deps.config, [{ file: `metrcSubmission-${GENERATION}-parked-then-sent`, workflowId: `metrc:${ids[0]}` }]);
+  });
+
+  it('a parked submission is listed as parked and can be discarded: its workflow ends, it never reaches METRC', async () => {
+    await sb.faults({ authBlipSeconds: 120, authBlipStatus: 401 });
+    const tag = `PARK-${Date.now().toString(36)}`;
+    const [gone, kept] = await submitReceipts(2, tag);
+    await until('both to park', async () => ((await statusCounts(deps, [gone!, kept!])).parked === 2 ? true : undefined), 30_000);
+    const listed = await request(api.url, 'GET', `/metrc-submissions?status=parked&license_number=${license}&limit=100`, undefined, headers);
+    expect(listed.status).toBe(200);
+    expect((listed.body as { data: { id: string; status: string }[] }).data.filter((s) => s.id === gone || s.id === kept).map((s) => s.status)).toEqual(['parked', 'parked']);
+
+    const r = await request(api.url, 'POST', `/metrc-submissions/${gone}/discard`, { reason: 'sale entered by hand in METRC' }, headers);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ status: 'discarded', discard_reason: 'sale entered by hand in METRC' });
+    // The parked run ends cleanly with the discard, without waiting for the key.
+    const result = await Promise.race([
+      client.workflow.getHandle(`metrc:${gone}`).result(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('the workflow did not end')), 15_000)),
+    ]);
+    expect(result).toEqual({ status: 'discarded', reason: 'sale entered by hand in METRC' });
+    // Only failed or parked submissions can be discarded.
+    expect((await request(api.url, 'POST', `/metrc-submissions/${gone}/discard`, { reason: 'again' }, headers)).status).toBe(409);
+
+    // The key works again: the other one goes out, the discarded one never does.
+    await sb.faults({});
+    await until('the kept one to succeed', async () => ((await statusCounts(deps, [kept!])).succeeded === 1 ? true : undefined), 30_000);
+    expect(await statusCounts(deps, [gone!])).toEqual({ discarded: 1 });
+    const receipts = (await sb.state()).receiptsByExternalNumber;
+    expect(receipts[`${tag}-0`]).toBeUndefined();
+    expect(receipts[`${tag}-1`]).toBe(1);
+    await recordHistories(deps.config, [{ file: `metrcSubmission-${GENERATION}-parked-then-discarded`, workflowId: `metrc:${gone}` }]);
   });
 
   it('a key that works but lacks the right for the write fails to a dead letter after the window, not parked', async () => {

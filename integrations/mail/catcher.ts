@@ -29,6 +29,11 @@ export interface MailCatcher {
   clear(): void;
   /** The next `count` messages are refused at end of data with `code` (e.g. 421: service unavailable). */
   refuse(count: number, code?: number): void;
+  /**
+   * The next `count` messages are kept (the server has them) but answered only after `ms`: the
+   * sender does not learn that they were taken, as when a connection or a worker dies right there.
+   */
+  hold(count: number, ms: number): void;
   stop(): Promise<void>;
 }
 
@@ -73,6 +78,8 @@ export async function startMailCatcher(opts: { smtpPort?: number; httpPort?: num
   const caught: CaughtMail[] = [];
   let refusals = 0;
   let refusalCode = 421;
+  let holds = 0;
+  let holdMs = 0;
 
   const smtp = new SMTPServer({
     authOptional: true,
@@ -100,6 +107,11 @@ export async function startMailCatcher(opts: { smtpPort?: number; httpPort?: num
           receivedAt: new Date().toISOString(),
           raw,
         });
+        if (holds > 0) {
+          holds -= 1;
+          setTimeout(() => callback(null), holdMs).unref();
+          return;
+        }
         callback(null);
       });
     },
@@ -127,11 +139,17 @@ export async function startMailCatcher(opts: { smtpPort?: number; httpPort?: num
         res.writeHead(200, { 'content-type': 'message/rfc822' });
         return res.end(m.raw);
       }
+      const refuse = /^\/__mail\/refuse\/(\d+)$/.exec(path);
+      if (refuse && req.method === 'POST') {
+        refusals = Number(refuse[1]);
+        refusalCode = Number(new URL(req.url ?? '/', 'http://catcher').searchParams.get('code') ?? 421);
+        return send(200, { refusing: refusals, code: refusalCode });
+      }
       if (path === '/__mail' && req.method === 'DELETE') {
         caught.length = 0;
         return send(200, { cleared: true });
       }
-      send(404, { error: 'GET /__mail lists caught messages; GET /__mail/<n> shows one; DELETE /__mail clears' });
+      send(404, { error: 'GET /__mail lists caught messages; GET /__mail/<n> shows one; DELETE /__mail clears; POST /__mail/refuse/<n>?code=421 refuses the next n' });
     });
     await new Promise<void>((resolve, reject) => {
       http!.once('error', reject);
@@ -147,6 +165,10 @@ export async function startMailCatcher(opts: { smtpPort?: number; httpPort?: num
     refuse(count, code = 421) {
       refusals = count;
       refusalCode = code;
+    },
+    hold(count, ms) {
+      holds = count;
+      holdMs = ms;
     },
     async stop() {
       await Promise.all([

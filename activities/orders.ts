@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ForeignKeyConstraintError, QueryTypes, UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Redis } from 'ioredis';
 import { checkFulfilmentLines, type FulfilmentLine } from '../domain/orders/fulfilment.js';
-import type { MetrcState, OrderStatus } from '../domain/orders/status.js';
+import { METRC_PENDING_STATES, type MetrcState, type OrderStatus } from '../domain/orders/status.js';
 import type { ActivityDeps } from './deps.js';
 import { auditRowStatement, insertAuditRow, type AuditRow } from '../db/auditLog.js';
 import { sqlDateTime, type AtomicWriter, type Statement } from '../db/atomicWrite.js';
@@ -180,13 +180,20 @@ export function createOrderActivities({ sequelize, redis, writer }: Pick<Activit
       sets.push('status = ?');
       values.push(input.to);
     }
+    // Shipped on a compliance override: a transfer still pending settles as 'overridden', and a
+    // pending report arriving afterwards does not bring it back (matched, failed and drift still
+    // tell what METRC later says). Assignments run left to right, so the reason is set first.
+    const pending = METRC_PENDING_STATES.map(() => '?').join(', ');
     if (input.complianceOverride) {
-      sets.push('compliance_override_reason = ?');
-      values.push(input.reason?.slice(0, 1000) ?? null);
+      sets.push('compliance_override_reason = ?', `metrc_state = IF(metrc_state IN (${pending}), 'overridden', metrc_state)`);
+      values.push(input.reason?.slice(0, 1000) ?? null, ...METRC_PENDING_STATES);
     }
     if (input.metrc) {
-      sets.push('metrc_state = ?', 'metrc_manifest_number = COALESCE(?, metrc_manifest_number)', 'metrc_template_id = COALESCE(?, metrc_template_id)', 'metrc_detail = ?');
-      values.push(input.metrc.state, input.metrc.manifestNumber ?? null, input.metrc.templateId ?? null, input.metrc.detail?.slice(0, 1000) ?? null);
+      sets.push(
+        `metrc_state = IF(compliance_override_reason IS NOT NULL AND ? IN (${pending}), 'overridden', ?)`,
+        'metrc_manifest_number = COALESCE(?, metrc_manifest_number)', 'metrc_template_id = COALESCE(?, metrc_template_id)', 'metrc_detail = ?',
+      );
+      values.push(input.metrc.state, ...METRC_PENDING_STATES, input.metrc.state, input.metrc.manifestNumber ?? null, input.metrc.templateId ?? null, input.metrc.detail?.slice(0, 1000) ?? null);
     }
     return { sql: `UPDATE orders SET ${sets.join(', ')} WHERE id = ?`, values: [...values, input.orderId] };
   }

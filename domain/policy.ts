@@ -72,6 +72,7 @@ export const PERMISSIONS = {
   // Orders
   'orders:read': { description: 'Read orders, lines and their timeline', roles: ALL_USERS, scopes: ['orders:read', 'orders:write'] },
   'orders:write': { description: 'Place, change and move orders through their lifecycle', roles: TRADERS, scopes: ['orders:write'] },
+  'orders:metrc-check': { description: "Ask for an order's METRC manifest to be looked for now (the order's wholesaler; compliance staff)", roles: ['admin', 'compliance', 'owner', 'member'], scopes: ['orders:write'] },
   'orders:override': { description: 'Compliance overrides on an order (e.g. ship without a matched manifest)', roles: ['admin', 'compliance'], scopes: [] },
 
   // Operations and compliance (platform staff)

@@ -364,6 +364,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orders/{id}/metrc/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Look for the order's METRC manifest now
+         * @description The METRC transfer looks for the manifest registered from the order's transfer template
+         *     every few seconds at first, backing off to a configured interval (minutes). After
+         *     registering the manifest in METRC, the order's wholesaler (or compliance staff) can ask
+         *     for a look now instead of waiting for the next one. The look runs in the background:
+         *     the answer is the order as it stands, and `metrc.state` turns `matched` (live update
+         *     `order.updated`, timeline `metrc_status`) once the manifest is found — within seconds.
+         *     Only while `metrc.state` is `template_created` or `awaiting_manifest`; otherwise 409.
+         */
+        post: operations["checkOrderMetrcManifest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orders/{id}/timeline": {
         parameters: {
             query?: never;
@@ -3563,6 +3591,61 @@ export interface operations {
             };
             422: components["responses"]["Unprocessable"];
             /** @description The workflow service could not complete the transition now (SERVICE_UNAVAILABLE); retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    checkOrderMetrcManifest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours; while its request runs, a retry gets 409. Not applied to sign-in and MFA operations (they run again); a retried API-key creation is a 409 pointing at the key. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The look was asked for; the order as it stands */
+            202: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            /** @description Not the order's wholesaler nor compliance staff (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            /** @description No manifest is awaited (CONFLICT, with details.metrc_state) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The workflow service could not take the request now (SERVICE_UNAVAILABLE); retry */
             503: {
                 headers: {
                     [name: string]: unknown;

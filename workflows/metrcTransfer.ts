@@ -2,7 +2,8 @@
  * The METRC side of an order's shipment, run as a child of the order workflow: submit the
  * outgoing transfer template (through a metrcSubmission child, so failures get the same dead
  * letters, retry and reconciliation), then poll METRC until a user registers a manifest from
- * it, and report to the order through its `metrcStatus` signal. After the match a detached
+ * it (seconds apart at first, backing off to METRC_MANIFEST_POLL_INTERVAL; at once on the
+ * `checkManifest` signal), and report to the order through its `metrcStatus` signal. After the match a detached
  * watcher keeps checking the manifest and signals `drift` if it is voided or edited.
  */
 import {
@@ -16,17 +17,20 @@ import {
   setHandler,
   sleep,
   startChild,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { ManifestQuery } from '../activities/metrc.js';
 import type { AttemptError } from '../domain/metrc/failure.js';
+import { manifestPollDelay } from '../domain/metrc/manifestPoll.js';
 import {
   attemptErrorOf,
   metrcSubmission,
   submissionStatusSignal,
   type MetrcSubmissionStatus,
 } from './metrcSubmission.js';
+import { metrcSearchAttributes } from './metrcSearchAttributes.js';
 import { toRetryPolicy, type RetryInput } from './retry.js';
 
 export interface MetrcTransferInput {
@@ -48,6 +52,9 @@ export interface MetrcStatusSignal {
 
 export type MetrcTransferResult =
   { status: 'matched'; manifestNumber: string; templateId: number } | { status: 'failed'; reason: string };
+
+/** Look for the manifest now (a user has just registered it); sent by POST /orders/{id}/metrc/check. */
+export const checkManifestSignal = defineSignal('checkManifest');
 
 /** The order workflow's signal; declared here too so both sides share the name and shape. */
 export const metrcStatusSignal = defineSignal<[MetrcStatusSignal]>('metrcStatus');
@@ -106,6 +113,15 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
     await tell({ state: 'failed', detail: plan.reason });
     return { status: 'failed', reason: plan.reason };
   }
+  // Generation 4, one patch asked once (each costs a search-attribute write): the transfer, its
+  // submission child and its drift watch carry the template submission's METRC search
+  // attributes (the order starts this workflow without knowing the submission), and the
+  // manifest looks back off and answer a check-now signal (below). Older histories did neither.
+  const v4 = patched('metrc-transfer-attributes-and-responsive-polling');
+  const searchAttributes = v4
+    ? metrcSearchAttributes({ submissionId: plan.submissionId, kind: 'transfer_template', license: plan.shipperLicense })
+    : undefined;
+  if (searchAttributes) upsertSearchAttributes(searchAttributes);
 
   /** The submission workflow's way: dead letter, then a person's retry or discard. */
   const viaSubmissionWorkflow = async (
@@ -119,6 +135,7 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
     const child = await startChild(metrcSubmission, {
       workflowId: `metrc:${plan.submissionId}`,
       taskQueue: info.taskQueue,
+      ...(searchAttributes ? { typedSearchAttributes: searchAttributes } : {}),
       args: [
         {
           submissionId: plan.submissionId,
@@ -176,7 +193,17 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
     ...(plan.templateName ? { templateName: plan.templateName } : {}),
   };
   const deadline = Date.now() + plan.timeoutMs;
-  for (;;) {
+  // Looks start seconds apart and back off to the configured interval, and a check-now signal
+  // cuts the wait short. Older histories slept the full interval every time and replay so.
+  const responsive = v4;
+  let checkNow = false;
+  if (responsive) {
+    setHandler(checkManifestSignal, () => {
+      checkNow = true;
+    });
+  }
+  for (let round = 0; ; round++) {
+    checkNow = false;
     const found = await acts.findMetrcManifest(query);
     if (found.found) {
       await tell({ state: 'matched', manifestNumber: found.manifestNumber, templateId });
@@ -192,6 +219,7 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
           workflowId: `metrc-watch:${input.orderId}`,
           taskQueue: info.taskQueue,
           parentClosePolicy: ParentClosePolicy.ABANDON,
+          ...(searchAttributes ? { typedSearchAttributes: searchAttributes } : {}),
           args: [
             {
               orderId: input.orderId,
@@ -207,8 +235,15 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
       }
       return { status: 'matched', manifestNumber: found.manifestNumber, templateId };
     }
-    if (Date.now() + plan.pollIntervalMs > deadline) break;
-    await sleep(plan.pollIntervalMs);
+    if (!responsive) {
+      if (Date.now() + plan.pollIntervalMs > deadline) break;
+      await sleep(plan.pollIntervalMs);
+      continue;
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) break;
+    // The last wait ends at the deadline, so the final look happens as the time runs out.
+    await condition(() => checkNow, Math.min(manifestPollDelay(round, plan.pollIntervalMs), left));
   }
 
   const reason = `no manifest registered for template ${templateId} within ${Math.round(plan.timeoutMs / 1000)} s`;

@@ -29,6 +29,10 @@ export function orderRoutes(list: CrudService, orders: OrderService): Router {
     const body = { action: 'ship', reason: req.body.reason, compliance_override: true };
     sendOne(res, 200, await orders.transition(actorOf(req), param(req, 'id'), body));
   });
+  router.post('/orders/:id/metrc/check', async (req, res) => {
+    // 202: the check runs in the transfer workflow; its outcome shows in metrc.state and events.
+    sendOne(res, 202, await orders.checkMetrc(actorOf(req), param(req, 'id')));
+  });
   router.get('/orders/:id/timeline', async (req, res) => {
     const p = listParams(req);
     res.json(await orders.timeline(actorOf(req), param(req, 'id'), p.page, p.limit));

@@ -7,6 +7,7 @@ import {
   availableTransitions,
   checkFulfilmentLines,
   decide,
+  decideMetrcCheck,
   isMetrcState,
   isOrderStatus,
   isTerminal,
@@ -18,7 +19,14 @@ import type { Row } from '../../db/models.js';
 import type { Config } from '../../platform/config.js';
 import type { LazyTemporalClient } from '../../platform/temporal.js';
 import { temporalSettings } from '../../temporal.config.js';
-import { ORDER_SEARCH_ATTRIBUTES, transitionUpdate, type OrderLifecycleInput, type orderLifecycle } from '../../workflows/orderLifecycle.js';
+import { checkManifestSignal } from '../../workflows/metrcTransfer.js';
+import {
+  ORDER_SEARCH_ATTRIBUTES,
+  metrcTransferWorkflowId,
+  transitionUpdate,
+  type OrderLifecycleInput,
+  type orderLifecycle,
+} from '../../workflows/orderLifecycle.js';
 
 /**
  * The API's side of the order workflow: starting it with the order and turning transition
@@ -136,6 +144,23 @@ export function createLifecycleClient(deps: LifecycleDeps) {
         await c.workflow.getHandle(orderWorkflowId(orderId)).terminate('order was not saved');
       } catch {
         /* nothing was started, or Temporal is unreachable (the workflow then fails on its first write) */
+      }
+    },
+
+    /** Tells the order's METRC transfer to look for its manifest now instead of at its next poll. */
+    async checkManifest(actor: Actor, row: Row): Promise<void> {
+      const facts = factsOf(row);
+      const d = decideMetrcCheck(facts, actor);
+      if (!d.ok) throw new AppError(d.code, d.message, { metrc_state: facts.metrcState });
+      const c = await client();
+      try {
+        await c.workflow.getHandle(metrcTransferWorkflowId(String(row.id))).signal(checkManifestSignal);
+      } catch (err) {
+        // The read model can trail the workflow by a moment: it has just matched or given up.
+        if (err instanceof WorkflowNotFoundError) {
+          throw new AppError('CONFLICT', 'The METRC transfer of this order is no longer waiting for a manifest', { metrc_state: facts.metrcState });
+        }
+        throw new AppError('SERVICE_UNAVAILABLE', 'The workflow service could not take the request; retry shortly');
       }
     },
 

@@ -45,6 +45,20 @@ function editRefusal(d: Extract<EditDecision, { ok: false }>, order: Row): AppEr
   return new AppError(EDIT_ERRORS[d.error], d.message, { status: order.status, ...(d.field ? { field: d.field, issue: d.message } : {}) });
 }
 
+/**
+ * The timeline's first entry: the order placed (submitted, from no status), by its buyer. Seq 0,
+ * before the workflow's own events (which count from 1, keyed `<order>:<seq>` like this one).
+ * Written with the order, so the timeline never starts without it; marked published because the
+ * order's creation reaches live listeners through the API's answer, not the events stream.
+ */
+function createdEvent(actor: Actor, orderId: string, at: Date) {
+  return {
+    sql: `INSERT INTO order_events (id, order_id, event_key, seq, type, from_status, to_status, actor_kind, actor_id, actor_role, actor_label, reason, detail, occurred_at, published_at)
+           VALUES (?, ?, ?, 0, 'status_changed', NULL, 'submitted', ?, ?, ?, ?, NULL, NULL, ?, CURRENT_TIMESTAMP(3))`,
+    values: [randomUUID(), orderId, `${orderId}:0`, actor.kind, actor.id.slice(0, 64), actor.role, actor.label?.slice(0, 200) ?? null, sqlDateTime(at)],
+  };
+}
+
 export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { writer: AtomicWriter }) {
   const m = () => models(deps.sequelize);
   const lifecycle = deps.temporal && deps.config ? createLifecycleClient(deps as CrudDeps & LifecycleDeps) : undefined;
@@ -339,6 +353,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
           values: items.flatMap((i) => [i.id, i.order_id, i.product_id, i.variant_id, i.quantity, i.unit_price_minor, i.line_total_minor, sqlDateTime(submittedAt), sqlDateTime(submittedAt)]),
         },
         auditStatement(actor, { action: 'order.created', targetType: 'order', targetId: id, entityId: input.retailer_id, summary: { order_number: values.order_number, wholesaler_id: input.wholesaler_id, lines: lines.length, total_minor: subtotal } }),
+        createdEvent(actor, id, submittedAt),
       ]);
       const order = { ...orderToApi(values), items: items.map(orderItemToApi) };
       // Commit first, then start: the workflow's activities must find the row. A start that fails
@@ -378,6 +393,12 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
       if (body.action === 'fulfil') await requireKnownPackages(actor, row, body, items);
       await requireLifecycle().transition(actor, row, items, body);
       // The workflow's read-model step has bumped the orders cache version already.
+      return withAvailableTransitions(await readWithItems(id), actor);
+    },
+
+    /** Asks the order's METRC transfer to look for the manifest now; answers the order as it stands. */
+    async checkMetrc(actor: Actor, id: string): Promise<Row> {
+      await requireLifecycle().checkManifest(actor, await readVisible(actor, id));
       return withAvailableTransitions(await readWithItems(id), actor);
     },
 

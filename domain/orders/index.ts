@@ -5,3 +5,4 @@ export * from './timing.js';
 export * from './editing.js';
 export * from './packages.js';
 export * from './reconcile.js';
+export * from './metrcCheck.js';

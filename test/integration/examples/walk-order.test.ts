@@ -77,7 +77,7 @@ describe('the example partner client', () => {
     });
     expect(stdout).toMatch(/placed TR-/);
     expect(stdout).toMatch(/METRC manifest \S+ registered/);
-    expect(stdout).toMatch(/story: accepted → fulfilled → .*metrc:matched → shipped → delivered → completed/);
+    expect(stdout).toMatch(/story: submitted → accepted → fulfilled → .*metrc:matched → shipped → delivered → completed/);
     expect(stdout).toMatch(/completed$/m);
   }, 180_000);
 });

@@ -70,14 +70,17 @@ describe('order lifecycle through the API (real worker, Temporal and database)',
     expect(timeline.status).toBe(200);
     const changes = timeline.body.data.filter((e: { type: string }) => e.type === 'status_changed');
     expect(changes.map((e: { from_status: string; to_status: string }) => `${e.from_status}>${e.to_status}`)).toEqual([
+      'null>submitted',
       'submitted>accepted',
       'accepted>fulfilled',
       'fulfilled>shipped',
       'shipped>delivered',
       'delivered>completed',
     ]);
-    expect(changes[0].actor.role).toBe('member');
-    expect(changes[2]).toMatchObject({ actor: { role: 'compliance' }, reason: 'METRC down; paper manifest 0042', detail: { compliance_override: true } });
+    // The timeline starts with the order being placed, by the retailer (issue 14.10).
+    expect(changes[0]).toMatchObject({ seq: 0, actor: { role: 'owner' }, reason: null });
+    expect(changes[1].actor.role).toBe('member');
+    expect(changes[3]).toMatchObject({ actor: { role: 'compliance' }, reason: 'METRC down; paper manifest 0042', detail: { compliance_override: true } });
 
     // Every transition lands in the audit trail once, naming the person who asked for it.
     const audited = await call(env, env.admin, 'GET', `/audit-log?target_type=order&target_id=${id}&limit=50`);

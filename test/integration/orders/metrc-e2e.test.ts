@@ -17,7 +17,7 @@ import { FAST, stockOf, streamEventsFor, waitFor, type Headers, type OrdersEnv }
 
 const SHIPPER = WHOLESALERS[1]!;
 /** Generation of the METRC workflows' recorded histories (see orders/histories.test.ts). */
-const GENERATION = 'v3';
+const GENERATION = 'v4';
 const RECIPIENT = RETAILERS[1]!;
 
 describe('order lifecycle with the real metrcTransfer child against the METRC sandbox', () => {
@@ -80,8 +80,9 @@ describe('order lifecycle with the real metrcTransfer child against the METRC sa
     const deps = createDeps(
       metrcOverrides(sb.running.url, {
         ...FAST,
-        METRC_MANIFEST_POLL_INTERVAL: '1s',
-        METRC_MANIFEST_TIMEOUT: '10m',
+        // A long ceiling, as deployed: looks start seconds apart and back off to it (issue 14.9).
+        METRC_MANIFEST_POLL_INTERVAL: '10m',
+        METRC_MANIFEST_TIMEOUT: '1h',
         // The drift watcher has its own test (metrc/transfer.test.ts); keep it out of this one.
         METRC_DRIFT_WATCH: '0',
       }),
@@ -196,7 +197,8 @@ describe('order lifecycle with the real metrcTransfer child against the METRC sa
       e.type === 'status_changed' ? e.to_status : `metrc:${e.detail?.metrc?.state}`,
     );
     // (The template's creation is told together with the wait for its manifest: one report, not two.)
-    expect(story).toEqual(['accepted', 'fulfilled', 'metrc:submitting', 'metrc:awaiting_manifest', 'metrc:matched', 'shipped', 'delivered', 'completed']);
+    // It starts with the order being placed (issue 14.10).
+    expect(story).toEqual(['submitted', 'accepted', 'fulfilled', 'metrc:submitting', 'metrc:awaiting_manifest', 'metrc:matched', 'shipped', 'delivered', 'completed']);
     const awaitingEvent = timeline.body.data.find((e: { detail: { metrc?: { state: string } } | null }) => e.detail?.metrc?.state === 'awaiting_manifest');
     expect(awaitingEvent.detail.metrc).toMatchObject({ templateId: template.Id, detail: `template ${template.Id} created` });
     const matchedEvent = timeline.body.data.find((e: { detail: { metrc?: { state: string } } | null }) => e.detail?.metrc?.state === 'matched');
@@ -208,6 +210,9 @@ describe('order lifecycle with the real metrcTransfer child against the METRC sa
     expect((await sb.state()).templatesByName[order.order_number]).toBe(1);
     const subs = await call(env.admin, 'GET', `/metrc-submissions?order_id=${id}`);
     expect(subs.body.data).toMatchObject([{ kind: 'transfer_template', status: 'succeeded', license_number: SHIPPER, metrc_ids: [template.Id] }]);
+    // The transfer carries its template submission's METRC search attributes (issue 14.7).
+    const described = await env.client.workflow.getHandle(`metrc-transfer:order:${id}`).describe();
+    expect(described.searchAttributes).toMatchObject({ MetrcSubmissionId: [subs.body.data[0].id], MetrcSubmissionKind: ['transfer_template'], MetrcLicense: [SHIPPER] });
     // Sent by the transfer itself: no submission workflow was needed for it.
     await expect(env.client.workflow.getHandle(`metrc:${subs.body.data[0].id}`).describe()).rejects.toMatchObject({ name: 'WorkflowNotFoundError' });
     await recordHistories(env.deps.config, [{ file: `metrcTransfer-${GENERATION}-matched`, workflowId: `metrc-transfer:order:${id}` }]);
@@ -280,9 +285,58 @@ describe('order lifecycle with the real metrcTransfer child against the METRC sa
     const overridden = await call(compliance, 'POST', `/orders/${id}/compliance-override`, { reason: 'METRC outage; paper manifest 7781' });
     expect(overridden.status, JSON.stringify(overridden.body)).toBe(200);
     expect(overridden.body).toMatchObject({ status: 'shipped', metrc: { compliance_override_reason: 'METRC outage; paper manifest 7781' } });
-    expect(overridden.body.metrc.state).not.toBe('matched');
+    // The transfer was still pending: the order says it was overridden, not that it awaits a
+    // manifest, and stays so to the end (issue 14.10).
+    expect(overridden.body.metrc.state).toBe('overridden');
     expect(await stockOf(env, inventoryId)).toEqual({ onHand: 48, reserved: 0 });
     expect((await transition(retailer, id, { action: 'deliver' })).body.status).toBe('delivered');
-    expect((await transition(retailer, id, { action: 'complete' })).body.status).toBe('completed');
+    const completed = await transition(retailer, id, { action: 'complete' });
+    expect(completed.body).toMatchObject({ status: 'completed', metrc: { state: 'overridden', compliance_override_reason: 'METRC outage; paper manifest 7781' } });
+    expect((await call(compliance, 'GET', `/orders/${id}`)).body.metrc.state).toBe('overridden');
+  });
+
+  it("check now (issue 14.9): with the looks backed off, the wholesaler's check makes the order matched within seconds", async () => {
+    const { order } = await orderWithStock(1);
+    const id = order.id as string;
+    const check = (headers: Headers) => call(headers, 'POST', `/orders/${id}/metrc/check`);
+    await transition(wholesaler, id, { action: 'accept' });
+    // Nothing to look for before the transfer waits for a manifest.
+    const early = await check(wholesaler);
+    expect(early.status).toBe(409);
+    expect(early.body.error).toMatchObject({ code: 'CONFLICT', details: { metrc_state: 'none' } });
+
+    expect((await transition(wholesaler, id, { action: 'fulfil', lines: sandboxLabels(order) })).status).toBe(200);
+    const template = await templateFor(order.order_number);
+    await waitFor('the order to await its manifest', async () => {
+      const r = await call(wholesaler, 'GET', `/orders/${id}`);
+      return r.body.metrc.state === 'awaiting_manifest' ? true : undefined;
+    });
+    // Looks come 0, 2, 6, 14 and 30 s after the wait began: from 15 s on, the next is ~15 s away.
+    await new Promise((r) => setTimeout(r, 15_000));
+
+    // The retailer and operators may not ask; compliance may (it only looks, nothing is found).
+    expect((await check(retailer)).status).toBe(403);
+    expect((await check(await headersFor(env.deps, { role: 'operator' }))).status).toBe(403);
+    expect((await check(compliance)).status).toBe(202);
+
+    const reg = await fetch(`${sb.running.url}/__sandbox/templates/${template.Id}/register-manifest`, { method: 'POST' });
+    expect(reg.status).toBe(201);
+    const manifest = (await reg.json()) as { ManifestNumber: string };
+    const asked = Date.now();
+    const answer = await check(wholesaler);
+    expect(answer.status, JSON.stringify(answer.body)).toBe(202);
+    expect(answer.body).toMatchObject({ id, status: 'fulfilled', metrc: { state: 'awaiting_manifest' } });
+    const matched = await waitFor('the order to see the manifest', async () => {
+      const r = await call(wholesaler, 'GET', `/orders/${id}`);
+      return r.body.metrc.state === 'matched' ? r.body : undefined;
+    });
+    expect(Date.now() - asked).toBeLessThan(8_000);
+    expect(matched).toMatchObject({ available_transitions: ['ship'], metrc: { manifest_number: manifest.ManifestNumber } });
+    // Found: nothing is awaited any more.
+    const late = await check(wholesaler);
+    expect(late.status).toBe(409);
+    expect(late.body.error).toMatchObject({ code: 'CONFLICT', details: { metrc_state: 'matched' } });
+    await env.client.workflow.getHandle(`metrc-transfer:order:${id}`).result();
+    await recordHistories(env.deps.config, [{ file: `metrcTransfer-${GENERATION}-checked-now`, workflowId: `metrc-transfer:order:${id}` }]);
   });
 });

@@ -25,7 +25,9 @@ describe('order read model (recordOrderEvent)', () => {
       return rows as Array<Record<string, unknown>>;
     };
     const [order] = await q('SELECT status, version FROM orders WHERE id = ?');
-    const events = await q('SELECT seq, to_status, published_at FROM order_events WHERE order_id = ? ORDER BY seq');
+    // What the steps wrote: the creation row (seq 0) is the API's, written with the order, like
+    // the order.created audit row left out below.
+    const events = await q('SELECT seq, to_status, published_at FROM order_events WHERE order_id = ? AND seq > 0 ORDER BY seq');
     const audits = await q("SELECT action, request_id FROM audit_log WHERE target_id = ? AND action <> 'order.created'");
     return { order, events, audits };
   };
@@ -112,6 +114,9 @@ describe('order read model (recordOrderEvent)', () => {
     const short = await activities.recordOrderEvent(step(tooBig, 1, 'submitted', 'accepted', 'reserve')).catch((e: unknown) => e);
     expect(short).toMatchObject({ type: 'InsufficientStock', nonRetryable: true });
     expect(await counts(tooBig.id)).toMatchObject({ order: { status: 'submitted', version: 1 }, events: [], audits: [] });
+    // Placing it wrote the timeline's first row with the order (issue 14.10).
+    const [created] = await env.deps.sequelize.query('SELECT seq, from_status, to_status, published_at FROM order_events WHERE order_id = ?', { replacements: [tooBig.id] });
+    expect(created).toMatchObject([{ seq: 0, from_status: null, to_status: 'submitted' }]);
     expect(await stockOf(env, stock.inventoryId)).toEqual({ onHand: 5, reserved: 0 });
 
     const placed = await placeOrder(env, [{ variant_id: stock.variantId, quantity: 2 }]);

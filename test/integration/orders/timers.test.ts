@@ -25,9 +25,9 @@ describe('order timers and start-up guarantees', () => {
     expect(expired.available_transitions).toEqual([]);
     const timeline = await call(env, env.wholesaler, 'GET', `/orders/${order.id}/timeline`);
     const types = timeline.body.data.map((e: { type: string; to_status: string | null }) => e.to_status ?? e.type);
-    expect(types).toEqual(['reminder_sent', 'reminder_sent', 'expired']);
-    expect(timeline.body.data[0].detail).toMatchObject({ recipient_entity_id: env.world.wholesaler.id, channel: 'log' });
-    expect(timeline.body.data[2].actor).toMatchObject({ kind: 'system', role: 'system' });
+    expect(types).toEqual(['submitted', 'reminder_sent', 'reminder_sent', 'expired']);
+    expect(timeline.body.data[1].detail).toMatchObject({ recipient_entity_id: env.world.wholesaler.id, channel: 'log' });
+    expect(timeline.body.data[3].actor).toMatchObject({ kind: 'system', role: 'system' });
     const late = await transition(env, env.wholesaler, order.id, { action: 'accept' });
     expect(late.status).toBe(409);
     expect(late.body.error.code).toBe('INVALID_TRANSITION');

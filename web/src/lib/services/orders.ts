@@ -21,6 +21,9 @@ export function ordersService(api: Api) {
     /** The lifecycle owns transitions; the answer is the order after the move. */
     transition: (id: string, action: string, reason?: string) =>
       api.call<Order>('POST', `/orders/${encodeURIComponent(id)}/transitions`, { body: reason ? { action, reason } : { action } }),
+    /** Asks the METRC transfer to look for the manifest now; the answer is the order as it stands. */
+    checkMetrc: (id: string) =>
+      api.unwrap<Order>(api.client.POST('/orders/{id}/metrc/check', { params: { path: { id } } })),
     timeline: (id: string) => api.call<Page<TimelineEntry>>('GET', `/orders/${encodeURIComponent(id)}/timeline`, { query: { limit: 200 } }),
   };
 }

@@ -17,6 +17,7 @@ export type SessionState =
 /** Actions the console offers, the permission each needs (domain/policy.ts), and why not. */
 export const ACTIONS = {
   'orders.transition': { permission: 'orders:write', reason: 'Your role cannot move orders through their lifecycle.' },
+  'orders.metrc-check': { permission: 'orders:metrc-check', reason: "Only the order's wholesaler and compliance staff can ask METRC for the manifest." },
   'workflows.operate': { permission: 'workflows:write', reason: 'Only operators and admins can cancel, terminate or signal workflows.' },
   'compliance.fix': { permission: 'compliance:write', reason: 'Only compliance staff and admins can correct, retry or discard METRC submissions.' },
   'deadletters.act': { permission: 'dead-letters:write', reason: 'Only platform staff can act on dead letters.' },

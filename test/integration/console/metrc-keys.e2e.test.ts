@@ -68,7 +68,7 @@ describe('METRC keys page (headless Chromium, METRC sandbox)', () => {
 
     await page.getByRole('link', { name: 'METRC keys' }).click();
     await page.getByRole('heading', { name: 'METRC keys', level: 1 }).waitFor();
-    const row = page.getByRole('row').filter({ hasText: LICENSE });
+    const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name: LICENSE, exact: true }) });
     await row.getByLabel(`New METRC user key for ${LICENSE}`).fill(DEMO_USER_KEY);
     await row.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').filter({ hasText: `Key ending in ${DEMO_USER_KEY.slice(-4)} stored` }).waitFor();

@@ -10,7 +10,7 @@
  */
 import type { Sequelize } from 'sequelize';
 import { CREDENTIALS_PURPOSE } from '../domain/pos/credentials.js';
-import { decryptSecret, encryptSecret, MFA_SECRET_PURPOSE, sealedUnderCurrent, type Keyring } from '../platform/crypto.js';
+import { decryptSecret, encryptSecret, keyIdOf, MFA_SECRET_PURPOSE, sealedUnderCurrent, type Keyring } from '../platform/crypto.js';
 import { decryptUserKey, encryptUserKey } from './metrcCredentials.js';
 
 interface SealedColumn {
@@ -67,11 +67,17 @@ export interface RotationResult {
   columns: Record<string, ColumnCounts>;
   /** `table.column key` of values no configured key opens, with the reason (no secret in it) */
   failures: Array<{ where: string; reason: string }>;
+  /**
+   * Live API keys whose secret hash is not known to be under the current key. Hashes cannot be
+   * re-sealed: each is re-hashed on its next use, and one still unused when APP_SECRET_PREVIOUS
+   * is dropped stops working.
+   */
+  apiKeysAwaitingUse: number;
 }
 
 export async function rotateSecrets(sequelize: Sequelize, ring: Keyring, opts: { batchSize?: number; onBatch?: (where: string, c: ColumnCounts) => void } = {}): Promise<RotationResult> {
   const batchSize = opts.batchSize ?? 200;
-  const result: RotationResult = { columns: {}, failures: [] };
+  const result: RotationResult = { columns: {}, failures: [], apiKeysAwaitingUse: 0 };
   for (const col of SEALED_COLUMNS) {
     const name = col.label;
     const counts: ColumnCounts = { scanned: 0, alreadyCurrent: 0, resealed: 0, changedMeanwhile: 0, failed: 0 };
@@ -110,6 +116,12 @@ export async function rotateSecrets(sequelize: Sequelize, ring: Keyring, opts: {
       opts.onBatch?.(name, counts);
     }
   }
+  const [[pending]] = (await sequelize.query(
+    `SELECT COUNT(*) AS n FROM api_keys
+     WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?) AND (secret_key_id IS NULL OR secret_key_id <> ?)`,
+    { replacements: [new Date(), keyIdOf(ring.current)] },
+  )) as unknown as [[{ n: number }]];
+  result.apiKeysAwaitingUse = Number(pending.n);
   return result;
 }
 

@@ -21,13 +21,15 @@ export function report(r: RotationResult, currentId: string): string {
     lines.push(...r.failures.map((f) => `  ${f.where}: ${f.reason}`));
     lines.push('', 'Set APP_SECRET_PREVIOUS to the APP_SECRET they were sealed under and run again. Do not drop APP_SECRET_PREVIOUS yet.');
   } else {
-    lines.push(
-      '',
-      `Every stored secret is sealed under the current APP_SECRET (key ${currentId}).`,
-      'Hashes cannot be re-keyed: keep APP_SECRET_PREVIOUS until sessions and invitation links issued before the',
-      'rotation have expired and partner API keys have been used once (each use re-hashes the key); then drop it.',
-    );
+    lines.push('', `Every stored secret is sealed under the current APP_SECRET (key ${currentId}).`);
   }
+  // Hashes cannot be re-keyed, only re-made from the value when it is next presented.
+  lines.push(
+    r.apiKeysAwaitingUse
+      ? `${r.apiKeysAwaitingUse} live API key(s) not yet used under the current key: each is re-hashed on its next use; one still unused when APP_SECRET_PREVIOUS is dropped stops working (reissue it).`
+      : 'Every live API key is hashed under the current key.',
+    'Sessions and invitation links issued before the rotation expire by themselves (keep APP_SECRET_PREVIOUS at least 72 h).',
+  );
   return lines.join('\n');
 }
 
@@ -45,7 +47,7 @@ export async function main(): Promise<number> {
       action: failed ? 'secrets.rotation_incomplete' : 'secrets.rotated',
       targetType: 'system',
       entityId: null,
-      summary: { current_key_id: currentId, previous_key_ids: ring.previous.map(keyIdOf), columns: result.columns, failed },
+      summary: { current_key_id: currentId, previous_key_ids: ring.previous.map(keyIdOf), columns: result.columns, failed, api_keys_awaiting_use: result.apiKeysAwaitingUse },
     });
     console.log(report(result, currentId));
     return failed ? 1 : 0;

@@ -10,7 +10,7 @@ import { AppError, notFound } from '../../domain/errors.js';
 import { normaliseScopes } from '../../domain/policy.js';
 import { models } from '../../db/models.js';
 import type { Config } from '../../platform/config.js';
-import { keyedHash, keyedHashes, keyringOf, randomToken, safeEqual } from '../../platform/crypto.js';
+import { keyedHash, keyedHashes, keyIdOf, keyringOf, randomToken, safeEqual } from '../../platform/crypto.js';
 import { assertKeyRateLimitAllowed } from '../auth/rateLimit.js';
 import { audit } from './audit.js';
 import { affected } from './authSessions.js';
@@ -80,10 +80,10 @@ export function createApiKeyService(deps: ApiKeyDeps) {
       const id = randomUUID();
       await sequelize.transaction(async (transaction) => {
         await sequelize.query(
-          `INSERT INTO api_keys (id, entity_id, name, prefix, secret_hash, scopes, rate_limit_per_minute, created_by_user_id, expires_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO api_keys (id, entity_id, name, prefix, secret_hash, secret_key_id, scopes, rate_limit_per_minute, created_by_user_id, expires_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           {
-            replacements: [id, entityId, input.name, prefix, hashSecret(secret), scopes.join(' '), input.rate_limit_per_minute ?? null, actor.kind === 'user' ? actor.id : null, expiresAt],
+            replacements: [id, entityId, input.name, prefix, hashSecret(secret), keyIdOf(config.appSecret), scopes.join(' '), input.rate_limit_per_minute ?? null, actor.kind === 'user' ? actor.id : null, expiresAt],
             transaction,
           },
         );
@@ -150,7 +150,7 @@ export function createApiKeyService(deps: ApiKeyDeps) {
       const hit = apiKeyCache.get(presented);
       if (hit) return hit;
       const [rows] = await sequelize.query(
-        `SELECT k.id, k.entity_id, k.name, k.secret_hash, k.scopes, k.rate_limit_per_minute, k.expires_at, k.revoked_at, k.last_used_at, e.type AS entity_type
+        `SELECT k.id, k.entity_id, k.name, k.secret_hash, k.secret_key_id, k.scopes, k.rate_limit_per_minute, k.expires_at, k.revoked_at, k.last_used_at, e.type AS entity_type
          FROM api_keys k JOIN entities e ON e.id = k.entity_id WHERE k.prefix = ?`,
         { replacements: [m[1]] },
       );
@@ -160,10 +160,12 @@ export function createApiKeyService(deps: ApiKeyDeps) {
       const candidates = hashesOf(m[2]!);
       const matched = candidates.findIndex((h) => safeEqual(h, stored));
       if (!row || matched < 0 || row.revoked_at) return undefined;
-      // Hashed under a previous APP_SECRET: re-hash under the current one now that we hold the
-      // secret, so the key keeps working once APP_SECRET_PREVIOUS is dropped.
-      if (matched > 0) {
-        await sequelize.query('UPDATE api_keys SET secret_hash = ? WHERE id = ? AND secret_hash = ?', { replacements: [candidates[0], row.id, stored] });
+      // Hashed under a previous APP_SECRET (or not yet recorded as current): re-hash under the
+      // current one now that we hold the secret, so the key keeps working once
+      // APP_SECRET_PREVIOUS is dropped; `npm run rotate-secrets` counts the keys still waiting.
+      const currentId = keyIdOf(config.appSecret);
+      if (matched > 0 || row.secret_key_id !== currentId) {
+        await sequelize.query('UPDATE api_keys SET secret_hash = ?, secret_key_id = ? WHERE id = ? AND secret_hash = ?', { replacements: [candidates[0], currentId, row.id, stored] });
       }
       if (row.expires_at && new Date(row.expires_at as string).getTime() <= Date.now()) return undefined;
       const lastUsed = row.last_used_at ? new Date(row.last_used_at as string).getTime() : 0;

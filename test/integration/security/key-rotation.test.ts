@@ -3,7 +3,8 @@
  * old key keep working with the old key as APP_SECRET_PREVIOUS (MFA sign-in, a partner API key,
  * the licence's METRC key, POS credentials); `npm run rotate-secrets` re-seals every row under
  * the new key (key id in each value changes), idempotently; with the previous key dropped
- * everything still works. A wrong previous key fails closed: sign-in refused, the command exits 1
+ * everything still works, except a partner API key nobody used during the window (its hash cannot
+ * be re-keyed; the command counts such keys). A wrong previous key fails closed: sign-in refused, the command exits 1
  * naming the rows and writes nothing.
  */
 import { execFile } from 'node:child_process';
@@ -100,6 +101,8 @@ describe('APP_SECRET rotation', () => {
     const pos = ok(await before.call('POST', '/pos-connections', { entity_id: entity.id, location_id: location.id, vendor: 'dutchie', credentials: { location_key: 'dutchie-location-key-1' }, paused: true }, adminToken), 201).body;
     const key = ok(await before.call('POST', '/api-keys', { entity_id: entity.id, name: 'partner', scopes: ['orders:read'] }, adminToken), 201).body.key as string;
     ok(await before.call('GET', '/orders', undefined, key));
+    // A second key nobody uses during the rotation window: its hash cannot be re-made without it.
+    const idle = ok(await before.call('POST', '/api-keys', { entity_id: entity.id, name: 'idle partner', scopes: ['orders:read'] }, adminToken), 201).body.key as string;
 
     const oldValues = await sealedValues(before.deps);
     expect(oldValues.length).toBe(3); // the admin's TOTP secret, the METRC key, the POS credentials
@@ -134,6 +137,7 @@ describe('APP_SECRET rotation', () => {
     expect(first.stdout).toMatch(/user_mfa\s+scanned 1, re-sealed 1, already current 0/);
     expect(first.stdout).toMatch(/metrc_user_keys\s+scanned 1, re-sealed 1/);
     expect(first.stdout).toMatch(/pos_connections\s+scanned 1, re-sealed 1/);
+    expect(first.stdout).toMatch(/1 live API key\(s\) not yet used under the current key/);
     const newValues = await sealedValues(during.deps);
     expect(new Set(newValues.map(sealedKeyId))).toEqual(new Set([keyIdOf(NEW)]));
     const again = await rotate();
@@ -149,6 +153,8 @@ describe('APP_SECRET rotation', () => {
     ok((await signIn(after)).verify);
     ok(await after.call('GET', '/orders', undefined, key));
     expect(await loadUserKey(after.deps.sequelize, keyringOf(after.deps.config), WHOLESALERS[0]!)).toBe(METRC_KEY);
+    // The key unused through the window stops working, as the command said; the used one works.
+    expect((await after.call('GET', '/orders', undefined, idle)).status).toBe(401);
     const [posRows] = await after.deps.sequelize.query('SELECT credentials_enc FROM pos_connections WHERE id = ?', { replacements: [pos.id] });
     expect(JSON.parse(decryptSecret(NEW, CREDENTIALS_PURPOSE, (posRows as Array<{ credentials_enc: string }>)[0]!.credentials_enc))).toMatchObject({ locationKey: 'dutchie-location-key-1' });
     // and the old key alone no longer opens anything

@@ -57,7 +57,7 @@ describe('order read model (recordOrderEvent)', () => {
       expect(c.events[0]).toMatchObject({ seq: 1, to_status: 'rejected' });
       expect(c.events[0]!.published_at).not.toBeNull();
       expect(c.audits).toEqual([{ action: 'order.rejected', request_id: input.origin!.requestId }]);
-      const [[occurred]] = (await env.deps.sequelize.query('SELECT occurred_at FROM order_events WHERE order_id = ?', { replacements: [placed.id] })) as unknown as [[{ occurred_at: Date }]];
+      const [[occurred]] = (await env.deps.sequelize.query('SELECT occurred_at FROM order_events WHERE order_id = ? AND seq > 0', { replacements: [placed.id] })) as unknown as [[{ occurred_at: Date }]];
       expect(occurred.occurred_at.toISOString()).toBe(input.at);
     });
   }

@@ -14,6 +14,7 @@ import { authenticator } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiDeps } from '../../../api/deps.js';
 import { apiKeyCache } from '../../../api/services/authApiKeys.js';
+import { csrfTokenFor } from '../../../api/services/authSessions.js';
 import { dropDatabase } from '../../../db/connection.js';
 import { loadUserKey } from '../../../db/metrcCredentials.js';
 import { SEALED_COLUMNS } from '../../../db/rotateSecrets.js';
@@ -129,6 +130,11 @@ describe('APP_SECRET rotation', () => {
     // --- rotation window: APP_SECRET=NEW, APP_SECRET_PREVIOUS=OLD -------------------------------
     const during = await hub(NEW, OLD);
     ok((await signIn(during)).verify);
+    // The console's session from before the rotation: its CSRF token was made under OLD.
+    const cookieCall = (h: typeof during, csrf: string) =>
+      request(h.api.url, 'POST', '/api-keys', { entity_id: entity.id, name: `console ${randomUUID()}`, scopes: ['orders:read'] }, { cookie: `trellis_session=${adminToken}`, 'x-csrf-token': csrf });
+    ok(await cookieCall(during, csrfTokenFor(OLD, adminToken)), 201);
+    expect((await cookieCall(during, csrfTokenFor(WRONG, adminToken))).status).toBe(403);
     ok(await during.call('GET', '/orders', undefined, key)); // verified under OLD, re-hashed under NEW
     expect(await loadUserKey(during.deps.sequelize, keyringOf(during.deps.config), WHOLESALERS[0]!)).toBe(METRC_KEY);
 
@@ -152,6 +158,8 @@ describe('APP_SECRET rotation', () => {
     const after = await hub(NEW);
     ok((await signIn(after)).verify);
     ok(await after.call('GET', '/orders', undefined, key));
+    ok(await cookieCall(after, csrfTokenFor(NEW, adminToken)), 201);
+    expect((await cookieCall(after, csrfTokenFor(OLD, adminToken))).status).toBe(403);
     expect(await loadUserKey(after.deps.sequelize, keyringOf(after.deps.config), WHOLESALERS[0]!)).toBe(METRC_KEY);
     // The key unused through the window stops working, as the command said; the used one works.
     expect((await after.call('GET', '/orders', undefined, idle)).status).toBe(401);

@@ -23,6 +23,7 @@ import { AUDIENCE, notificationWorkflowId, type NotificationChannel, type Notifi
 import { renderEmail } from '../domain/notifications/templates.js';
 import { claimDelivery, discardDelivery, finishDelivery } from '../db/notificationDeliveries.js';
 import { classifySmtpError, createMailer, smtpErrorText, type Mailer } from '../integrations/mail/transport.js';
+import { logger } from '../platform/logger.js';
 import { temporalSettings } from '../temporal.config.js';
 import type { NotificationDeliveryInput } from '../workflows/notificationDelivery.js';
 import type { ActivityDeps } from './deps.js';
@@ -64,11 +65,14 @@ export async function recipientsOf(sequelize: Sequelize, event: NotificationEven
   });
 }
 
+/** What starting notifications needs: activities pass their deps, the API its own. */
+export type NotifyDeps = Pick<ActivityDeps, 'config' | 'sequelize' | 'temporal'>;
+
 const warn = (msg: string, meta: Record<string, unknown>) => {
   try {
     Context.current().log.warn(msg, meta);
   } catch {
-    // outside an activity (scripts, benchmarks)
+    logger().warn(meta, msg); // outside an activity: the API starting an order's notifications
   }
 };
 
@@ -76,7 +80,7 @@ const warn = (msg: string, meta: Record<string, unknown>) => {
  * Starts one delivery workflow per recipient of `event`. The workflow id is the delivery's
  * identity and may never be reused, so a retried caller starts nothing twice.
  */
-export async function startNotifications(deps: ActivityDeps, event: NotificationEvent): Promise<{ started: number; existing: number }> {
+export async function startNotifications(deps: NotifyDeps, event: NotificationEvent): Promise<{ started: number; existing: number }> {
   // No mail server configured: there is no channel to deliver on, so nothing is queued.
   if (!deps.temporal || !deps.config.mail.host) return { started: 0, existing: 0 };
   const client: Client = await deps.temporal();
@@ -113,7 +117,7 @@ export async function startNotifications(deps: ActivityDeps, event: Notification
  * For callers whose own work must not fail because a notification could not be started (an
  * order step, a dead letter): logged, not thrown.
  */
-export async function startNotificationsQuietly(deps: ActivityDeps, event: NotificationEvent): Promise<void> {
+export async function startNotificationsQuietly(deps: NotifyDeps, event: NotificationEvent): Promise<void> {
   try {
     await startNotifications(deps, event);
   } catch (err) {

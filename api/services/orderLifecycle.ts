@@ -1,5 +1,7 @@
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/common';
+import { startNotificationsQuietly } from '../../activities/notifications.js';
+import type { Sequelize } from 'sequelize';
 import type { Actor } from '../../domain/actor.js';
 import { currentRequestContext, type RequestContext } from '../auth/context.js';
 import { AppError } from '../../domain/errors.js';
@@ -35,6 +37,8 @@ import {
 export interface LifecycleDeps {
   config: Config;
   temporal: LazyTemporalClient;
+  /** To find who hears of a new order (issue 16); without it (scripts adopting old orders) nobody is told. */
+  sequelize?: Sequelize;
 }
 
 export interface TransitionBody {
@@ -132,9 +136,16 @@ export function createLifecycleClient(deps: LifecycleDeps) {
         });
       } catch (err) {
         // Our own earlier attempt got through (e.g. a timed-out RPC that landed): that is success.
-        if (err instanceof WorkflowExecutionAlreadyStartedError) return;
-        throw err;
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       }
+      // The wholesaler's users hear of the new order (issue 16). Also after an earlier attempt's
+      // start landed, since that attempt may have died before this line; ids make it once.
+      if (deps.sequelize) await startNotificationsQuietly({ config: deps.config, sequelize: deps.sequelize, temporal: () => Promise.resolve(c) }, {
+        type: 'order.submitted',
+        key: `order.submitted:${orderId}`,
+        entityId: input.wholesalerId,
+        facts: { orderId, orderNumber, retailerName: names.retailer, wholesalerName: names.wholesaler, deadline: input.expiresAt },
+      });
     },
 
     /** Best effort after a failed start whose RPC may still have landed: no workflow without an order. */

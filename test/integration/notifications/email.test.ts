@@ -180,4 +180,20 @@ describe('email notifications', () => {
     expect(mine().map((m) => m.to[0]).sort()).toEqual(expected);
     expect(mine()[0]!.text).toContain(`${PUBLIC_URL}/compliance`);
   }, 90_000);
+
+  it('a placed order sends one email to each of the wholesaler\'s users, with the deadline and a console link', async () => {
+    const [rows] = await env.deps.sequelize.query("SELECT email FROM users WHERE entity_id = ? AND role = 'entity' AND disabled_at IS NULL", { replacements: [env.world.wholesaler.id] });
+    const expected = (rows as Array<{ email: string }>).map((u) => u.email).sort();
+    expect(expected.length).toBeGreaterThanOrEqual(1);
+    const stock = await freshStock(env, 5);
+    const order = await placeOrder(env, [{ variant_id: stock.variantId, quantity: 1 }]);
+    const mine = () => catcher.messages().filter((m) => m.subject?.startsWith(`New order ${order.order_number} `));
+    await waitFor('one email per wholesaler user', async () => mine().length >= expected.length);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(mine().map((m) => m.to[0]).sort()).toEqual(expected);
+    for (const m of mine()) {
+      expect(m.text).toContain(`${PUBLIC_URL}/orders/${order.id}`);
+      expect(m.text).toContain('Accept or reject it before');
+    }
+  }, 90_000);
 });

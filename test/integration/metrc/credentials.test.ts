@@ -72,7 +72,7 @@ describe('METRC credentials per licence', () => {
     const rows = await rowsOf(LICENSE);
     expect(rows).toHaveLength(1);
     expect(JSON.stringify(rows)).not.toContain(DEMO_USER_KEY);
-    expect(String(rows[0]!.user_key_enc)).toMatch(/^v1\./);
+    expect(String(rows[0]!.user_key_enc)).toMatch(/^v2\.[\w-]{8}\./); // sealed, naming the APP_SECRET key it was sealed under
     const [audits] = await deps.sequelize.query("SELECT summary FROM audit_log WHERE target_id = ? AND action LIKE 'metrc_credential.%'", { replacements: [LICENSE] });
     expect((audits as unknown[]).length).toBeGreaterThan(0);
     expect(JSON.stringify(audits)).not.toContain(DEMO_USER_KEY);

@@ -42,7 +42,7 @@ describe('POS connections API and their Temporal Schedules', () => {
     expect(JSON.stringify(connection)).not.toContain('demo-dutchie-location-key');
     const [stored] = await rows<{ credentials_enc: string }>(deps.sequelize, 'SELECT credentials_enc FROM pos_connections WHERE id = ?', [id]);
     expect(stored!.credentials_enc).not.toContain('demo-dutchie');
-    expect(stored!.credentials_enc).toMatch(/^v1\./);
+    expect(stored!.credentials_enc).toMatch(/^v2\.[\w-]{8}\./); // sealed, naming the APP_SECRET key it was sealed under
 
     let d = await schedule.describe();
     expect(d.policies.overlap).toBe('SKIP');

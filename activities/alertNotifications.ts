@@ -40,6 +40,7 @@ export function withAlertNotifications(
   return {
     async failMetrcSubmission(input) {
       const reason = await acts.metrc.failMetrcSubmission(input);
+      if (!deps.config.mail.host) return reason; // no email configured: nothing to look up
       const [letter, sub] = await Promise.all([openLetter(deps, 'metrc_submission', input.submissionId), submissionFacts(deps, input.submissionId)]);
       if (letter && sub) {
         await startNotificationsQuietly(deps, {
@@ -53,6 +54,7 @@ export function withAlertNotifications(
 
     async parkMetrcSubmission(input) {
       const result = await acts.credentials.parkMetrcSubmission(input);
+      if (!deps.config.mail.host) return result;
       const sub = await submissionFacts(deps, input.submissionId);
       const letter = sub && (await openLetter(deps, 'metrc_credentials', sub.license_number));
       if (sub && letter) {
@@ -63,7 +65,7 @@ export function withAlertNotifications(
 
     async posFailRun(input) {
       await acts.pos.posFailRun(input);
-      if (input.errorType !== 'PosAuthError') return;
+      if (input.errorType !== 'PosAuthError' || !deps.config.mail.host) return;
       const [c] = await deps.sequelize.query<{ entity_id: string; vendor: string; credentials_enc: string; entity_name: string | null }>(
         'SELECT c.entity_id, c.vendor, c.credentials_enc, e.name AS entity_name FROM pos_connections c LEFT JOIN entities e ON e.id = c.entity_id WHERE c.id = ?',
         { replacements: [input.connectionId], type: QueryTypes.SELECT },

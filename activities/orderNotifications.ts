@@ -48,7 +48,7 @@ export function withOrderNotifications(deps: ActivityDeps, orders: OrderActiviti
     async recordOrderEvent(input: OrderEventInput) {
       const result = await orders.recordOrderEvent(input);
       const notifies = input.type === 'status_changed' && input.to ? ORDER_STATUS_EVENTS[input.to] : undefined;
-      if (notifies) {
+      if (notifies && deps.config.mail.host) {
         const event = await orderEvent(deps, input.orderId, notifies.type, `${notifies.type}:${input.orderId}:${input.seq}`, notifies.party, { reason: input.reason ?? null });
         if (event) await startNotificationsQuietly(deps, event);
       }
@@ -58,6 +58,7 @@ export function withOrderNotifications(deps: ActivityDeps, orders: OrderActiviti
     /** The acceptance reminder, now delivered to the wholesaler's users (it used to be logged only). */
     async notifyOrderReminder(input: Parameters<OrderActivities['notifyOrderReminder']>[0]) {
       const result = await orders.notifyOrderReminder(input);
+      if (!deps.config.mail.host) return result; // no email configured: nothing to look up
       const event = await orderEvent(deps, input.orderId, 'order.reminder', `order.reminder:${input.orderId}:${input.seq}`, 'wholesaler', { deadline: input.deadline });
       if (event) await startNotificationsQuietly(deps, { ...event, entityId: input.recipientEntityId });
       return result;

@@ -22,5 +22,8 @@ export function complianceService(api: Api) {
     discard: (id: string, reason: string) => api.call<MetrcSubmission>('POST', `${one(id)}/discard`, { body: { reason } }),
     deadLetters: (query: { page?: number; limit?: number; queue?: string; status?: string; kind?: string } = {}) =>
       api.call<Page<DeadLetter>>('GET', '/dead-letters', { query: { ...query } }),
+    /** The letter's work again (a notification is sent again); its workflow decides how. */
+    retryDeadLetter: (id: string) => api.call<DeadLetter>('POST', `/dead-letters/${encodeURIComponent(id)}/retry`, { body: {} }),
+    discardDeadLetter: (id: string, reason: string) => api.call<DeadLetter>('POST', `/dead-letters/${encodeURIComponent(id)}/discard`, { body: { reason } }),
   };
 }

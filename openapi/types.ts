@@ -3626,6 +3626,7 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Not the order's wholesaler nor compliance staff (FORBIDDEN) */
             403: {
                 headers: {

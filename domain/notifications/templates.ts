@@ -19,12 +19,17 @@ interface Template {
 }
 
 const v = (s: string | undefined, fallback = '—') => (s && s.trim() ? s.trim().slice(0, 500) : fallback);
+/** An ISO instant as people read it in an email ("2026-12-06 10:00 UTC"); anything else as given. */
+const when = (iso: string | undefined) => {
+  const m = iso ? /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso) : null;
+  return m ? `${m[1]} ${m[2]} UTC` : v(iso);
+};
 const orderPath = (f: NotificationFacts) => `/orders/${encodeURIComponent(v(f.orderId, ''))}`;
 
 const TEMPLATES: Record<NotificationEventType, Template> = {
   'order.submitted': {
     subject: (f) => `New order ${v(f.orderNumber)} from ${v(f.retailerName, 'a retailer')}`,
-    lines: (f) => [`${v(f.retailerName, 'A retailer')} placed order ${v(f.orderNumber)} with ${v(f.wholesalerName, 'you')}.`, `Accept or reject it before ${v(f.deadline, 'its deadline')}.`],
+    lines: (f) => [`${v(f.retailerName, 'A retailer')} placed order ${v(f.orderNumber)} with ${v(f.wholesalerName, 'you')}.`, `Accept or reject it before ${f.deadline ? when(f.deadline) : 'its deadline'}.`],
     path: orderPath,
   },
   'order.accepted': {
@@ -44,7 +49,7 @@ const TEMPLATES: Record<NotificationEventType, Template> = {
   },
   'order.reminder': {
     subject: (f) => `Reminder: order ${v(f.orderNumber)} waits for your answer`,
-    lines: (f) => [`Order ${v(f.orderNumber)} from ${v(f.retailerName, 'a retailer')} is still waiting to be accepted or rejected.`, `It expires at ${v(f.deadline)}.`],
+    lines: (f) => [`Order ${v(f.orderNumber)} from ${v(f.retailerName, 'a retailer')} is still waiting to be accepted or rejected.`, `It expires at ${when(f.deadline)}.`],
     path: orderPath,
   },
   'metrc.dead_lettered': {

@@ -2,6 +2,13 @@
  * Token buckets in Redis, shared by every worker process: one per facility (license) and one
  * per vendor key. Each METRC request takes a token from both before it leaves, so the fleet as
  * a whole stays under METRC's limits instead of finding them through 429s.
+ *
+ * Within one process, requests for the same license queue locally and only the head of the queue
+ * asks Redis: when every waiting request asked again each 1000/rate ms, a worker with many
+ * submissions in flight made ~65 Redis round trips per METRC request (bench:metrc), and the CPU
+ * that cost is what the workers lacked on a loaded machine. Now a request costs about one round
+ * trip plus one per other license contending for the vendor bucket. Licenses still wait apart,
+ * so a backlog for one never holds up another beyond their shared vendor bucket.
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -57,6 +64,8 @@ function waitReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
 
 export class MetrcRateLimiter {
   private readonly vendorBucket: string;
+  /** Per license ('' for license-less calls): resolves when the last queued request has its token. */
+  private readonly queues = new Map<string, Promise<void>>();
 
   constructor(
     private readonly redis: Redis,
@@ -69,8 +78,24 @@ export class MetrcRateLimiter {
     this.vendorBucket = `${prefix}:vendor:${createHash('sha256').update(vendorKey).digest('hex').slice(0, 16)}`;
   }
 
-  /** Waits until one request for `licenseNumber` (or a license-less call) may leave. */
+  /** Waits until one request for `licenseNumber` (or a license-less call) may leave; returns the ms waited for Redis. */
   async acquire(licenseNumber?: string): Promise<number> {
+    const id = licenseNumber ?? '';
+    const ahead = this.queues.get(id) ?? Promise.resolve();
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    this.queues.set(id, mine);
+    try {
+      await ahead;
+      return await this.take(licenseNumber);
+    } finally {
+      done();
+      if (this.queues.get(id) === mine) this.queues.delete(id);
+    }
+  }
+
+  /** Asks Redis for a token of every bucket of the request until both have one. */
+  private async take(licenseNumber?: string): Promise<number> {
     const keys = [this.vendorBucket];
     const rates = [this.limits.perVendorKeyPerSecond];
     if (licenseNumber) {

@@ -56,6 +56,18 @@ async function main() {
   if (deps.redis.status !== 'ready') await new Promise((r) => deps.redis.once('ready', r));
   // Fresh buckets: nothing left over from an earlier run.
   for (const key of await deps.redis.keys('metrc:rl:*')) await deps.redis.del(key);
+  // Where the time goes: rate-limiter round trips (every Redis EVAL here is a token request),
+  // database statements through Sequelize and the worker's scripted writer, and this process's
+  // CPU (API service, workers and sandbox all run in it; Temporal's server is apart).
+  const calls = { limiter: 0, sql: 0, writer: 0 };
+  const count = <T extends object, K extends keyof T>(o: T, k: K, key: keyof typeof calls) => {
+    const f = o[k] as unknown as (...a: unknown[]) => unknown;
+    (o as Record<K, unknown>)[k] = (...a: unknown[]) => ((calls[key] += 1), f.apply(o, a));
+  };
+  count(deps.redis, 'eval', 'limiter');
+  count(deps.sequelize, 'query', 'sql');
+  count(deps.writer, 'write', 'writer');
+  count(deps.writer, 'transaction', 'writer');
   const workers = await startWorkers(deps, { queues: ['compliance'] });
   const service = createComplianceService(deps);
 
@@ -64,6 +76,7 @@ async function main() {
   const ids: string[] = [];
   if (PROFILE === 'faults') sandbox.faults.config = parseFaults({ ...FAULTS, authBlipSeconds: 0 });
   const started = Date.now();
+  const cpu0 = process.cpuUsage();
   let next = 0;
   // Create from a few concurrent "clients" so creation never limits throughput.
   await Promise.all(
@@ -88,6 +101,7 @@ async function main() {
     }),
   );
   const created = Date.now();
+  const calls0 = { ...calls };
 
   let counts: Record<string, number>;
   for (;;) {
@@ -104,6 +118,8 @@ async function main() {
   // Let held writes commit before METRC is counted.
   while (sandbox.faults.heldWrites.some((w) => w.releasedAt === null)) await new Promise((r) => setTimeout(r, 200));
   const finished = new Date(last.t).getTime();
+  const cpu = process.cpuUsage(cpu0);
+  const [[first]] = (await deps.sequelize.query('SELECT MIN(succeeded_at) AS t FROM metrc_submissions WHERE id IN (?)', { replacements: [ids] })) as unknown as [[{ t: Date }]];
   const [[rl]] = (await deps.sequelize.query(
     `SELECT COALESCE(SUM(rate_limit_waits), 0) AS waits, SUM(error_code = 'METRC_RATE_LIMITED') AS unhandled
        FROM metrc_submission_attempts WHERE submission_id IN (?)`,
@@ -130,6 +146,11 @@ async function main() {
   console.log(`  statuses: ${JSON.stringify(counts)}`);
   console.log(`  throughput: ${rate.toFixed(2)} succeeded submissions/s = ${(rate / RATE).toFixed(2)} × the configured limit (target ≥ ${TARGET.toFixed(2)})`);
   console.log(`  METRC requests per submission: ${(state.counters.requests / COUNT).toFixed(2)}`);
+  // The profile: a rate at the limit needs the workers to keep up; these say what each submission costs.
+  const per = (n: number) => (n / COUNT).toFixed(2);
+  console.log(`  first success after ${((new Date(first.t).getTime() - started) / 1000).toFixed(1)} s; steady rate after it ${(succeeded / ((finished - new Date(first.t).getTime()) / 1000)).toFixed(2)}/s`);
+  console.log(`  per submission: ${per(calls.limiter)} limiter round trips (${(calls.limiter / Math.max(1, state.counters.requests)).toFixed(2)} per METRC request), ${per(calls.sql)} Sequelize statements, ${per(calls.writer)} writer transactions (of which after creation: ${per(calls.limiter - calls0.limiter)} limiter, ${per(calls.sql - calls0.sql)} Sequelize)`);
+  console.log(`  CPU in this process: ${((cpu.user + cpu.system) / 1000 / COUNT).toFixed(2)} ms per submission (${((cpu.user + cpu.system) / 1000 / (finished - started) * 100).toFixed(0)} % of one core over the run)`);
   console.log(`  429s served by the sandbox: ${state.counters.rateLimited}; waited out in-attempt: ${Number(rl.waits)}; unhandled (cost an attempt): ${Number(rl.unhandled ?? 0)}`);
   console.log(`  METRC records: ${mine.length}; duplicates: ${duplicates}; missing: ${missing}`);
 

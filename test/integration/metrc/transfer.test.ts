@@ -3,14 +3,13 @@
  * registers the manifest in "METRC" (the sandbox admin route), the workflow matches it and
  * reports the manifest number; voiding it afterwards is caught as drift by the watcher.
  */
-import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporalSettings } from '../../../temporal.config.js';
 import { adminHeaders } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, startWorkers, temporalClient, type RunningApi, type RunningWorkers } from '../../support/harness.js';
-import { eachPackages, metrcOverrides, RETAILERS, startSandbox, until, WHOLESALERS, type SandboxHandle } from './helpers.js';
+import { eachPackages, metrcOverrides, orderOnSandboxLicenses, startSandbox, until, WHOLESALERS, type SandboxHandle } from './helpers.js';
 
 describe('metrcTransfer: template → manifest → matched → drift', () => {
   let sb: SandboxHandle;
@@ -43,50 +42,9 @@ describe('metrcTransfer: template → manifest → matched → drift', () => {
     await sb?.running.close();
   });
 
-  /** An order shipped from the sandbox wholesaler to the sandbox retailer, lines labelled with its packages. */
-  async function orderOnSandboxLicenses(labels: string[]) {
-    const q = deps.sequelize;
-    const location = async (license: string, type: 'wholesaler' | 'retailer') => {
-      const [rows] = await q.query('SELECT id, entity_id FROM locations WHERE license_number = ?', { replacements: [license] });
-      const found = (rows as { id: string; entity_id: string }[])[0];
-      if (found) return found;
-      const entityId = randomUUID();
-      const id = randomUUID();
-      await q.query("INSERT INTO entities (id, type, name, license_number, license_state, license_type) VALUES (?, ?, ?, ?, 'CO', 'Test')", {
-        replacements: [entityId, type, `Sandbox ${license}`, `E-${license}`],
-      });
-      await q.query("INSERT INTO locations (id, entity_id, name, address_line1, city, state, postal_code, license_number) VALUES (?, ?, 'Site', '1 Main St', 'Denver', 'CO', '80202', ?)", {
-        replacements: [id, entityId, license],
-      });
-      return { id, entity_id: entityId };
-    };
-    const from = await location(WHOLESALERS[0]!, 'wholesaler');
-    const to = await location(RETAILERS[0]!, 'retailer');
-    const orderId = randomUUID();
-    const orderNumber = `ORD-T${Date.now().toString(36).toUpperCase()}`;
-    const productId = randomUUID();
-    await q.query("INSERT INTO products (id, entity_id, name, category) VALUES (?, ?, 'Blue Dream', 'Flower')", { replacements: [productId, from.entity_id] });
-    await q.query(
-      `INSERT INTO orders (id, order_number, retailer_id, wholesaler_id, ship_from_location_id, ship_to_location_id, status, subtotal_minor, total_minor, item_count)
-       VALUES (?, ?, ?, ?, ?, ?, 'accepted', 0, 0, ?)`,
-      { replacements: [orderId, orderNumber, to.entity_id, from.entity_id, from.id, to.id, labels.length] },
-    );
-    for (const [i, label] of labels.entries()) {
-      const variantId = randomUUID();
-      await q.query("INSERT INTO product_variants (id, product_id, entity_id, sku, name, price_minor) VALUES (?, ?, ?, ?, '3.5g', 2500)", {
-        replacements: [variantId, productId, from.entity_id, `SKU-${orderNumber}-${i}`],
-      });
-      await q.query(
-        'INSERT INTO order_items (id, order_id, product_id, variant_id, quantity, unit_price_minor, line_total_minor, metrc_package_label) VALUES (?, ?, ?, ?, 1, 2500, 2500, ?)',
-        { replacements: [randomUUID(), orderId, productId, variantId, label] },
-      );
-    }
-    return { orderId, orderNumber };
-  }
-
   it('creates the template, matches the manifest a user registers, and later sees it voided', async () => {
     const labels = eachPackages(WHOLESALERS[0]!).slice(10, 12).map((p) => p.label);
-    const { orderId, orderNumber } = await orderOnSandboxLicenses(labels);
+    const { orderId, orderNumber } = await orderOnSandboxLicenses(deps, labels);
     const settings = temporalSettings(deps.config);
     // No order workflow runs here: metrcStatus signals to `order:<id>` are dropped quietly.
     const handle = await client.workflow.start('metrcTransfer', {

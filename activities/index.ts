@@ -12,6 +12,7 @@ import { createOrderReconcilerActivities } from './orderReconciler.js';
 import { createNotificationActivities } from './notifications.js';
 import { withOrderNotifications } from './orderNotifications.js';
 import { withAlertNotifications } from './alertNotifications.js';
+import { createSmsActivities } from './smsDelivery.js';
 
 export function createActivities(deps: ActivityDeps) {
   const orders = createOrderActivities(deps);
@@ -32,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSyncReaperActivities(deps),
     ...createOrderReconcilerActivities(deps),
     ...createNotificationActivities(deps),
+    ...createSmsActivities(deps),
     // METRC dead letters and parks, and POS credential failures, notify staff (issue 16).
     ...withAlertNotifications(deps, { metrc, credentials, pos }),
   };

@@ -43,6 +43,7 @@ export function messageIdFor(key: string, from: string): string {
 interface Recipient {
   id: string;
   email: string;
+  phone: string | null;
 }
 
 /** Active users an event goes to: the entity's users with the audience's entity roles, and staff with its platform roles. */
@@ -51,18 +52,22 @@ export async function recipientsOf(sequelize: Sequelize, event: NotificationEven
   const where: string[] = [];
   const args: unknown[] = [];
   if (event.entityId && audience.entityRoles.length) {
-    where.push(`(role = 'entity' AND entity_id = ? AND entity_role IN (${audience.entityRoles.map(() => '?').join(',')}))`);
+    where.push(`(u.role = 'entity' AND u.entity_id = ? AND u.entity_role IN (${audience.entityRoles.map(() => '?').join(',')}))`);
     args.push(event.entityId, ...audience.entityRoles);
   }
   if (audience.staffRoles.length) {
-    where.push(`role IN (${audience.staffRoles.map(() => '?').join(',')})`);
+    where.push(`u.role IN (${audience.staffRoles.map(() => '?').join(',')})`);
     args.push(...audience.staffRoles);
   }
   if (!where.length) return [];
-  return sequelize.query<Recipient>(`SELECT id, email FROM users WHERE disabled_at IS NULL AND (${where.join(' OR ')}) ORDER BY id`, {
-    replacements: args,
-    type: QueryTypes.SELECT,
-  });
+  return sequelize.query<Recipient>(
+    `SELECT u.id, u.email, c.phone FROM users u LEFT JOIN notification_contacts c ON c.user_id = u.id
+      WHERE u.disabled_at IS NULL AND (${where.join(' OR ')}) ORDER BY u.id`,
+    {
+      replacements: args,
+      type: QueryTypes.SELECT,
+    },
+  );
 }
 
 /** What starting notifications needs: activities pass their deps, the API its own. */
@@ -83,13 +88,17 @@ const warn = (msg: string, meta: Record<string, unknown>) => {
 export async function startNotifications(deps: NotifyDeps, event: NotificationEvent): Promise<{ started: number; existing: number }> {
   // No mail server configured: there is no channel to deliver on, so nothing is queued.
   if (!deps.temporal || !deps.config.mail.host) return { started: 0, existing: 0 };
+  const sms = Boolean(AUDIENCE[event.type].sms && deps.config.mail.sms.baseUrl);
   const client: Client = await deps.temporal();
   const settings = temporalSettings(deps.config);
   const recipients = await recipientsOf(deps.sequelize, event);
   let started = 0;
   let existing = 0;
-  for (const r of recipients) {
-    const channel: NotificationChannel = 'email';
+  const deliveries = recipients.flatMap((r) => [
+    { r, channel: 'email' as NotificationChannel },
+    ...(sms && r.phone ? [{ r, channel: 'sms' as NotificationChannel }] : []),
+  ]);
+  for (const { r, channel } of deliveries) {
     const input: NotificationDeliveryInput = {
       event,
       recipientUserId: r.id,
@@ -174,8 +183,8 @@ export function createNotificationActivities(deps: ActivityDeps, makeMailer: () 
       }
     },
 
-    async discardNotification(input: { event: NotificationEvent; recipientUserId: string }): Promise<void> {
-      await discardDelivery(sequelize, deliveryKey(input.event, input.recipientUserId, 'email'));
+    async discardNotification(input: { event: NotificationEvent; recipientUserId: string; channel?: NotificationChannel }): Promise<void> {
+      await discardDelivery(sequelize, deliveryKey(input.event, input.recipientUserId, input.channel ?? 'email'));
     },
   };
 }

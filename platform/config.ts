@@ -117,6 +117,11 @@ export interface MailConfig {
   sendTimeoutMs: number;
   /** MAIL_CATCHER: run the local catcher with `npm start` (never in production). */
   catcher: { enabled: boolean; smtpPort: number; httpPort: number };
+  /**
+   * SMS through Twilio's Messages API: TWILIO_BASE_URL (default the local sandbox outside
+   * production; unset in production = no SMS), TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM.
+   */
+  sms: { baseUrl: string; accountSid: string; authToken: string; from: string; sandboxPort: number; settleMs: number };
 }
 
 /** Hardening settings (issue 13). */
@@ -466,6 +471,7 @@ export function loadConfig(env: Env = process.env): Config {
 function mailConfig(env: Env, nodeEnv: Config['nodeEnv']): MailConfig {
   const production = nodeEnv === 'production';
   const catcherSmtpPort = int(env, 'MAIL_CATCHER_SMTP_PORT', 1025, 0, 65535);
+  const smsSandboxPort = int(env, 'SMS_SANDBOX_PORT', 4013, 0, 65535);
   const user = env.SMTP_USER || undefined;
   const password = env.SMTP_PASSWORD || undefined;
   if (Boolean(user) !== Boolean(password)) throw new ConfigError(user ? 'SMTP_PASSWORD' : 'SMTP_USER', 'must be set together with the other');
@@ -488,6 +494,16 @@ function mailConfig(env: Env, nodeEnv: Config['nodeEnv']): MailConfig {
     poolSize: int(env, 'SMTP_POOL_SIZE', 5, 1, 100),
     sendTimeoutMs: duration(env, 'SMTP_SEND_TIMEOUT', 30_000, 100),
     catcher: { enabled: !production && bool(env, 'MAIL_CATCHER', true), smtpPort: catcherSmtpPort, httpPort: int(env, 'MAIL_CATCHER_HTTP_PORT', 1080, 0, 65535) },
+    sms: {
+      // Like email: the sandbox in development, named by the test that wants SMS, else none.
+      baseUrl: env.TWILIO_BASE_URL?.trim() || (nodeEnv === 'development' ? `http://127.0.0.1:${smsSandboxPort}` : ''),
+      accountSid: str(env, 'TWILIO_ACCOUNT_SID', production ? '' : 'AC00000000000000000000000000sandbox'),
+      authToken: str(env, 'TWILIO_AUTH_TOKEN', production ? '' : 'sandbox-auth-token'),
+      from: str(env, 'TWILIO_FROM', production ? '' : '+15005550006'),
+      sandboxPort: smsSandboxPort,
+      // After a create whose answer was lost, how long before looking the message up (Twilio commits before it answers).
+      settleMs: duration(env, 'SMS_SETTLE_WINDOW', 10_000, 0),
+    },
   };
 }
 

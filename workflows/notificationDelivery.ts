@@ -22,7 +22,7 @@ export const notificationRetrySignal = defineSignal<[{ payload?: unknown; by?: s
 export const notificationDiscardSignal = defineSignal<[{ reason?: string; by?: string }]>('discard');
 
 /** Failures no automatic retry may repeat: the message was refused for good, or may already be delivered. */
-const FINAL = ['SmtpRejected', 'DeliveryOutcomeUnknown', 'MailNotConfigured'];
+const FINAL = ['SmtpRejected', 'DeliveryOutcomeUnknown', 'MailNotConfigured', 'SmsRejected', 'SmsNotConfigured'];
 
 function failureOf(err: unknown): { type: string; message: string } {
   const cause = err instanceof ActivityFailure ? err.cause : err;
@@ -51,7 +51,7 @@ export async function notificationDelivery(input: NotificationDeliveryInput): Pr
   const who = { event: input.event, recipientUserId: input.recipientUserId };
   for (let resendUnknown = false; ; resendUnknown = true) {
     try {
-      const r = await send.deliverEmail({ ...who, resendUnknown });
+      const r = input.channel === 'sms' ? await send.deliverSms({ ...who, resendUnknown }) : await send.deliverEmail({ ...who, resendUnknown });
       return { status: r.status };
     } catch (err) {
       const f = failureOf(err);
@@ -68,7 +68,7 @@ export async function notificationDelivery(input: NotificationDeliveryInput): Pr
       });
       await condition(() => decision !== undefined);
       if (decision === 'discard') {
-        await book.discardNotification(who);
+        await book.discardNotification({ ...who, channel: input.channel });
         return { status: 'discarded' };
       }
     }

@@ -15,7 +15,7 @@ export const NOTIFICATION_EVENT_TYPES = [
 ] as const;
 export type NotificationEventType = (typeof NOTIFICATION_EVENT_TYPES)[number];
 
-export const NOTIFICATION_CHANNELS = ['email'] as const;
+export const NOTIFICATION_CHANNELS = ['email', 'sms'] as const;
 export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
 
 /**
@@ -51,6 +51,8 @@ export interface NotificationEvent {
 export interface Audience {
   entityRoles: Array<'owner' | 'member'>;
   staffRoles: Array<'admin' | 'operator' | 'compliance'>;
+  /** Also by SMS, to recipients with a phone number: only what cannot wait for someone to read mail. */
+  sms?: boolean;
 }
 
 export const AUDIENCE: Record<NotificationEventType, Audience> = {
@@ -58,10 +60,10 @@ export const AUDIENCE: Record<NotificationEventType, Audience> = {
   'order.accepted': { entityRoles: ['owner', 'member'], staffRoles: [] },
   'order.rejected': { entityRoles: ['owner', 'member'], staffRoles: [] },
   'order.shipped': { entityRoles: ['owner', 'member'], staffRoles: [] },
-  'order.reminder': { entityRoles: ['owner', 'member'], staffRoles: [] },
-  'metrc.dead_lettered': { entityRoles: [], staffRoles: ['compliance'] },
-  'metrc.parked': { entityRoles: [], staffRoles: ['compliance'] },
-  'pos.credentials_failed': { entityRoles: ['owner'], staffRoles: ['operator'] },
+  'order.reminder': { entityRoles: ['owner', 'member'], staffRoles: [], sms: true },
+  'metrc.dead_lettered': { entityRoles: [], staffRoles: ['compliance'], sms: true },
+  'metrc.parked': { entityRoles: [], staffRoles: ['compliance'], sms: true },
+  'pos.credentials_failed': { entityRoles: ['owner'], staffRoles: ['operator'], sms: true },
 };
 
 /** Order status reached → the event the other party hears of, and which party that is. */

@@ -57,6 +57,7 @@ const config = (over: Partial<MailConfig> = {}): MailConfig => ({
   poolSize: 2,
   sendTimeoutMs: 5000,
   catcher: { enabled: false, smtpPort: 0, httpPort: 0 },
+  sms: { baseUrl: '', accountSid: '', authToken: '', from: '', sandboxPort: 0, settleMs: 0 },
   ...over,
 });
 

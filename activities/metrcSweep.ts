@@ -6,8 +6,15 @@
  * adjustment counter-adjusted. Each repair is audited, shown on the submission
  * (duplicates_repaired, sweep_note) and alerted to compliance staff as a dead letter of kind
  * metrc_duplicate_repaired.
+ *
+ * The counter-adjustment is itself a write without an idempotency key: its answer can be lost and
+ * METRC may commit it late. It carries [trellis-repair:<id>] (the repairs already made are counted
+ * by it) and its send is stamped as the submission's last_sent_ms, so a retry within the settle
+ * window after it does not count and send again: it waits (a typed, retryable failure whose next
+ * retry comes when the window ends) and then counts what METRC holds by both tags.
  */
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
 import { insertAuditRow } from '../db/auditLog.js';
@@ -66,8 +73,10 @@ function window(sub: SubmissionRow) {
   return { lastModifiedStart: new Date(from), lastModifiedEnd: new Date(Date.now() + WINDOW_SLACK_MS) };
 }
 
+export const REPAIR_SETTLING_TYPE = 'MetrcRepairSettling';
+
 /** Finds extra records of one succeeded submission and repairs them; returns one line per repair. */
-async function repair(client: MetrcClient, sub: SubmissionRow): Promise<string[]> {
+async function repair(client: MetrcClient, sub: SubmissionRow, sequelize: Sequelize, settleWindowMs: number): Promise<string[]> {
   const lic = sub.license_number;
   const keep = sub.metrc_ids?.[0];
   switch (sub.kind) {
@@ -90,7 +99,25 @@ async function repair(client: MetrcClient, sub: SubmissionRow): Promise<string[]
       const done = await findAdjustmentsByTag(client, lic, p.Label, identityTag(sub.id), window(sub));
       const repaired = await findAdjustmentsByTag(client, lic, p.Label, repairTag(sub.id), window(sub));
       const need = done.length - 1 - repaired.length;
-      if (need <= 0) return [];
+      // Counter-adjustments METRC holds that were never recorded here: an earlier try sent them and
+      // lost the answer. They are this sweep's repairs all the same, so they are recorded now.
+      const adopted = Array.from({ length: Math.max(0, repaired.length - sub.duplicates_repaired) }, () =>
+        `counter-adjustment of package ${p.Label} found in METRC after its answer was lost`);
+      if (need <= 0) return adopted;
+      // A write of this submission (the original or an earlier counter-adjustment whose answer
+      // was lost) may still commit until the window has passed since it left: not yet.
+      const left = sub.last_sent_ms === null ? 0 : sub.last_sent_ms + settleWindowMs - Date.now();
+      if (left > 0) {
+        throw ApplicationFailure.create({
+          type: REPAIR_SETTLING_TYPE,
+          message: `a write for submission ${sub.id} left less than the settle window ago; counting again in ${Math.ceil(left / 1000)} s`,
+          nextRetryDelay: left,
+        });
+      }
+      // Stamped before it leaves: a retry after a lost answer waits out the window from here.
+      await sequelize.query('UPDATE metrc_submissions SET last_sent_ms = ?, updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?', {
+        replacements: [Date.now(), sub.id],
+      });
       await client.adjustPackages(lic, [
         {
           Label: p.Label,
@@ -101,7 +128,7 @@ async function repair(client: MetrcClient, sub: SubmissionRow): Promise<string[]
           ReasonNote: `Reverses ${need} duplicate adjustment(s) of ${p.Quantity} recorded twice by an integration retry ${repairTag(sub.id)}`,
         },
       ]);
-      return [`counter-adjusted package ${p.Label} by ${-p.Quantity * need} (${done.length} adjustments carried the submission's id)`];
+      return [...adopted, `counter-adjusted package ${p.Label} by ${-p.Quantity * need} (${done.length} adjustments carried the submission's id)`];
     }
     default:
       // Updates and voids are repeatable (PUT/DELETE): a second one changes nothing.
@@ -157,7 +184,7 @@ export function createMetrcSweepActivities(deps: ActivityDeps) {
     async sweepMetrcDuplicates(input: { submissionId: string }): Promise<SweepResult> {
       const sub = await getSubmission(sequelize, input.submissionId);
       if (!sub || sub.status !== 'succeeded') return { status: 'not_succeeded', repairs: [] };
-      const repairs = await repair(await clients.forLicense(sub.license_number), sub);
+      const repairs = await repair(await clients.forLicense(sub.license_number), sub, sequelize, deps.config.metrc.settleWindowMs);
       if (!repairs.length) return { status: 'clean', repairs };
       await recordRepairs(sequelize, temporalSettings(deps.config).taskQueues.compliance, sub, repairs);
       return { status: 'repaired', repairs };

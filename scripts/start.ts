@@ -83,6 +83,8 @@ async function main() {
   // Outside production, mail goes to a local catcher by default (SMTP_HOST/SMTP_PORT unset): run it.
   const mailCatcher = cfg.mail.catcher.enabled && ['127.0.0.1', 'localhost'].includes(cfg.mail.host) && cfg.mail.port === cfg.mail.catcher.smtpPort;
   if (mailCatcher) commands.push({ name: 'mail', prefixColor: 'gray', command: `${tsx} integrations/mail/catcher-main.ts` });
+  const smsSandbox = sandboxes && cfg.mail.sms.baseUrl === `http://127.0.0.1:${cfg.mail.sms.sandboxPort}`;
+  if (smsSandbox) commands.push({ name: 'sms', prefixColor: 'gray', command: `${tsx} integrations/sms/sandbox-main.ts` });
   // Two worker processes, as deployed: order/METRC/notification queues, and POS syncs (bounded heap).
   for (const [kind, name] of [['core', 'worker'], ['sync', 'sync-worker']] as const) {
     commands.push({
@@ -123,6 +125,7 @@ async function main() {
           ]
         : []),
       ...(mailCatcher ? [`  Caught mail    http://127.0.0.1:${cfg.mail.catcher.httpPort}/__mail`] : []),
+      ...(smsSandbox ? [`  SMS sandbox    ${cfg.mail.sms.baseUrl}/__sandbox/messages`] : []),
       'Press Ctrl-C to stop everything.',
       '',
     ];

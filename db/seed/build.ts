@@ -36,6 +36,8 @@ export const DEMO_ANCHOR = Date.parse('2026-01-05T15:00:00Z');
 
 export interface DemoOptions {
   seed?: number;
+  /** The day the demo is loaded (default: now): licences run from it, since expired ones cannot trade. */
+  today?: number;
   productsPerWholesaler?: number;
   orders?: number;
 }
@@ -69,6 +71,9 @@ export function buildDemoData(options: DemoOptions = {}): DemoData {
   const rng = createRng(options.seed ?? DEMO_SEED);
   const perWholesaler = options.productsPerWholesaler ?? 250;
   const orderCount = options.orders ?? 400;
+  // Licence expiry is enforced at submission and acceptance: a demo loaded long after the anchor
+  // must still trade, so licences count from the day it is loaded (same draws, same data otherwise).
+  const licensedFrom = Math.max(DEMO_ANCHOR, Math.floor((options.today ?? Date.now()) / DAY) * DAY);
 
   const data: DemoData = { entities: [], locations: [], products: [], variants: [], inventory: [], orders: [], orderItems: [] };
   const licenses = new Set<string>(DEMO_FACILITIES.map((f) => f.licenseNumber));
@@ -108,7 +113,7 @@ export function buildDemoData(options: DemoOptions = {}): DemoData {
       license_number: licenseNumber,
       license_state: 'CO',
       license_type: licenseType,
-      license_expires_on: dateOnly(DEMO_ANCHOR + rng.int(60, 540) * DAY),
+      license_expires_on: dateOnly(licensedFrom + rng.int(60, 540) * DAY),
       ...stamp(900, 400),
     };
     data.entities.push(entity);

@@ -165,15 +165,14 @@ export interface MetrcConfig {
   settleCheckIntervalMs: number;
   /** METRC_AUTH_RETRY_WINDOW: how long 401/403 answers are retried with backoff before the submission stops for a working key. */
   authRetryWindowMs: number;
-  /** Token-bucket limits for every METRC request, shared by all workers through Redis. */
   /** METRC_KEY_PROBE_INTERVAL: first wait between checks of a refused key while submissions are parked; doubles up to 15 min. */
+  keyProbeIntervalMs: number;
   /**
    * METRC_SWEEP_DELAYS: after a submission had an ambiguous attempt, when the duplicate sweep
    * looks again for extra records with its identity (comma list of delays from the ambiguity).
    */
   sweepDelaysMs: number[];
   /** Token-bucket limits for every METRC request, shared by all workers through Redis. */
-  keyProbeIntervalMs: number;
   ratePerFacilityPerSecond: number;
   ratePerVendorKeyPerSecond: number;
   /** Transfer type used for order templates (names vary by state). */
@@ -244,12 +243,12 @@ function duration(env: Env, name: string, fallbackMs: number, minMs = 1): number
   if (ms < minMs) throw new ConfigError(name, `must be at least ${minMs} ms`);
   return ms;
 }
+
 function durations(env: Env, name: string, fallbackMs: number[]): number[] {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return fallbackMs;
   return raw.split(',').map((part, i) => duration({ [`${name}[${i}]`]: part.trim() }, `${name}[${i}]`, 0));
 }
-
 
 function durationAtMost(env: Env, name: string, fallbackMs: number, minMs: number, maxMs: number): number {
   const ms = duration(env, name, fallbackMs, minMs);
@@ -283,6 +282,23 @@ function corsOrigins(env: Env): string[] {
     });
 }
 
+/** The vendors' production API hosts (integrations/pos/{dutchie,blaze}/client.ts). */
+const POS_VENDOR_HOSTS = ['api.pos.dutchie.com', 'api.partners.blaze.me'];
+
+function posAllowedHosts(env: Env, production: boolean, sandboxPorts: number[]): string[] {
+  const configured = (env.POS_ALLOWED_HOSTS ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
+  for (const h of configured) {
+    if (!/^[a-z0-9.-]+(:\d{1,5})?$/.test(h)) throw new ConfigError('POS_ALLOWED_HOSTS', `entries must be host or host:port, got "${h}"`);
+  }
+  const hosts = configured.length > 0 ? configured : POS_VENDOR_HOSTS;
+  // The sandboxes are development tools; a production hub must never reach loopback services.
+  const sandboxes = production ? [] : sandboxPorts.flatMap((p) => [`127.0.0.1:${p}`, `localhost:${p}`]);
+  return [...new Set([...hosts, ...sandboxes])];
+}
+
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
 function trustProxy(env: Env): false | number | string[] {
@@ -307,23 +323,6 @@ function trustProxy(env: Env): false | number | string[] {
     }
   }
   return entries;
-}
-
-/** The vendors' production API hosts (integrations/pos/{dutchie,blaze}/client.ts). */
-const POS_VENDOR_HOSTS = ['api.pos.dutchie.com', 'api.partners.blaze.me'];
-
-function posAllowedHosts(env: Env, production: boolean, sandboxPorts: number[]): string[] {
-  const configured = (env.POS_ALLOWED_HOSTS ?? '')
-    .split(',')
-    .map((h) => h.trim().toLowerCase())
-    .filter(Boolean);
-  for (const h of configured) {
-    if (!/^[a-z0-9.-]+(:\d{1,5})?$/.test(h)) throw new ConfigError('POS_ALLOWED_HOSTS', `entries must be host or host:port, got "${h}"`);
-  }
-  const hosts = configured.length > 0 ? configured : POS_VENDOR_HOSTS;
-  // The sandboxes are development tools; a production hub must never reach loopback services.
-  const sandboxes = production ? [] : sandboxPorts.flatMap((p) => [`127.0.0.1:${p}`, `localhost:${p}`]);
-  return [...new Set([...hosts, ...sandboxes])];
 }
 
 const DEV_SECRET = 'trellis-development-secret-do-not-use-in-production';

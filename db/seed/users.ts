@@ -6,7 +6,7 @@
  *   operator@trellis.local    / trellis-operator-demo    (platform operator, MFA)
  *   compliance@trellis.local  / trellis-compliance-demo  (platform compliance, MFA)
  *   owner.<license>@trellis.local / trellis-owner-demo   (one owner per demo entity, e.g.
- *                                                          owner.w-co-0001@trellis.local)
+ *                                                          owner.sf-sbx-co-21-8001@trellis.local)
  * Admin, operator and compliance must pass a second factor. Their TOTP secret is the fixed dev-only base32
  * string DEMO_TOTP_SECRET below: add it to any authenticator app, or print a current code with
  *   node -e "console.log(require('otplib').authenticator.generate('JBSWY3DPEHPK3PXPTRELLISDEMO2345'))"

@@ -69,6 +69,10 @@ describe('METRC credential blips and lookup 429s', () => {
   };
 
   it('a blip shorter than the auth retry window: every submission succeeds in its first attempt, no dead letters', async () => {
+    // Warm the path first (worker bundle, connections): on a loaded machine the first submissions
+    // could otherwise reach the sandbox after a 1.5 s blip was already over and test nothing.
+    const warm = await submitReceipts(1, `WARM-${Date.now().toString(36)}`);
+    await until('the warm-up to succeed', async () => ((await statusCounts(deps, warm)).succeeded === 1 ? true : undefined), 60_000);
     await sb.faults({ authBlipSeconds: 1.5, authBlipStatus: 401 });
     const ids = await submitReceipts(5, `BLIP-${Date.now().toString(36)}`);
     await until('all to succeed', async () => ((await statusCounts(deps, ids)).succeeded === 5 ? true : undefined), 60_000);

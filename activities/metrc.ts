@@ -62,9 +62,9 @@ import { buildTransferTemplate } from '../domain/metrc/transfer.js';
 import { identityTag, noteWithIdentity } from '../domain/metrc/identity.js';
 import type { FieldIssue } from '../domain/metrc/schema.js';
 import type { ActivityDeps } from './deps.js';
-import { createMetrcClientFactory } from './metrcClient.js';
+import { createMetrcClientFactory, isNoKeyFailure } from './metrcClient.js';
 import { isAuthFailure, settle, withAuthRetry } from './metrcSettle.js';
-import { keyWorks, parkedFailure } from './metrcCredentials.js';
+import { keyWorks, noKeyParkedFailure, parkedFailure } from './metrcCredentials.js';
 import { startDuplicateSweep } from './metrcSweep.js';
 
 export const DEAD_LETTER_KIND_SUBMISSION = 'metrc_submission';
@@ -374,7 +374,10 @@ export function createMetrcActivities(deps: ActivityDeps) {
       };
       return withHeartbeat(async () => {
         try {
-          const client = await clients.forLicense(sub.license_number);
+          const client = await clients.forLicense(sub.license_number).catch((e: unknown) => {
+            if (isNoKeyFailure(e)) throw noKeyParkedFailure(sub.license_number, e);
+            throw e;
+          });
           let possiblyLanded = sub.possibly_landed;
           // A credential blip (401/403 from a key that works) runs the attempt again from its
           // checks; a refused request was not processed, so nothing can be written twice.

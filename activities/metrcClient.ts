@@ -15,6 +15,9 @@ import type { Config } from '../platform/config.js';
 import { MetrcRateLimiter } from './metrcRateLimit.js';
 
 const KEY_TTL_MS = 60_000;
+/** The failure type when a license has no METRC user key at all (none stored, no default). */
+export const NO_KEY_FAILURE_TYPE = 'MetrcNoKey';
+export const isNoKeyFailure = (e: unknown): boolean => e instanceof ApplicationFailure && e.type === NO_KEY_FAILURE_TYPE;
 
 export interface MetrcClientFactory {
   forLicense(licenseNumber: string): Promise<MetrcClient>;
@@ -53,7 +56,9 @@ export function createMetrcClientFactory(deps: { config: Config; redis: Redis; s
     const hit = keys.get(licenseNumber);
     if (hit && hit.until > Date.now()) return hit.key;
     const key = (await loadUserKey(deps.sequelize, keyringOf(config), licenseNumber)) ?? null;
-    keys.set(licenseNumber, { key, until: Date.now() + KEY_TTL_MS });
+    // A missing key is not remembered: its submissions wait parked until one is stored, and the
+    // probe that finds it should not wait out a cache entry saying there is none.
+    if (key !== null) keys.set(licenseNumber, { key, until: Date.now() + KEY_TTL_MS });
     return key;
   };
   return {
@@ -63,7 +68,7 @@ export function createMetrcClientFactory(deps: { config: Config; redis: Redis; s
       const userKey = own ?? config.metrc.userKey;
       if (!config.metrc.vendorKey || !userKey) {
         throw ApplicationFailure.create({
-          type: 'MetrcAuthError',
+          type: NO_KEY_FAILURE_TYPE,
           nonRetryable: true,
           message: `No METRC keys configured for ${licenseNumber} (set METRC_VENDOR_KEY and METRC_USER_KEY or store a user key for the license)`,
         });

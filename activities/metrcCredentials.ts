@@ -10,7 +10,7 @@ import { recordDeadLetter, resolveDeadLettersFor } from '../db/deadLetters.js';
 import { getSubmission, markParked, unpark } from '../db/metrcSubmissions.js';
 import { MetrcAuthError, type MetrcClient } from '../integrations/metrc/index.js';
 import type { ActivityDeps } from './deps.js';
-import { createMetrcClientFactory } from './metrcClient.js';
+import { createMetrcClientFactory, isNoKeyFailure } from './metrcClient.js';
 
 export const DEAD_LETTER_KIND_CREDENTIALS = 'metrc_credentials';
 export const PARKED_FAILURE_TYPE = 'MetrcCredentialsParked';
@@ -37,6 +37,18 @@ export function parkedFailure(license: string, cause: MetrcAuthError): Applicati
     message,
     details: [{ type: PARKED_FAILURE_TYPE, code: 'METRC_KEY_REFUSED', message, status: cause.status }],
     cause,
+  });
+}
+
+/** The same parking when the license has no key at all: it waits until someone stores one. */
+export function noKeyParkedFailure(license: string, cause: unknown): ApplicationFailure {
+  const message = `no METRC user key is stored for ${license}; store one (PUT /metrc-credentials/${license}) and it goes out`;
+  return ApplicationFailure.create({
+    type: PARKED_FAILURE_TYPE,
+    nonRetryable: true,
+    message,
+    details: [{ type: PARKED_FAILURE_TYPE, code: 'METRC_KEY_MISSING', message }],
+    cause: cause instanceof Error ? cause : undefined,
   });
 }
 
@@ -78,7 +90,11 @@ export function createMetrcCredentialActivities(deps: ActivityDeps) {
     async probeMetrcCredentials(input: { submissionId: string }): Promise<{ ok: boolean }> {
       const sub = await getSubmission(sequelize, input.submissionId);
       if (!sub) return { ok: true };
-      const ok = await keyWorks(await clients.forLicense(sub.license_number));
+      const client = await clients.forLicense(sub.license_number).catch((e: unknown) => {
+        if (isNoKeyFailure(e)) return undefined; // still none stored: stay parked
+        throw e;
+      });
+      const ok = client !== undefined && (await keyWorks(client));
       if (ok) {
         await unpark(sequelize, sub.id);
         await resolveDeadLettersFor(sequelize, DEAD_LETTER_KIND_CREDENTIALS, sub.license_number, 'retried', 'metrc:key-probe', 'the key works again');

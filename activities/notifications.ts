@@ -19,7 +19,9 @@ import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { AUDIENCE, notificationWorkflowId, type NotificationChannel, type NotificationEvent } from '../domain/notifications/events.js';
+import { notificationWorkflowId, type NotificationChannel, type NotificationEvent } from '../domain/notifications/events.js';
+import { audienceOf, channelsFor, type ChannelSwitches } from '../domain/notifications/rules.js';
+import { parseSwitches } from '../db/notificationPreferences.js';
 import { renderEmail } from '../domain/notifications/templates.js';
 import { claimDelivery, discardDelivery, finishDelivery } from '../db/notificationDeliveries.js';
 import { classifySmtpError, createMailer, smtpErrorText, type Mailer } from '../integrations/mail/transport.js';
@@ -44,11 +46,12 @@ interface Recipient {
   id: string;
   email: string;
   phone: string | null;
+  switches: ChannelSwitches;
 }
 
-/** Active users an event goes to: the entity's users with the audience's entity roles, and staff with its platform roles. */
+/** Active users an event goes to (domain/notifications/rules.ts): the entity's users with the rule's entity roles, and staff with its platform roles. */
 export async function recipientsOf(sequelize: Sequelize, event: NotificationEvent): Promise<Recipient[]> {
-  const audience = AUDIENCE[event.type];
+  const audience = audienceOf(event.type);
   const where: string[] = [];
   const args: unknown[] = [];
   if (event.entityId && audience.entityRoles.length) {
@@ -60,14 +63,16 @@ export async function recipientsOf(sequelize: Sequelize, event: NotificationEven
     args.push(...audience.staffRoles);
   }
   if (!where.length) return [];
-  return sequelize.query<Recipient>(
-    `SELECT u.id, u.email, c.phone FROM users u LEFT JOIN notification_contacts c ON c.user_id = u.id
+  const rows = await sequelize.query<Omit<Recipient, 'switches'> & { switches: string | null }>(
+    `SELECT u.id, u.email, c.phone, p.switches FROM users u LEFT JOIN notification_contacts c ON c.user_id = u.id
+       LEFT JOIN notification_preferences p ON p.user_id = u.id
       WHERE u.disabled_at IS NULL AND (${where.join(' OR ')}) ORDER BY u.id`,
     {
       replacements: args,
       type: QueryTypes.SELECT,
     },
   );
+  return rows.map((r) => ({ ...r, switches: parseSwitches(r.switches) }));
 }
 
 /** What starting notifications needs: activities pass their deps, the API its own. */
@@ -88,16 +93,19 @@ const warn = (msg: string, meta: Record<string, unknown>) => {
 export async function startNotifications(deps: NotifyDeps, event: NotificationEvent): Promise<{ started: number; existing: number }> {
   // No mail server configured: there is no channel to deliver on, so nothing is queued.
   if (!deps.temporal || !deps.config.mail.host) return { started: 0, existing: 0 };
-  const sms = Boolean(AUDIENCE[event.type].sms && deps.config.mail.sms.baseUrl);
+  const smsConfigured = Boolean(deps.config.mail.sms.baseUrl);
   const client: Client = await deps.temporal();
   const settings = temporalSettings(deps.config);
   const recipients = await recipientsOf(deps.sequelize, event);
   let started = 0;
   let existing = 0;
-  const deliveries = recipients.flatMap((r) => [
-    { r, channel: 'email' as NotificationChannel },
-    ...(sms && r.phone ? [{ r, channel: 'sms' as NotificationChannel }] : []),
-  ]);
+  // The rules table decides the channels, narrowed by each user's switches. Only the channels this
+  // workflow delivers on are started here.
+  const deliveries = recipients.flatMap((r) =>
+    channelsFor(event.type, { switches: r.switches, hasPhone: Boolean(r.phone) })
+      .filter((c): c is NotificationChannel => c === 'email' || c === 'in_app' || (c === 'sms' && smsConfigured))
+      .map((channel) => ({ r, channel })),
+  );
   for (const { r, channel } of deliveries) {
     const input: NotificationDeliveryInput = {
       event,

@@ -15,7 +15,7 @@ export const NOTIFICATION_EVENT_TYPES = [
 ] as const;
 export type NotificationEventType = (typeof NOTIFICATION_EVENT_TYPES)[number];
 
-export const NOTIFICATION_CHANNELS = ['email', 'sms'] as const;
+export const NOTIFICATION_CHANNELS = ['email', 'sms', 'in_app'] as const;
 export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
 
 /**
@@ -47,24 +47,7 @@ export interface NotificationEvent {
   entityId?: string;
 }
 
-/** Who hears of an event: users of the event's entity with these entity roles, and staff with these platform roles. */
-export interface Audience {
-  entityRoles: Array<'owner' | 'member'>;
-  staffRoles: Array<'admin' | 'operator' | 'compliance'>;
-  /** Also by SMS, to recipients with a phone number: only what cannot wait for someone to read mail. */
-  sms?: boolean;
-}
-
-export const AUDIENCE: Record<NotificationEventType, Audience> = {
-  'order.submitted': { entityRoles: ['owner', 'member'], staffRoles: [] },
-  'order.accepted': { entityRoles: ['owner', 'member'], staffRoles: [] },
-  'order.rejected': { entityRoles: ['owner', 'member'], staffRoles: [] },
-  'order.shipped': { entityRoles: ['owner', 'member'], staffRoles: [] },
-  'order.reminder': { entityRoles: ['owner', 'member'], staffRoles: [], sms: true },
-  'metrc.dead_lettered': { entityRoles: [], staffRoles: ['compliance'], sms: true },
-  'metrc.parked': { entityRoles: [], staffRoles: ['compliance'], sms: true },
-  'pos.credentials_failed': { entityRoles: ['owner'], staffRoles: ['operator'], sms: true },
-};
+// Who hears of an event, on which channels: domain/notifications/rules.ts.
 
 /** Order status reached → the event the other party hears of, and which party that is. */
 export const ORDER_STATUS_EVENTS: Partial<Record<string, { type: NotificationEventType; party: 'retailer' | 'wholesaler' }>> = {

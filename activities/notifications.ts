@@ -103,7 +103,7 @@ export async function startNotifications(deps: NotifyDeps, event: NotificationEv
   // workflow delivers on are started here.
   const deliveries = recipients.flatMap((r) =>
     channelsFor(event.type, { switches: r.switches, hasPhone: Boolean(r.phone) })
-      .filter((c): c is NotificationChannel => c === 'email' || c === 'in_app' || (c === 'sms' && smsConfigured))
+      .filter((c): c is NotificationChannel => c === 'email' || (c === 'sms' && smsConfigured))
       .map((channel) => ({ r, channel })),
   );
   for (const { r, channel } of deliveries) {

@@ -46,6 +46,8 @@ const ANY_SCOPE = API_KEY_SCOPES;
 export const PERMISSIONS = {
   // Identity
   'auth:login': { description: 'Sign in', roles: 'public', scopes: [] },
+  // The link in every email: the signed token is the credential, so anyone holding the email may use it.
+  'notifications:unsubscribe': { description: "Turn a category's email off from an email's one-click link", roles: 'public', scopes: [] },
   'auth:logout': { description: 'Sign out', roles: ALL_USERS, scopes: [], whileMfaPending: 'always' },
   'auth:mfa-verify': { description: 'Complete sign-in with a second factor', roles: ALL_USERS, scopes: [], whileMfaPending: 'always' },
   'auth:mfa-enroll': { description: 'Enrol a TOTP authenticator', roles: ALL_USERS, scopes: [], whileMfaPending: 'enrollment' },

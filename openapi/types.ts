@@ -663,6 +663,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/me/notification-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My notification preferences (channels per category, quiet hours, digest, SMS number) */
+        get: operations["getMyNotificationPreferences"];
+        /**
+         * Replace my notification preferences
+         * @description SMS is skipped during quiet hours; email is always delivered unless switched off. An invalid phone number, time or time zone is 422 naming the field.
+         */
+        put: operations["putMyNotificationPreferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One-click unsubscribe from an email's link (turns that category's email off; idempotent) */
+        get: operations["unsubscribeNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/sessions": {
         parameters: {
             query?: never;
@@ -1877,6 +1915,40 @@ export interface components {
         LoginRequest: {
             email: string;
             password: string;
+        };
+        /** @description On/off per channel; a channel left out keeps its default (on). */
+        NotificationChannelSwitches: {
+            email?: boolean;
+            sms?: boolean;
+            in_app?: boolean;
+        };
+        NotificationPreferences: {
+            /** @description Per event category (orders, compliance, pos), which channels are on. */
+            channels: {
+                orders?: components["schemas"]["NotificationChannelSwitches"];
+                compliance?: components["schemas"]["NotificationChannelSwitches"];
+                pos?: components["schemas"]["NotificationChannelSwitches"];
+            };
+            quiet_hours: null | {
+                /** @description Local time HH:MM (24-hour). */
+                start: string;
+                /** @description Local time HH:MM; may be earlier than start (crosses midnight). */
+                end: string;
+                /** @description IANA time zone, e.g. America/Denver. */
+                timezone: string;
+            };
+            /**
+             * @description hourly: non-urgent events by email once an hour in one message.
+             * @enum {string}
+             */
+            digest: "immediate" | "hourly";
+            /** @description For SMS, in E.164 form (+13035550100); null removes it. */
+            phone: string | null;
+        };
+        UnsubscribeResult: {
+            category: string;
+            /** @enum {boolean} */
+            email: false;
         };
         LoginResponse: {
             user: components["schemas"]["User"];
@@ -4091,6 +4163,82 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getMyNotificationPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description My preferences (defaults when never set) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            default: components["responses"]["Error"];
+        };
+    };
+    putMyNotificationPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationPreferences"];
+            };
+        };
+        responses: {
+            /** @description My preferences as stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["Unprocessable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    unsubscribeNotifications: {
+        parameters: {
+            query: {
+                /** @description The signed token from the email. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Email for the category is off */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnsubscribeResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
             default: components["responses"]["Error"];
         };
     };

@@ -28,6 +28,7 @@ import { userRoutes } from './users.js';
 import { metrcCredentialRoutes } from './metrcCredentials.js';
 import { createCatalogService } from '../services/catalog.js';
 import { catalogRoutes } from './catalog.js';
+import { notificationPreferenceRoutes } from './notificationPreferences.js';
 
 /** Everything under /api/v1. Each feature mounts its router here. */
 export function apiRoutes(deps: ApiDeps): Router {
@@ -36,6 +37,7 @@ export function apiRoutes(deps: ApiDeps): Router {
   router.use(apiKeyRoutes(deps));
   router.use(userRoutes(deps));
   router.use(metrcCredentialRoutes(deps));
+  router.use(notificationPreferenceRoutes(deps));
   router.use(auditLogRoutes(deps.sequelize));
   router.use(adminRoutes(deps.redis));
   router.use(crudRoutes('/entities', createCrudService(entities, deps)));

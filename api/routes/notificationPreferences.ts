@@ -1,0 +1,31 @@
+import { Router } from 'express';
+import { AppError } from '../../domain/errors.js';
+import type { ApiDeps } from '../deps.js';
+import { createNotificationPreferenceService } from '../services/notificationPreferences.js';
+
+/** My notification preferences (/auth/me/notification-preferences) and the emails' unsubscribe link. */
+export function notificationPreferenceRoutes(deps: ApiDeps): Router {
+  const router = Router();
+  const prefs = createNotificationPreferenceService(deps);
+  const me = (req: { auth?: { user?: { id: string } | undefined; sessionId?: string | undefined } }) => {
+    if (!req.auth?.sessionId || !req.auth.user) throw new AppError('FORBIDDEN', 'This operation needs a user session, not an API key');
+    return req.auth.user.id;
+  };
+
+  router.get('/auth/me/notification-preferences', async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await prefs.get(me(req)));
+  });
+
+  router.put('/auth/me/notification-preferences', async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await prefs.put(me(req), req.body));
+  });
+
+  router.get('/notifications/unsubscribe', async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await prefs.unsubscribe(String(req.query.token ?? '')));
+  });
+
+  return router;
+}

@@ -11,6 +11,9 @@ import { QueryTypes } from 'sequelize';
 import type { NotificationEvent } from '../domain/notifications/events.js';
 import { renderEmail } from '../domain/notifications/templates.js';
 import { claimDelivery, finishDelivery } from '../db/notificationDeliveries.js';
+import { loadPreferences } from '../db/notificationPreferences.js';
+import { inQuietHours } from '../domain/notifications/preferences.js';
+import { ruleOf } from '../domain/notifications/rules.js';
 import { createTwilioClient, referenceTag, TwilioError, type TwilioClient } from '../integrations/sms/twilio.js';
 import type { ActivityDeps } from './deps.js';
 import { deliveryKey } from './notifications.js';
@@ -33,6 +36,10 @@ export function createSmsActivities(deps: ActivityDeps) {
         { replacements: [input.recipientUserId], type: QueryTypes.SELECT },
       );
       if (!user) return { status: 'skipped' }; // no number (any more), or deactivated
+      // Quiet hours skip the text, not the event: the same event also went by email (always
+      // delivered unless switched off) and to the console. Checked at send time, in the user's zone.
+      const prefs = await loadPreferences(sequelize, input.recipientUserId);
+      if (prefs.switches[ruleOf(input.event.type).category]?.sms === false || inQuietHours(prefs, new Date())) return { status: 'skipped' };
       const key = deliveryKey(input.event, input.recipientUserId, 'sms');
       const ref = key.slice(0, 8);
       const identity = { deliveryKey: key, eventKey: input.event.key, eventType: input.event.type, channel: 'sms', recipientUserId: input.recipientUserId, recipientAddress: user.phone, messageId: `sms:${ref}` };

@@ -71,17 +71,19 @@ const TEMPLATES: Record<NotificationEventType, Template> = {
 
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
-export function renderEmail(event: Pick<NotificationEvent, 'type' | 'facts'>, publicUrl: string): RenderedEmail {
+/** `unsubscribeUrl`: the recipient's one-click link turning this event's category off by email (every email carries one). */
+export function renderEmail(event: Pick<NotificationEvent, 'type' | 'facts'>, publicUrl: string, unsubscribeUrl?: string): RenderedEmail {
   const t = TEMPLATES[event.type];
   const link = `${publicUrl.replace(/\/$/, '')}${t.path(event.facts)}`;
   const subject = t.subject(event.facts).replace(/[\r\n]+/g, ' ');
   const lines = t.lines(event.facts);
-  const text = [...lines, '', `Open in Trellis: ${link}`, '', 'You receive this because of your role in Trellis.'].join('\n');
+  const why = 'You receive this because of your role in Trellis.';
+  const text = [...lines, '', `Open in Trellis: ${link}`, '', why, ...(unsubscribeUrl ? [`Stop these emails: ${unsubscribeUrl}`] : [])].join('\n');
   const html = [
     '<!doctype html><html><body style="font-family:sans-serif">',
     ...lines.map((l) => `<p>${escapeHtml(l)}</p>`),
     `<p><a href="${escapeHtml(link)}">Open in Trellis</a></p>`,
-    '<p style="color:#666;font-size:12px">You receive this because of your role in Trellis.</p>',
+    `<p style="color:#666;font-size:12px">${why}${unsubscribeUrl ? ` <a href="${escapeHtml(unsubscribeUrl)}">Stop these emails</a>` : ''}</p>`,
     '</body></html>',
   ].join('\n');
   return { subject, text, html, link };

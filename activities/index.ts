@@ -13,6 +13,7 @@ import { createNotificationActivities } from './notifications.js';
 import { withOrderNotifications } from './orderNotifications.js';
 import { withAlertNotifications } from './alertNotifications.js';
 import { createSmsActivities } from './smsDelivery.js';
+import { createInAppActivities } from './inAppNotifications.js';
 
 export function createActivities(deps: ActivityDeps) {
   const orders = createOrderActivities(deps);
@@ -34,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOrderReconcilerActivities(deps),
     ...createNotificationActivities(deps),
     ...createSmsActivities(deps),
+    ...createInAppActivities(deps),
     // METRC dead letters and parks, and POS credential failures, notify staff (issue 16).
     ...withAlertNotifications(deps, { metrc, credentials, pos }),
   };

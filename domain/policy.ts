@@ -52,6 +52,8 @@ export const PERMISSIONS = {
   'auth:mfa-verify': { description: 'Complete sign-in with a second factor', roles: ALL_USERS, scopes: [], whileMfaPending: 'always' },
   'auth:mfa-enroll': { description: 'Enrol a TOTP authenticator', roles: ALL_USERS, scopes: [], whileMfaPending: 'enrollment' },
   'auth:self': { description: 'See my account and manage my sessions', roles: ALL_USERS, scopes: [] },
+  // Every signed-in user has a bell; the rows are confined to their recipient, not to a tenant.
+  'notifications:self': { description: 'Read and mark my in-app notifications', roles: ALL_USERS, scopes: [] },
   'api-keys:manage': { description: "Create, list and revoke an entity's partner API keys", roles: ['admin', 'owner'], scopes: [] },
   'audit:read': { description: 'Read the audit log', roles: ['admin'], scopes: [] },
   'users:read': { description: 'List users (platform: all; owners: their entity)', roles: ['admin', 'owner'], scopes: [] },

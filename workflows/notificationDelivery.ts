@@ -51,7 +51,13 @@ export async function notificationDelivery(input: NotificationDeliveryInput): Pr
   const who = { event: input.event, recipientUserId: input.recipientUserId };
   for (let resendUnknown = false; ; resendUnknown = true) {
     try {
-      const r = input.channel === 'sms' ? await send.deliverSms({ ...who, resendUnknown }) : await send.deliverEmail({ ...who, resendUnknown });
+      // 'in_app' is a channel no earlier history used, so this branch changes no replayed commands.
+      const r =
+        input.channel === 'in_app'
+          ? await send.deliverInApp(who)
+          : input.channel === 'sms'
+            ? await send.deliverSms({ ...who, resendUnknown })
+            : await send.deliverEmail({ ...who, resendUnknown });
       return { status: r.status };
     } catch (err) {
       const f = failureOf(err);

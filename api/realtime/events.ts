@@ -73,8 +73,13 @@ export function decodeEntry(id: string, fields: string[]): RealtimeEvent {
   return event;
 }
 
-/** Entity users only receive events that name their entity; platform staff receive all. */
+/**
+ * Entity users only receive events that name their entity; platform staff receive all. An event
+ * addressed to one user (`user_id`: an in-app notification) goes to that user's sockets only —
+ * checked first, so neither staff nor an API key of the user's entity sees another's notifications.
+ */
 export function visibleTo(actor: Actor, event: RealtimeEvent): boolean {
+  if (event.user_id !== undefined) return actor.kind === 'user' && actor.id === event.user_id;
   const tenant = tenantOf(actor);
   if (!tenant) return true;
   const payload = (typeof event.data === 'object' && event.data ? event.data : event) as Record<string, unknown>;

@@ -29,6 +29,7 @@ import { metrcCredentialRoutes } from './metrcCredentials.js';
 import { createCatalogService } from '../services/catalog.js';
 import { catalogRoutes } from './catalog.js';
 import { notificationPreferenceRoutes } from './notificationPreferences.js';
+import { notificationRoutes } from './notifications.js';
 
 /** Everything under /api/v1. Each feature mounts its router here. */
 export function apiRoutes(deps: ApiDeps): Router {
@@ -38,6 +39,7 @@ export function apiRoutes(deps: ApiDeps): Router {
   router.use(userRoutes(deps));
   router.use(metrcCredentialRoutes(deps));
   router.use(notificationPreferenceRoutes(deps));
+  router.use(notificationRoutes(deps));
   router.use(auditLogRoutes(deps.sequelize));
   router.use(adminRoutes(deps.redis));
   router.use(crudRoutes('/entities', createCrudService(entities, deps)));

@@ -9,6 +9,7 @@ import { usersService } from './services/users.js';
 import { metrcCredentialsService } from './services/metrcCredentials.js';
 import { posConnectionsService } from './services/posConnections.js';
 import { workflowsService } from './services/workflows.js';
+import { notificationPreferencesService } from './services/notificationPreferences.js';
 import { createLive, type SocketLike } from './stores/live.js';
 import { createSession } from './stores/session.js';
 
@@ -24,6 +25,7 @@ export const services = {
   users: usersService(api),
   metrcCredentials: metrcCredentialsService(api),
   posConnections: posConnectionsService(api),
+  notificationPreferences: notificationPreferencesService(api),
 };
 export const session = createSession(services.auth);
 onUnauthorized = () => session.expired();

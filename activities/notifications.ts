@@ -20,8 +20,10 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { notificationWorkflowId, type NotificationChannel, type NotificationEvent } from '../domain/notifications/events.js';
-import { audienceOf, channelsFor, type ChannelSwitches } from '../domain/notifications/rules.js';
-import { parseSwitches } from '../db/notificationPreferences.js';
+import { audienceOf, channelsFor, ruleOf, type ChannelSwitches } from '../domain/notifications/rules.js';
+import { loadPreferences, parseSwitches } from '../db/notificationPreferences.js';
+import { keyringOf } from '../platform/crypto.js';
+import { unsubscribeToken } from '../platform/unsubscribeToken.js';
 import { renderEmail } from '../domain/notifications/templates.js';
 import { claimDelivery, discardDelivery, finishDelivery } from '../db/notificationDeliveries.js';
 import { classifySmtpError, createMailer, smtpErrorText, type Mailer } from '../integrations/mail/transport.js';
@@ -159,6 +161,11 @@ export function createNotificationActivities(deps: ActivityDeps, makeMailer: () 
         type: QueryTypes.SELECT,
       });
       if (!user) return { status: 'skipped' }; // deactivated or removed since the event
+      // Switched off (a click on an earlier email's link) after this delivery was started.
+      const category = ruleOf(input.event.type).category;
+      if ((await loadPreferences(sequelize, input.recipientUserId)).switches[category]?.email === false) return { status: 'skipped' };
+      const token = unsubscribeToken(keyringOf(config), input.recipientUserId, category);
+      const unsubscribe = `${config.publicUrl.replace(/\/$/, '')}/api/v1/notifications/unsubscribe?token=${encodeURIComponent(token)}`;
       const key = deliveryKey(input.event, input.recipientUserId, 'email');
       const messageId = messageIdFor(key, config.mail.from);
       const claim = await claimDelivery(
@@ -172,10 +179,11 @@ export function createNotificationActivities(deps: ActivityDeps, makeMailer: () 
       if (claim.kind === 'unknown') {
         throw fail('DeliveryOutcomeUnknown', 'An earlier attempt stopped after the message may have been accepted; not sent again automatically', true);
       }
-      const mail = renderEmail(input.event, config.publicUrl);
+      const mail = renderEmail(input.event, config.publicUrl, unsubscribe);
       try {
         mailer ??= makeMailer();
-        const r = await mailer.send({ to: user.email, messageId, subject: mail.subject, text: mail.text, html: mail.html, headers: { 'X-Trellis-Event': input.event.type } });
+        const headers = { 'X-Trellis-Event': input.event.type, 'List-Unsubscribe': `<${unsubscribe}>` };
+        const r = await mailer.send({ to: user.email, messageId, subject: mail.subject, text: mail.text, html: mail.html, headers });
         await finishDelivery(sequelize, claim.row.id, 'sent', { response: r.response });
         return { status: 'sent', messageId };
       } catch (err) {

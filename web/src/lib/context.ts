@@ -10,6 +10,7 @@ import { metrcCredentialsService } from './services/metrcCredentials.js';
 import { posConnectionsService } from './services/posConnections.js';
 import { workflowsService } from './services/workflows.js';
 import { notificationPreferencesService } from './services/notificationPreferences.js';
+import { notificationsService } from './services/notifications.js';
 import { createLive, type SocketLike } from './stores/live.js';
 import { createSession } from './stores/session.js';
 
@@ -26,6 +27,7 @@ export const services = {
   metrcCredentials: metrcCredentialsService(api),
   posConnections: posConnectionsService(api),
   notificationPreferences: notificationPreferencesService(api),
+  notifications: notificationsService(api),
 };
 export const session = createSession(services.auth);
 onUnauthorized = () => session.expired();

@@ -13,6 +13,7 @@ import { createNotificationActivities } from './notifications.js';
 import { withOrderNotifications } from './orderNotifications.js';
 import { withAlertNotifications } from './alertNotifications.js';
 import { createSmsActivities } from './smsDelivery.js';
+import { createDigestActivities } from './digestDelivery.js';
 import { createInAppActivities } from './inAppNotifications.js';
 
 export function createActivities(deps: ActivityDeps) {
@@ -35,6 +36,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOrderReconcilerActivities(deps),
     ...createNotificationActivities(deps),
     ...createSmsActivities(deps),
+    ...createDigestActivities(deps),
     ...createInAppActivities(deps),
     // METRC dead letters and parks, and POS credential failures, notify staff (issue 16).
     ...withAlertNotifications(deps, { metrc, credentials, pos }),

@@ -20,7 +20,8 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { notificationWorkflowId, type NotificationChannel, type NotificationEvent } from '../domain/notifications/events.js';
-import { audienceOf, channelsFor, ruleOf, type ChannelSwitches } from '../domain/notifications/rules.js';
+import { audienceOf, channelsFor, emailRoute, ruleOf, type ChannelSwitches } from '../domain/notifications/rules.js';
+import { acquireSendSlot, addToDigest, firstInWindow } from './notificationBursts.js';
 import { loadPreferences, parseSwitches } from '../db/notificationPreferences.js';
 import { keyringOf } from '../platform/crypto.js';
 import { unsubscribeToken } from '../platform/unsubscribeToken.js';
@@ -49,6 +50,7 @@ interface Recipient {
   email: string;
   phone: string | null;
   switches: ChannelSwitches;
+  digest: 'immediate' | 'hourly';
 }
 
 /** Active users an event goes to (domain/notifications/rules.ts): the entity's users with the rule's entity roles, and staff with its platform roles. */
@@ -65,8 +67,8 @@ export async function recipientsOf(sequelize: Sequelize, event: NotificationEven
     args.push(...audience.staffRoles);
   }
   if (!where.length) return [];
-  const rows = await sequelize.query<Omit<Recipient, 'switches'> & { switches: string | null }>(
-    `SELECT u.id, u.email, c.phone, p.switches FROM users u LEFT JOIN notification_contacts c ON c.user_id = u.id
+  const rows = await sequelize.query<Omit<Recipient, 'switches' | 'digest'> & { switches: string | null; digest: string | null }>(
+    `SELECT u.id, u.email, c.phone, p.switches, p.digest FROM users u LEFT JOIN notification_contacts c ON c.user_id = u.id
        LEFT JOIN notification_preferences p ON p.user_id = u.id
       WHERE u.disabled_at IS NULL AND (${where.join(' OR ')}) ORDER BY u.id`,
     {
@@ -74,11 +76,11 @@ export async function recipientsOf(sequelize: Sequelize, event: NotificationEven
       type: QueryTypes.SELECT,
     },
   );
-  return rows.map((r) => ({ ...r, switches: parseSwitches(r.switches) }));
+  return rows.map((r) => ({ ...r, switches: parseSwitches(r.switches), digest: r.digest === 'hourly' ? 'hourly' : 'immediate' }));
 }
 
 /** What starting notifications needs: activities pass their deps, the API its own. */
-export type NotifyDeps = Pick<ActivityDeps, 'config' | 'sequelize' | 'temporal'>;
+export type NotifyDeps = Pick<ActivityDeps, 'config' | 'sequelize' | 'temporal'> & { redis?: ActivityDeps['redis'] };
 
 const warn = (msg: string, meta: Record<string, unknown>) => {
   try {
@@ -103,11 +105,20 @@ export async function startNotifications(deps: NotifyDeps, event: NotificationEv
   let existing = 0;
   // The rules table decides the channels, narrowed by each user's switches. Only the channels this
   // workflow delivers on are started here.
-  const deliveries = recipients.flatMap((r) =>
-    channelsFor(event.type, { switches: r.switches, hasPhone: Boolean(r.phone) })
-      .filter((c): c is NotificationChannel => c === 'email' || c === 'in_app' || (c === 'sms' && smsConfigured))
-      .map((channel) => ({ r, channel })),
-  );
+  const rule = ruleOf(event.type);
+  const deliveries: Array<{ r: Recipient; channel: NotificationChannel }> = [];
+  for (const r of recipients) {
+    // No storms: after a recipient's first bursty event of a category in the window, email joins
+    // their digest and no more texts go (callers without Redis, the API's order events, have no bursts).
+    const first = rule.bursty && deps.redis ? await firstInWindow(deps.redis, r.id, rule.category, event.key, deps.config.mail.digestWindowMs) : true;
+    const digest = emailRoute(event.type, { digest: r.digest, firstInWindow: first }) === 'digest';
+    for (const c of channelsFor(event.type, { switches: r.switches, hasPhone: Boolean(r.phone) })) {
+      if (c === 'email' && digest) {
+        await addToDigest(client, deps.config, r.id, rule.category, event, first ? 3_600_000 : deps.config.mail.digestWindowMs);
+        started += 1;
+      } else if (c === 'email' || c === 'in_app' || (c === 'sms' && smsConfigured && first)) deliveries.push({ r, channel: c });
+    }
+  }
   for (const { r, channel } of deliveries) {
     const input: NotificationDeliveryInput = {
       event,
@@ -168,6 +179,8 @@ export function createNotificationActivities(deps: ActivityDeps, makeMailer: () 
       const unsubscribe = `${config.publicUrl.replace(/\/$/, '')}/api/v1/notifications/unsubscribe?token=${encodeURIComponent(token)}`;
       const key = deliveryKey(input.event, input.recipientUserId, 'email');
       const messageId = messageIdFor(key, config.mail.from);
+      // Wait for the provider's rate before claiming, so the wait never eats the in-flight window.
+      await acquireSendSlot(deps.redis, 'smtp', config.mail.rate.email);
       const claim = await claimDelivery(
         sequelize,
         { deliveryKey: key, eventKey: input.event.key, eventType: input.event.type, channel: 'email', recipientUserId: input.recipientUserId, recipientAddress: user.email, messageId },

@@ -16,6 +16,7 @@ import { inQuietHours } from '../domain/notifications/preferences.js';
 import { ruleOf } from '../domain/notifications/rules.js';
 import { createTwilioClient, referenceTag, TwilioError, type TwilioClient } from '../integrations/sms/twilio.js';
 import type { ActivityDeps } from './deps.js';
+import { acquireSendSlot } from './notificationBursts.js';
 import { deliveryKey } from './notifications.js';
 
 const fail = (type: string, message: string, nonRetryable = false, nextRetryDelay?: number) =>
@@ -40,6 +41,7 @@ export function createSmsActivities(deps: ActivityDeps) {
       // delivered unless switched off) and to the console. Checked at send time, in the user's zone.
       const prefs = await loadPreferences(sequelize, input.recipientUserId);
       if (prefs.switches[ruleOf(input.event.type).category]?.sms === false || inQuietHours(prefs, new Date())) return { status: 'skipped' };
+      await acquireSendSlot(deps.redis, 'twilio', config.mail.rate.sms); // before the claim: waiting must not eat the in-flight window
       const key = deliveryKey(input.event, input.recipientUserId, 'sms');
       const ref = key.slice(0, 8);
       const identity = { deliveryKey: key, eventKey: input.event.key, eventType: input.event.type, channel: 'sms', recipientUserId: input.recipientUserId, recipientAddress: user.phone, messageId: `sms:${ref}` };

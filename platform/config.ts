@@ -122,6 +122,13 @@ export interface MailConfig {
    * production; unset in production = no SMS), TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM.
    */
   sms: { baseUrl: string; accountSid: string; authToken: string; from: string; sandboxPort: number; settleMs: number };
+  /**
+   * No storms (issue 16): NOTIFY_DIGEST_WINDOW, how long a recipient's bursty events after the
+   * first are collected into one digest email; NOTIFY_EMAIL_RATE / NOTIFY_SMS_RATE, sends per
+   * second to each provider across all workers (Redis), above which sends wait their turn.
+   */
+  digestWindowMs: number;
+  rate: { email: number; sms: number };
 }
 
 /** Hardening settings (issue 13). */
@@ -503,6 +510,8 @@ function mailConfig(env: Env, nodeEnv: Config['nodeEnv']): MailConfig {
       // After a create whose answer was lost, how long before looking the message up (Twilio commits before it answers).
       settleMs: duration(env, 'SMS_SETTLE_WINDOW', 10_000, 0),
     },
+    digestWindowMs: duration(env, 'NOTIFY_DIGEST_WINDOW', 5 * 60_000, 100),
+    rate: { email: int(env, 'NOTIFY_EMAIL_RATE', 20, 1, 10_000), sms: int(env, 'NOTIFY_SMS_RATE', 1, 1, 1_000) },
   };
 }
 

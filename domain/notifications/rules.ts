@@ -23,6 +23,11 @@ export interface NotificationRule {
   channels: readonly RuleChannel[];
   /** Cannot wait for someone to read mail: sent at once even for digest users; SMS by default. */
   urgent: boolean;
+  /**
+   * Comes in storms (a METRC outage dead-letters every submission): per recipient and category
+   * only the first in a window is sent on its own; the rest of the window arrive as one digest.
+   */
+  bursty?: boolean;
 }
 
 const ENTITY_USERS: readonly RecipientRole[] = ['entity_owners', 'entity_members'];
@@ -33,9 +38,9 @@ export const NOTIFICATION_RULES: Record<NotificationEventType, NotificationRule>
   'order.rejected': { category: 'orders', recipients: ENTITY_USERS, channels: ['email', 'in_app'], urgent: false },
   'order.shipped': { category: 'orders', recipients: ENTITY_USERS, channels: ['email', 'in_app'], urgent: false },
   'order.reminder': { category: 'orders', recipients: ENTITY_USERS, channels: ['email', 'sms', 'in_app'], urgent: true },
-  'metrc.dead_lettered': { category: 'compliance', recipients: ['compliance'], channels: ['email', 'sms', 'in_app'], urgent: true },
-  'metrc.parked': { category: 'compliance', recipients: ['compliance'], channels: ['email', 'sms', 'in_app'], urgent: true },
-  'pos.credentials_failed': { category: 'pos', recipients: ['entity_owners', 'operators'], channels: ['email', 'sms', 'in_app'], urgent: true },
+  'metrc.dead_lettered': { category: 'compliance', recipients: ['compliance'], channels: ['email', 'sms', 'in_app'], urgent: true, bursty: true },
+  'metrc.parked': { category: 'compliance', recipients: ['compliance'], channels: ['email', 'sms', 'in_app'], urgent: true, bursty: true },
+  'pos.credentials_failed': { category: 'pos', recipients: ['entity_owners', 'operators'], channels: ['email', 'sms', 'in_app'], urgent: true, bursty: true },
 };
 
 export const ruleOf = (type: NotificationEventType): NotificationRule => NOTIFICATION_RULES[type];
@@ -63,4 +68,15 @@ export type ChannelSwitches = Partial<Record<NotificationCategory, Partial<Recor
 export function channelsFor(type: NotificationEventType, recipient: { switches?: ChannelSwitches; hasPhone: boolean }): RuleChannel[] {
   const rule = NOTIFICATION_RULES[type];
   return rule.channels.filter((c) => recipient.switches?.[rule.category]?.[c] !== false && (c !== 'sms' || recipient.hasPhone));
+}
+
+/**
+ * How one recipient's email for an event goes: on its own now, or into their digest for the
+ * category. `firstInWindow`: no other event of this category reached them in the burst window.
+ */
+export function emailRoute(type: NotificationEventType, recipient: { digest: 'immediate' | 'hourly'; firstInWindow: boolean }): 'now' | 'digest' {
+  const rule = NOTIFICATION_RULES[type];
+  if (rule.bursty && !recipient.firstInWindow) return 'digest';
+  if (!rule.urgent && recipient.digest === 'hourly') return 'digest';
+  return 'now';
 }

@@ -25,7 +25,8 @@ beforeAll(async () => {
   catcher = await startMailCatcher();
   sandbox = await startSmsSandbox();
   env = await ordersEnv({
-    env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(catcher.smtpPort), TWILIO_BASE_URL: sandbox.url, SMS_SETTLE_WINDOW: '200ms', SMTP_SEND_TIMEOUT: '2s' },
+    // A 1 s burst window: the two events below, seconds apart, are separate bursts (each texted and emailed on its own).
+    env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(catcher.smtpPort), TWILIO_BASE_URL: sandbox.url, SMS_SETTLE_WINDOW: '200ms', SMTP_SEND_TIMEOUT: '2s', NOTIFY_DIGEST_WINDOW: '1s' },
   });
   user = await createTestUser(env.deps, { role: 'compliance' });
   me = { authorization: `Bearer ${await createTestSession(env.deps, user.id)}` };

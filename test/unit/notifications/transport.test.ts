@@ -58,6 +58,8 @@ const config = (over: Partial<MailConfig> = {}): MailConfig => ({
   sendTimeoutMs: 5000,
   catcher: { enabled: false, smtpPort: 0, httpPort: 0 },
   sms: { baseUrl: '', accountSid: '', authToken: '', from: '', sandboxPort: 0, settleMs: 0 },
+  digestWindowMs: 60_000,
+  rate: { email: 20, sms: 1 },
   ...over,
 });
 

@@ -1,0 +1,69 @@
+/**
+ * No storms (issue 16): 200 METRC dead letters in a burst reach each compliance user as at most
+ * two emails — the first at once (urgent), then one digest counting the other 199 (50 listed,
+ * the rest counted, with the console link) — through real workers, Temporal, Redis and the mail
+ * catcher. Without the burst window every user would get 200 emails.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNotificationActivities } from '../../../activities/notifications.js';
+import type { NotificationEvent } from '../../../domain/notifications/events.js';
+import { startMailCatcher, type MailCatcher } from '../../../integrations/mail/catcher.js';
+import { createTestUser } from '../../support/auth.js';
+import { ordersEnv, waitFor, type OrdersEnv } from '../orders/helpers.js';
+
+let catcher: MailCatcher;
+let env: OrdersEnv;
+let staff: Array<{ id: string; email: string }>;
+
+beforeAll(async () => {
+  catcher = await startMailCatcher();
+  env = await ordersEnv({ env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(catcher.smtpPort), SMTP_SEND_TIMEOUT: '2s', NOTIFY_DIGEST_WINDOW: '5s' } });
+  await createTestUser(env.deps, { role: 'compliance' });
+  await createTestUser(env.deps, { role: 'compliance' });
+  staff = (await env.deps.sequelize.query("SELECT id, email FROM users WHERE role = 'compliance' AND disabled_at IS NULL")) [0] as Array<{ id: string; email: string }>;
+  // In-app is the console's own channel (not stormed here); off so the test measures email alone.
+  for (const u of staff) {
+    await env.deps.sequelize.query("INSERT INTO notification_preferences (user_id, switches) VALUES (?, '{\"compliance\":{\"in_app\":false}}')", { replacements: [u.id] });
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await env?.close();
+  await catcher?.stop();
+});
+
+describe('a burst of METRC dead letters', () => {
+  it('becomes one email now and one digest per compliance user, nothing lost', async () => {
+    const run = randomUUID().slice(0, 8);
+    const events: NotificationEvent[] = Array.from({ length: 200 }, (_, i) => ({
+      type: 'metrc.dead_lettered',
+      key: `metrc.dead_lettered:storm-${run}-${i}`,
+      facts: { submissionId: `s-${i}`, submissionKind: 'receipt', license: `CO-${run}-${i}`, error: 'METRC is down' },
+    }));
+    const deps = { config: env.deps.config, sequelize: env.deps.sequelize, redis: env.deps.redis, writer: env.deps.writer, temporal: () => env.deps.temporal.get() };
+    const acts = createNotificationActivities(deps);
+    for (let i = 0; i < events.length; i += 20) await Promise.all(events.slice(i, i + 20).map((e) => acts.startNotifications(e)));
+
+    const mine = (email: string) => catcher.messages().filter((m) => m.to.includes(email) && (m.text ?? '').includes(`CO-${run}-`));
+    await waitFor('a digest for everyone', async () => staff.every((u) => mine(u.email).some((m) => /METRC alerts in Trellis/.test(m.subject ?? ''))), 60_000);
+    await new Promise((r) => setTimeout(r, 6_000)); // another window: nothing more may come
+
+    for (const u of staff) {
+      const got = mine(u.email);
+      expect(got.length).toBeLessThanOrEqual(2);
+      const digest = got.find((m) => /METRC alerts in Trellis/.test(m.subject ?? ''))!;
+      const single = got.filter((m) => m !== digest);
+      expect(single).toHaveLength(1);
+      expect(digest.subject).toBe('199 METRC alerts in Trellis');
+      expect(digest.text).toContain('… and 149 more.');
+      expect(digest.text).toMatch(/See them all in Trellis: http\S+\/compliance/);
+      expect(digest.text).toMatch(/Stop these emails: http\S+\/api\/v1\/notifications\/unsubscribe\?token=/);
+      // Every event accounted for: the single one plus the 199 the digest counts.
+      const listed = [...digest.text!.matchAll(new RegExp(`CO-${run}-(\\d+)`, 'g'))].map((m) => m[1]);
+      const first = /CO-[0-9a-f]+-(\d+)/.exec(single[0]!.text!)![1];
+      expect(listed).toHaveLength(50);
+      expect(listed).not.toContain(first);
+    }
+  }, 180_000);
+});

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_USER_KEY } from '../../../integrations/metrc/sandbox/demo-data.js';
 import { adminHeaders, createTestUser } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, startWorkers, type RunningApi, type RunningWorkers } from '../../support/harness.js';
@@ -49,6 +50,9 @@ describe('the example partner client', () => {
     const label = eachPackages(SELLER_LICENSE).at(-1)!.label;
     const stock = await request(api.url, 'POST', '/inventory', { variant_id: variant.body.id, location_id: seller.locationId, quantity_on_hand: 20, metrc_package_label: label }, admin);
     expect(stock.status, JSON.stringify(stock.body)).toBe(201);
+    // The seller's licence works with the sandbox's demo user key, whatever an earlier test stored.
+    const key = await request(api.url, 'PUT', `/metrc-credentials/${SELLER_LICENSE}`, { user_key: DEMO_USER_KEY }, admin);
+    expect(key.status, JSON.stringify(key.body)).toBe(200);
     const password = `example-${randomUUID()}`;
     const sellerOwner = await createTestUser(deps, { role: 'owner', entityId: seller.entityId, password });
     const buyerOwner = await createTestUser(deps, { role: 'owner', entityId: buyer.entityId, password });

@@ -1,0 +1,154 @@
+/**
+ * bench:notifications — NOTIFY_BENCH_COUNT (default 10,000) email notifications through the
+ * workflow path (one notificationDelivery workflow each: delivery row, deterministic Message-ID,
+ * pooled nodemailer send) against the same number of raw nodemailer sends (same pool size) to the
+ * same SMTP server, in the same run. Prints sends/s of each and their ratio (goal ≥ 0.5), then
+ * duplicates and losses as the SMTP server counted them by Message-ID (must both be 0), and the
+ * worker's RSS at start and end.
+ *
+ * The measured worker is its own process (worker/main.ts, WORKER_QUEUES=notifications, as
+ * deployed); this process is the load generator (starts the workflows) and runs the SMTP server
+ * (the mail catcher). Temporal's dev server and the database are set up like the integration tests:
+ *   npm run bench:notifications        (NOTIFY_BENCH_COUNT=10000 by default)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import nodemailer from 'nodemailer';
+import { setup, teardown } from '../test/setup/global.js';
+
+const COUNT = Number(process.env.NOTIFY_BENCH_COUNT ?? 10_000);
+const USERS = 100; // COUNT / USERS events, each to every user: one delivery per (event, user)
+const START_CONCURRENCY = 50;
+const SEND_TIMEOUT = '10s';
+
+const rssMb = (pid: number) => {
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  return Math.round(kb / 1024);
+};
+
+function spawnWorker(env: Record<string, string>): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], { env: { ...process.env, ...env, WORKER_QUEUES: 'notifications', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('worker polling task queues')) {
+        out = '';
+        resolve(proc);
+      } else if (out.length > 100_000) out = out.slice(-10_000);
+    });
+    proc.stderr!.on('data', () => {});
+    proc.on('exit', (code) => reject(new Error(`worker exited early (${code}): ${out.slice(-2000)}`)));
+  });
+}
+
+async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<unknown>) {
+  let i = 0;
+  await Promise.all(Array.from({ length: n }, async () => {
+    while (i < items.length) await fn(items[i++]!);
+  }));
+}
+
+async function main() {
+  await setup(undefined as never);
+  const { closeDeps, createDeps, temporalClient } = await import('../test/support/harness.js');
+  const { createTestUser } = await import('../test/support/auth.js');
+  const { startMailCatcher } = await import('../integrations/mail/catcher.js');
+  const { temporalSettings } = await import('../temporal.config.js');
+  const { notificationWorkflowId } = await import('../domain/notifications/events.js');
+  const { WorkflowIdReusePolicy } = await import('@temporalio/common');
+
+  const catcher = await startMailCatcher({ httpPort: null });
+  const mailEnv = { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(catcher.smtpPort), SMTP_SEND_TIMEOUT: SEND_TIMEOUT, MAIL_FROM: 'Trellis <notify@bench.trellis>' };
+  const deps = createDeps({ ...mailEnv, LOG_LEVEL: 'error' });
+  const cfg = deps.config.mail;
+  const users: Array<{ id: string; email: string }> = [];
+  for (let i = 0; i < USERS; i++) users.push(await createTestUser(deps, { role: 'operator', mfa: false }));
+  const worker = await spawnWorker(mailEnv);
+  const rssStart = rssMb(worker.pid!);
+  let rssPeak = rssStart;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMb(worker.pid!))), 1000);
+
+  // Baseline: raw nodemailer, the same pooled transport settings the worker uses, all queued at once.
+  const raw = nodemailer.createTransport({ pool: true, host: cfg.host, port: cfg.port, secure: false, maxConnections: cfg.poolSize, logger: false });
+  const rawIds = Array.from({ length: COUNT }, (_, i) => `<raw-${i}-${randomUUID()}@bench.trellis>`);
+  let t0 = Date.now();
+  await pool(rawIds, 500, (messageId) =>
+    raw.sendMail({ from: cfg.from, to: users[0]!.email, messageId, subject: 'METRC submission failed (sales_receipt, SF-BENCH)', text: 'A METRC sales_receipt for licence SF-BENCH ran out of retries.\n\nOpen in Trellis: http://x/compliance' }),
+  );
+  const rawS = (Date.now() - t0) / 1000;
+  raw.close();
+
+  // Workflow path: one notificationDelivery per (event, user), started from this process.
+  const settings = temporalSettings(deps.config);
+  const client = await temporalClient(deps.config);
+  const run = randomUUID().slice(0, 8);
+  const jobs = Array.from({ length: COUNT }, (_, i) => ({ event: Math.floor(i / USERS), user: users[i % USERS]! }));
+  t0 = Date.now();
+  const startedAll = pool(jobs, START_CONCURRENCY, async (j) => {
+    const event = { type: 'metrc.dead_lettered' as const, key: `bench:${run}:${j.event}`, facts: { submissionKind: 'sales_receipt', license: 'SF-BENCH', error: 'bench', submissionId: randomUUID() } };
+    await client.workflow.start('notificationDelivery', {
+      workflowId: notificationWorkflowId(event.key, 'email', j.user.id),
+      taskQueue: settings.taskQueues.notifications,
+      args: [{ event, recipientUserId: j.user.id, channel: 'email', retry: settings.defaultActivityRetry, sendTimeoutMs: cfg.sendTimeoutMs }],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+  });
+  const isBench = (m: { raw: string }) => m.raw.includes('X-Trellis-Event: metrc.dead_lettered');
+  let startS = 0;
+  void startedAll.then(() => (startS = (Date.now() - t0) / 1000));
+  let lastCount = -1;
+  let lastChange = Date.now();
+  for (;;) {
+    const n = catcher.messages().filter(isBench).length;
+    if (n !== lastCount) [lastCount, lastChange] = [n, Date.now()];
+    if (n >= COUNT || Date.now() - lastChange > 60_000) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const wfS = (Date.now() - t0) / 1000;
+  await startedAll;
+  await new Promise((r) => setTimeout(r, 3000)); // a late duplicate would arrive meanwhile
+  clearInterval(sampler);
+  const rssEnd = rssMb(worker.pid!);
+
+  const byId = new Map<string, number>();
+  for (const m of catcher.messages()) byId.set(m.messageId ?? '', (byId.get(m.messageId ?? '') ?? 0) + 1);
+  const count = (ids: Iterable<string>) => {
+    let unique = 0;
+    let dup = 0;
+    for (const id of ids) {
+      const c = byId.get(id) ?? 0;
+      if (c > 0) unique += 1;
+      if (c > 1) dup += c - 1;
+    }
+    return { unique, dup };
+  };
+  const rawC = count(rawIds);
+  const wfC = count([...byId.keys()].filter((id) => id !== '' && !id.startsWith('<raw-')));
+  const [[rows]] = (await deps.sequelize.query("SELECT COUNT(*) AS n, SUM(status = 'sent') AS sent FROM notification_deliveries WHERE event_key LIKE ?", { replacements: [`bench:${run}:%`] })) as unknown as [[{ n: number; sent: number }]];
+
+  const rawRate = COUNT / rawS;
+  const wfRate = wfC.unique / wfS;
+  console.log(`notifications: ${COUNT} per path, ${USERS} recipients, SMTP pool ${cfg.poolSize}, worker pid ${worker.pid}`);
+  console.log(`raw nodemailer:  ${COUNT} sent in ${rawS.toFixed(1)} s = ${rawRate.toFixed(0)}/s; at the server ${rawC.unique} unique, ${rawC.dup} duplicates`);
+  console.log(`workflow path:   ${wfC.unique} delivered in ${wfS.toFixed(1)} s = ${wfRate.toFixed(0)}/s (all ${COUNT} workflows started after ${startS.toFixed(1)} s)`);
+  console.log(`                 duplicates ${wfC.dup}, lost ${COUNT - wfC.unique}; delivery rows ${Number(rows.n)}, sent ${Number(rows.sent)}`);
+  console.log(`ratio workflow/raw: ${(wfRate / rawRate).toFixed(2)} (goal >= 0.5)`);
+  console.log(`worker RSS: start ${rssStart} MB, end ${rssEnd} MB, peak ${rssPeak} MB`);
+
+  worker.kill('SIGTERM');
+  await new Promise((r) => worker.once('exit', r));
+  await client.connection.close();
+  await closeDeps(deps);
+  await catcher.stop();
+  await teardown();
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -24,7 +24,16 @@ beforeAll(async () => {
   catcher = await startMailCatcher();
   sandbox = await startSmsSandbox();
   env = await ordersEnv({
-    env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(catcher.smtpPort), TWILIO_BASE_URL: sandbox.url, SMS_SETTLE_WINDOW: '200ms', SMTP_SEND_TIMEOUT: '2s' },
+    env: {
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(catcher.smtpPort),
+      TWILIO_BASE_URL: sandbox.url,
+      SMS_SETTLE_WINDOW: '200ms',
+      SMTP_SEND_TIMEOUT: '2s',
+      // Its own task queues: in a full run another file's worker (configured without this SMS
+      // sandbox) could take the first delivery and leave it retrying past the test's timeout.
+      TEMPORAL_TASK_QUEUE_PREFIX: `sms-${randomUUID().slice(0, 8)}-`,
+    },
   });
   const u = await createTestUser(env.deps, { role: 'compliance' });
   user = { id: u.id, phone: '+13035550199' };

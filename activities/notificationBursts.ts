@@ -41,7 +41,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Waits for a send slot of `provider`: at most `perSecond` sends per wall-clock second across all
  * workers (a fixed window in Redis; simple, and a provider's own limit is per second too).
  */
-export async function acquireSendSlot(redis: Redis, provider: 'smtp' | 'twilio', perSecond: number): Promise<void> {
+export async function acquireSendSlot(redis: Redis, provider: string, perSecond: number): Promise<void> {
   for (;;) {
     const second = Math.floor(Date.now() / 1000);
     const key = `trellis:notify:rate:${provider}:${second}`;

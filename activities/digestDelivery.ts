@@ -27,6 +27,8 @@ export interface DigestInput {
   total: number;
   /** workflow id, run id and round: the digest's identity, so a retried send is the same message. */
   digestKey: string;
+  /** A person's retry from the dead-letter view: send even after an unknown outcome. */
+  resendUnknown?: boolean;
 }
 
 export function createDigestActivities(deps: ActivityDeps, makeMailer: () => Mailer = () => createMailer(deps.config.mail)) {
@@ -48,7 +50,7 @@ export function createDigestActivities(deps: ActivityDeps, makeMailer: () => Mai
         sequelize,
         { deliveryKey: key, eventKey: input.digestKey.slice(0, 200), eventType: `digest.${input.category}`, channel: 'email', recipientUserId: input.recipientUserId, recipientAddress: user.email, messageId },
         2 * config.mail.sendTimeoutMs,
-        false,
+        input.resendUnknown ?? false,
       );
       if (claim.kind === 'already_sent') return { status: 'already_sent' };
       if (claim.kind === 'in_flight') throw fail('DeliveryInFlight', 'An earlier attempt may still be sending this digest');

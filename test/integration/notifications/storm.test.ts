@@ -6,11 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addToDigest } from '../../../activities/notificationBursts.js';
 import { createNotificationActivities } from '../../../activities/notifications.js';
+import { digestWorkflowId } from '../../../domain/notifications/digest.js';
 import type { NotificationEvent } from '../../../domain/notifications/events.js';
 import { startMailCatcher, type MailCatcher } from '../../../integrations/mail/catcher.js';
 import { createTestUser } from '../../support/auth.js';
-import { ordersEnv, waitFor, type OrdersEnv } from '../orders/helpers.js';
+import { call, ordersEnv, waitFor, type OrdersEnv } from '../orders/helpers.js';
 
 let catcher: MailCatcher;
 let env: OrdersEnv;
@@ -66,4 +68,40 @@ describe('a burst of METRC dead letters', () => {
       expect(listed).not.toContain(first);
     }
   }, 180_000);
+
+  it('a digest the mail server bounces is a dead letter holding its events; the dead-letter retry sends it once', async () => {
+    const u = await createTestUser(env.deps, { role: 'compliance' });
+    const run = randomUUID().slice(0, 8);
+    const client = await env.deps.temporal.get();
+    for (let i = 0; i < 2; i++) {
+      const e: NotificationEvent = { type: 'metrc.dead_lettered', key: `dl-${run}-${i}`, facts: { submissionKind: 'receipt', license: `CO-${run}-${i}`, error: 'down' } };
+      await addToDigest(client, env.deps.config, u.id, 'compliance', e, 1_000);
+    }
+    catcher.refuse(1, 550);
+    const letter = await waitFor('the dead letter', async () => {
+      const [rows] = await env.deps.sequelize.query("SELECT id, payload FROM dead_letters WHERE workflow_id = ? AND status = 'open'", { replacements: [digestWorkflowId(u.id, 'compliance')] });
+      return (rows as Array<{ id: string; payload: unknown }>)[0];
+    });
+    const payload = (typeof letter.payload === 'string' ? JSON.parse(letter.payload) : letter.payload) as { events: number; event_keys: string[] };
+    expect(payload).toMatchObject({ events: 2, event_keys: [`dl-${run}-0`, `dl-${run}-1`] });
+    expect((await call(env, env.compliance, 'POST', `/dead-letters/${letter.id}/retry`)).status).toBe(202);
+    const mine = () => catcher.messages().filter((m) => m.to.includes(u.email) && (m.text ?? '').includes(`CO-${run}-`));
+    await waitFor('the digest', async () => mine().length >= 1);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(mine()).toHaveLength(1);
+    expect(mine()[0]!.subject).toBe('2 METRC alerts in Trellis');
+  }, 60_000);
+
+  it('a user who chose the hourly digest gets non-urgent email in it, not at once', async () => {
+    const owner = await createTestUser(env.deps, { role: 'owner', entityId: env.world.retailer.id });
+    await env.deps.sequelize.query("INSERT INTO notification_preferences (user_id, switches, digest) VALUES (?, '{}', 'hourly')", { replacements: [owner.id] });
+    const deps = { config: env.deps.config, sequelize: env.deps.sequelize, redis: env.deps.redis, writer: env.deps.writer, temporal: () => env.deps.temporal.get() };
+    const number = `HOURLY-${randomUUID().slice(0, 6)}`;
+    await createNotificationActivities(deps).startNotifications({ type: 'order.shipped', key: `order.shipped:${number}`, entityId: env.world.retailer.id, facts: { orderId: randomUUID(), orderNumber: number } });
+    const handle = (await env.deps.temporal.get()).workflow.getHandle(digestWorkflowId(owner.id, 'orders'));
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(catcher.messages().filter((m) => m.to.includes(owner.email) && (m.text ?? '').includes(number))).toHaveLength(0);
+    await handle.terminate('test done');
+  }, 60_000);
 });

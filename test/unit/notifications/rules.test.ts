@@ -47,3 +47,27 @@ describe('preferences', () => {
     expect(inQuietHours({ quietStart: null, quietEnd: null, timezone: null }, new Date())).toBe(false);
   });
 });
+
+describe('no storms', () => {
+  it('routes email: bursty after the first → digest; non-urgent for hourly users → digest; urgent first → now', async () => {
+    const { emailRoute } = await import('../../../domain/notifications/rules.js');
+    expect(emailRoute('metrc.dead_lettered', { digest: 'immediate', firstInWindow: true })).toBe('now');
+    expect(emailRoute('metrc.dead_lettered', { digest: 'immediate', firstInWindow: false })).toBe('digest');
+    expect(emailRoute('metrc.dead_lettered', { digest: 'hourly', firstInWindow: true })).toBe('now');
+    expect(emailRoute('order.shipped', { digest: 'hourly', firstInWindow: true })).toBe('digest');
+    expect(emailRoute('order.shipped', { digest: 'immediate', firstInWindow: false })).toBe('now');
+  });
+
+  it('a digest lists 50, counts the rest and escapes what it shows', async () => {
+    const { renderDigest, digestWorkflowId } = await import('../../../domain/notifications/digest.js');
+    const events = Array.from({ length: 60 }, (_, i) => ({ type: 'metrc.dead_lettered' as const, key: `k${i}`, facts: { license: `<L${i}>`, submissionKind: 'receipt' } }));
+    const d = renderDigest('compliance', events, 75, 'https://hub.test/', 'https://hub.test/api/v1/notifications/unsubscribe?token=t');
+    expect(d.subject).toBe('75 METRC alerts in Trellis');
+    expect(d.text.match(/^- /gm)).toHaveLength(50);
+    expect(d.text).toContain('… and 25 more.');
+    expect(d.link).toBe('https://hub.test/compliance');
+    expect(d.html).toContain('&lt;L0&gt;');
+    expect(d.html).not.toContain('<L0>');
+    expect(digestWorkflowId('u1', 'pos')).toBe('notify-digest:email:u1:pos');
+  });
+});

@@ -60,7 +60,7 @@ export function createDigestActivities(deps: ActivityDeps, makeMailer: () => Mai
       const mail = renderDigest(input.category, input.events, input.total, config.publicUrl, unsubscribe);
       try {
         mailer ??= makeMailer();
-        const headers = { 'X-Trellis-Event': `digest.${input.category}`, 'List-Unsubscribe': `<${unsubscribe}>` };
+        const headers = { 'X-Trellis-Event': `digest.${input.category}`, 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
         const r = await mailer.send({ to: user.email, messageId, subject: mail.subject, text: mail.text, html: mail.html, headers });
         await finishDelivery(sequelize, claim.row.id, 'sent', { response: r.response });
         return { status: 'sent' };

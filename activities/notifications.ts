@@ -195,7 +195,7 @@ export function createNotificationActivities(deps: ActivityDeps, makeMailer: () 
       const mail = renderEmail(input.event, config.publicUrl, unsubscribe);
       try {
         mailer ??= makeMailer();
-        const headers = { 'X-Trellis-Event': input.event.type, 'List-Unsubscribe': `<${unsubscribe}>` };
+        const headers = { 'X-Trellis-Event': input.event.type, 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
         const r = await mailer.send({ to: user.email, messageId, subject: mail.subject, text: mail.text, html: mail.html, headers });
         await finishDelivery(sequelize, claim.row.id, 'sent', { response: r.response });
         return { status: 'sent', messageId };

@@ -694,7 +694,8 @@ export interface paths {
         /** One-click unsubscribe from an email's link (turns that category's email off; idempotent) */
         get: operations["unsubscribeNotifications"];
         put?: never;
-        post?: never;
+        /** RFC 8058 one-click unsubscribe (what mail clients send for List-Unsubscribe-Post); same effect as the GET */
+        post: operations["unsubscribeNotificationsOneClick"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4322,6 +4323,38 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description Email for the category is off */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnsubscribeResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    unsubscribeNotificationsOneClick: {
+        parameters: {
+            query: {
+                /** @description The signed token from the email. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    "List-Unsubscribe"?: string;
+                };
+            };
+        };
         responses: {
             /** @description Email for the category is off */
             200: {

@@ -22,10 +22,13 @@ export function notificationPreferenceRoutes(deps: ApiDeps): Router {
     res.json(await prefs.put(me(req), req.body));
   });
 
-  router.get('/notifications/unsubscribe', async (req, res) => {
-    res.setHeader('Cache-Control', 'no-store');
-    res.json(await prefs.unsubscribe(String(req.query.token ?? '')));
-  });
+  // GET: a person clicking the link; POST: a mail client's one-click (RFC 8058, List-Unsubscribe-Post).
+  for (const method of ['get', 'post'] as const) {
+    router[method]('/notifications/unsubscribe', async (req, res) => {
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(await prefs.unsubscribe(String(req.query.token ?? '')));
+    });
+  }
 
   return router;
 }

@@ -62,6 +62,14 @@ describe('notification preferences', () => {
     }
     const after = await request(api.url, 'GET', path, undefined, me);
     expect(after.body.channels).toEqual({ compliance: { sms: false, email: false } });
+    // A mail client's one-click (RFC 8058): a form POST to the List-Unsubscribe URL, same answer.
+    const oneClick = await fetch(`${api.url}/api/v1/notifications/unsubscribe?token=${encodeURIComponent(token)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    expect(oneClick.status).toBe(200);
+    expect(await oneClick.json()).toEqual({ category: 'compliance', email: false });
     const forged = `${token.split('.')[0]}.${'0'.repeat(32)}`;
     const bad = await request(api.url, 'GET', `/notifications/unsubscribe?token=${encodeURIComponent(forged)}`);
     expect(bad.status).toBe(400);

@@ -12,8 +12,9 @@
  *   npm run bench:notifications        (NOTIFY_BENCH_COUNT=10000 by default)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import nodemailer from 'nodemailer';
 import { setup, teardown } from '../test/setup/global.js';
 
@@ -21,6 +22,27 @@ const COUNT = Number(process.env.NOTIFY_BENCH_COUNT ?? 10_000);
 const USERS = 100; // COUNT / USERS events, each to every user: one delivery per (event, user)
 const START_CONCURRENCY = 50;
 const SEND_TIMEOUT = '10s';
+
+/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 1/100 s). */
+const cpuS = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
+
+/** The Temporal dev server serving this run: the process listening on TEMPORAL_ADDRESS's port. */
+function temporalPid(): number | undefined {
+  const port = (process.env.TEMPORAL_ADDRESS ?? '').split(':').pop();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+      if (cmd.some((a) => a.endsWith('temporal')) && cmd.includes('start-dev') && cmd.includes(port ?? '-')) return Number(d);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return undefined;
+}
 
 const rssMb = (pid: number) => {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
@@ -85,6 +107,8 @@ async function main() {
   const client = await temporalClient(deps.config);
   const run = randomUUID().slice(0, 8);
   const jobs = Array.from({ length: COUNT }, (_, i) => ({ event: Math.floor(i / USERS), user: users[i % USERS]! }));
+  const server = temporalPid();
+  const cpu0 = { worker: cpuS(worker.pid!), server: server ? cpuS(server) : 0, bench: process.cpuUsage() };
   t0 = Date.now();
   const startedAll = pool(jobs, START_CONCURRENCY, async (j) => {
     const event = { type: 'metrc.dead_lettered' as const, key: `bench:${run}:${j.event}`, facts: { submissionKind: 'sales_receipt', license: 'SF-BENCH', error: 'bench', submissionId: randomUUID() } };
@@ -107,6 +131,12 @@ async function main() {
     await new Promise((r) => setTimeout(r, 250));
   }
   const wfS = (Date.now() - t0) / 1000;
+  const benchCpu = process.cpuUsage(cpu0.bench);
+  const cpu = {
+    worker: cpuS(worker.pid!) - cpu0.worker,
+    server: server ? cpuS(server) - cpu0.server : NaN,
+    bench: (benchCpu.user + benchCpu.system) / 1e6,
+  };
   await startedAll;
   await new Promise((r) => setTimeout(r, 3000)); // a late duplicate would arrive meanwhile
   clearInterval(sampler);
@@ -135,6 +165,8 @@ async function main() {
   console.log(`workflow path:   ${wfC.unique} delivered in ${wfS.toFixed(1)} s = ${wfRate.toFixed(0)}/s (all ${COUNT} workflows started after ${startS.toFixed(1)} s)`);
   console.log(`                 duplicates ${wfC.dup}, lost ${COUNT - wfC.unique}; delivery rows ${Number(rows.n)}, sent ${Number(rows.sent)}`);
   console.log(`ratio workflow/raw: ${(wfRate / rawRate).toFixed(2)} (goal >= 0.5)`);
+  const per = (x: number) => ((x * 1000) / Math.max(1, wfC.unique)).toFixed(1);
+  console.log(`CPU per workflow-path notification: worker ${per(cpu.worker)} ms, Temporal server ${per(cpu.server)} ms, this process (starts + SMTP server) ${per(cpu.bench)} ms; load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log(`worker RSS: start ${rssStart} MB, end ${rssEnd} MB, peak ${rssPeak} MB`);
 
   worker.kill('SIGTERM');

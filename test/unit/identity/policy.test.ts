@@ -11,10 +11,11 @@ const user = (role: Actor['role'], entityId?: string): Actor => ({ kind: 'user',
 const key = (scopes: string[]): Actor => ({ kind: 'api_key', id: 'k', role: 'partner', entityId: 'e', scopes });
 
 describe('access policy', () => {
-  it('lets anyone sign in and nobody anonymous do anything else', () => {
-    expect(decide(undefined, 'auth:login')).toBe('allow');
+  it('lets anyone sign in or follow an unsubscribe link, and nobody anonymous do anything else', () => {
+    // The whole list of what needs no credentials: a new public permission must be added here on purpose.
+    const PUBLIC = ['auth:login', 'notifications:unsubscribe'];
     for (const p of Object.keys(PERMISSIONS) as Array<keyof typeof PERMISSIONS>) {
-      if (p !== 'auth:login') expect(decide(undefined, p), p).toBe('unauthenticated');
+      expect(decide(undefined, p), p).toBe(PUBLIC.includes(p) ? 'allow' : 'unauthenticated');
     }
   });
 

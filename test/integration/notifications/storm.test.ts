@@ -20,10 +20,19 @@ let staff: Array<{ id: string; email: string }>;
 
 beforeAll(async () => {
   catcher = await startMailCatcher();
-  env = await ordersEnv({ env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(catcher.smtpPort), SMTP_SEND_TIMEOUT: '2s', NOTIFY_DIGEST_WINDOW: '5s' } });
-  await createTestUser(env.deps, { role: 'compliance' });
-  await createTestUser(env.deps, { role: 'compliance' });
-  staff = (await env.deps.sequelize.query("SELECT id, email FROM users WHERE role = 'compliance' AND disabled_at IS NULL")) [0] as Array<{ id: string; email: string }>;
+  env = await ordersEnv({
+    env: {
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(catcher.smtpPort),
+      SMTP_SEND_TIMEOUT: '2s',
+      NOTIFY_DIGEST_WINDOW: '5s',
+      // Its own task queues, so no other file's worker takes part in the burst.
+      TEMPORAL_TASK_QUEUE_PREFIX: `storm-${randomUUID().slice(0, 8)}-`,
+    },
+  });
+  // Every compliance user is a recipient; the assertions look at two made here, whose preferences
+  // are known (other files' compliance users may have changed theirs, e.g. unsubscribed).
+  staff = [await createTestUser(env.deps, { role: 'compliance' }), await createTestUser(env.deps, { role: 'compliance' })].map((u) => ({ id: u.id, email: u.email }));
   // In-app is the console's own channel (not stormed here); off so the test measures email alone.
   for (const u of staff) {
     await env.deps.sequelize.query("INSERT INTO notification_preferences (user_id, switches) VALUES (?, '{\"compliance\":{\"in_app\":false}}')", { replacements: [u.id] });

@@ -164,9 +164,9 @@ describe('email notifications', () => {
   }, 90_000);
 
   it('a METRC submission that ran out of retries notifies compliance staff once per dead letter', async () => {
-    await createTestUser(env.deps, { role: 'compliance' });
-    const [staff] = await env.deps.sequelize.query("SELECT email FROM users WHERE role = 'compliance' AND disabled_at IS NULL");
-    const expected = (staff as Array<{ email: string }>).map((u) => u.email).sort();
+    // Other compliance users of the shared test database may sit in a burst window (their alerts
+    // go to a digest) or have switched compliance email off: assert on one made here.
+    const me = await createTestUser(env.deps, { role: 'compliance' });
     const receipt = `R-${randomUUID().slice(0, 8)}`;
     const made = await insertSubmission(env.deps.sequelize, { kind: 'sales_receipt', licenseNumber: 'CO-NOTIFY-1', payload: { ExternalReceiptNumber: receipt, Sequence: 1 } });
     if (!made.created) throw new Error('submission exists');
@@ -175,9 +175,11 @@ describe('email notifications', () => {
     // Retried activity: the same dead letter, so the same notifications.
     for (let i = 0; i < 2; i++) await acts.failMetrcSubmission({ submissionId: made.row.id, workflowId: `metrc:${made.row.id}`, queue: 'compliance', error });
     const mine = () => catcher.messages().filter((m) => m.raw.includes('X-Trellis-Event: metrc.dead_lettered') && m.text?.includes('CO-NOTIFY-1'));
-    await waitFor('the METRC alerts', async () => mine().length >= expected.length);
+    await waitFor('the METRC alert', async () => mine().some((m) => m.to[0] === me.email));
     await new Promise((r) => setTimeout(r, 1500));
-    expect(mine().map((m) => m.to[0]).sort()).toEqual(expected);
+    expect(mine().filter((m) => m.to[0] === me.email)).toHaveLength(1);
+    const recipients = mine().map((m) => m.to[0]);
+    expect(new Set(recipients).size).toBe(recipients.length); // nobody twice
     expect(mine()[0]!.text).toContain(`${PUBLIC_URL}/compliance`);
   }, 90_000);
 

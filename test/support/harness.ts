@@ -3,6 +3,7 @@
  * environment variables. The API runs over real HTTP on port 0; workers run in-process against
  * the run's Temporal server.
  */
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
@@ -113,3 +114,10 @@ export const temporalClient = (config = testConfig()) => connectClient(temporalS
 /** Response bodies in tests are checked field by field; `any` keeps those assertions readable. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const json = (res: Response): Promise<any> => res.json();
+
+/**
+ * Task queues of this test file's own: every file's workers poll the same queue names on the one
+ * Temporal server, so a worker another file has not stopped yet (or its leftover workflows) could
+ * take this file's tasks. Spread into createDeps/ordersEnv overrides.
+ */
+export const ownQueues = (): Record<string, string> => ({ TEMPORAL_TASK_QUEUE_PREFIX: `t${randomUUID().slice(0, 8)}-` });

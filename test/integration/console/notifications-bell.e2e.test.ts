@@ -12,7 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { startMailCatcher, type MailCatcher } from '../../../integrations/mail/catcher.js';
 import { adminHeaders, createTestUser } from '../../support/auth.js';
-import { closeDeps, createDeps, startApi, startWorkers, type RunningApi, type RunningWorkers } from '../../support/harness.js';
+import { closeDeps, createDeps, startApi, startWorkers, type RunningApi, type RunningWorkers, ownQueues } from '../../support/harness.js';
 import { createSubmission, eachPackages, metrcOverrides, receiptPayload, RETAILERS, startSandbox, until, WHOLESALERS, type SandboxHandle } from '../metrc/helpers.js';
 
 const SHOTS = 'test-results/screenshots';
@@ -33,7 +33,7 @@ describe('notification bell (headless Chromium, METRC sandbox, SMTP catcher)', (
     mkdirSync(SHOTS, { recursive: true });
     sb = await startSandbox();
     catcher = await startMailCatcher({ httpPort: null });
-    deps = createDeps(metrcOverrides(sb.running.url, { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(catcher.smtpPort), SMTP_SEND_TIMEOUT: '2s', PUBLIC_URL: 'https://console.trellis.test' }));
+    deps = createDeps(metrcOverrides(sb.running.url, { ...ownQueues(), SMTP_HOST: '127.0.0.1', SMTP_PORT: String(catcher.smtpPort), SMTP_SEND_TIMEOUT: '2s', PUBLIC_URL: 'https://console.trellis.test' }));
     api = await startApi(deps);
     workers = await startWorkers(deps, { queues: ['compliance', 'notifications'] });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });

@@ -14,6 +14,7 @@ import type { NotificationDeliveryInput } from '../../../workflows/notificationD
 import { createTestSession, createTestUser } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { call, ordersEnv, waitFor, type OrdersEnv } from '../orders/helpers.js';
+import { ownQueues } from '../../support/harness.js';
 
 let catcher: MailCatcher;
 let sandbox: SmsSandbox;
@@ -23,7 +24,7 @@ beforeAll(async () => {
   catcher = await startMailCatcher();
   sandbox = await startSmsSandbox();
   env = await ordersEnv({
-    env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(catcher.smtpPort), TWILIO_BASE_URL: sandbox.url, SMS_SETTLE_WINDOW: '200ms', SMTP_SEND_TIMEOUT: '2s' },
+    env: { ...ownQueues(), SMTP_HOST: '127.0.0.1', SMTP_PORT: String(catcher.smtpPort), TWILIO_BASE_URL: sandbox.url, SMS_SETTLE_WINDOW: '200ms', SMTP_SEND_TIMEOUT: '2s' },
   });
 }, 120_000);
 

@@ -15,7 +15,7 @@ import { temporalSettings } from '../../../temporal.config.js';
 import type { NotificationDeliveryInput } from '../../../workflows/notificationDelivery.js';
 import { insertSubmission } from '../../../db/metrcSubmissions.js';
 import { createTestUser } from '../../support/auth.js';
-import { startWorkers, type RunningWorkers } from '../../support/harness.js';
+import { startWorkers, type RunningWorkers, ownQueues } from '../../support/harness.js';
 import { call, freshStock, ordersEnv, placeOrder, transition, waitFor, type OrdersEnv } from '../orders/helpers.js';
 
 const PUBLIC_URL = 'https://console.trellis.test';
@@ -31,7 +31,7 @@ beforeAll(async () => {
   catcher = await startMailCatcher();
   env = await ordersEnv({
     queues: false,
-    env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(catcher.smtpPort), SMTP_SEND_TIMEOUT: '1s', PUBLIC_URL, MAIL_FROM: 'Trellis <notify@trellis.test>' },
+    env: { ...ownQueues(), SMTP_HOST: '127.0.0.1', SMTP_PORT: String(catcher.smtpPort), SMTP_SEND_TIMEOUT: '1s', PUBLIC_URL, MAIL_FROM: 'Trellis <notify@trellis.test>' },
   });
   const deps = { config: env.deps.config, sequelize: env.deps.sequelize, redis: env.deps.redis, writer: env.deps.writer, temporal: () => env.deps.temporal.get() };
   const real = createMailer(env.deps.config.mail);

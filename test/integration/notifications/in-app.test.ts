@@ -13,6 +13,7 @@ import type { NotificationEvent } from '../../../domain/notifications/events.js'
 import { startMailCatcher, type MailCatcher } from '../../../integrations/mail/catcher.js';
 import { apiKeyHeaders, createTestSession, createTestUser } from '../../support/auth.js';
 import { call, ordersEnv, waitFor, type OrdersEnv } from '../orders/helpers.js';
+import { ownQueues } from '../../support/harness.js';
 
 type Msg = { type: string; event?: { type?: string; user_id?: string; notification_id?: string; title?: string; link?: string } };
 
@@ -22,7 +23,7 @@ const sockets: WebSocket[] = [];
 
 beforeAll(async () => {
   catcher = await startMailCatcher();
-  env = await ordersEnv({ env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(catcher.smtpPort), SMTP_SEND_TIMEOUT: '1s', PUBLIC_URL: 'https://console.trellis.test' } });
+  env = await ordersEnv({ env: { ...ownQueues(), SMTP_HOST: '127.0.0.1', SMTP_PORT: String(catcher.smtpPort), SMTP_SEND_TIMEOUT: '1s', PUBLIC_URL: 'https://console.trellis.test' } });
 }, 120_000);
 
 afterAll(async () => {

@@ -13,6 +13,7 @@ import { startSmsSandbox, type SmsSandbox } from '../../../integrations/sms/sand
 import { createTestSession, createTestUser } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { ordersEnv, waitFor, type OrdersEnv } from '../orders/helpers.js';
+import { ownQueues } from '../../support/harness.js';
 
 let catcher: MailCatcher;
 let sandbox: SmsSandbox;
@@ -26,7 +27,7 @@ beforeAll(async () => {
   sandbox = await startSmsSandbox();
   env = await ordersEnv({
     // A 1 s burst window: the two events below, seconds apart, are separate bursts (each texted and emailed on its own).
-    env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(catcher.smtpPort), TWILIO_BASE_URL: sandbox.url, SMS_SETTLE_WINDOW: '200ms', SMTP_SEND_TIMEOUT: '2s', NOTIFY_DIGEST_WINDOW: '1s' },
+    env: { ...ownQueues(), SMTP_HOST: '127.0.0.1', SMTP_PORT: String(catcher.smtpPort), TWILIO_BASE_URL: sandbox.url, SMS_SETTLE_WINDOW: '200ms', SMTP_SEND_TIMEOUT: '2s', NOTIFY_DIGEST_WINDOW: '1s' },
   });
   user = await createTestUser(env.deps, { role: 'compliance' });
   me = { authorization: `Bearer ${await createTestSession(env.deps, user.id)}` };

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailCatcher, type MailCatcher } from '../../../integrations/mail/catcher.js';
 import { freshStock, ordersEnv, placeOrder, waitFor, type OrdersEnv } from '../orders/helpers.js';
+import { ownQueues } from '../../support/harness.js';
 
 let catcher: MailCatcher;
 let env: OrdersEnv;
@@ -12,7 +13,7 @@ let env: OrdersEnv;
 beforeAll(async () => {
   catcher = await startMailCatcher();
   env = await ordersEnv({
-    env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(catcher.smtpPort), PUBLIC_URL: 'https://console.trellis.test', ORDER_ACCEPT_DEADLINE: '10s', ORDER_REMINDER_BEFORE: '0' },
+    env: { ...ownQueues(), SMTP_HOST: '127.0.0.1', SMTP_PORT: String(catcher.smtpPort), PUBLIC_URL: 'https://console.trellis.test', ORDER_ACCEPT_DEADLINE: '10s', ORDER_REMINDER_BEFORE: '0' },
   });
 }, 120_000);
 

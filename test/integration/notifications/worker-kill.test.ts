@@ -11,7 +11,7 @@ import { notificationWorkflowId, type NotificationEvent } from '../../../domain/
 import { startMailCatcher, type MailCatcher } from '../../../integrations/mail/catcher.js';
 import { temporalSettings } from '../../../temporal.config.js';
 import type { NotificationDeliveryInput } from '../../../workflows/notificationDelivery.js';
-import { startWorkers, type RunningWorkers } from '../../support/harness.js';
+import { startWorkers, type RunningWorkers, ownQueues } from '../../support/harness.js';
 import { FAST, ordersEnv, waitFor, type OrdersEnv } from '../orders/helpers.js';
 
 const SEND_TIMEOUT_MS = 3000;
@@ -39,7 +39,8 @@ function spawnWorker(): Promise<ChildProcess> {
 
 beforeAll(async () => {
   catcher = await startMailCatcher();
-  mailEnv = { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(catcher.smtpPort), SMTP_SEND_TIMEOUT: `${SEND_TIMEOUT_MS}ms` };
+  // Own task queues (passed to the child worker too): no other file's worker may take the delivery.
+  mailEnv = { ...ownQueues(), SMTP_HOST: '127.0.0.1', SMTP_PORT: String(catcher.smtpPort), SMTP_SEND_TIMEOUT: `${SEND_TIMEOUT_MS}ms` };
   env = await ordersEnv({ queues: false, env: mailEnv });
 }, 120_000);
 

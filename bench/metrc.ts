@@ -15,7 +15,7 @@
  *   METRC_BENCH_PROFILE=faults npm run bench:metrc
  */
 import { setup, teardown } from '../test/setup/global.js';
-import { createMetrcSandbox, DEMO_PACKAGES, parseFaults } from '../integrations/metrc/sandbox/index.js';
+import { createMetrcSandbox, DEMO_PACKAGES, parseFaults } from '../sandboxes/metrc/index.js';
 
 const RATE = Number(process.env.METRC_BENCH_RATE ?? 20);
 const COUNT = Number(process.env.METRC_BENCH_COUNT ?? 1000);

@@ -76,7 +76,7 @@ async function main() {
   await setup(undefined as never);
   const { closeDeps, createDeps, temporalClient } = await import('../test/support/harness.js');
   const { createTestUser } = await import('../test/support/auth.js');
-  const { startMailCatcher } = await import('../integrations/mail/catcher.js');
+  const { startMailCatcher } = await import('../sandboxes/mail/catcher.js');
   const { temporalSettings } = await import('../temporal.config.js');
   const { notificationWorkflowId } = await import('../domain/notifications/events.js');
   const { WorkflowIdReusePolicy } = await import('@temporalio/common');

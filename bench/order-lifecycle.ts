@@ -25,7 +25,7 @@ import {
   demoTag,
   DEMO_RETAILERS,
   DEMO_WHOLESALERS,
-} from '../integrations/metrc/sandbox/index.js';
+} from '../sandboxes/metrc/index.js';
 
 const COUNT = Number(process.env.ORDER_BENCH_COUNT ?? 1000);
 const CONCURRENCY = Number(process.env.ORDER_BENCH_CONCURRENCY ?? 50);

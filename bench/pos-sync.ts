@@ -37,9 +37,9 @@ function rssMb(pid: number): number {
 async function main() {
   await setup(undefined as never);
   const { closeDeps, createDeps, temporalClient } = await import('../test/support/harness.js');
-  const { createDutchieSandbox } = await import('../integrations/pos/dutchie/sandbox.js');
+  const { createDutchieSandbox } = await import('../sandboxes/pos/dutchie.js');
   const { createConnector } = await import('../integrations/pos/index.js');
-  const { DEMO_DUTCHIE_CREDENTIALS } = await import('../integrations/pos/demo-credentials.js');
+  const { DEMO_DUTCHIE_CREDENTIALS } = await import('../sandboxes/pos/demo-credentials.js');
   const { encryptSecret } = await import('../platform/crypto.js');
   const { CREDENTIALS_PURPOSE } = await import('../domain/pos/credentials.js');
   const { unitName, storedQuantity, wholeUnits, UNCATEGORIZED } = await import('../domain/pos/plan.js');

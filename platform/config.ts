@@ -437,7 +437,7 @@ export function loadConfig(env: Env = process.env): Config {
     idempotencyLeaseMs: duration(env, 'IDEMPOTENCY_LEASE', 60_000, 1000),
     corsOrigins: corsOrigins(env),
     metrc: {
-      // Sandbox demo keys (integrations/metrc/sandbox/demo-data.ts) outside production only; in
+      // Sandbox demo keys (sandboxes/metrc/demo-data.ts) outside production only; in
       // production an unset key fails METRC work (not start-up), so deployments without METRC run.
       vendorKey: str(env, 'METRC_VENDOR_KEY', nodeEnv === 'production' ? '' : 'trellis-demo-vendor-key'),
       userKey: str(env, 'METRC_USER_KEY', nodeEnv === 'production' ? '' : 'trellis-demo-user-key'),

@@ -77,14 +77,14 @@ async function main() {
   }
   const sandboxes = cfg.sandboxes.enabled;
   if (sandboxes) {
-    commands.push({ name: 'metrc', prefixColor: 'yellow', command: `${tsx} integrations/metrc/sandbox/main.ts` });
-    commands.push({ name: 'pos', prefixColor: 'cyan', command: `${tsx} integrations/pos/sandbox-main.ts` });
+    commands.push({ name: 'metrc', prefixColor: 'yellow', command: `${tsx} sandboxes/metrc/main.ts` });
+    commands.push({ name: 'pos', prefixColor: 'cyan', command: `${tsx} sandboxes/pos/main.ts` });
   }
   // Outside production, mail goes to a local catcher by default (SMTP_HOST/SMTP_PORT unset): run it.
   const mailCatcher = cfg.mail.catcher.enabled && ['127.0.0.1', 'localhost'].includes(cfg.mail.host) && cfg.mail.port === cfg.mail.catcher.smtpPort;
-  if (mailCatcher) commands.push({ name: 'mail', prefixColor: 'gray', command: `${tsx} integrations/mail/catcher-main.ts` });
+  if (mailCatcher) commands.push({ name: 'mail', prefixColor: 'gray', command: `${tsx} sandboxes/mail/main.ts` });
   const smsSandbox = sandboxes && cfg.mail.sms.baseUrl === `http://127.0.0.1:${cfg.mail.sms.sandboxPort}`;
-  if (smsSandbox) commands.push({ name: 'sms', prefixColor: 'gray', command: `${tsx} integrations/sms/sandbox-main.ts` });
+  if (smsSandbox) commands.push({ name: 'sms', prefixColor: 'gray', command: `${tsx} sandboxes/sms/main.ts` });
   // Two worker processes, as deployed: order/METRC/notification queues, and POS syncs (bounded heap).
   for (const [kind, name] of [['core', 'worker'], ['sync', 'sync-worker']] as const) {
     commands.push({

@@ -12,7 +12,7 @@ import {
   DEMO_ITEMS,
   demoPackagesFor,
   type DemoFacility,
-} from '../../integrations/metrc/sandbox/demo-data.js';
+} from '../../sandboxes/metrc/demo-data.js';
 import { formatOrderNumber } from '../../domain/orderNumber.js';
 import type { Row } from '../models.js';
 import {

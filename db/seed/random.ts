@@ -2,7 +2,7 @@
  * Seeded randomness for the demo data: the same seed always yields the same rows, ids included,
  * so screenshots, docs and sandbox flows can name demo objects by id. Never Math.random here.
  */
-import { seededRandom } from '../../integrations/metrc/sandbox/demo-data.js';
+import { seededRandom } from '../../sandboxes/metrc/demo-data.js';
 
 export interface Rng {
   /** [0, 1) */

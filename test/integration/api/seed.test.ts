@@ -8,7 +8,7 @@ import { dropDatabase } from '../../../db/connection.js';
 import { buildDemoData, demoCounts } from '../../../db/seed/build.js';
 import { migrateUp } from '../../../scripts/migrate.js';
 import { seedIfEmpty } from '../../../scripts/seed.js';
-import { DEMO_FACILITIES } from '../../../integrations/metrc/sandbox/demo-data.js';
+import { DEMO_FACILITIES } from '../../../sandboxes/metrc/demo-data.js';
 import { closeDeps, createDeps, startApi, type RunningApi } from '../../support/harness.js';
 import { adminHeaders } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';

@@ -10,7 +10,7 @@ import { authenticator } from 'otplib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { MetrcClient } from '../../../integrations/metrc/index.js';
-import { DEMO_USER_KEY, DEMO_VENDOR_KEY } from '../../../integrations/metrc/sandbox/index.js';
+import { DEMO_USER_KEY, DEMO_VENDOR_KEY } from '../../../sandboxes/metrc/index.js';
 import { adminHeaders, createTestUser } from '../../support/auth.js';
 import { closeDeps, createDeps, startApi, startWorkers, type RunningApi, type RunningWorkers } from '../../support/harness.js';
 import { createSubmission, eachPackages, metrcOverrides, receiptPayload, RETAILERS, startSandbox, until, type SandboxHandle } from '../metrc/helpers.js';

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { DEMO_USER_KEY } from '../../../integrations/metrc/sandbox/demo-data.js';
+import { DEMO_USER_KEY } from '../../../sandboxes/metrc/demo-data.js';
 import { adminHeaders, createTestUser } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, type RunningApi } from '../../support/harness.js';

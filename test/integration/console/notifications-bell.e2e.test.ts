@@ -10,7 +10,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { authenticator } from 'otplib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { startMailCatcher, type MailCatcher } from '../../../integrations/mail/catcher.js';
+import { startMailCatcher, type MailCatcher } from '../../../sandboxes/mail/catcher.js';
 import { adminHeaders, createTestUser } from '../../support/auth.js';
 import { closeDeps, createDeps, startApi, startWorkers, type RunningApi, type RunningWorkers, ownQueues } from '../../support/harness.js';
 import { createSubmission, eachPackages, metrcOverrides, receiptPayload, RETAILERS, startSandbox, until, WHOLESALERS, type SandboxHandle } from '../metrc/helpers.js';

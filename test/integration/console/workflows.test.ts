@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDutchieSandbox } from '../../../integrations/pos/dutchie/sandbox.js';
-import type { RunningSandbox } from '../../../integrations/pos/sandbox-support/serve.js';
+import { createDutchieSandbox } from '../../../sandboxes/pos/dutchie.js';
+import type { RunningSandbox } from '../../../sandboxes/pos/support/serve.js';
 import { NON_RETRYABLE_ERROR_TYPES, temporalSettings } from '../../../temporal.config.js';
 import { posSync } from '../../../workflows/posSync.js';
 import { adminHeaders, headersFor } from '../../support/auth.js';

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadUserKey } from '../../../db/metrcCredentials.js';
-import { DEMO_USER_KEY } from '../../../integrations/metrc/sandbox/demo-data.js';
+import { DEMO_USER_KEY } from '../../../sandboxes/metrc/demo-data.js';
 import { adminHeaders, headersFor } from '../../support/auth.js';
 import { createWorld, request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, type RunningApi } from '../../support/harness.js';

@@ -1,6 +1,6 @@
 /** Shared wiring for the METRC integration tests: an in-process sandbox the workers talk to. */
 import { randomUUID } from 'node:crypto';
-import { createMetrcSandbox, DEMO_PACKAGES, type MetrcSandbox, type RunningSandbox, type SandboxSummary } from '../../../integrations/metrc/sandbox/index.js';
+import { createMetrcSandbox, DEMO_PACKAGES, type MetrcSandbox, type RunningSandbox, type SandboxSummary } from '../../../sandboxes/metrc/index.js';
 import type { ApiDeps } from '../../../api/deps.js';
 import { request } from '../../support/fixtures.js';
 

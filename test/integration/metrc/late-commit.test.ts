@@ -7,7 +7,7 @@
  * the window off and shows the same script producing the duplicate, so the test can fail.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_PACKAGES } from '../../../integrations/metrc/sandbox/index.js';
+import { DEMO_PACKAGES } from '../../../sandboxes/metrc/index.js';
 import { identityTag } from '../../../domain/metrc/identity.js';
 import { adminHeaders } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';

@@ -12,7 +12,7 @@ import { sweepWorkflowId } from '../../../activities/metrcSweep.js';
 import { identityTag } from '../../../domain/metrc/identity.js';
 import { MetrcClient } from '../../../integrations/metrc/index.js';
 import { temporalSettings } from '../../../temporal.config.js';
-import { DEMO_PACKAGES, DEMO_USER_KEY, DEMO_VENDOR_KEY } from '../../../integrations/metrc/sandbox/index.js';
+import { DEMO_PACKAGES, DEMO_USER_KEY, DEMO_VENDOR_KEY } from '../../../sandboxes/metrc/index.js';
 import { adminHeaders } from '../../support/auth.js';
 import { closeDeps, createDeps, startApi, startWorkers, temporalClient, type RunningApi, type RunningWorkers } from '../../support/harness.js';
 import { adjustmentPayload, createSubmission, eachPackages, metrcOverrides, startSandbox, until, WHOLESALERS, type SandboxHandle } from './helpers.js';

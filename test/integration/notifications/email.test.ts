@@ -9,7 +9,7 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { createActivities } from '../../../activities/index.js';
 import { createNotificationActivities } from '../../../activities/notifications.js';
 import { notificationWorkflowId, type NotificationEvent } from '../../../domain/notifications/events.js';
-import { startMailCatcher, type CaughtMail, type MailCatcher } from '../../../integrations/mail/catcher.js';
+import { startMailCatcher, type CaughtMail, type MailCatcher } from '../../../sandboxes/mail/catcher.js';
 import { createMailer, type Mailer } from '../../../integrations/mail/transport.js';
 import { temporalSettings } from '../../../temporal.config.js';
 import type { NotificationDeliveryInput } from '../../../workflows/notificationDelivery.js';

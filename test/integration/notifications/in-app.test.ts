@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { startNotifications } from '../../../activities/notifications.js';
 import { createInAppActivities } from '../../../activities/inAppNotifications.js';
 import type { NotificationEvent } from '../../../domain/notifications/events.js';
-import { startMailCatcher, type MailCatcher } from '../../../integrations/mail/catcher.js';
+import { startMailCatcher, type MailCatcher } from '../../../sandboxes/mail/catcher.js';
 import { apiKeyHeaders, createTestSession, createTestUser } from '../../support/auth.js';
 import { call, ordersEnv, waitFor, type OrdersEnv } from '../orders/helpers.js';
 import { ownQueues } from '../../support/harness.js';

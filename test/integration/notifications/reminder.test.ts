@@ -3,7 +3,7 @@
  * (real API, workers, Temporal, SMTP catcher). A 10 s deadline puts the reminder at 5 s.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMailCatcher, type MailCatcher } from '../../../integrations/mail/catcher.js';
+import { startMailCatcher, type MailCatcher } from '../../../sandboxes/mail/catcher.js';
 import { freshStock, ordersEnv, placeOrder, waitFor, type OrdersEnv } from '../orders/helpers.js';
 import { ownQueues } from '../../support/harness.js';
 

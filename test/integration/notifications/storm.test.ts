@@ -10,7 +10,7 @@ import { addToDigest } from '../../../activities/notificationBursts.js';
 import { createNotificationActivities } from '../../../activities/notifications.js';
 import { digestWorkflowId } from '../../../domain/notifications/digest.js';
 import type { NotificationEvent } from '../../../domain/notifications/events.js';
-import { startMailCatcher, type MailCatcher } from '../../../integrations/mail/catcher.js';
+import { startMailCatcher, type MailCatcher } from '../../../sandboxes/mail/catcher.js';
 import { createTestUser } from '../../support/auth.js';
 import { call, ordersEnv, waitFor, type OrdersEnv } from '../orders/helpers.js';
 

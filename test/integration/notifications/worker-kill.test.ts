@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { notificationWorkflowId, type NotificationEvent } from '../../../domain/notifications/events.js';
-import { startMailCatcher, type MailCatcher } from '../../../integrations/mail/catcher.js';
+import { startMailCatcher, type MailCatcher } from '../../../sandboxes/mail/catcher.js';
 import { temporalSettings } from '../../../temporal.config.js';
 import type { NotificationDeliveryInput } from '../../../workflows/notificationDelivery.js';
 import { startWorkers, type RunningWorkers, ownQueues } from '../../support/harness.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import type { ApiDeps } from '../../../api/deps.js';
-import { DEMO_BLAZE_CREDENTIALS, DEMO_DUTCHIE_CREDENTIALS } from '../../../integrations/pos/demo-credentials.js';
+import { DEMO_BLAZE_CREDENTIALS, DEMO_DUTCHIE_CREDENTIALS } from '../../../sandboxes/pos/demo-credentials.js';
 import { NON_RETRYABLE_ERROR_TYPES, temporalSettings } from '../../../temporal.config.js';
 import { posSync, type PosSyncInput, type PosSyncResult } from '../../../workflows/posSync.js';
 import { createWorld, request } from '../../support/fixtures.js';

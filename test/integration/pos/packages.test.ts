@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_DUTCHIE_CREDENTIALS } from '../../../integrations/pos/demo-credentials.js';
-import { createDutchieSandbox } from '../../../integrations/pos/dutchie/sandbox.js';
-import type { RunningSandbox } from '../../../integrations/pos/sandbox-support/serve.js';
+import { DEMO_DUTCHIE_CREDENTIALS } from '../../../sandboxes/pos/demo-credentials.js';
+import { createDutchieSandbox } from '../../../sandboxes/pos/dutchie.js';
+import type { RunningSandbox } from '../../../sandboxes/pos/support/serve.js';
 import { adminHeaders } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, startWorkers, temporalClient, type RunningApi, type RunningWorkers } from '../../support/harness.js';

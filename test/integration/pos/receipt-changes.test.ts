@@ -8,10 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BLAZE_SANDBOX_PREFIX, createBlazeSandbox } from '../../../integrations/pos/blaze/sandbox.js';
-import { createDutchieSandbox } from '../../../integrations/pos/dutchie/sandbox.js';
-import type { RunningSandbox } from '../../../integrations/pos/sandbox-support/serve.js';
-import type { SbReceipt } from '../../../integrations/metrc/sandbox/store.js';
+import { BLAZE_SANDBOX_PREFIX, createBlazeSandbox } from '../../../sandboxes/pos/blaze.js';
+import { createDutchieSandbox } from '../../../sandboxes/pos/dutchie.js';
+import type { RunningSandbox } from '../../../sandboxes/pos/support/serve.js';
+import type { SbReceipt } from '../../../sandboxes/metrc/store.js';
 import { adminHeaders } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, startWorkers, temporalClient, type RunningApi, type RunningWorkers } from '../../support/harness.js';

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BLAZE_SANDBOX_PREFIX, createBlazeSandbox } from '../../../integrations/pos/blaze/sandbox.js';
-import { createDutchieSandbox } from '../../../integrations/pos/dutchie/sandbox.js';
-import type { RunningSandbox } from '../../../integrations/pos/sandbox-support/serve.js';
+import { BLAZE_SANDBOX_PREFIX, createBlazeSandbox } from '../../../sandboxes/pos/blaze.js';
+import { createDutchieSandbox } from '../../../sandboxes/pos/dutchie.js';
+import type { RunningSandbox } from '../../../sandboxes/pos/support/serve.js';
 import { adminHeaders } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, startWorkers, temporalClient, type RunningApi } from '../../support/harness.js';

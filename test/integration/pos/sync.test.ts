@@ -1,10 +1,10 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBlazeSandbox } from '../../../integrations/pos/blaze/sandbox.js';
-import { BLAZE_SANDBOX_PREFIX } from '../../../integrations/pos/blaze/sandbox.js';
-import { createDutchieSandbox } from '../../../integrations/pos/dutchie/sandbox.js';
-import type { RunningSandbox } from '../../../integrations/pos/sandbox-support/serve.js';
+import { createBlazeSandbox } from '../../../sandboxes/pos/blaze.js';
+import { BLAZE_SANDBOX_PREFIX } from '../../../sandboxes/pos/blaze.js';
+import { createDutchieSandbox } from '../../../sandboxes/pos/dutchie.js';
+import type { RunningSandbox } from '../../../sandboxes/pos/support/serve.js';
 import { adminHeaders } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, startWorkers, temporalClient, type RunningApi, type RunningWorkers } from '../../support/harness.js';

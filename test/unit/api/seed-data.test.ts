@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { DEMO_FACILITIES, DEMO_WHOLESALERS, demoPackagesFor, METRC_TAG_PATTERN } from '../../../integrations/metrc/sandbox/demo-data.js';
+import { DEMO_FACILITIES, DEMO_WHOLESALERS, demoPackagesFor, METRC_TAG_PATTERN } from '../../../sandboxes/metrc/demo-data.js';
 import { buildDemoData, demoCounts, DEMO_ANCHOR } from '../../../db/seed/build.js';
 import { CATEGORIES } from '../../../db/seed/catalog.js';
 

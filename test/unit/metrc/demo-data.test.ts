@@ -9,7 +9,7 @@ import {
   demoSeed,
   demoTag,
   METRC_TAG_PATTERN,
-} from '../../../integrations/metrc/sandbox/demo-data.js';
+} from '../../../sandboxes/metrc/demo-data.js';
 
 describe('METRC demo data', () => {
   it('has wholesalers and retailers with unique license numbers', () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MetrcError, MetrcRateLimitError, MetrcUnavailableError } from '../../../integrations/metrc/errors.js';
 import { findLiveReceipt, findTemplatesByName } from '../../../integrations/metrc/reconcile.js';
-import { DEMO_RETAILERS, DEMO_WHOLESALERS, demoPackagesFor } from '../../../integrations/metrc/sandbox/demo-data.js';
-import { faultsFromEnv, NO_FAULTS } from '../../../integrations/metrc/sandbox/faults.js';
+import { DEMO_RETAILERS, DEMO_WHOLESALERS, demoPackagesFor } from '../../../sandboxes/metrc/demo-data.js';
+import { faultsFromEnv, NO_FAULTS } from '../../../sandboxes/metrc/faults.js';
 import { allTime, recentWindow, startSandbox, templateInput } from './sandbox-helpers.js';
 
 const SHIPPER = DEMO_WHOLESALERS[0]!.licenseNumber;

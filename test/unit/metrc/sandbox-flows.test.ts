@@ -18,7 +18,7 @@ import {
   demoPackagesFor,
   demoSeed,
   METRC_TAG_PATTERN,
-} from '../../../integrations/metrc/sandbox/demo-data.js';
+} from '../../../sandboxes/metrc/demo-data.js';
 import { allTime, recentWindow, startSandbox, templateInput } from './sandbox-helpers.js';
 
 const SHIPPER = DEMO_WHOLESALERS[0]!.licenseNumber;

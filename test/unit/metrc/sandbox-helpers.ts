@@ -1,6 +1,6 @@
 import { MetrcClient, type MetrcClientOptions } from '../../../integrations/metrc/client.js';
-import { DEMO_USER_KEY, DEMO_VENDOR_KEY } from '../../../integrations/metrc/sandbox/demo-data.js';
-import { createMetrcSandbox, type MetrcSandboxOptions } from '../../../integrations/metrc/sandbox/server.js';
+import { DEMO_USER_KEY, DEMO_VENDOR_KEY } from '../../../sandboxes/metrc/demo-data.js';
+import { createMetrcSandbox, type MetrcSandboxOptions } from '../../../sandboxes/metrc/server.js';
 import type { MetrcOutgoingTemplateInput } from '../../../integrations/metrc/types.js';
 
 /** Admin answers are loosely shaped JSON; tests index into them freely. */

@@ -1,6 +1,6 @@
 /** The Twilio client against the in-process Twilio sandbox (real HTTP, the Messages API wire format). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSmsSandbox, SANDBOX_ACCOUNT, type SmsSandbox } from '../../../integrations/sms/sandbox.js';
+import { startSmsSandbox, SANDBOX_ACCOUNT, type SmsSandbox } from '../../../sandboxes/sms/server.js';
 import { createTwilioClient, referenceTag, type TwilioClient, type TwilioError } from '../../../integrations/sms/twilio.js';
 
 let sandbox: SmsSandbox;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BLAZE_SANDBOX_PREFIX, createBlazeSandbox } from '../../../integrations/pos/blaze/sandbox.js';
-import { DEMO_BLAZE_CREDENTIALS } from '../../../integrations/pos/demo-credentials.js';
+import { BLAZE_SANDBOX_PREFIX, createBlazeSandbox } from '../../../sandboxes/pos/blaze.js';
+import { DEMO_BLAZE_CREDENTIALS } from '../../../sandboxes/pos/demo-credentials.js';
 import { PosAuthError, PosUnavailableError } from '../../../integrations/pos/errors.js';
 import { type ChangePage, createConnector, type IncrementalConnector } from '../../../integrations/pos/index.js';
 import { collect, itemErrors, items, posFailure } from './helpers.js';

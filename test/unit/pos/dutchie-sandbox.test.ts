@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_DUTCHIE_CREDENTIALS } from '../../../integrations/pos/demo-credentials.js';
-import { createDutchieSandbox } from '../../../integrations/pos/dutchie/sandbox.js';
+import { DEMO_DUTCHIE_CREDENTIALS } from '../../../sandboxes/pos/demo-credentials.js';
+import { createDutchieSandbox } from '../../../sandboxes/pos/dutchie.js';
 import { PosAuthError, PosRateLimitError, PosUnavailableError } from '../../../integrations/pos/errors.js';
 import { createConnector, type ItemResult, type SnapshotConnector } from '../../../integrations/pos/index.js';
 import { collect, itemErrors, items, posFailure } from './helpers.js';

@@ -4,9 +4,9 @@
  */
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
-import { BLAZE_SANDBOX_PREFIX, createBlazeSandbox } from '../../../integrations/pos/blaze/sandbox.js';
-import { DEMO_BLAZE_CREDENTIALS, DEMO_DUTCHIE_CREDENTIALS } from '../../../integrations/pos/demo-credentials.js';
-import { createDutchieSandbox } from '../../../integrations/pos/dutchie/sandbox.js';
+import { BLAZE_SANDBOX_PREFIX, createBlazeSandbox } from '../../../sandboxes/pos/blaze.js';
+import { DEMO_BLAZE_CREDENTIALS, DEMO_DUTCHIE_CREDENTIALS } from '../../../sandboxes/pos/demo-credentials.js';
+import { createDutchieSandbox } from '../../../sandboxes/pos/dutchie.js';
 import { createConnector, type PosConnector, type PosSale, type SalesCursor } from '../../../integrations/pos/index.js';
 import { collect, strictNock } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEMO_DUTCHIE_CREDENTIALS } from '../../../integrations/pos/demo-credentials.js';
-import { createDutchieSandbox } from '../../../integrations/pos/dutchie/sandbox.js';
+import { DEMO_DUTCHIE_CREDENTIALS } from '../../../sandboxes/pos/demo-credentials.js';
+import { createDutchieSandbox } from '../../../sandboxes/pos/dutchie.js';
 import { createConnector } from '../../../integrations/pos/index.js';
 
 const SIZE = 100_000;

@@ -1,8 +1,8 @@
 import { loadConfig } from '../../platform/config.js';
-import { SANDBOX_ACCOUNT, startSmsSandbox } from './sandbox.js';
+import { SANDBOX_ACCOUNT, startSmsSandbox } from './server.js';
 
 /**
- * The Twilio sandbox for `npm start` (`tsx integrations/sms/sandbox-main.ts`) on SMS_SANDBOX_PORT:
+ * The Twilio sandbox for `npm start` (`tsx sandboxes/sms/main.ts`) on SMS_SANDBOX_PORT:
  * texts sent in development land here; GET /__sandbox/messages lists them.
  */
 const cfg = loadConfig();

@@ -1,5 +1,5 @@
 /**
- * `tsx integrations/metrc/sandbox/main.ts`: the METRC sandbox with the demo data on
+ * `tsx sandboxes/metrc/main.ts`: the METRC sandbox with the demo data on
  * METRC_SANDBOX_PORT (default 4010). Faults from METRC_SANDBOX_FAULTS (JSON), GET limits from
  * METRC_SANDBOX_RATE_LIMITS (JSON, or "off").
  */

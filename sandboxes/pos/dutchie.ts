@@ -1,18 +1,18 @@
 import express, { type Request, type Response } from 'express';
-import { DEMO_DUTCHIE_CREDENTIALS } from '../demo-credentials.js';
-import { adminRouter, type SandboxState } from '../sandbox-support/admin.js';
-import { SyntheticCatalog, type SyntheticItem } from '../sandbox-support/catalog.js';
-import { type Faults, faultMiddleware, NO_FAULTS } from '../sandbox-support/faults.js';
-import { hash32 } from '../sandbox-support/random.js';
-import { type SyntheticSale, SyntheticSales } from '../sandbox-support/sales.js';
-import { listen, type RunningSandbox, streamJsonArray } from '../sandbox-support/serve.js';
+import { DEMO_DUTCHIE_CREDENTIALS } from './demo-credentials.js';
+import { adminRouter, type SandboxState } from './support/admin.js';
+import { SyntheticCatalog, type SyntheticItem } from './support/catalog.js';
+import { type Faults, faultMiddleware, NO_FAULTS } from './support/faults.js';
+import { hash32 } from './support/random.js';
+import { type SyntheticSale, SyntheticSales } from './support/sales.js';
+import { listen, type RunningSandbox, streamJsonArray } from './support/serve.js';
 import type {
   DutchieCredentials,
   DutchieInventoryItem,
   DutchieTransaction,
   DutchieValidationResult,
   DutchieWhoAmI,
-} from './types.js';
+} from '../../integrations/pos/dutchie/types.js';
 
 export interface DutchieSandboxOptions {
   credentials?: DutchieCredentials;

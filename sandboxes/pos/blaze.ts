@@ -1,13 +1,13 @@
 import express, { type Request, type Response } from 'express';
-import { DEMO_BLAZE_CREDENTIALS } from '../demo-credentials.js';
-import { adminRouter, type SandboxState } from '../sandbox-support/admin.js';
-import { SyntheticCatalog, type SyntheticItem } from '../sandbox-support/catalog.js';
-import { type Faults, faultMiddleware, NO_FAULTS } from '../sandbox-support/faults.js';
-import { hash32 } from '../sandbox-support/random.js';
-import { type SyntheticSale, SyntheticSales } from '../sandbox-support/sales.js';
-import { listen, type RunningSandbox } from '../sandbox-support/serve.js';
-import { modifiedWindow } from '../sandbox-support/window.js';
-import type { BlazeCredentials, BlazeList, BlazeProduct, BlazeSubmitStatus, BlazeTransaction } from './types.js';
+import { DEMO_BLAZE_CREDENTIALS } from './demo-credentials.js';
+import { adminRouter, type SandboxState } from './support/admin.js';
+import { SyntheticCatalog, type SyntheticItem } from './support/catalog.js';
+import { type Faults, faultMiddleware, NO_FAULTS } from './support/faults.js';
+import { hash32 } from './support/random.js';
+import { type SyntheticSale, SyntheticSales } from './support/sales.js';
+import { listen, type RunningSandbox } from './support/serve.js';
+import { modifiedWindow } from './support/window.js';
+import type { BlazeCredentials, BlazeList, BlazeProduct, BlazeSubmitStatus, BlazeTransaction } from '../../integrations/pos/blaze/types.js';
 
 export interface BlazeSandboxOptions {
   credentials?: BlazeCredentials;

@@ -1,9 +1,9 @@
-import { createBlazeSandbox } from './blaze/sandbox.js';
+import { createBlazeSandbox } from './blaze.js';
 import { DEMO_BLAZE_CREDENTIALS, DEMO_DUTCHIE_CREDENTIALS } from './demo-credentials.js';
-import { createDutchieSandbox } from './dutchie/sandbox.js';
+import { createDutchieSandbox } from './dutchie.js';
 
 /**
- * Runs both POS sandboxes for local development: `tsx integrations/pos/sandbox-main.ts`.
+ * Runs both POS sandboxes for local development: `tsx sandboxes/pos/main.ts`.
  * Ports come from DUTCHIE_SANDBOX_PORT / BLAZE_SANDBOX_PORT (the same variables platform/config.ts
  * reads); the catalogue size from POS_SANDBOX_ITEMS.
  */

@@ -1,5 +1,5 @@
-import type { BlazeCredentials } from './blaze/types.js';
-import type { DutchieCredentials } from './dutchie/types.js';
+import type { BlazeCredentials } from '../../integrations/pos/blaze/types.js';
+import type { DutchieCredentials } from '../../integrations/pos/dutchie/types.js';
 
 /** Keys the local sandboxes accept by default. Not secrets: they only open the sandboxes. */
 export const DEMO_DUTCHIE_CREDENTIALS: DutchieCredentials = {

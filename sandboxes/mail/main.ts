@@ -2,7 +2,7 @@ import { loadConfig } from '../../platform/config.js';
 import { startMailCatcher } from './catcher.js';
 
 /**
- * The local mail catcher for `npm start` (`tsx integrations/mail/catcher-main.ts`): SMTP on
+ * The local mail catcher for `npm start` (`tsx sandboxes/mail/main.ts`): SMTP on
  * MAIL_CATCHER_SMTP_PORT (where SMTP_HOST/SMTP_PORT point by default outside production), the
  * caught messages as JSON on MAIL_CATCHER_HTTP_PORT. Messages live in memory until it stops.
  */

@@ -1,15 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { ForeignKeyConstraintError, QueryTypes, UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Redis } from 'ioredis';
 import { checkFulfilmentLines, type FulfilmentLine } from '../domain/orders/fulfilment.js';
-import { METRC_PENDING_STATES, type MetrcState, type OrderStatus } from '../domain/orders/status.js';
+import type { MetrcState, OrderStatus } from '../domain/orders/status.js';
 import type { ActivityDeps } from './deps.js';
-import { auditRowStatement, insertAuditRow, type AuditRow } from '../db/auditLog.js';
-import { sqlDateTime, type AtomicWriter, type Statement } from '../db/atomicWrite.js';
+import { auditRowStatement, type AuditRow } from '../db/auditLog.js';
+import { dbFailure, retryingDeadlocks, type AtomicWriter, type Statement } from '../db/tx.js';
+import { labelStatements, markStepPublished, orderItemIds, readOrderFacts, stepEventStatement, stepOrderUpdate, writeStepReading, type OrderFacts } from '../db/repositories/orders.js';
+import { consumeHoldsIn, reserveIn } from '../db/repositories/stock.js';
 import { bumpVersion, versionKey } from '../platform/cacheVersions.js';
-import { consumeHoldsIn, reserveIn, retryingDeadlocks } from './inventory.js';
+import { asStockFailure } from './inventory.js';
 import { logger } from '../platform/logger.js';
 
 /** Status reached → audit action: the verb the issue's audit trail names for each transition. */
@@ -114,21 +114,13 @@ function warn(message: string, attrs: Record<string, unknown>): void {
 const nonRetryable = (type: string, message: string, details?: unknown) =>
   ApplicationFailure.create({ type, message, nonRetryable: true, ...(details ? { details: [details] } : {}) });
 
-/** Without `writer` every step takes the Sequelize transaction path (tests compare both). */
-export function createOrderActivities({ sequelize, redis, writer }: Pick<ActivityDeps, 'sequelize' | 'redis'> & { writer?: AtomicWriter }) {
+/** Every step goes through the one writer (db/tx.ts); the SQL is in db/repositories/orders.ts. */
+export function createOrderActivities({ sequelize, redis, writer }: Pick<ActivityDeps, 'sequelize' | 'redis'> & { writer: AtomicWriter }) {
   /** Every line needs exactly one label; the lines of an order past submission no longer change. */
-  async function checkLabels(orderId: string, labels: FulfilmentLine[], transaction?: Transaction): Promise<Statement[]> {
-    const items = await sequelize.query<{ id: string }>('SELECT id FROM order_items WHERE order_id = ?', {
-      replacements: [orderId],
-      type: QueryTypes.SELECT,
-      ...(transaction ? { transaction } : {}),
-    });
-    const problems = checkFulfilmentLines(
-      items.map((i) => i.id),
-      labels,
-    );
+  function checkLabels(orderId: string, itemIds: string[], labels: FulfilmentLine[]): Statement[] {
+    const problems = checkFulfilmentLines(itemIds, labels);
     if (problems.length) throw nonRetryable('ValidationError', 'Every line needs exactly one METRC package label', { problems });
-    return labels.map((l) => ({ sql: 'UPDATE order_items SET metrc_package_label = ? WHERE id = ? AND order_id = ?', values: [l.metrc_package_label, l.item_id, orderId] }));
+    return labelStatements(orderId, labels);
   }
 
   /**
@@ -155,70 +147,22 @@ export function createOrderActivities({ sequelize, redis, writer }: Pick<Activit
     }));
   }
 
-  function eventInsert(input: OrderEventInput, key: string): Statement {
-    return {
-      // published_at is set with the row and cleared if the stream write then fails: the common
-      // case costs no second statement.
-      sql: `INSERT INTO order_events (id, order_id, event_key, seq, type, from_status, to_status, actor_kind, actor_id, actor_role, actor_label, reason, detail, occurred_at, published_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP(3))`,
-      values: [
-        randomUUID(), input.orderId, key, input.seq, input.type, input.from ?? null, input.to ?? null,
-        input.actor.kind, input.actor.id.slice(0, 64), input.actor.role, input.actor.label?.slice(0, 200) ?? null,
-        input.reason?.slice(0, 1000) ?? null,
-        input.metrc || input.detail || input.complianceOverride ? JSON.stringify({ ...input.detail, ...(input.metrc ? { metrc: input.metrc } : {}), ...(input.complianceOverride ? { compliance_override: true } : {}) }) : null,
-        sqlDateTime(new Date(input.at)),
-      ],
-    };
-  }
-
-  /** The `orders` row's change; none for a reminder, which is timeline-only. */
-  function orderUpdate(input: OrderEventInput): Statement | undefined {
-    if (input.type === 'reminder_sent') return undefined;
-    const sets: string[] = ['version = version + 1', 'updated_at = CURRENT_TIMESTAMP(3)'];
-    const values: unknown[] = [];
-    if (input.to) {
-      sets.push('status = ?');
-      values.push(input.to);
-    }
-    // Shipped on a compliance override: a transfer still pending settles as 'overridden', and a
-    // pending report arriving afterwards does not bring it back (matched, failed and drift still
-    // tell what METRC later says). Assignments run left to right, so the reason is set first.
-    const pending = METRC_PENDING_STATES.map(() => '?').join(', ');
-    if (input.complianceOverride) {
-      sets.push('compliance_override_reason = ?', `metrc_state = IF(metrc_state IN (${pending}), 'overridden', metrc_state)`);
-      values.push(input.reason?.slice(0, 1000) ?? null, ...METRC_PENDING_STATES);
-    }
-    if (input.metrc) {
-      sets.push(
-        `metrc_state = IF(compliance_override_reason IS NOT NULL AND ? IN (${pending}), 'overridden', ?)`,
-        'metrc_manifest_number = COALESCE(?, metrc_manifest_number)', 'metrc_template_id = COALESCE(?, metrc_template_id)', 'metrc_detail = ?',
-      );
-      values.push(input.metrc.state, ...METRC_PENDING_STATES, input.metrc.state, input.metrc.manifestNumber ?? null, input.metrc.templateId ?? null, input.metrc.detail?.slice(0, 1000) ?? null);
-    }
-    return { sql: `UPDATE orders SET ${sets.join(', ')} WHERE id = ?`, values: [...values, input.orderId] };
-  }
-
-  type OrderFacts = { order_number: string; retailer_id: string; wholesaler_id: string; status: string };
-  const readOrder = async (orderId: string, transaction?: Transaction) =>
-    (
-      await sequelize.query<OrderFacts>('SELECT order_number, retailer_id, wholesaler_id, status FROM orders WHERE id = ?', {
-        replacements: [orderId],
-        type: QueryTypes.SELECT,
-        ...(transaction ? { transaction } : {}),
-      })
-    )[0];
-
-  /** Writes the step's rows; false when an earlier attempt already committed them. */
+  /**
+   * Writes the step's rows in one writer transaction (db/tx.ts); false when an earlier attempt
+   * already committed them (the timeline row's unique key). Knowing its order, the step is its
+   * writes alone (one round trip, plus the stock reads when a stock change goes with it);
+   * otherwise (reminders) the order is read back in the same transaction.
+   */
   async function writeStep(input: OrderEventInput, key: string): Promise<{ recorded: boolean; order: OrderFacts | undefined }> {
     const known = input.order;
-    if (input.stock && (!known || !writer)) throw nonRetryable('ValidationError', 'A stock change with the step needs the order and the atomic writer');
-    if (known && writer) {
-      const order = { order_number: known.number, retailer_id: known.retailerId, wholesaler_id: known.wholesalerId, status: known.status };
-      const labelled = input.labels ? await checkLabels(input.orderId, input.labels) : [];
-      const update = orderUpdate(input);
-      const step = [eventInsert(input, key), ...labelled, ...(update ? [update] : []), ...transitionAudits(input, order).map(auditRowStatement)];
-      const stock = input.stock;
-      try {
+    if (input.stock && !known) throw nonRetryable('ValidationError', 'A stock change with the step needs the order');
+    let order: OrderFacts | undefined = known && { order_number: known.number, retailer_id: known.retailerId, wholesaler_id: known.wholesalerId, status: known.status };
+    try {
+      if (known) {
+        const labelled = input.labels ? checkLabels(input.orderId, await orderItemIds(sequelize, input.orderId), input.labels) : [];
+        const update = stepOrderUpdate(input);
+        const step = [stepEventStatement(input, key), ...labelled, ...(update ? [update] : []), ...transitionAudits(input, order!).map(auditRowStatement)];
+        const stock = input.stock;
         await retryingDeadlocks(() =>
           writer.transaction(async (tx) => {
             if (!stock) return { value: null, writes: step };
@@ -226,32 +170,26 @@ export function createOrderActivities({ sequelize, redis, writer }: Pick<Activit
             // Work found done by an earlier attempt: the step's own row says whether it was recorded.
             return { value: null, writes: [...(change.value.alreadyDone ? [] : (change.writes ?? [])), ...step] };
           }),
+        ).catch((err: unknown) => {
+          throw asStockFailure(err);
+        });
+      } else {
+        order = await retryingDeadlocks(() =>
+          writer.transaction(async (tx) => {
+            const read = await writeStepReading(tx, input, key, Boolean(input.labels));
+            if (!read.order) return { value: undefined, commit: false };
+            const labelled = input.labels ? checkLabels(input.orderId, read.itemIds, input.labels) : [];
+            return { value: read.order, writes: [...labelled, ...transitionAudits(input, read.order).map(auditRowStatement)] };
+          }),
         );
-        return { recorded: true, order };
-      } catch (err) {
-        const errno = (err as { errno?: number }).errno;
-        if (errno === 1062) return { recorded: false, order }; // the step's row is there already
-        if (errno === 1452) throw nonRetryable('NotFound', `Order ${input.orderId} not found`);
-        throw err;
       }
-    }
-    try {
-      const order = await sequelize.transaction(async (transaction) => {
-        const run = (st: Statement) => sequelize.query(st.sql, { replacements: st.values, transaction });
-        await run(eventInsert(input, key));
-        if (input.labels) for (const st of await checkLabels(input.orderId, input.labels, transaction)) await run(st);
-        const update = orderUpdate(input);
-        if (update) await run(update);
-        const row = await readOrder(input.orderId, transaction);
-        if (row) for (const a of transitionAudits(input, row)) await insertAuditRow(sequelize, a, transaction);
-        return row;
-      });
       return { recorded: true, order };
     } catch (err) {
-      if (err instanceof ForeignKeyConstraintError) throw nonRetryable('NotFound', `Order ${input.orderId} not found`);
-      if (!(err instanceof UniqueConstraintError)) throw err;
+      const failure = dbFailure(err);
+      if (failure?.kind === 'missing_reference') throw nonRetryable('NotFound', `Order ${input.orderId} not found`);
+      if (failure?.kind !== 'duplicate') throw err;
       // An earlier attempt committed this event; only the publish may still be missing.
-      return { recorded: false, order: await readOrder(input.orderId) };
+      return { recorded: false, order: order ?? (await readOrderFacts(sequelize, input.orderId)) };
     }
   }
 
@@ -286,17 +224,17 @@ export function createOrderActivities({ sequelize, redis, writer }: Pick<Activit
         fields.metrc_state = input.metrc.state;
         if (input.metrc.manifestNumber) fields.manifest_number = input.metrc.manifestNumber;
       }
-      const mark = (sql: string) => sequelize.query(sql, { replacements: [key] }).catch(() => undefined);
+      const mark = (published: boolean) => markStepPublished(sequelize, key, published).catch(() => undefined);
       try {
         await publishStep(redis, key, fields);
       } catch (err) {
         // The database row is the truth; a missing stream entry only delays live updates.
         warn('order event not published to the stream', { key, error: String(err) });
-        await mark('UPDATE order_events SET published_at = NULL WHERE event_key = ?');
+        await mark(false);
         return { recorded, published: false };
       }
       // A retry that published what an earlier attempt could not.
-      if (!recorded) await mark('UPDATE order_events SET published_at = CURRENT_TIMESTAMP(3) WHERE event_key = ? AND published_at IS NULL');
+      if (!recorded) await mark(true);
       return { recorded, published: true };
     },
 

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
-import type { AtomicWriter } from '../db/atomicWrite.js';
+import type { AtomicWriter } from '../db/tx.js';
 import type { Config } from '../platform/config.js';
 import type { LazyTemporalClient } from '../platform/temporal.js';
 
@@ -8,7 +8,7 @@ import type { LazyTemporalClient } from '../platform/temporal.js';
 export interface ApiDeps {
   config: Config;
   sequelize: Sequelize;
-  /** One-round-trip transactions for the hottest write paths (db/atomicWrite.ts). */
+  /** One-round-trip transactions for the hottest write paths (db/tx.ts). */
   writer: AtomicWriter;
   redis: Redis;
   temporal: LazyTemporalClient;

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { createAtomicWriter } from '../db/atomicWrite.js';
+import { createAtomicWriter } from '../db/tx.js';
 import { createSequelize } from '../db/connection.js';
 import { logConnectionBudget } from '../db/poolLog.js';
 import { config } from '../platform/config.js';

@@ -14,7 +14,7 @@ import {
   type SubmissionStatus,
 } from '../domain/metrc/kinds.js';
 import type { AttemptError } from '../domain/metrc/failure.js';
-import type { AtomicWriter } from './atomicWrite.js';
+import { isDuplicate, type AtomicWriter } from './tx.js';
 
 export interface SubmissionRow {
   id: string;
@@ -131,7 +131,7 @@ export async function insertSubmission(sequelize: Sequelize, s: NewSubmission, t
       },
     );
   } catch (e) {
-    if ((e as { name?: string }).name === 'SequelizeUniqueConstraintError') {
+    if (isDuplicate(e)) {
       const again = await sequelize.query('SELECT id FROM metrc_submissions WHERE kind = ? AND license_number = ? AND natural_key = ?', {
         replacements: [s.kind, s.licenseNumber, key],
         transaction,

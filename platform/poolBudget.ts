@@ -3,7 +3,7 @@
  *
  * Every api and worker process holds two pools: Sequelize (`DB_POOL_API` in the api,
  * `DB_POOL_WORKER` in workers and sync-workers) and the small multi-statement pool of
- * db/atomicWrite.ts (`DB_POOL_WRITER`). A pool only grows under load, but under load every
+ * db/tx.ts (`DB_POOL_WRITER`). A pool only grows under load, but under load every
  * replica grows at once, so the budget counts each at its maximum: when the sum passes the
  * server's `max_connections`, requests and activities fail with "Too many connections" exactly
  * when the hub is busiest.

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
-import { createAtomicWriter } from '../db/atomicWrite.js';
+import { createAtomicWriter } from '../db/tx.js';
 import { createSequelize } from '../db/connection.js';
 import { logConnectionBudget } from '../db/poolLog.js';
 import { config } from '../platform/config.js';

@@ -7,6 +7,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Transaction } from 'sequelize';
+import { isDuplicate } from '../../db/tx.js';
 import { isPlatform, type Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import {
@@ -164,7 +165,7 @@ export function createComplianceService(deps: ApiDeps) {
     try {
       await claimForRetry(sequelize, s.id, corrected, key, transaction);
     } catch (e) {
-      if ((e as { name?: string }).name === 'SequelizeUniqueConstraintError') {
+      if (isDuplicate(e)) {
         throw new AppError('CONFLICT', 'Another submission already has this natural key', { field: 'payload', natural_key: key });
       }
       throw e;

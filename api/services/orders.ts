@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { QueryTypes, type Transaction } from 'sequelize';
+import type { Transaction } from 'sequelize';
 import type { Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { formatOrderNumber } from '../../domain/orderNumber.js';
@@ -14,7 +14,8 @@ import {
   type OrderEdit,
   type OrderStatus,
 } from '../../domain/orders/index.js';
-import { sqlDateTime, type AtomicWriter } from '../../db/atomicWrite.js';
+import type { AtomicWriter } from '../../db/tx.js';
+import * as ordersRepo from '../../db/repositories/orders.js';
 import { models, type Row } from '../../db/models.js';
 import { checkIfMatch } from '../http/etag.js';
 import { ORDER_ITEM_FIELDS, orderEventToApi, orderItemToApi, orderToApi, withAvailableTransitions } from '../resources/orders.js';
@@ -45,20 +46,6 @@ function editRefusal(d: Extract<EditDecision, { ok: false }>, order: Row): AppEr
   return new AppError(EDIT_ERRORS[d.error], d.message, { status: order.status, ...(d.field ? { field: d.field, issue: d.message } : {}) });
 }
 
-/**
- * The timeline's first entry: the order placed (submitted, from no status), by its buyer. Seq 0,
- * before the workflow's own events (which count from 1, keyed `<order>:<seq>` like this one).
- * Written with the order, so the timeline never starts without it; marked published because the
- * order's creation reaches live listeners through the API's answer, not the events stream.
- */
-function createdEvent(actor: Actor, orderId: string, at: Date) {
-  return {
-    sql: `INSERT INTO order_events (id, order_id, event_key, seq, type, from_status, to_status, actor_kind, actor_id, actor_role, actor_label, reason, detail, occurred_at, published_at)
-           VALUES (?, ?, ?, 0, 'status_changed', NULL, 'submitted', ?, ?, ?, ?, NULL, NULL, ?, CURRENT_TIMESTAMP(3))`,
-    values: [randomUUID(), orderId, `${orderId}:0`, actor.kind, actor.id.slice(0, 64), actor.role, actor.label?.slice(0, 200) ?? null, sqlDateTime(at)],
-  };
-}
-
 export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { writer: AtomicWriter }) {
   const m = () => models(deps.sequelize);
   const lifecycle = deps.temporal && deps.config ? createLifecycleClient(deps as CrudDeps & LifecycleDeps) : undefined;
@@ -83,10 +70,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
     return row;
   }
 
-  async function itemIdsOf(orderId: string): Promise<string[]> {
-    const [rows] = await deps.sequelize.query('SELECT id FROM order_items WHERE order_id = ?', { replacements: [orderId] });
-    return (rows as Array<{ id: string }>).map((r) => r.id);
-  }
+  const itemIdsOf = (orderId: string): Promise<string[]> => ordersRepo.orderItemIds(deps.sequelize, orderId);
 
   async function withItems(order: Row, transaction?: Transaction): Promise<Row> {
     const items = await m().OrderItem.findAll({
@@ -103,15 +87,9 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
    * caller's visibility was already checked.
    */
   async function readWithItems(id: string): Promise<Row> {
-    const itemColumns = ORDER_ITEM_FIELDS.map((f) => `i.${f} AS item__${f}`).join(', ');
-    const rows = await deps.sequelize.query<Row>(
-      `SELECT o.*, ${itemColumns} FROM orders o LEFT JOIN order_items i ON i.order_id = o.id WHERE o.id = ? ORDER BY i.created_at, i.id`,
-      { replacements: [id], type: QueryTypes.SELECT },
-    );
-    if (!rows.length) throw notFound('Order', id);
-    const order = Object.fromEntries(Object.entries(rows[0]!).filter(([k]) => !k.startsWith('item__')));
-    const items = rows.filter((r) => r.item__id != null).map((r) => Object.fromEntries(ORDER_ITEM_FIELDS.map((f) => [f, r[`item__${f}`]])));
-    return { ...orderToApi(order), items: items.map(orderItemToApi) };
+    const found = await ordersRepo.orderWithItems(deps.sequelize, id, ORDER_ITEM_FIELDS);
+    if (!found) throw notFound('Order', id);
+    return { ...orderToApi(found.order), items: found.items.map(orderItemToApi) };
   }
 
   function rejectDuplicateVariants(lines: OrderLineInput[]): string[] {
@@ -138,29 +116,20 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
 
   async function priceLines(wholesalerId: string, lines: OrderLineInput[], transaction?: Transaction) {
     const ids = rejectDuplicateVariants(lines);
-    const [variants] = (await deps.sequelize.query('SELECT id, entity_id, product_id, price_minor, currency FROM product_variants WHERE id IN (?)', {
-      replacements: [ids],
-      ...(transaction ? { transaction } : {}),
-    })) as unknown as [Row[]];
-    return price(wholesalerId, lines, variants);
+    return price(wholesalerId, lines, await ordersRepo.variantPrices(deps.sequelize, ids, transaction ? { transaction } : {}));
   }
 
-  type Reference = { kind: 'entity' | 'location' | 'variant'; id: string; type: string | null; name: string | null; entity_id: string | null } & Row;
+  type Reference = ordersRepo.OrderReference;
 
   /** Both parties, both sites and every line's variant in one round trip. */
-  async function referencesOf(input: OrderCreateInput): Promise<Reference[]> {
-    const variantIds = [...new Set(input.items.map((l) => l.variant_id))];
-    const [rows] = (await deps.sequelize.query(
-      `SELECT 'entity' AS kind, id, type, name, NULL AS entity_id, NULL AS product_id, NULL AS price_minor, NULL AS currency,
-              license_number, license_expires_on FROM entities WHERE id IN (?, ?)
-       UNION ALL
-       SELECT 'location', id, NULL, NULL, entity_id, NULL, NULL, NULL, NULL, NULL FROM locations WHERE id IN (?, ?)
-       UNION ALL
-       SELECT 'variant', id, NULL, NULL, entity_id, product_id, price_minor, currency, NULL, NULL FROM product_variants WHERE id IN (?)`,
-      { replacements: [input.retailer_id, input.wholesaler_id, input.ship_from_location_id, input.ship_to_location_id, variantIds] },
-    )) as unknown as [Reference[]];
-    return rows;
-  }
+  const referencesOf = (input: OrderCreateInput): Promise<Reference[]> =>
+    ordersRepo.orderReferences(deps.sequelize, {
+      retailerId: input.retailer_id,
+      wholesalerId: input.wholesaler_id,
+      fromLocationId: input.ship_from_location_id,
+      toLocationId: input.ship_to_location_id,
+      variantIds: [...new Set(input.items.map((l) => l.variant_id))],
+    });
 
   /** Each party and site must belong where the order says. */
   function checkParties(input: OrderCreateInput, refs: Reference[]) {
@@ -201,10 +170,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
   }
 
   async function licencesOf(order: Row): Promise<{ retailer: Row; wholesaler: Row }> {
-    const rows = await deps.sequelize.query<Row>('SELECT id, license_number, license_expires_on FROM entities WHERE id IN (?, ?)', {
-      replacements: [order.retailer_id, order.wholesaler_id],
-      type: QueryTypes.SELECT,
-    });
+    const rows = await ordersRepo.partyLicences(deps.sequelize, [String(order.retailer_id), String(order.wholesaler_id)]);
     const byId = new Map(rows.map((r) => [String(r.id), r]));
     return { retailer: byId.get(String(order.retailer_id)) ?? {}, wholesaler: byId.get(String(order.wholesaler_id)) ?? {} };
   }
@@ -219,18 +185,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
     const labels = body.lines ?? [];
     if (!decide(factsOf(row), actor, { action: 'fulfil' }).ok || checkFulfilmentLines(itemIds, labels).length) return;
     const wanted = [...new Set(labels.map((l) => l.metrc_package_label))];
-    const [lines, known] = await Promise.all([
-      deps.sequelize.query<Row>('SELECT id, product_id, quantity FROM order_items WHERE order_id = ?', { replacements: [row.id], type: QueryTypes.SELECT }),
-      deps.sequelize.query<Row>(
-        `SELECT p.metrc_package_label AS label, i.product_id, p.pos_quantity AS quantity, (p.pos_seen_run IS NOT NULL AND p.pos_quantity > 0) AS active, 'pos' AS source
-           FROM inventory i JOIN inventory_packages p ON p.inventory_id = i.id
-          WHERE i.location_id = ? AND p.metrc_package_label IN (?)
-         UNION ALL
-         SELECT i.metrc_package_label, i.product_id, i.quantity_on_hand, i.quantity_on_hand > 0, 'inventory'
-           FROM inventory i WHERE i.location_id = ? AND i.metrc_package_label IN (?)`,
-        { replacements: [row.ship_from_location_id, wanted, row.ship_from_location_id, wanted], type: QueryTypes.SELECT },
-      ),
-    ]);
+    const { lines, known } = await ordersRepo.fulfilmentFacts(deps.sequelize, String(row.id), String(row.ship_from_location_id), wanted);
     const problems = checkFulfilmentPackages(
       lines.map((l) => ({ itemId: String(l.id), productId: String(l.product_id), quantity: Number(l.quantity) })),
       labels,
@@ -247,18 +202,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
     });
   }
 
-  async function recomputeTotals(orderId: string, transaction: Transaction) {
-    const [rows] = await deps.sequelize.query(
-      'SELECT COALESCE(SUM(line_total_minor), 0) AS subtotal, COUNT(*) AS n FROM order_items WHERE order_id = ?',
-      { replacements: [orderId], transaction },
-    );
-    const r = (rows as Array<{ subtotal: string | number; n: number }>)[0]!;
-    const subtotal = Number(r.subtotal);
-    await m().Order.update(
-      { subtotal_minor: subtotal, total_minor: subtotal, item_count: Number(r.n), version: deps.sequelize.literal('version + 1') },
-      { where: { id: orderId }, transaction },
-    );
-  }
+  const recomputeTotals = (orderId: string, transaction: Transaction) => ordersRepo.recomputeTotals(deps.sequelize, orderId, transaction);
 
   /**
    * The editing rules (domain/orders/editing.ts) against the stored order: refused edits write
@@ -335,25 +279,11 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
         }))
         // The order GET lists lines in (created_at, id) order; all share created_at here.
         .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      // Order, lines and audit row commit together in one round trip (db/atomicWrite.ts).
+      // Order, lines, audit row and the timeline's first entry commit together in one round trip
+      // (db/tx.ts; statements from db/repositories/orders.ts).
       await deps.writer.write([
-        {
-          sql: `INSERT INTO orders (id, order_number, retailer_id, wholesaler_id, ship_from_location_id, ship_to_location_id, status, currency,
-             subtotal_minor, total_minor, item_count, requested_delivery_date, notes, version, workflow_id, expires_at, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          values: [
-            values.id, values.order_number, values.retailer_id, values.wholesaler_id, values.ship_from_location_id, values.ship_to_location_id,
-            values.status, values.currency, values.subtotal_minor, values.total_minor, values.item_count, values.requested_delivery_date,
-            values.notes, values.version, values.workflow_id, values.expires_at && sqlDateTime(values.expires_at), sqlDateTime(submittedAt), sqlDateTime(submittedAt),
-          ],
-        },
-        {
-          sql: `INSERT INTO order_items (id, order_id, product_id, variant_id, quantity, unit_price_minor, line_total_minor, created_at, updated_at)
-           VALUES ${items.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-          values: items.flatMap((i) => [i.id, i.order_id, i.product_id, i.variant_id, i.quantity, i.unit_price_minor, i.line_total_minor, sqlDateTime(submittedAt), sqlDateTime(submittedAt)]),
-        },
+        ...ordersRepo.newOrderStatements(values, items, actor),
         auditStatement(actor, { action: 'order.created', targetType: 'order', targetId: id, entityId: input.retailer_id, summary: { order_number: values.order_number, wholesaler_id: input.wholesaler_id, lines: lines.length, total_minor: subtotal } }),
-        createdEvent(actor, id, submittedAt),
       ]);
       const order = { ...orderToApi(values), items: items.map(orderItemToApi) };
       // Commit first, then start: the workflow's activities must find the row. A start that fails

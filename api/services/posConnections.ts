@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleOptions } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { Op, UniqueConstraintError, type Transaction, type WhereOptions } from 'sequelize';
+import { Op, type Transaction, type WhereOptions } from 'sequelize';
+import { isDuplicate } from '../../db/tx.js';
 import { tenantOf, type Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { posBaseUrlProblem } from '../../domain/pos/baseUrl.js';
@@ -213,7 +214,7 @@ export function createPosConnectionService(deps: ApiDeps) {
       try {
         await m().PosConnection.create(values);
       } catch (err) {
-        if (err instanceof UniqueConstraintError) {
+        if (isDuplicate(err)) {
           throw new AppError('CONFLICT', `This location already has a ${input.vendor} connection`, { field: 'location_id' });
         }
         throw err;

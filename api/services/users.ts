@@ -11,7 +11,8 @@
  * exist the link is answered once, to the inviter, in the create answer.
  */
 import { randomUUID } from 'node:crypto';
-import { UniqueConstraintError, type Sequelize } from 'sequelize';
+import type { Sequelize } from 'sequelize';
+import { isDuplicate } from '../../db/tx.js';
 import { isPlatform, tenantOf, type Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { passwordProblem } from '../../domain/passwords.js';
@@ -141,7 +142,7 @@ export function createUserService(deps: UserDeps) {
           await audit(sequelize, actor, { action: 'user.invited', targetType: 'user', targetId: id, entityId, summary: { email, role: input.role, expires_at: inv.answer.expires_at } }, { transaction });
         });
       } catch (err) {
-        if (err instanceof UniqueConstraintError) throw new AppError('CONFLICT', 'A user with this email already exists', { field: 'email' });
+        if (isDuplicate(err)) throw new AppError('CONFLICT', 'A user with this email already exists', { field: 'email' });
         throw err;
       }
       return { user: userAdminToApi((await db.findUser(sequelize, id))!), invitation: inv.answer };

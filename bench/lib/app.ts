@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import type { ApiDeps } from '../../api/deps.js';
 import { createApp } from '../../api/app.js';
-import { createAtomicWriter } from '../../db/atomicWrite.js';
+import { createAtomicWriter } from '../../db/tx.js';
 import { createSequelize } from '../../db/connection.js';
 import { loadConfig } from '../../platform/config.js';
 import { createRedis } from '../../platform/redis.js';

@@ -11,7 +11,7 @@ import { createActivities, type Activities } from '../../activities/index.js';
 import type { ApiDeps } from '../../api/deps.js';
 import { createApp } from '../../api/app.js';
 import { startRealtime } from '../../api/realtime/index.js';
-import { createAtomicWriter } from '../../db/atomicWrite.js';
+import { createAtomicWriter } from '../../db/tx.js';
 import { createSequelize } from '../../db/connection.js';
 import { loadConfig, type Config } from '../../platform/config.js';
 import { createRedis } from '../../platform/redis.js';

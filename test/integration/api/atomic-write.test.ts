@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createAtomicWriter } from '../../../db/atomicWrite.js';
+import { createAtomicWriter } from '../../../db/tx.js';
 import { AppError } from '../../../domain/errors.js';
 import { closeDeps, createDeps } from '../../support/harness.js';
 
-/** db/atomicWrite.ts: several statements, one transaction, one round trip — all or nothing. */
+/** db/tx.ts: several statements, one transaction, one round trip — all or nothing. */
 describe('atomic multi-statement writer', () => {
   const deps = createDeps();
   // One connection, so a transaction left open by a failure would be seen by the next write.

@@ -7,7 +7,7 @@
 import mysql from 'mysql2';
 import { describe, expect, it } from 'vitest';
 import { createSequelize } from '../../../db/connection.js';
-import { createAtomicWriter } from '../../../db/atomicWrite.js';
+import { createAtomicWriter } from '../../../db/tx.js';
 import { assertSafeConnection, assertSafeSqlMode, checkNewConnection, UnsafeSqlModeError } from '../../../db/sqlMode.js';
 
 const url = process.env.DATABASE_URL!;

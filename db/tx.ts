@@ -3,6 +3,18 @@ import { assertSafeConnection } from './sqlMode.js';
 import { AppError } from '../domain/errors.js';
 
 /**
+ * THE transaction primitive. Every multi-statement write in the hub goes through `AtomicWriter`
+ * (one round trip per decision); Sequelize keeps the single-row CRUD of the resource models.
+ * Database failures are classified here, once (`dbFailure`), for raw mysql2 errors and Sequelize's
+ * wrappers alike, so callers ask "was it a duplicate?" instead of comparing errno or class names.
+ *
+ * Why a second, small pool (DB_POOL_WRITER) next to Sequelize's: this one allows multi-statement
+ * queries, which is what makes a transaction one round trip. Enabling that on the general pool
+ * would let any future injection bug there stack statements; keeping it on a pool that only
+ * ever runs driver-escaped `Statement`s built in db/ limits that to this file's callers.
+ */
+
+/**
  * DATETIME(3) literal in UTC. Values go through `mysql.format`, which would render a Date in the
  * process's local zone; the app's connections work in UTC.
  */
@@ -80,7 +92,7 @@ export function createAtomicWriter(databaseUrl: string, poolMax = 4): AtomicWrit
     async write(statements) {
       if (statements.length === 0) return;
       try {
-        await writer.transaction(async () => ({ value: undefined, writes: statements }));
+        await retryingDeadlocks(() => writer.transaction(async () => ({ value: undefined, writes: statements })));
       } catch (err) {
         throw asClientError(err);
       }
@@ -132,17 +144,60 @@ export function createAtomicWriter(databaseUrl: string, poolMax = 4): AtomicWrit
   return writer;
 }
 
+/** What a database failure means to a caller; undefined for anything else (passed on as it is). */
+export type DbFailure =
+  | { kind: 'duplicate'; key: string | null }
+  | { kind: 'missing_reference'; field: string }
+  | { kind: 'still_referenced' }
+  | { kind: 'deadlock' };
+
+const ER_DUP_ENTRY = 1062;
+const ER_ROW_IS_REFERENCED = new Set([1451, 1217]);
+const ER_NO_REFERENCED_ROW = new Set([1452, 1216]);
+const ER_LOCK = new Set([1213, 1205]); // ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT
+
+/**
+ * Classifies a failure from either data path: a mysql2 error carries `errno`, a Sequelize error
+ * carries the driver's error as `parent`/`original`.
+ */
+export function dbFailure(err: unknown): DbFailure | undefined {
+  const raw = err as { errno?: number; sqlMessage?: string; parent?: unknown; original?: unknown } | null;
+  if (!raw || typeof raw !== 'object') return undefined;
+  const e = (raw.errno === undefined ? (raw.parent ?? raw.original ?? raw) : raw) as { errno?: number; sqlMessage?: string };
+  const message = e.sqlMessage ?? '';
+  if (e.errno === ER_DUP_ENTRY) return { kind: 'duplicate', key: /for key '(?:[^.']+\.)?([^']+)'/.exec(message)?.[1] ?? null };
+  if (e.errno !== undefined && ER_NO_REFERENCED_ROW.has(e.errno)) {
+    return { kind: 'missing_reference', field: /FOREIGN KEY \(`([^`]+)`\)/.exec(message)?.[1] ?? 'id' };
+  }
+  if (e.errno !== undefined && ER_ROW_IS_REFERENCED.has(e.errno)) return { kind: 'still_referenced' };
+  if (e.errno !== undefined && ER_LOCK.has(e.errno)) return { kind: 'deadlock' };
+  return undefined;
+}
+
+export const isDuplicate = (err: unknown): boolean => dbFailure(err)?.kind === 'duplicate';
+
+/**
+ * InnoDB may still pick a deadlock victim (or time a lock wait out) under heavy contention: the
+ * whole transaction is re-run, at most `attempts` times, with a short jittered pause.
+ */
+export async function retryingDeadlocks<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= attempts || dbFailure(err)?.kind !== 'deadlock') throw err;
+      await new Promise((r) => setTimeout(r, 20 * attempt + Math.random() * 30));
+    }
+  }
+}
+
 /** The constraint failures a client can cause, as the envelope's errors; anything else as it is. */
 function asClientError(err: unknown): unknown {
-  const e = err as { errno?: number; sqlMessage?: string };
-  if (e.errno === 1452) {
-    const field = /FOREIGN KEY \(`([^`]+)`\)/.exec(e.sqlMessage ?? '')?.[1] ?? 'id';
-    return new AppError('UNPROCESSABLE_ENTITY', `${field} does not name an existing record`, {
-      field,
-      issue: 'not found',
-    });
+  const f = dbFailure(err);
+  if (f?.kind === 'missing_reference') {
+    return new AppError('UNPROCESSABLE_ENTITY', `${f.field} does not name an existing record`, { field: f.field, issue: 'not found' });
   }
-  if (e.errno === 1062) {
+  if (f?.kind === 'duplicate') {
     return new AppError('CONFLICT', 'Another record already uses this value', { issue: 'already exists' });
   }
   return err;

@@ -103,6 +103,7 @@ const definitions = {
       name: str(200),
       category: str(100),
       brand: str(100, true),
+      strain: str(100, true),
       description: { type: DataTypes.TEXT, allowNull: true },
     },
   },
@@ -253,12 +254,6 @@ const definitions = {
 
 export type ModelName = keyof typeof definitions;
 export type Models = Record<ModelName, AnyModel>;
-
-/** A model's columns as the migrations create them: its attributes and the two timestamps. */
-export type ColumnsOf<N extends ModelName> = Extract<keyof (typeof definitions)[N]['attrs'], string> | 'created_at' | 'updated_at';
-export const tableOf = (name: ModelName): string => definitions[name].table;
-export const columnsOf = <N extends ModelName>(name: N): Array<ColumnsOf<N>> =>
-  [...Object.keys(definitions[name].attrs), 'created_at', 'updated_at'] as Array<ColumnsOf<N>>;
 
 const cache = new WeakMap<Sequelize, Models>();
 

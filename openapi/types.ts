@@ -1410,6 +1410,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrc-submissions/{id}/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Corrections the hub can suggest for a failed submission's row messages
+         * @description For each "Package X is not available." message of the latest attempt: the licence's active
+         *     packages in METRC of the same item as X (X's item from the hub's stock), with quantities;
+         *     all active packages, marked `same_item: false`, when X's item is unknown. `note` says why
+         *     there are no options (no METRC key for the licence, METRC unreachable).
+         */
+        get: operations["suggestMetrcCorrections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrc-submissions/{id}/retry": {
         parameters: {
             query?: never;
@@ -1709,6 +1734,16 @@ export interface components {
             quantity_reserved: number;
             quantity_available: number;
             metrc_package_label: components["schemas"]["PackageLabel"] | null;
+            /** @description Derived from the variant's product; read-only. */
+            product_name?: string | null;
+            variant_name?: string | null;
+            brand?: string | null;
+            sku?: string | null;
+            strain?: string | null;
+            unit_of_measure?: string | null;
+            /** @description Listed rows only. */
+            location_name?: string | null;
+            location_license_number?: string | null;
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
@@ -1780,6 +1815,14 @@ export interface components {
             /** @description What the caller may do to the order now. */
             available_transitions: components["schemas"]["OrderAction"][];
             items?: components["schemas"]["OrderItem"][];
+            /** @description The buyer's name (GET answers); read-only. */
+            retailer_name?: string | null;
+            retailer_license_number?: string | null;
+            /** @description The seller's name (GET answers); read-only. */
+            wholesaler_name?: string | null;
+            wholesaler_license_number?: string | null;
+            ship_from_name?: string | null;
+            ship_to_name?: string | null;
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
@@ -1860,6 +1903,13 @@ export interface components {
             unit_price_minor: components["schemas"]["MoneyMinor"];
             line_total_minor: components["schemas"]["MoneyMinor"];
             metrc_package_label: components["schemas"]["PackageLabel"] | null;
+            /** @description Derived from the variant's product; read-only. */
+            product_name?: string | null;
+            variant_name?: string | null;
+            brand?: string | null;
+            sku?: string | null;
+            strain?: string | null;
+            unit_of_measure?: string | null;
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
@@ -1961,6 +2011,28 @@ export interface components {
                     /** Format: date */
                     day: string;
                     count: number;
+                    /** @description The day's orders by their status now. */
+                    by_status?: {
+                        [key: string]: number;
+                    };
+                }[];
+                /** @description Placed → completed or delivered, for orders that got there in the last `days` days. */
+                fulfilment?: {
+                    days: number;
+                    average_hours: number | null;
+                    orders: number;
+                };
+            };
+            /** @description Platform staff only (null for tenants). */
+            metrc?: null | {
+                days: number;
+                succeeded: number;
+                failed: number;
+                success_rate: number | null;
+                open_failures: {
+                    license_number: string;
+                    name: string | null;
+                    failed: number;
                 }[];
             };
             workflows: null | {
@@ -2542,6 +2614,26 @@ export interface components {
             payload: components["schemas"]["MetrcPayload"];
             order_id?: components["schemas"]["Uuid"] | null;
             pos_sale_id?: string | null;
+        };
+        MetrcSuggestions: {
+            note: string | null;
+            data: {
+                row: number | null;
+                message: string;
+                /** @description The payload field the message names (PackageLabel). */
+                field: string;
+                /** @description The refused value. */
+                value: string;
+                /** @description The refused package's item */
+                item: string | null;
+                options: {
+                    label: string;
+                    item: string;
+                    quantity: number;
+                    unit_of_measure: string;
+                    same_item: boolean;
+                }[];
+            }[];
         };
         MetrcRetry: {
             payload?: components["schemas"]["MetrcPayload"];
@@ -5625,6 +5717,32 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MetrcSubmissionDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    suggestMetrcCorrections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Suggestions per refused row (empty when nothing is known to suggest) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetrcSuggestions"];
                 };
             };
             400: components["responses"]["BadRequest"];

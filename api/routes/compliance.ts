@@ -3,9 +3,14 @@ import { actorOf, listParams, param } from '../http/request.js';
 import type { ComplianceService, SubmissionFilters } from '../services/compliance.js';
 import type { DeadLetterFilters } from '../services/complianceDeadLetters.js';
 import type { createDeadLetterService } from '../services/complianceDeadLetters.js';
+import type { createMetrcSuggestionService } from '../services/metrcSuggestions.js';
 
 /** Compliance staff: METRC submissions and dead letters across queues (see openapi tag Compliance). */
-export function complianceRoutes(submissions: ComplianceService, deadLetters: ReturnType<typeof createDeadLetterService>): Router {
+export function complianceRoutes(
+  submissions: ComplianceService,
+  deadLetters: ReturnType<typeof createDeadLetterService>,
+  suggestions: ReturnType<typeof createMetrcSuggestionService>,
+): Router {
   const router = Router();
   const pick = (q: Record<string, unknown>, keys: string[]) =>
     Object.fromEntries(keys.filter((k) => typeof q[k] === 'string').map((k) => [k, q[k] as string]));
@@ -24,6 +29,9 @@ export function complianceRoutes(submissions: ComplianceService, deadLetters: Re
   });
   router.get('/metrc-submissions/:id', async (req, res) => {
     res.json(await submissions.get(actorOf(req), param(req, 'id')));
+  });
+  router.get('/metrc-submissions/:id/suggestions', async (req, res) => {
+    res.json(await suggestions.forSubmission(actorOf(req), param(req, 'id')));
   });
   router.post('/metrc-submissions/:id/retry', async (req, res) => {
     res.status(202).json(await submissions.retry(actorOf(req), param(req, 'id'), req.body?.payload));

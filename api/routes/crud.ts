@@ -9,10 +9,18 @@ export function sendOne(res: Response, status: number, body: Record<string, unkn
   res.status(status).json(body);
 }
 
-/** The seed's five operations for a resource whose service is the generic CRUD service. */
-export function crudRoutes(path: string, service: CrudService): Router {
+/**
+ * The seed's five operations for a resource whose service is the generic CRUD service. `expand`
+ * adds derived fields (names for ids) to listed rows; such lists skip the serialized-page path.
+ */
+export function crudRoutes(path: string, service: CrudService, expand?: (rows: Record<string, unknown>[]) => Promise<Record<string, unknown>[]>): Router {
   const router = Router();
   router.get(path, async (req: Request, res: Response) => {
+    if (expand) {
+      const page = await service.list(actorOf(req), listParams(req));
+      res.json({ ...page, data: await expand(page.data) });
+      return;
+    }
     const body = await service.listJson(actorOf(req), listParams(req));
     // Already serialized (possibly straight from the cache): sent as is, unless responses are
     // being validated, which only sees what goes through res.json.

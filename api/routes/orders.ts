@@ -2,22 +2,28 @@ import { Router } from 'express';
 import { actorOf, ifMatch, listParams, param } from '../http/request.js';
 import { withAvailableTransitions } from '../resources/orders.js';
 import type { CrudService } from '../services/crud.js';
+import type { NameService } from '../services/names.js';
 import type { OrderService } from '../services/orders.js';
+import { etagOf } from '../http/etag.js';
 import { sendOne } from './crud.js';
 
-export function orderRoutes(list: CrudService, orders: OrderService): Router {
+export function orderRoutes(list: CrudService, orders: OrderService, names: NameService): Router {
   const router = Router();
   router.get('/orders', async (req, res) => {
     const actor = actorOf(req);
     const page = await list.list(actor, listParams(req));
-    res.json({ ...page, data: page.data.map((o) => withAvailableTransitions(o, actor)) });
+    res.json({ ...page, data: await names.orders(page.data.map((o) => withAvailableTransitions(o, actor))) });
   });
   router.post('/orders', async (req, res) => {
     const created = await orders.create(actorOf(req), req.body);
     sendOne(res, 201, created, `/api/v1/orders/${String(created.id)}`);
   });
   router.get('/orders/:id', async (req, res) => {
-    sendOne(res, 200, await orders.get(actorOf(req), param(req, 'id')));
+    const order = await orders.get(actorOf(req), param(req, 'id'));
+    // The version is the order itself; the names beside it do not change its ETag.
+    res.setHeader('ETag', etagOf(order));
+    const [named] = await names.orders([order]);
+    res.status(200).json(named);
   });
   router.patch('/orders/:id', async (req, res) => {
     sendOne(res, 200, await orders.update(actorOf(req), param(req, 'id'), req.body, ifMatch(req)));

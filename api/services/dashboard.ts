@@ -4,11 +4,14 @@
  * endpoints, so this file does not depend on tables other features own.
  */
 import { tenantOf, type Actor } from '../../domain/actor.js';
+import { fulfilmentMinutes, metrcOutcomes, ordersPerDayByStatus } from '../../db/repositories/dashboard.js';
 import type { ApiDeps } from '../deps.js';
 import { sqlScope, sqlWithinScope } from './tenancy.js';
 import type { WorkflowService } from './workflows.js';
 
 const DAYS = 14;
+const FULFILMENT_DAYS = 30;
+const METRC_DAYS = 7;
 
 export function createDashboardService(deps: ApiDeps, workflows: WorkflowService) {
   async function orderCounts(actor: Actor) {
@@ -25,24 +28,45 @@ export function createDashboardService(deps: ApiDeps, workflows: WorkflowService
       { replacements: recent.replacements },
     );
     const counts = new Map((perDay as Array<{ day: string; n: number | string }>).map((r) => [r.day, Number(r.n)]));
+    const [split, fulfilment] = await Promise.all([
+      ordersPerDayByStatus(deps.sequelize, scope, since),
+      fulfilmentMinutes(deps.sequelize, scope, new Date(Date.now() - FULFILMENT_DAYS * 86_400_000)),
+    ]);
+    const statuses = new Map<string, Record<string, number>>();
+    for (const r of split) statuses.set(r.day, { ...(statuses.get(r.day) ?? {}), [r.status]: Number(r.n) });
     const days = Array.from({ length: DAYS }, (_, i) => {
       const d = new Date(since.getTime() + i * 86_400_000).toISOString().slice(0, 10);
-      return { day: d, count: counts.get(d) ?? 0 };
+      return { day: d, count: counts.get(d) ?? 0, by_status: statuses.get(d) ?? {} };
     });
     return {
       by_status: Object.fromEntries((byStatus as Array<{ status: string; n: number | string }>).map((r) => [r.status, Number(r.n)])),
       per_day: days,
+      fulfilment: { days: FULFILMENT_DAYS, average_hours: fulfilment.avgMinutes === null ? null : Math.round(fulfilment.avgMinutes / 6) / 10, orders: fulfilment.count },
     };
   }
 
   return {
     async summary(actor: Actor) {
-      const [orders, queues] = await Promise.all([
+      const staff = !tenantOf(actor);
+      const [orders, queues, metrc] = await Promise.all([
         orderCounts(actor),
         // Temporal being down must not blank the dashboard: the console shows the gap instead.
-        tenantOf(actor) ? Promise.resolve(null) : workflows.queueSummary().catch(() => null),
+        staff ? workflows.queueSummary().catch(() => null) : Promise.resolve(null),
+        // METRC submissions are platform staff's business (the compliance endpoints are staff-only).
+        staff ? metrcOutcomes(deps.sequelize, new Date(Date.now() - METRC_DAYS * 86_400_000)) : Promise.resolve(null),
       ]);
-      return { generated_at: new Date().toISOString(), orders, workflows: queues };
+      return {
+        generated_at: new Date().toISOString(),
+        orders,
+        workflows: queues,
+        metrc: metrc && {
+          days: METRC_DAYS,
+          succeeded: metrc.succeeded,
+          failed: metrc.failed,
+          success_rate: metrc.succeeded + metrc.failed ? Math.round((metrc.succeeded / (metrc.succeeded + metrc.failed)) * 1000) / 1000 : null,
+          open_failures: metrc.openFailures,
+        },
+      };
     },
   };
 }

@@ -1,6 +1,8 @@
 /**
- * Builds the demo data set in memory: pure and deterministic (seeded generator, fixed anchor
- * date), so the same rows, ids and order numbers come out on every machine. db/seed/load.ts
+ * Builds the demo data set in memory: pure and deterministic given the seed and the day it is
+ * loaded (timestamps count back from the start of that UTC day, so a fresh `npm start` shows a
+ * lived-in last month rather than a year-old one), so the same rows, ids and order numbers come
+ * out on every machine on the same day. db/seed/load.ts
  * writes it; tests check its shape without a database.
  *
  * The METRC sandbox's demo facilities appear as real entities and locations with the sandbox's
@@ -31,12 +33,15 @@ import {
 import { createRng } from './random.js';
 
 export const DEMO_SEED = 20260105;
-/** Every demo timestamp is at or before this instant (the sandbox's own base time). */
+/** The earliest anchor (the sandbox's own base time); later days anchor at their own start. */
 export const DEMO_ANCHOR = Date.parse('2026-01-05T15:00:00Z');
 
 export interface DemoOptions {
   seed?: number;
-  /** The day the demo is loaded (default: now): licences run from it, since expired ones cannot trade. */
+  /**
+   * The day the demo is loaded (default: now): licences run from it, since expired ones cannot
+   * trade, and every timestamp is at or before the start of its UTC day (`demoAnchor`).
+   */
   today?: number;
   productsPerWholesaler?: number;
   orders?: number;
@@ -65,6 +70,11 @@ const STATUS_STEPS: Record<string, number> = {
 };
 
 const at = (ms: number) => new Date(ms);
+/** Share of orders placed in the last four weeks, so the dashboard's charts look like a real month. */
+const RECENT_SHARE = 0.45;
+
+/** The instant every demo timestamp is at or before: the start of the loading day (UTC). */
+export const demoAnchor = (today: number = Date.now()) => Math.max(DEMO_ANCHOR, Math.floor(today / DAY) * DAY);
 const dateOnly = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export function buildDemoData(options: DemoOptions = {}): DemoData {
@@ -73,7 +83,8 @@ export function buildDemoData(options: DemoOptions = {}): DemoData {
   const orderCount = options.orders ?? 400;
   // Licence expiry is enforced at submission and acceptance: a demo loaded long after the anchor
   // must still trade, so licences count from the day it is loaded (same draws, same data otherwise).
-  const licensedFrom = Math.max(DEMO_ANCHOR, Math.floor((options.today ?? Date.now()) / DAY) * DAY);
+  const licensedFrom = demoAnchor(options.today);
+  const anchor = licensedFrom;
 
   const data: DemoData = { entities: [], locations: [], products: [], variants: [], inventory: [], orders: [], orderItems: [] };
   const licenses = new Set<string>(DEMO_FACILITIES.map((f) => f.licenseNumber));
@@ -84,8 +95,8 @@ export function buildDemoData(options: DemoOptions = {}): DemoData {
     }
   };
   const stamp = (maxDaysAgo: number, minDaysAgo = 0) => {
-    const created = DEMO_ANCHOR - rng.int(minDaysAgo * DAY, maxDaysAgo * DAY);
-    return { created_at: at(created), updated_at: at(Math.min(DEMO_ANCHOR, created + rng.int(0, 20 * DAY))) };
+    const created = anchor - rng.int(minDaysAgo * DAY, maxDaysAgo * DAY);
+    return { created_at: at(created), updated_at: at(Math.min(anchor, created + rng.int(0, 20 * DAY))) };
   };
   const address = (town: Town) => ({
     address_line1: `${rng.int(100, 9999)} ${rng.pick(town.streets)}`,
@@ -182,10 +193,10 @@ export function buildDemoData(options: DemoOptions = {}): DemoData {
     stockByWholesaler.set(entityId, stocks);
     let seq = 0;
 
-    const addProduct = (name: string, category: string, brand: string, description: string) => {
+    const addProduct = (name: string, category: string, brand: string, strain: string | null, description: string) => {
       names.add(name);
       seq += 1;
-      const product: Row = { id: rng.uuid(), entity_id: entityId, name, category, brand, description, ...stamp(360, 30) };
+      const product: Row = { id: rng.uuid(), entity_id: entityId, name, category, brand, strain, description, ...stamp(360, 30) };
       data.products.push(product);
       return product;
     };
@@ -232,6 +243,7 @@ export function buildDemoData(options: DemoOptions = {}): DemoData {
           item.name,
           METRC_CATEGORY[item.category] ?? 'Flower',
           house,
+          item.strain,
           `${item.strain ? `${item.strain}. ` : ''}Tracked in METRC as "${item.name}" (${item.category}).`,
         );
         const perGram = item.unitOfMeasure === 'Grams';
@@ -256,7 +268,8 @@ export function buildDemoData(options: DemoOptions = {}): DemoData {
         .replaceAll('{flavor}', flavor.toLowerCase())
         .replaceAll('{type}', rng.pick(STRAIN_TYPES))
         .replaceAll('{aroma}', rng.pick(AROMAS));
-      const product = addProduct(name, shape.category, brand, description.charAt(0).toUpperCase() + description.slice(1));
+      const ofStrain = shape.name.includes('{strain}') || shape.description.includes('{strain}');
+      const product = addProduct(name, shape.category, brand, ofStrain ? strain : null, description.charAt(0).toUpperCase() + description.slice(1));
       for (const v of shape.variants) {
         const variant = addVariant(product, v.name, v.suffix, v.unit, rng.int(v.price[0] / 25, v.price[1] / 25) * 25);
         wholesaleLocations(party).forEach((loc, li) => {
@@ -282,10 +295,10 @@ export function buildDemoData(options: DemoOptions = {}): DemoData {
     const from = sandbox ? seller.locations[0]! : rng.pick(wholesaleLocations(seller));
     const to = buyer.locations[buyer.locations.length - 1]!;
     const stock = stockByWholesaler.get(seller.entity.id)!.filter((s) => s.inventory.location_id === from.id);
-    const daysAgo = rng.int(0, 240);
+    const daysAgo = rng.chance(RECENT_SHARE) ? rng.int(0, 27) : rng.int(28, 240);
     const status = rng.pick(daysAgo > 21 ? SETTLED_STATUSES : RECENT_STATUSES);
-    const created = DEMO_ANCHOR - daysAgo * DAY - rng.int(0, DAY - 1);
-    const updated = Math.min(DEMO_ANCHOR, created + (STATUS_STEPS[status]! - 1) * rng.int(2, 36) * 3_600_000);
+    const created = anchor - daysAgo * DAY - rng.int(1, DAY - 1);
+    const updated = Math.min(anchor, created + (STATUS_STEPS[status]! - 1) * rng.int(2, 36) * 3_600_000);
     const id = rng.uuid();
 
     const chosen = new Set<Stock>();

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DEMO_FACILITIES, DEMO_WHOLESALERS, demoPackagesFor, METRC_TAG_PATTERN } from '../../../sandboxes/metrc/demo-data.js';
-import { buildDemoData, demoCounts, DEMO_ANCHOR } from '../../../db/seed/build.js';
+import { buildDemoData, demoAnchor, demoCounts } from '../../../db/seed/build.js';
 import { CATEGORIES } from '../../../db/seed/catalog.js';
 
 describe('demo data', () => {
@@ -79,7 +79,27 @@ describe('demo data', () => {
       expect(locations.get(o.ship_from_location_id)!.entity_id).toBe(o.wholesaler_id);
       expect(locations.get(o.ship_to_location_id)!.entity_id).toBe(o.retailer_id);
       for (const l of lines) expect(variants.get(l.variant_id)!.entity_id).toBe(o.wholesaler_id);
-      expect((o.created_at as Date).getTime()).toBeLessThanOrEqual(DEMO_ANCHOR);
+      expect((o.created_at as Date).getTime()).toBeLessThanOrEqual(demoAnchor());
     }
+  });
+
+  it('counts back from the day it is loaded: the last four weeks are busy, every day of the last two has orders', () => {
+    const today = Date.parse('2026-12-05T09:30:00Z');
+    const a = buildDemoData({ today });
+    expect(JSON.stringify(buildDemoData({ today: Date.parse('2026-12-05T18:00:00Z') }))).toBe(JSON.stringify(a));
+    const start = Date.parse('2026-12-05T00:00:00Z');
+    const created = a.orders.map((o) => (o.created_at as Date).getTime());
+    expect(Math.max(...created)).toBeLessThan(start);
+    const days = new Set(created.filter((t) => t >= start - 14 * 86_400_000).map((t) => new Date(t).toISOString().slice(0, 10)));
+    expect(days.size).toBe(14);
+    expect(created.filter((t) => t >= start - 28 * 86_400_000).length).toBeGreaterThan(120);
+    const recent = a.orders.filter((o) => (o.created_at as Date).getTime() >= start - 21 * 86_400_000);
+    expect(new Set(recent.map((o) => o.status))).toEqual(new Set(['submitted', 'completed', 'cancelled', 'rejected', 'expired']));
+  });
+
+  it('gives strain products their strain', () => {
+    expect(data.products.some((p) => p.strain === 'Blue Dream')).toBe(true);
+    const flower = data.products.filter((p) => p.category === 'Flower');
+    expect(flower.filter((p) => typeof p.strain === 'string').length / flower.length).toBeGreaterThan(0.9);
   });
 });

@@ -1,0 +1,58 @@
+/**
+ * Adds the names people read to rows the caller may already see: buyer and seller (with licence
+ * numbers) on orders, product/brand/SKU/strain/unit on order lines and stock rows, the location
+ * on stock rows. Names are derived, never part of a row's version: ETags are computed before.
+ */
+import type { Sequelize } from 'sequelize';
+import type { Row } from '../../db/models.js';
+import { locationLabels, partyLabels, variantLabels, type VariantLabel } from '../../db/repositories/labels.js';
+
+const variantFields = (v: VariantLabel | undefined) => ({
+  product_name: v?.product_name ?? null,
+  variant_name: v?.variant_name ?? null,
+  brand: v?.brand ?? null,
+  sku: v?.sku ?? null,
+  strain: v?.strain ?? null,
+  unit_of_measure: v?.unit_of_measure ?? null,
+});
+
+export function createNameService(sequelize: Sequelize) {
+  async function orders<T extends Row>(rows: T[]): Promise<T[]> {
+    if (!rows.length) return rows;
+    const parties = await partyLabels(sequelize, rows.flatMap((o) => [o.retailer_id, o.wholesaler_id]));
+    const lines = rows.flatMap((o) => (Array.isArray(o.items) ? (o.items as Row[]) : []));
+    const [variants, sites] = await Promise.all([
+      lines.length ? variantLabels(sequelize, lines.map((l) => l.variant_id)) : Promise.resolve(new Map<string, VariantLabel>()),
+      locationLabels(sequelize, rows.flatMap((o) => [o.ship_from_location_id, o.ship_to_location_id])),
+    ]);
+    return rows.map((o) => {
+      const buyer = parties.get(String(o.retailer_id));
+      const seller = parties.get(String(o.wholesaler_id));
+      return {
+        ...o,
+        retailer_name: buyer?.name ?? null,
+        retailer_license_number: buyer?.license_number ?? null,
+        wholesaler_name: seller?.name ?? null,
+        wholesaler_license_number: seller?.license_number ?? null,
+        ship_from_name: sites.get(String(o.ship_from_location_id))?.name ?? null,
+        ship_to_name: sites.get(String(o.ship_to_location_id))?.name ?? null,
+        ...(Array.isArray(o.items) ? { items: (o.items as Row[]).map((l) => ({ ...l, ...variantFields(variants.get(String(l.variant_id))) })) } : {}),
+      };
+    });
+  }
+
+  async function inventory<T extends Row>(rows: T[]): Promise<T[]> {
+    if (!rows.length) return rows;
+    const [variants, sites] = await Promise.all([
+      variantLabels(sequelize, rows.map((r) => r.variant_id)),
+      locationLabels(sequelize, rows.map((r) => r.location_id)),
+    ]);
+    return rows.map((r) => {
+      const site = sites.get(String(r.location_id));
+      return { ...r, ...variantFields(variants.get(String(r.variant_id))), location_name: site?.name ?? null, location_license_number: site?.license_number ?? null };
+    });
+  }
+
+  return { orders, inventory };
+}
+export type NameService = ReturnType<typeof createNameService>;

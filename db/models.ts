@@ -255,6 +255,12 @@ const definitions = {
 export type ModelName = keyof typeof definitions;
 export type Models = Record<ModelName, AnyModel>;
 
+/** A model's columns as the migrations create them: its attributes and the two timestamps. */
+export type ColumnsOf<N extends ModelName> = Extract<keyof (typeof definitions)[N]['attrs'], string> | 'created_at' | 'updated_at';
+export const tableOf = (name: ModelName): string => definitions[name].table;
+export const columnsOf = <N extends ModelName>(name: N): Array<ColumnsOf<N>> =>
+  [...Object.keys(definitions[name].attrs), 'created_at', 'updated_at'] as Array<ColumnsOf<N>>;
+
 const cache = new WeakMap<Sequelize, Models>();
 
 export function models(sequelize: Sequelize): Models {

@@ -31,7 +31,7 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'Workflows are deterministic: no Node built-ins.' },
             { group: ['sequelize', 'mysql2', 'ioredis', 'axios', 'p-retry', 'pino', 'express', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'No I/O in workflow code; use an activity.' },
-            { group: ['../activities/*', '../activities/**', '../db/**', '../integrations/**', '../api/**', '../platform/**'], allowTypeImports: true, message: 'Workflows may import activity/db types only.' },
+            { group: ['../activities/*', '../activities/**', '../db/**', '../integrations/**', '../api/**', '../platform/**', '../../activities/**', '../../db/**', '../../integrations/**', '../../api/**', '../../platform/**'], allowTypeImports: true, message: 'Workflows may import activity/db types only.' },
           ],
         },
       ],
@@ -44,6 +44,24 @@ export default tseslint.config(
     files: ['api/**/*.ts', 'worker/**/*.ts', 'activities/**/*.ts', 'integrations/**/*.ts', 'platform/**/*.ts', 'db/*.ts', 'db/migrations/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/sandboxes/**'], message: 'Production code must not import a sandbox.' }] }],
+    },
+  },
+  {
+    // contracts/ is the workflow contract shared by api, activities, workflows and tests: it may
+    // build on domain/ and Temporal's define* helpers, nothing else (it is bundled into workflows).
+    files: ['contracts/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!\\./[^/]+$|\\.\\./domain/|@temporalio/(workflow|common)$)',
+              message: 'contracts/ imports only domain/ and the define* helpers of @temporalio/workflow and @temporalio/common.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -23,6 +23,7 @@ import {
   type MetrcPackageAdjustment,
   type MetrcReceiptInput,
 } from '../integrations/metrc/index.js';
+import { discardSignal, type ManifestQuery } from '../contracts/metrc.js';
 import { recordDeadLetter, resolveDeadLettersFor } from '../db/deadLetters.js';
 import {
   clearPossiblyLanded,
@@ -110,18 +111,7 @@ export interface TransferPlan {
 
 export type PrepareTransferResult = ({ ok: true } & TransferPlan) | { ok: false; reason: string };
 
-export interface ManifestQuery {
-  shipperLicense: string;
-  recipientLicense: string;
-  packageLabels: string[];
-  windowStart: string;
-  /**
-   * The template's Name (the order number), which METRC copies onto the transfer registered
-   * from it. Only a hint: a transfer with this name is checked first and must still share the
-   * labels; without a hit every transfer in the window is compared by labels.
-   */
-  templateName?: string;
-}
+export type { ManifestQuery };
 
 export type ManifestFound =
   | { found: false }
@@ -464,7 +454,7 @@ export function createMetrcActivities(deps: ActivityDeps) {
           const why = `not needed any more: the POS voided the sale (${p.ChangeReference}) and METRC never took this receipt`;
           try {
             const client = await deps.temporal();
-            await client.workflow.getHandle(receipt.workflow_id ?? workflowIdFor(receipt.id)).signal('discard', { reason: why, by: `metrc:${sub.id}` });
+            await client.workflow.getHandle(receipt.workflow_id ?? workflowIdFor(receipt.id)).signal(discardSignal, { reason: why, by: `metrc:${sub.id}` });
           } catch {
             // Its workflow is gone or unreachable: the receipt stays failed for a person to decide.
           }

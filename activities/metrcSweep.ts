@@ -26,10 +26,10 @@ import { findAdjustmentsByTag, findLiveReceiptsByExternalNumber, findTemplatesBy
 import { temporalSettings } from '../temporal.config.js';
 import type { ActivityDeps } from './deps.js';
 import { createMetrcClientFactory } from './metrcClient.js';
-import { metrcSearchAttributes } from '../workflows/metrcSearchAttributes.js';
+import { WORKFLOW_TYPES, metrcSearchAttributes, metrcSweepWorkflowId, type MetrcSweepInput } from '../contracts/index.js';
 
 const WINDOW_SLACK_MS = 5 * 60_000;
-export const sweepWorkflowId = (submissionId: string) => `metrc-sweep:${submissionId}`;
+export const sweepWorkflowId = metrcSweepWorkflowId;
 /** The tag a counter-adjustment carries, so a later round counts the repairs already made. */
 export const repairTag = (submissionId: string) => `[trellis-repair:${submissionId}]`;
 
@@ -52,7 +52,7 @@ export async function startDuplicateSweep(
   const submissionId = sub.id;
   try {
     const client = await deps.temporal();
-    await client.workflow.start('metrcDuplicateSweep', {
+    await client.workflow.start<(input: MetrcSweepInput) => Promise<SweepResult[]>>(WORKFLOW_TYPES.metrcDuplicateSweep, {
       workflowId: sweepWorkflowId(submissionId),
       taskQueue: temporalSettings(deps.config).taskQueues.compliance,
       typedSearchAttributes: metrcSearchAttributes({ submissionId, kind: sub.kind, license: sub.license_number }),

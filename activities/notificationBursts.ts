@@ -4,6 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
+import { WORKFLOW_TYPES } from '../contracts/workflowTypes.js';
 import { DIGEST_ADD_SIGNAL, digestWorkflowId } from '../domain/notifications/digest.js';
 import type { NotificationEvent } from '../domain/notifications/events.js';
 import type { NotificationCategory } from '../domain/notifications/rules.js';
@@ -26,7 +27,7 @@ export async function firstInWindow(redis: Redis, userId: string, category: Noti
 export async function addToDigest(client: Client, config: Config, userId: string, category: NotificationCategory, event: NotificationEvent, windowMs: number): Promise<void> {
   const settings = temporalSettings(config);
   const input: NotificationDigestInput = { recipientUserId: userId, category, windowMs, sendTimeoutMs: config.mail.sendTimeoutMs, retry: settings.defaultActivityRetry };
-  await client.workflow.signalWithStart('notificationDigest', {
+  await client.workflow.signalWithStart(WORKFLOW_TYPES.notificationDigest, {
     workflowId: digestWorkflowId(userId, category),
     taskQueue: settings.taskQueues.notifications,
     args: [input],

@@ -2,7 +2,8 @@ import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Redis } from 'ioredis';
 import { checkFulfilmentLines, type FulfilmentLine } from '../domain/orders/fulfilment.js';
-import type { MetrcState, OrderStatus } from '../domain/orders/status.js';
+import type { OrderStatus } from '../domain/orders/status.js';
+import type { ActorRef, OrderEventInput, OrderEventType } from '../contracts/order.js';
 import type { ActivityDeps } from './deps.js';
 import { auditRowStatement, type AuditRow } from '../db/auditLog.js';
 import { dbFailure, retryingDeadlocks, type AtomicWriter, type Statement } from '../db/tx.js';
@@ -30,48 +31,8 @@ export const EVENTS_STREAM = 'trellis:events';
 const STREAM_MAXLEN = 100_000;
 const PUBLISHED_TTL_S = 7 * 24 * 3600;
 
-/** Who did it, as recorded on the timeline (never credentials). */
-export interface ActorRef {
-  kind: string;
-  id: string;
-  role: string;
-  label?: string;
-}
-
-export type OrderEventType = 'status_changed' | 'metrc_status' | 'reminder_sent';
-
-export interface OrderEventInput {
-  orderId: string;
-  /** The workflow's event counter: makes the row key stable across activity retries. */
-  seq: number;
-  type: OrderEventType;
-  actor: ActorRef;
-  /** Workflow time of the event (deterministic, so a retry writes the same instant). */
-  at: string;
-  from?: OrderStatus;
-  to?: OrderStatus;
-  reason?: string | null;
-  /** Fulfilment: the METRC package each line ships from (written with the status change). */
-  labels?: FulfilmentLine[];
-  complianceOverride?: boolean;
-  /** The HTTP request behind a person's transition, so its audit row says where it came from. */
-  origin?: { requestId?: string; ip?: string };
-  metrc?: { state: MetrcState; manifestNumber?: string; templateId?: number; detail?: string };
-  detail?: Record<string, unknown>;
-  /**
-   * What the workflow knows of its order (number, parties, status after this event). With it the
-   * step is written in one round trip with nothing read back (a fulfilment reads the lines
-   * first, to check its labels); without it (older workflows, reminders) the row is read inside a
-   * transaction as before.
-   */
-  order?: { number: string; retailerId: string; wholesalerId: string; status: OrderStatus };
-  /**
-   * A stock change that commits together with this step (needs `order` and the atomic writer):
-   * `reserve` with accepting (all lines or none: InsufficientStock writes nothing), `ship` with
-   * shipping. A retry finds the work done and writes nothing twice.
-   */
-  stock?: 'reserve' | 'ship';
-}
+// The step's shape is part of the workflow contract (contracts/order.ts).
+export type { ActorRef, OrderEventInput, OrderEventType };
 
 export interface RecordResult {
   recorded: boolean;

@@ -27,7 +27,7 @@ import { timeOrderedId } from '../platform/ids.js';
 import { temporalSettings } from '../temporal.config.js';
 import type { ActivityDeps } from './deps.js';
 import { createReceiptChangeReporter } from './posReceiptChanges.js';
-import { metrcSearchAttributes } from '../workflows/metrcSearchAttributes.js';
+import { WORKFLOW_TYPES, metrcSearchAttributes, type MetrcSubmissionWorkflow } from '../contracts/index.js';
 import { bumpVersion } from '../platform/cacheVersions.js';
 
 export const EVENTS_STREAM = 'trellis:events';
@@ -546,7 +546,7 @@ export function createPosActivities(deps: ActivityDeps) {
 
       async function start(submissionId: string, kind: SubmissionKind, awaitReceipt = false): Promise<void> {
         try {
-          await client.workflow.start('metrcSubmission', {
+          await client.workflow.start<MetrcSubmissionWorkflow>(WORKFLOW_TYPES.metrcSubmission, {
             workflowId: workflowIdFor(submissionId),
             taskQueue: settings.taskQueues.compliance,
             typedSearchAttributes: metrcSearchAttributes({ submissionId, kind, license }),

@@ -26,6 +26,7 @@ import {
   DEMO_RETAILERS,
   DEMO_WHOLESALERS,
 } from '../sandboxes/metrc/index.js';
+import { orderWorkflowId } from '../contracts/ids.js';
 
 const COUNT = Number(process.env.ORDER_BENCH_COUNT ?? 1000);
 const CONCURRENCY = Number(process.env.ORDER_BENCH_CONCURRENCY ?? 50);
@@ -496,7 +497,7 @@ async function main() {
     const completed = Number((rows as Array<{ n: number }>)[0]!.n);
     let workflowsDone = 0;
     await pool(benchIds.length, 20, async (i) => {
-      const d = await client.workflow.getHandle(`order:${benchIds[i]}`).describe();
+      const d = await client.workflow.getHandle(orderWorkflowId(benchIds[i]!)).describe();
       if (d.status.name === 'COMPLETED') workflowsDone += 1;
     });
 

@@ -13,6 +13,7 @@ import {
   type SubmissionKind,
   type SubmissionStatus,
 } from '../domain/metrc/kinds.js';
+import { metrcSubmissionWorkflowId } from '../contracts/ids.js';
 import type { AttemptError } from '../domain/metrc/failure.js';
 import { isDuplicate, type AtomicWriter } from './tx.js';
 
@@ -98,7 +99,7 @@ function attemptFromRow(r: Record<string, unknown>): AttemptRow {
   };
 }
 
-export const workflowIdFor = (submissionId: string) => `metrc:${submissionId}`;
+export const workflowIdFor = metrcSubmissionWorkflowId;
 
 export interface NewSubmission {
   kind: SubmissionKind;

@@ -5,6 +5,7 @@
  * Idempotent: a second run finds nothing to adopt, and the workflow id is one per order.
  */
 import { createLifecycleClient } from '../api/services/orderLifecycle.js';
+import { orderWorkflowId } from '../contracts/ids.js';
 import { createSequelize } from '../db/connection.js';
 import type { Config } from '../platform/config.js';
 import { LazyTemporalClient } from '../platform/temporal.js';
@@ -24,7 +25,7 @@ export async function adoptOpenOrders(config: Config): Promise<number> {
     for (const row of rows as Array<Record<string, unknown>>) {
       await lifecycle.start(row, now, { retailer: String(row.retailer_name), wholesaler: String(row.wholesaler_name) });
       await sequelize.query('UPDATE orders SET workflow_id = ?, expires_at = ? WHERE id = ? AND workflow_id IS NULL', {
-        replacements: [`order:${String(row.id)}`, lifecycle.deadlineFrom(now), row.id],
+        replacements: [orderWorkflowId(String(row.id)), lifecycle.deadlineFrom(now), row.id],
       });
     }
     return rows.length;

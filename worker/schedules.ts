@@ -1,6 +1,7 @@
 import { ScheduleAlreadyRunning, type Client, type ScheduleOptions } from '@temporalio/client';
-import { ORDERS_RECONCILER_INTERVAL, ORDERS_RECONCILER_SCHEDULE_ID, ORDERS_RECONCILER_WORKFLOW } from '../domain/orders/reconcile.js';
-import { SYNC_RUNS_REAPER_INTERVAL, SYNC_RUNS_REAPER_SCHEDULE_ID, SYNC_RUNS_REAPER_WORKFLOW } from '../domain/pos/reaper.js';
+import { WORKFLOW_TYPES } from '../contracts/workflowTypes.js';
+import { ORDERS_RECONCILER_INTERVAL, ORDERS_RECONCILER_SCHEDULE_ID } from '../domain/orders/reconcile.js';
+import { SYNC_RUNS_REAPER_INTERVAL, SYNC_RUNS_REAPER_SCHEDULE_ID } from '../domain/pos/reaper.js';
 import type { TemporalSettings } from '../temporal.config.js';
 
 /** The hub's own periodic jobs (per-connection POS Schedules belong to the API, not here). */
@@ -11,7 +12,7 @@ export function systemSchedules(settings: TemporalSettings): ScheduleOptions[] {
       spec: { intervals: [{ every: SYNC_RUNS_REAPER_INTERVAL }] },
       action: {
         type: 'startWorkflow',
-        workflowType: SYNC_RUNS_REAPER_WORKFLOW,
+        workflowType: WORKFLOW_TYPES.syncRunsReaper,
         workflowId: SYNC_RUNS_REAPER_SCHEDULE_ID,
         taskQueue: settings.taskQueues.sync,
         args: [{ retry: settings.defaultActivityRetry }],
@@ -25,7 +26,7 @@ export function systemSchedules(settings: TemporalSettings): ScheduleOptions[] {
       spec: { intervals: [{ every: ORDERS_RECONCILER_INTERVAL }] },
       action: {
         type: 'startWorkflow',
-        workflowType: ORDERS_RECONCILER_WORKFLOW,
+        workflowType: WORKFLOW_TYPES.ordersReconciler,
         workflowId: ORDERS_RECONCILER_SCHEDULE_ID,
         taskQueue: settings.taskQueues.orders,
         args: [{ retry: settings.defaultActivityRetry }],

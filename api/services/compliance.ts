@@ -30,8 +30,15 @@ import {
   type SubmissionRow,
 } from '../../db/metrcSubmissions.js';
 import { temporalSettings } from '../../temporal.config.js';
-import { discardSignal, type MetrcSubmissionInput } from '../../workflows/metrcSubmission.js';
-import { metrcSearchAttributes } from '../../workflows/metrcSearchAttributes.js';
+import {
+  WORKFLOW_TYPES,
+  discardSignal,
+  metrcSearchAttributes,
+  retrySignal,
+  type MetrcRetrySignal,
+  type MetrcSubmissionInput,
+  type MetrcSubmissionWorkflow,
+} from '../../contracts/index.js';
 import type { ApiDeps } from '../deps.js';
 import { audit } from './audit.js';
 import { sqlFilters } from './sqlFilters.js';
@@ -134,13 +141,13 @@ export function createComplianceService(deps: ApiDeps) {
   /** Hands the claimed retry to the workflow, starting a fresh run if the old one is gone. */
   async function signalRetry(s: SubmissionRow, actor: Actor) {
     const c = await client();
-    await c.workflow.signalWithStart<(i: MetrcSubmissionInput) => Promise<unknown>, [{ by: string }]>('metrcSubmission', {
+    await c.workflow.signalWithStart<MetrcSubmissionWorkflow, [MetrcRetrySignal]>(WORKFLOW_TYPES.metrcSubmission, {
       workflowId: s.workflow_id ?? workflowIdFor(s.id),
       taskQueue: settings.taskQueues.compliance,
       args: [workflowInput(s.id, s.kind)],
       // Only used when a fresh run starts; a running one keeps the attributes it started with.
       typedSearchAttributes: searchAttributesOf(s),
-      signal: 'retry',
+      signal: retrySignal,
       signalArgs: [{ by: actor.id }],
     });
   }
@@ -272,7 +279,7 @@ export function createComplianceService(deps: ApiDeps) {
       });
       try {
         const c = await client();
-        await c.workflow.start<(i: MetrcSubmissionInput) => Promise<unknown>>('metrcSubmission', {
+        await c.workflow.start<MetrcSubmissionWorkflow>(WORKFLOW_TYPES.metrcSubmission, {
           workflowId: inserted.workflow_id ?? workflowIdFor(inserted.id),
           taskQueue: settings.taskQueues.compliance,
           args: [workflowInput(inserted.id, inserted.kind)],

@@ -9,8 +9,13 @@ import type { Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { deadLetterFromRow, getDeadLetter, type DeadLetterRow } from '../../db/deadLetters.js';
 import { temporalSettings } from '../../temporal.config.js';
-import { metrcSearchAttributes } from '../../workflows/metrcSearchAttributes.js';
-import type { MetrcTransferInput } from '../../workflows/metrcTransfer.js';
+import {
+  WORKFLOW_TYPES,
+  deadLetterDiscardSignal,
+  deadLetterRetrySignal,
+  metrcSearchAttributes,
+  type MetrcTransferWorkflow,
+} from '../../contracts/index.js';
 import type { ApiDeps } from '../deps.js';
 import { audit } from './audit.js';
 import { requireStaff, type ComplianceService } from './compliance.js';
@@ -111,7 +116,7 @@ export function createDeadLetterService(deps: ApiDeps, submissions: ComplianceSe
         const p = (d.payload ?? {}) as { orderId?: string; submissionId?: string; shipperLicense?: string };
         if (!p.orderId) throw new AppError('CONFLICT', 'This dead letter does not name its order', {});
         try {
-          await c.workflow.start<(i: MetrcTransferInput) => Promise<unknown>>('metrcTransfer', {
+          await c.workflow.start<MetrcTransferWorkflow>(WORKFLOW_TYPES.metrcTransfer, {
             workflowId: d.workflow_id,
             taskQueue: d.queue,
             args: [{ orderId: p.orderId, retry: settings.defaultActivityRetry }],
@@ -129,7 +134,7 @@ export function createDeadLetterService(deps: ApiDeps, submissions: ComplianceSe
       } else {
         if (!d.workflow_id) throw new AppError('CONFLICT', 'This dead letter names no workflow to retry', {});
         try {
-          await c.workflow.getHandle(d.workflow_id).signal('retry', { ...(payload !== undefined ? { payload } : {}), by: actor.id });
+          await c.workflow.getHandle(d.workflow_id).signal(deadLetterRetrySignal, { ...(payload !== undefined ? { payload } : {}), by: actor.id });
         } catch {
           throw new AppError('CONFLICT', 'The workflow that wrote this dead letter is no longer running', { workflow_id: d.workflow_id });
         }
@@ -149,7 +154,7 @@ export function createDeadLetterService(deps: ApiDeps, submissions: ComplianceSe
       if (d.workflow_id && d.kind !== 'metrc_manifest_timeout') {
         try {
           const c = await client();
-          await c.workflow.getHandle(d.workflow_id).signal('discard', { reason, by: actor.id });
+          await c.workflow.getHandle(d.workflow_id).signal(deadLetterDiscardSignal, { reason, by: actor.id });
         } catch {
           // Nothing running to stop; the letter is closed regardless.
         }

@@ -21,14 +21,17 @@ import type { Row } from '../../db/models.js';
 import type { Config } from '../../platform/config.js';
 import type { LazyTemporalClient } from '../../platform/temporal.js';
 import { temporalSettings } from '../../temporal.config.js';
-import { checkManifestSignal } from '../../workflows/metrcTransfer.js';
 import {
-  ORDER_SEARCH_ATTRIBUTES,
+  WORKFLOW_TYPES,
+  apiCodeOf,
+  checkManifestSignal,
   metrcTransferWorkflowId,
+  orderSearchAttributes,
+  orderWorkflowId,
   transitionUpdate,
   type OrderLifecycleInput,
-  type orderLifecycle,
-} from '../../workflows/orderLifecycle.js';
+  type OrderLifecycleWorkflow,
+} from '../../contracts/index.js';
 
 /**
  * The API's side of the order workflow: starting it with the order and turning transition
@@ -54,8 +57,6 @@ function originOf(ctx: RequestContext): { origin?: { requestId?: string; ip?: st
   return Object.keys(origin).length ? { origin } : {};
 }
 
-export const orderWorkflowId = (orderId: string) => `order:${orderId}`;
-
 export function factsOf(row: Row): OrderFacts {
   return {
     status: isOrderStatus(row.status) ? row.status : 'submitted',
@@ -64,14 +65,6 @@ export function factsOf(row: Row): OrderFacts {
     metrcState: isMetrcState(row.metrc_state) ? row.metrc_state : 'none',
   };
 }
-
-const ERROR_OF_FAILURE: Record<string, 'INVALID_TRANSITION' | 'FORBIDDEN' | 'UNPROCESSABLE_ENTITY' | 'INSUFFICIENT_STOCK' | 'NOT_FOUND'> = {
-  InvalidTransition: 'INVALID_TRANSITION',
-  Forbidden: 'FORBIDDEN',
-  ValidationError: 'UNPROCESSABLE_ENTITY',
-  InsufficientStock: 'INSUFFICIENT_STOCK',
-  NotFound: 'NOT_FOUND',
-};
 
 export function createLifecycleClient(deps: LifecycleDeps) {
   const settings = temporalSettings(deps.config);
@@ -110,20 +103,14 @@ export function createLifecycleClient(deps: LifecycleDeps) {
         retry: settings.defaultActivityRetry,
       };
       try {
-        await c.workflow.start<typeof orderLifecycle>('orderLifecycle', {
+        await c.workflow.start<OrderLifecycleWorkflow>(WORKFLOW_TYPES.orderLifecycle, {
           taskQueue: settings.taskQueues.orders,
           workflowId: orderWorkflowId(orderId),
           args: [input],
           // One workflow per order, ever: a second start for the same id is refused, not re-run.
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-          typedSearchAttributes: [
-            { key: ORDER_SEARCH_ATTRIBUTES.OrderId, value: orderId },
-            { key: ORDER_SEARCH_ATTRIBUTES.RetailerId, value: input.retailerId },
-            { key: ORDER_SEARCH_ATTRIBUTES.WholesalerId, value: input.wholesalerId },
-            { key: ORDER_SEARCH_ATTRIBUTES.OrderNumber, value: orderNumber },
-            { key: ORDER_SEARCH_ATTRIBUTES.OrderStatus, value: 'submitted' },
-          ],
+          typedSearchAttributes: orderSearchAttributes({ ...input, status: 'submitted' }),
           staticSummary: `Order ${orderNumber}`,
           staticDetails: [
             `**Order ${orderNumber}**`,
@@ -216,7 +203,7 @@ export function createLifecycleClient(deps: LifecycleDeps) {
         if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
           const f = err.cause;
           const details = ((f.details?.[0] ?? {}) as Record<string, unknown>) ?? {};
-          const code = ERROR_OF_FAILURE[f.type ?? ''];
+          const code = apiCodeOf(f.type);
           if (code === 'INSUFFICIENT_STOCK') {
             throw new AppError('INSUFFICIENT_STOCK', f.message, { status: row.status, action: body.action, short_lines: details.short_lines ?? [] });
           }

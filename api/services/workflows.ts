@@ -5,6 +5,7 @@
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import proto from '@temporalio/proto';
+import { SEARCH_ATTRIBUTE_NAMES, orderOfWorkflow } from '../../contracts/index.js';
 import type { Actor } from '../../domain/actor.js';
 import { AppError } from '../../domain/errors.js';
 import { logger } from '../../platform/logger.js';
@@ -39,12 +40,10 @@ function failureOf(f: Failure): { message: string; type: string | null } | null 
   return { message: inner?.message || f.message || 'failure', type: inner?.applicationFailureInfo?.type ?? f.applicationFailureInfo?.type ?? null };
 }
 
-const SEARCH_ATTRIBUTE_KEYS = ['OrderId', 'RetailerId', 'WholesalerId', 'OrderStatus', 'OrderNumber', 'MetrcSubmissionId', 'MetrcSubmissionKind', 'MetrcLicense', 'PosConnectionId'];
-
 function attributesOf(info: WorkflowExecutionInfo): Record<string, string> {
   const out: Record<string, string> = {};
   const sa = info.searchAttributes as Record<string, unknown[] | undefined> | undefined;
-  for (const key of SEARCH_ATTRIBUTE_KEYS) {
+  for (const key of SEARCH_ATTRIBUTE_NAMES) {
     const v = sa?.[key];
     if (Array.isArray(v) && v.length > 0) out[key] = String(v[0]);
   }
@@ -134,9 +133,7 @@ async function requireRunning(c: Client, workflowId: string): Promise<void> {
   }
 }
 
-/** `order:<uuid>`: an order's lifecycle workflow (api/services/orderLifecycle.ts orderWorkflowId). */
-const ORDER_WORKFLOW = /^order:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
-export const orderOfWorkflow = (workflowId: string): string | undefined => ORDER_WORKFLOW.exec(workflowId)?.[1];
+export { orderOfWorkflow };
 
 export function createWorkflowService(deps: ApiDeps) {
   let orderService: OrderService | undefined;

@@ -10,6 +10,14 @@ import type { Config } from '../../platform/config.js';
  * Files are named `<workflowType>-<generation>-<scenario>.json`; commit them.
  */
 export const RECORDING = process.env.RECORD_HISTORIES === '1';
+
+/**
+ * The workflow generation being recorded. Nothing is released yet, so there is one (g1). After
+ * the first release a change to a workflow's commands goes behind `patched()`, this is bumped,
+ * and the new recordings sit beside the older ones, which must keep replaying (README, "Changing
+ * a workflow after a release").
+ */
+export const GENERATION = 'g1';
 const OUT = new URL('../replay/histories/', import.meta.url);
 
 export async function recordHistories(config: Pick<Config, 'temporal'>, histories: Array<{ file: string; workflowId: string }>): Promise<void> {

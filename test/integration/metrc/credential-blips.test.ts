@@ -10,7 +10,7 @@ import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { adminHeaders } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
-import { recordHistories } from '../../support/recordHistories.js';
+import { GENERATION, recordHistories } from '../../support/recordHistories.js';
 import { closeDeps, createDeps, startApi, startWorkers, temporalClient, type RunningApi, type RunningWorkers } from '../../support/harness.js';
 import {
   adjustmentPayload,
@@ -25,9 +25,8 @@ import {
   WHOLESALERS,
   type SandboxHandle,
 } from './helpers.js';
-
-// Parked runs recorded for the replay guard (RECORD_HISTORIES=1): v4 may be discarded while parked.
-const GENERATION = 'v4';
+import { metrcSubmissionWorkflowId } from '../../../contracts/ids.js';
+import { submissionStateQuery } from '../../../contracts/metrc.js';
 
 describe('METRC credential blips and lookup 429s', () => {
   let sb: SandboxHandle;
@@ -89,7 +88,7 @@ describe('METRC credential blips and lookup 429s', () => {
     const ids = await submitReceipts(4, tag);
     // Parked: waiting for a key, one open alert for the license and no dead letter each.
     await until('all to park', async () => {
-      const states = await Promise.all(ids.map(async (id) => (await client.workflow.getHandle(`metrc:${id}`).query('state')) as { state: string; waitingFor?: string }));
+      const states = await Promise.all(ids.map(async (id) => (await client.workflow.getHandle(metrcSubmissionWorkflowId(id)).query(submissionStateQuery)) as { state: string; waitingFor?: string }));
       return states.every((s) => s.state === 'waiting' && /working METRC key/.test(s.waitingFor ?? '')) ? states : undefined;
     }, 30_000);
     expect(await statusCounts(deps, ids)).toEqual({ parked: 4 });
@@ -120,7 +119,7 @@ describe('METRC credential blips and lookup 429s', () => {
     expect(r.body).toMatchObject({ status: 'discarded', discard_reason: 'sale entered by hand in METRC' });
     // The parked run ends cleanly with the discard, without waiting for the key.
     const result = await Promise.race([
-      client.workflow.getHandle(`metrc:${gone}`).result(),
+      client.workflow.getHandle(metrcSubmissionWorkflowId(gone!)).result(),
       new Promise((_, reject) => setTimeout(() => reject(new Error('the workflow did not end')), 15_000)),
     ]);
     expect(result).toEqual({ status: 'discarded', reason: 'sale entered by hand in METRC' });

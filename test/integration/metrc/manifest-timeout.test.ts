@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporalSettings } from '../../../temporal.config.js';
 import { closeDeps, createDeps, startWorkers, temporalClient, type RunningWorkers } from '../../support/harness.js';
 import { eachPackages, metrcOverrides, orderOnSandboxLicenses, startSandbox, WHOLESALERS, type SandboxHandle } from './helpers.js';
+import { metrcTransferWorkflowId } from '../../../contracts/ids.js';
+import { WORKFLOW_TYPES } from '../../../contracts/workflowTypes.js';
 
 describe('metrcTransfer: backed-off looks end at the manifest timeout', () => {
   let sb: SandboxHandle;
@@ -34,9 +36,9 @@ describe('metrcTransfer: backed-off looks end at the manifest timeout', () => {
     const labels = eachPackages(WHOLESALERS[0]!).slice(14, 15).map((p) => p.label);
     const { orderId } = await orderOnSandboxLicenses(deps, labels);
     const settings = temporalSettings(deps.config);
-    const workflowId = `metrc-transfer:order:${orderId}`;
+    const workflowId = metrcTransferWorkflowId(orderId);
     const started = Date.now();
-    const handle = await client.workflow.start('metrcTransfer', {
+    const handle = await client.workflow.start(WORKFLOW_TYPES.metrcTransfer, {
       workflowId,
       taskQueue: settings.taskQueues.compliance,
       args: [{ orderId, retry: settings.defaultActivityRetry }],

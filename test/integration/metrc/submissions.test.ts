@@ -23,6 +23,7 @@ import {
   WHOLESALERS,
   type SandboxHandle,
 } from './helpers.js';
+import { metrcSubmissionWorkflowId } from '../../../contracts/ids.js';
 
 describe('METRC submissions through the sandbox', () => {
   let sb: SandboxHandle;
@@ -112,7 +113,7 @@ describe('METRC submissions through the sandbox', () => {
     expect(discarded.status).toBe(200);
     expect(discarded.body).toMatchObject({ status: 'discarded', discard_reason: 'entered by mistake' });
 
-    const result = await client.workflow.getHandle(`metrc:${created.id}`).result();
+    const result = await client.workflow.getHandle(metrcSubmissionWorkflowId(created.id)).result();
     expect(result).toEqual({ status: 'discarded', reason: 'entered by mistake' });
     const letters = await request(api.url, 'GET', '/dead-letters?kind=metrc_submission&status=discarded', undefined, headers);
     expect(letters.body.data.some((d: { subject_id: string; resolution_note: string }) => d.subject_id === created.id && d.resolution_note === 'entered by mistake')).toBe(true);

@@ -16,6 +16,7 @@ import { DEMO_PACKAGES, DEMO_USER_KEY, DEMO_VENDOR_KEY } from '../../../sandboxe
 import { adminHeaders } from '../../support/auth.js';
 import { closeDeps, createDeps, startApi, startWorkers, temporalClient, type RunningApi, type RunningWorkers } from '../../support/harness.js';
 import { adjustmentPayload, createSubmission, eachPackages, metrcOverrides, startSandbox, until, WHOLESALERS, type SandboxHandle } from './helpers.js';
+import { WORKFLOW_TYPES } from '../../../contracts/workflowTypes.js';
 
 describe('METRC sweep: a counter-adjustment whose answer was lost', () => {
   let sb: SandboxHandle;
@@ -62,7 +63,7 @@ describe('METRC sweep: a counter-adjustment whose answer was lost', () => {
 
     // The repair's answer is lost: held 8 s, the client gives up after 2.
     await sb.faults({ holdWriteRate: 1, holdWriteSeconds: 8, methods: ['POST'], pathPrefix: '/packages/v2/adjust', remaining: 1 });
-    const sweep = await client.workflow.start('metrcDuplicateSweep', {
+    const sweep = await client.workflow.start(WORKFLOW_TYPES.metrcDuplicateSweep, {
       workflowId: `${sweepWorkflowId(id)}:test`,
       taskQueue: temporalSettings(deps.config).taskQueues.compliance,
       args: [{ submissionId: id, delaysMs: [10] }],

@@ -10,6 +10,8 @@ import { adminHeaders } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, startWorkers, temporalClient, type RunningApi, type RunningWorkers } from '../../support/harness.js';
 import { eachPackages, metrcOverrides, orderOnSandboxLicenses, startSandbox, until, WHOLESALERS, type SandboxHandle } from './helpers.js';
+import { metrcTransferWorkflowId, metrcWatchWorkflowId } from '../../../contracts/ids.js';
+import { WORKFLOW_TYPES } from '../../../contracts/workflowTypes.js';
 
 describe('metrcTransfer: template → manifest → matched → drift', () => {
   let sb: SandboxHandle;
@@ -47,8 +49,8 @@ describe('metrcTransfer: template → manifest → matched → drift', () => {
     const { orderId, orderNumber } = await orderOnSandboxLicenses(deps, labels);
     const settings = temporalSettings(deps.config);
     // No order workflow runs here: metrcStatus signals to `order:<id>` are dropped quietly.
-    const handle = await client.workflow.start('metrcTransfer', {
-      workflowId: `metrc-transfer:order:${orderId}`,
+    const handle = await client.workflow.start(WORKFLOW_TYPES.metrcTransfer, {
+      workflowId: metrcTransferWorkflowId(orderId),
       taskQueue: settings.taskQueues.compliance,
       args: [{ orderId, retry: settings.defaultActivityRetry }],
     });
@@ -79,7 +81,7 @@ describe('metrcTransfer: template → manifest → matched → drift', () => {
 
     // Voided in METRC afterwards: the watcher reports drift (to the order, when one is listening).
     await fetch(`${sb.running.url}/__sandbox/transfers/${manifest.Id}/void`, { method: 'POST' });
-    const watch = await client.workflow.getHandle(`metrc-watch:${orderId}`).result();
+    const watch = await client.workflow.getHandle(metrcWatchWorkflowId(orderId)).result();
     expect(watch.drift).toBe(true);
     expect(watch.detail).toContain('voided');
 

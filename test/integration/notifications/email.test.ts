@@ -17,6 +17,7 @@ import { insertSubmission } from '../../../db/metrcSubmissions.js';
 import { createTestUser } from '../../support/auth.js';
 import { startWorkers, type RunningWorkers, ownQueues } from '../../support/harness.js';
 import { call, freshStock, ordersEnv, placeOrder, transition, waitFor, type OrdersEnv } from '../orders/helpers.js';
+import { metrcSubmissionWorkflowId } from '../../../contracts/ids.js';
 
 const PUBLIC_URL = 'https://console.trellis.test';
 let catcher: MailCatcher;
@@ -173,7 +174,7 @@ describe('email notifications', () => {
     const acts = createActivities({ config: env.deps.config, sequelize: env.deps.sequelize, redis: env.deps.redis, writer: env.deps.writer, temporal: () => env.deps.temporal.get() });
     const error = { type: 'MetrcServerError', code: 'METRC_5XX', message: 'METRC answered 500', status: 500 };
     // Retried activity: the same dead letter, so the same notifications.
-    for (let i = 0; i < 2; i++) await acts.failMetrcSubmission({ submissionId: made.row.id, workflowId: `metrc:${made.row.id}`, queue: 'compliance', error });
+    for (let i = 0; i < 2; i++) await acts.failMetrcSubmission({ submissionId: made.row.id, workflowId: metrcSubmissionWorkflowId(made.row.id), queue: 'compliance', error });
     const mine = () => catcher.messages().filter((m) => m.raw.includes('X-Trellis-Event: metrc.dead_lettered') && m.text?.includes('CO-NOTIFY-1'));
     await waitFor('the METRC alert', async () => mine().some((m) => m.to[0] === me.email));
     await new Promise((r) => setTimeout(r, 1500));

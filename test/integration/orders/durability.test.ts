@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, FAST, freshStock, labelsFor, ordersEnv, placeOrder, stockOf, streamEventsFor, transition, waitFor, type OrdersEnv } from './helpers.js';
+import { orderWorkflowId } from '../../../contracts/ids.js';
 
 /** A real worker process (`tsx worker/main.ts`) that the test can SIGKILL, as a crash would. */
 function spawnWorker(): { proc: ChildProcess; ready: Promise<void> } {
@@ -78,7 +79,7 @@ describe('durability: the worker dies mid-way', () => {
     await driving;
 
     for (const o of orders) {
-      const result = await env.client.workflow.getHandle(`order:${o.id}`).result();
+      const result = await env.client.workflow.getHandle(orderWorkflowId(o.id)).result();
       expect(result.status).toBe('completed');
     }
     // Every unit reserved exactly once and shipped exactly once.

@@ -7,9 +7,10 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../../domain/actor.js';
-import { transitionUpdate } from '../../../workflows/orderLifecycle.js';
+import { transitionUpdate } from '../../../contracts/order.js';
 import { apiKeyHeaders, headersFor } from '../../support/auth.js';
 import { call, freshStock, ordersEnv, placeOrder, stockOf, transition, type Headers, type OrdersEnv } from './helpers.js';
+import { orderWorkflowId } from '../../../contracts/ids.js';
 
 describe('who may change an order (issue 13.4) and staff on orders (issue 13.7)', () => {
   let env: OrdersEnv;
@@ -99,7 +100,7 @@ describe('who may change an order (issue 13.4) and staff on orders (issue 13.7)'
   it("the workflow's own validator refuses staff acting as the seller (a caller that bypasses the API)", async () => {
     const stock = await freshStock(env, 10);
     const order = await placeOrder(env, [{ variant_id: stock.variantId, quantity: 1 }]);
-    const handle = env.client.workflow.getHandle(`order:${order.id}`);
+    const handle = env.client.workflow.getHandle(orderWorkflowId(order.id));
     const op: Actor = { kind: 'user', id: 'op', role: 'operator', label: 'operator' };
     const err = await handle.executeUpdate(transitionUpdate, { args: [{ action: 'accept', actor: op }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowUpdateFailedError);

@@ -1,20 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordHistories } from '../../support/recordHistories.js';
+import { GENERATION, recordHistories } from '../../support/recordHistories.js';
 import { call, freshStock, labelsFor, ordersEnv, placeOrder, transition, type OrdersEnv } from './helpers.js';
+import { orderWorkflowId } from '../../../contracts/ids.js';
 
 /**
  * Produces the determinism guard's input: histories of finished orders, one per way an order can
  * end. `RECORD_HISTORIES=1 npx vitest run --project integration test/integration/orders/histories.test.ts`
  * writes test/replay/histories/orderLifecycle-<GENERATION>-*.json (commit them); test/unit/orders/replay.test.ts replays them.
  */
-/**
- * Bump when the workflow's commands change (behind `patched()`): the new recordings sit beside the
- * older generations, which must keep replaying. v1: activities on the task queue; v2: read-model
- * and stock steps as local activities, METRC reports not awaited one by one; v3: one patch asked at
- * the start, no repeated start search attributes, 'submitting' marked by the order itself.
- */
-const GENERATION = 'v3';
-
 describe('recorded order histories', () => {
   let env: OrdersEnv;
   beforeAll(async () => {
@@ -53,7 +46,7 @@ describe('recorded order histories', () => {
 
     const histories = [];
     for (const [name, id] of Object.entries(scenarios)) {
-      const handle = env.client.workflow.getHandle(`order:${id}`);
+      const handle = env.client.workflow.getHandle(orderWorkflowId(id));
       const result = await handle.result();
       expect(result.status).toBe(name.split('-')[0]);
       histories.push({ name, workflowId: handle.workflowId, history: await handle.fetchHistory() });

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RULES } from '../../../domain/orders/index.js';
-import type { OrderWorkflowState } from '../../../workflows/orderLifecycle.js';
+import type { OrderWorkflowState } from '../../../contracts/order.js';
 import { call, freshStock, labelsFor, ordersEnv, placeOrder, stockOf, streamEventsFor, transition, waitFor, type OrdersEnv } from './helpers.js';
+import { orderWorkflowId } from '../../../contracts/ids.js';
+import { metrcStatusSignal } from '../../../contracts/order.js';
 
 describe('order lifecycle through the API (real worker, Temporal and database)', () => {
   let env: OrdersEnv;
@@ -48,7 +50,7 @@ describe('order lifecycle through the API (real worker, Temporal and database)',
     expect(early.status).toBe(409);
     expect(early.body.error).toMatchObject({ code: 'INVALID_TRANSITION', details: { status: 'fulfilled', action: 'ship', available_transitions: [] } });
 
-    const handle = env.client.workflow.getHandle(`order:${id}`);
+    const handle = env.client.workflow.getHandle(orderWorkflowId(id));
     const state = await handle.query<OrderWorkflowState>('state');
     expect(state).toMatchObject({ status: 'fulfilled', orderNumber: order.order_number, pendingStep: expect.stringContaining('manifest') });
     expect(state.timeline.map((t) => t.to).filter(Boolean)).toEqual(['accepted', 'fulfilled']);
@@ -293,7 +295,7 @@ describe('order lifecycle through the API (real worker, Temporal and database)',
     expect(second.id).toBe(first.id);
     const [rows] = await env.deps.sequelize.query('SELECT COUNT(*) AS n FROM order_items WHERE variant_id = ?', { replacements: [stock.variantId] });
     expect(rows).toEqual([{ n: 1 }]);
-    const desc = await env.client.workflow.getHandle(`order:${first.id}`).describe();
+    const desc = await env.client.workflow.getHandle(orderWorkflowId(first.id)).describe();
     expect(desc.status.name).toBe('RUNNING');
   });
 
@@ -305,9 +307,9 @@ describe('order lifecycle through the API (real worker, Temporal and database)',
     const fulfilled = await transition(env, env.wholesaler, order.id, { action: 'fulfil', lines: labelsFor(order) });
     expect(fulfilled.body.status).toBe('fulfilled');
     // No compliance worker runs here, so these are the only reports the order gets.
-    const handle = env.client.workflow.getHandle(`order:${id}`);
-    await handle.signal('metrcStatus', { state: 'awaiting_manifest', templateId: 42, detail: 'template 42 created', seq: 2 });
-    await handle.signal('metrcStatus', { state: 'submitting', seq: 1 });
+    const handle = env.client.workflow.getHandle(orderWorkflowId(id));
+    await handle.signal(metrcStatusSignal, { state: 'awaiting_manifest', templateId: 42, detail: 'template 42 created', seq: 2 });
+    await handle.signal(metrcStatusSignal, { state: 'submitting', seq: 1 });
     // The read model is written after the workflow applied the report.
     const read = await waitFor('the newer report to reach the read model', async () => {
       const r = await call(env, env.wholesaler, 'GET', `/orders/${id}`);

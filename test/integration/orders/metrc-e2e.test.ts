@@ -7,17 +7,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OrderWorkflowState } from '../../../workflows/orderLifecycle.js';
+import type { OrderWorkflowState } from '../../../contracts/order.js';
 import { adminHeaders, headersFor } from '../../support/auth.js';
-import { recordHistories } from '../../support/recordHistories.js';
+import { GENERATION, recordHistories } from '../../support/recordHistories.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, startWorkers, temporalClient } from '../../support/harness.js';
 import { eachPackages, metrcOverrides, RETAILERS, startSandbox, WHOLESALERS, type SandboxHandle } from '../metrc/helpers.js';
 import { FAST, stockOf, streamEventsFor, waitFor, type Headers, type OrdersEnv } from './helpers.js';
+import { metrcSubmissionWorkflowId, metrcTransferWorkflowId, orderWorkflowId } from '../../../contracts/ids.js';
 
 const SHIPPER = WHOLESALERS[1]!;
-/** Generation of the METRC workflows' recorded histories (see orders/histories.test.ts). */
-const GENERATION = 'v4';
 const RECIPIENT = RETAILERS[1]!;
 
 describe('order lifecycle with the real metrcTransfer child against the METRC sandbox', () => {
@@ -172,11 +171,11 @@ describe('order lifecycle with the real metrcTransfer child against the METRC sa
       available_transitions: ['ship'],
       metrc: { state: 'matched', manifest_number: manifest.ManifestNumber, template_id: template.Id, compliance_override_reason: null },
     });
-    const handle = env.client.workflow.getHandle(`order:${id}`);
+    const handle = env.client.workflow.getHandle(orderWorkflowId(id));
     const state = await handle.query<OrderWorkflowState>('state');
     expect(state.metrc).toMatchObject({ state: 'matched', manifestNumber: manifest.ManifestNumber, templateId: template.Id });
     expect(state.pendingStep).toBe('awaiting the METRC manifest, then shipment');
-    const child = await env.client.workflow.getHandle(`metrc-transfer:order:${id}`).result();
+    const child = await env.client.workflow.getHandle(metrcTransferWorkflowId(id)).result();
     expect(child).toEqual({ status: 'matched', manifestNumber: manifest.ManifestNumber, templateId: template.Id });
 
     // The retailer may not ship; the wholesaler now may, without any override.
@@ -211,7 +210,7 @@ describe('order lifecycle with the real metrcTransfer child against the METRC sa
     const subs = await call(env.admin, 'GET', `/metrc-submissions?order_id=${id}`);
     expect(subs.body.data).toMatchObject([{ kind: 'transfer_template', status: 'succeeded', license_number: SHIPPER, metrc_ids: [template.Id] }]);
     // The transfer carries its template submission's METRC search attributes (issue 14.7).
-    const described = await env.client.workflow.getHandle(`metrc-transfer:order:${id}`).describe();
+    const described = await env.client.workflow.getHandle(metrcTransferWorkflowId(id)).describe();
     expect(described.searchAttributes).toMatchObject({ MetrcSubmissionId: [subs.body.data[0].id], MetrcSubmissionKind: ['transfer_template'], MetrcLicense: [SHIPPER] });
     // Sent by the transfer itself: no submission workflow was needed for it.
     await expect(env.client.workflow.getHandle(`metrc:${subs.body.data[0].id}`).describe()).rejects.toMatchObject({ name: 'WorkflowNotFoundError' });
@@ -237,7 +236,7 @@ describe('order lifecycle with the real metrcTransfer child against the METRC sa
     expect(subs.body.data).toMatchObject([{ kind: 'transfer_template', status: 'failed' }]);
     const sub = subs.body.data[0];
     // The failed send was handed to the submission workflow, which waits for a person.
-    const waiting = await env.client.workflow.getHandle(`metrc:${sub.id}`).describe();
+    const waiting = await env.client.workflow.getHandle(metrcSubmissionWorkflowId(sub.id)).describe();
     expect(waiting.status.name).toBe('RUNNING');
     const letters = await call(compliance, 'GET', '/dead-letters?status=open');
     expect(letters.body.data.filter((d: { subject_id: string }) => d.subject_id === sub.id)).toHaveLength(1);
@@ -259,10 +258,10 @@ describe('order lifecycle with the real metrcTransfer child against the METRC sa
     expect((await sb.state()).templatesByName[order.order_number]).toBe(1);
     const after = await call(compliance, 'GET', `/metrc-submissions/${sub.id}`);
     expect(after.body).toMatchObject({ status: 'succeeded', metrc_ids: [template.Id] });
-    await env.client.workflow.getHandle(`metrc-transfer:order:${id}`).result();
+    await env.client.workflow.getHandle(metrcTransferWorkflowId(id)).result();
     await recordHistories(env.deps.config, [
-      { file: `metrcTransfer-${GENERATION}-template-retried`, workflowId: `metrc-transfer:order:${id}` },
-      { file: `metrcSubmission-${GENERATION}-handed-over-then-retried`, workflowId: `metrc:${sub.id}` },
+      { file: `metrcTransfer-${GENERATION}-template-retried`, workflowId: metrcTransferWorkflowId(id) },
+      { file: `metrcSubmission-${GENERATION}-handed-over-then-retried`, workflowId: metrcSubmissionWorkflowId(sub.id) },
     ]);
   });
 
@@ -336,7 +335,7 @@ describe('order lifecycle with the real metrcTransfer child against the METRC sa
     const late = await check(wholesaler);
     expect(late.status).toBe(409);
     expect(late.body.error).toMatchObject({ code: 'CONFLICT', details: { metrc_state: 'matched' } });
-    await env.client.workflow.getHandle(`metrc-transfer:order:${id}`).result();
+    await env.client.workflow.getHandle(metrcTransferWorkflowId(id)).result();
     await recordHistories(env.deps.config, [{ file: `metrcTransfer-${GENERATION}-checked-now`, workflowId: `metrc-transfer:order:${id}` }]);
   });
 });

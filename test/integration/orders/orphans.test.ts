@@ -11,6 +11,8 @@ import type { ReconcileResult } from '../../../activities/orderReconciler.js';
 import { temporalSettings } from '../../../temporal.config.js';
 import { headersFor } from '../../support/auth.js';
 import { call, freshStock, ordersEnv, placeOrder, stockOf, transition, type Headers, type OrdersEnv } from './helpers.js';
+import { orderWorkflowId } from '../../../contracts/ids.js';
+import { WORKFLOW_TYPES } from '../../../contracts/workflowTypes.js';
 
 describe('no orphaned order (issue 14.3)', () => {
   let env: OrdersEnv;
@@ -64,15 +66,15 @@ describe('no orphaned order (issue 14.3)', () => {
     const alive = await acceptedOrder(2);
     // A demo order loaded straight into the database has no workflow until npm start adopts it.
     const unadopted = await acceptedOrder(1);
-    await env.client.workflow.getHandle(`order:${unadopted.id}`).terminate('test: stands for a seeded order');
+    await env.client.workflow.getHandle(orderWorkflowId(unadopted.id)).terminate('test: stands for a seeded order');
     await env.deps.sequelize.query('UPDATE orders SET workflow_id = NULL WHERE id = ?', { replacements: [unadopted.id] });
-    await env.client.workflow.getHandle(`order:${orphan.id}`).terminate('terminated in the Temporal UI');
+    await env.client.workflow.getHandle(orderWorkflowId(orphan.id)).terminate('terminated in the Temporal UI');
     // Until the reconciler runs the order looks open and holds its stock: the orphan of the issue.
     expect((await statusOf(orphan.id)).status).toBe('accepted');
     expect(await stockOf(env, orphan.stock.inventoryId)).toEqual({ onHand: 20, reserved: 5 });
 
     const reconcile = () =>
-      env.client.workflow.execute('ordersReconciler', {
+      env.client.workflow.execute(WORKFLOW_TYPES.ordersReconciler, {
         taskQueue: temporalSettings(env.deps.config).taskQueues.orders,
         workflowId: `test-orders-reconciler:${randomUUID()}`,
         args: [{ graceMs: 0 }],

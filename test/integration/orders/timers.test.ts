@@ -4,6 +4,7 @@ import { closeDeps, createDeps, startApi } from '../../support/harness.js';
 import { adminHeaders } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { call, freshStock, labelsFor, ordersEnv, placeOrder, stockOf, streamEventsFor, transition, waitFor, type OrdersEnv } from './helpers.js';
+import { orderWorkflowId } from '../../../contracts/ids.js';
 
 describe('order timers and start-up guarantees', () => {
   let env: OrdersEnv;
@@ -45,7 +46,7 @@ describe('order timers and start-up guarantees', () => {
     await transition(env, env.wholesaler, order.id, { action: 'fulfil', lines: labelsFor(order) });
     await call(env, env.compliance, 'POST', `/orders/${order.id}/compliance-override`, { reason: 'test' });
     await transition(env, env.retailer, order.id, { action: 'deliver' });
-    const result = await env.client.workflow.getHandle(`order:${order.id}`).result();
+    const result = await env.client.workflow.getHandle(orderWorkflowId(order.id)).result();
     expect(result.status).toBe('completed');
     expect(result.timeline.at(-1)).toMatchObject({ from: 'delivered', to: 'completed', actor: { role: 'system' } });
   });

@@ -10,6 +10,7 @@ import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, startWorkers, temporalClient, type RunningApi, type RunningWorkers } from '../../support/harness.js';
 import { facilityLocalTime } from '../../../domain/pos/receipt.js';
 import { allowPosHost, connect, countFor, mutate, rows, runSync, setFaults, stockOf, until } from './helpers.js';
+import { metrcSubmissionWorkflowId } from '../../../contracts/ids.js';
 
 describe('posSync against the vendor sandboxes', () => {
   const deps = createDeps();
@@ -164,7 +165,7 @@ describe('posSync against the vendor sandboxes', () => {
     expect(payload.Transactions).toEqual(tx!.items.map((i) => expect.objectContaining({ PackageLabel: i.packageId, Quantity: i.quantity, TotalAmount: i.totalPrice })));
 
     // Each submission runs in its own metrcSubmission workflow on the compliance queue.
-    const wf = await client.workflow.getHandle(`metrc:${sub.id}`).describe();
+    const wf = await client.workflow.getHandle(metrcSubmissionWorkflowId(sub.id)).describe();
     expect(wf.type).toBe('metrcSubmission');
     expect(wf.taskQueue).toBe(deps.config.temporal.taskQueuePrefix + 'compliance');
 
@@ -173,7 +174,7 @@ describe('posSync against the vendor sandboxes', () => {
     expect((await runOf(second.runId!)).counts.sales_reported).toBe(0);
     const [again] = await rows<{ n: number }>(deps.sequelize, 'SELECT COUNT(*) AS n FROM metrc_submissions WHERE created_by = ?', [`pos-sync:${connection.id}`]);
     expect(Number(again!.n)).toBe(subs.length);
-    for (const s of subs) await client.workflow.getHandle(`metrc:${s.id}`).terminate('test cleanup').catch(() => undefined);
+    for (const s of subs) await client.workflow.getHandle(metrcSubmissionWorkflowId(s.id)).terminate('test cleanup').catch(() => undefined);
   });
 
   it('records malformed vendor items as item errors and finishes the run as partial', async () => {

@@ -1,10 +1,10 @@
-import { createServer } from 'node:http';
 import { createAtomicWriter } from '../db/tx.js';
 import { createSequelize } from '../db/connection.js';
 import { logConnectionBudget } from '../db/poolLog.js';
 import { config } from '../platform/config.js';
 import { logger } from '../platform/logger.js';
 import { createRedis } from '../platform/redis.js';
+import { createHttpServer } from '../platform/httpServer.js';
 import { onShutdown } from '../platform/shutdown.js';
 import { LazyTemporalClient } from '../platform/temporal.js';
 import { createApp } from './app.js';
@@ -25,7 +25,7 @@ deps.redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection
 // Connect early so the first request does not pay for it; failures are retried on demand.
 deps.temporal.get().catch((err: unknown) => log.warn({ err: String(err) }, 'temporal not reachable yet'));
 
-const server = createServer(createApp(deps));
+const server = createHttpServer(createApp(deps));
 const realtime = startRealtime(server, deps);
 server.listen(cfg.port, cfg.host, () => {
   const addr = server.address();

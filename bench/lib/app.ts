@@ -4,12 +4,13 @@
  * benchmarks keep working when authentication is switched on.
  */
 import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { ApiDeps } from '../../api/deps.js';
 import { createApp } from '../../api/app.js';
 import { createAtomicWriter } from '../../db/tx.js';
 import { createSequelize } from '../../db/connection.js';
 import { loadConfig } from '../../platform/config.js';
+import { createHttpServer } from '../../platform/httpServer.js';
 import { createRedis } from '../../platform/redis.js';
 import { LazyTemporalClient } from '../../platform/temporal.js';
 import { temporalSettings } from '../../temporal.config.js';
@@ -51,7 +52,7 @@ export async function startBenchApi(databaseUrl: string, env: Record<string, str
     redis,
     temporal: new LazyTemporalClient(temporalSettings(config)),
   };
-  const server = createServer(createApp(deps));
+  const server = createHttpServer(createApp(deps));
   const url = await listen(server);
   redis.on('error', () => undefined); // a closed Redis during shutdown is not a benchmark failure
   const headers = await adminHeaders(deps);

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../activities/index.js';
 import type { ApiDeps } from '../../api/deps.js';
@@ -16,6 +16,7 @@ import { createSequelize } from '../../db/connection.js';
 import { loadConfig, type Config } from '../../platform/config.js';
 import { createRedis } from '../../platform/redis.js';
 import { connectClient, connectWorkerConnection, LazyTemporalClient } from '../../platform/temporal.js';
+import { createHttpServer } from '../../platform/httpServer.js';
 import { temporalSettings, type TaskQueueName } from '../../temporal.config.js';
 import { createWorkers, runWorkers } from '../../worker/workers.js';
 
@@ -59,7 +60,7 @@ export interface RunningApi {
 }
 
 export async function startApi(deps: ApiDeps): Promise<RunningApi> {
-  const server = createServer(createApp(deps));
+  const server = createHttpServer(createApp(deps));
   const realtime = startRealtime(server, deps);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -208,6 +208,7 @@ async function main() {
   const client = await temporalClient(deps.config);
   const events = deps.redis.duplicate();
   let stopping = false;
+  let lost: string | null = null;
 
   try {
     const admin = await adminHeaders(deps);
@@ -523,6 +524,9 @@ async function main() {
       `  ${completed} of ${COUNT} complete (status completed, METRC matched, no override); ${workflowsDone} of ${COUNT} order workflows COMPLETED; driver failures: ${failed}`,
     );
     for (const f of failures) console.log(`    ${f}`);
+    // A lost order is a failed run, whatever the rate: the exit status says so (issue 22).
+    if (completed !== COUNT || workflowsDone !== COUNT || failed > 0)
+      lost = `LOST ORDERS: ${COUNT - completed} of ${COUNT} not complete, ${COUNT - workflowsDone} workflows not COMPLETED, ${failed} driver failures`;
     console.log(
       `  METRC sandbox requests per order (client and bench's manifest registration): ${(metrcRequests / COUNT).toFixed(1)}`,
     );
@@ -551,6 +555,7 @@ async function main() {
     await running.close();
     await teardown();
   }
+  if (lost) throw new Error(lost);
 }
 
 main().then(

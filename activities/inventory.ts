@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Redis } from 'ioredis';
 import { retryingDeadlocks, type AtomicWriter, type ScriptedTransaction, type TransactionEnd } from '../db/tx.js';
-import { consumeHoldsIn, OrderMissing, reserveIn, StockShort, type StockResult } from '../db/repositories/stock.js';
+import { consumeHoldsIn, OrderMissing, StockShort, type StockResult } from '../db/repositories/stock.js';
 import { bumpVersion } from '../platform/cacheVersions.js';
 
 export type { ShortLine, StockResult } from '../db/repositories/stock.js';
@@ -38,18 +38,9 @@ export function createInventoryActivities({ writer, redis }: { writer: AtomicWri
     return result;
   };
   return {
-    async reserveStock(input: { orderId: string }): Promise<StockResult> {
-      return committed(await stockStep(writer, (tx) => reserveIn(tx, input.orderId)));
-    },
-
     /** Saga compensation for accept: gives back exactly what the order still holds. */
     async releaseStock(input: { orderId: string }): Promise<StockResult> {
       return committed(await stockStep(writer, (tx) => consumeHoldsIn(tx, input.orderId, 'released')));
-    },
-
-    /** Shipping moves the held units out of the building: on hand and reserved both drop. */
-    async shipStock(input: { orderId: string }): Promise<StockResult> {
-      return committed(await stockStep(writer, (tx) => consumeHoldsIn(tx, input.orderId, 'shipped')));
     },
   };
 }

@@ -1,7 +1,7 @@
 // Every workflow the worker registers. Workflow code is deterministic and imports activity
 // types only (see eslint.config.js).
 export { systemCheck } from './systemCheck.js';
-export { orderLifecycle } from './orderLifecycle.js';
+export { orderLifecycle } from './orderLifecycle/index.js';
 export { metrcSubmission } from './metrcSubmission.js';
 export { metrcTransfer, metrcTransferWatch } from './metrcTransfer.js';
 export { metrcDuplicateSweep } from './metrcSweep.js';

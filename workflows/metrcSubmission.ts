@@ -21,71 +21,28 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
-  defineQuery,
-  defineSignal,
   getExternalWorkflowHandle,
-  patched,
   proxyActivities,
   setHandler,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import {
+  discardSignal,
+  retrySignal,
+  submissionStateQuery,
+  submissionStatusSignal,
+  type AwaitReceiptOptions,
+  type MetrcDiscardSignal,
+  type MetrcRetrySignal,
+  type MetrcSubmissionInput,
+  type MetrcSubmissionResult,
+  type MetrcSubmissionState,
+  type MetrcSubmissionStatus,
+} from '../contracts/metrc.js';
 import type { AttemptError } from '../domain/metrc/failure.js';
-import { toRetryPolicy, type RetryInput } from './retry.js';
-
-export interface MetrcSubmissionInput {
-  submissionId: string;
-  retry?: RetryInput;
-  /** A workflow told about every state change through `metrcSubmissionStatus` (metrcTransfer uses it). */
-  notifyWorkflowId?: string;
-  /** Receipt changes only: wait for the receipt (and earlier changes to it) before each round. */
-  awaitReceipt?: AwaitReceiptOptions;
-  /**
-   * The first round already ran elsewhere and failed this way (metrcTransfer sends its template
-   * itself and hands over only a failure): the workflow starts at the dead letter and waits.
-   */
-  failedRound?: AttemptError;
-}
-
-export interface AwaitReceiptOptions {
-  /** First wait between checks; doubles up to maximumIntervalMs. Default 2 s. */
-  initialIntervalMs?: number;
-  /** Default 5 minutes. */
-  maximumIntervalMs?: number;
-  /** Waiting longer than this fails the round (dead letter) for a person to look at. Default 14 days. */
-  timeoutMs?: number;
-}
-
-export type MetrcSubmissionState = 'waiting' | 'submitting' | 'failed' | 'succeeded' | 'discarded';
-
-export interface MetrcRetrySignal {
-  payload?: Record<string, unknown>;
-  by?: string;
-}
-export interface MetrcDiscardSignal {
-  reason: string;
-  by?: string;
-}
-export interface MetrcSubmissionStatus {
-  submissionId: string;
-  state: MetrcSubmissionState;
-  reason?: string;
-  metrcIds?: number[];
-}
-
-export type MetrcSubmissionResult =
-  { status: 'succeeded'; metrcIds: number[]; reconciled: boolean } | { status: 'discarded'; reason: string };
-
-export const retrySignal = defineSignal<[MetrcRetrySignal]>('retry');
-export const discardSignal = defineSignal<[MetrcDiscardSignal]>('discard');
-export const submissionStatusSignal = defineSignal<[MetrcSubmissionStatus]>('metrcSubmissionStatus');
-export const submissionStateQuery = defineQuery<{
-  state: MetrcSubmissionState;
-  round: number;
-  lastError?: AttemptError;
-  waitingFor?: string;
-}>('state');
+import { toRetryPolicy } from './retry.js';
 
 /** The failure's own description, from the activity's details or its message. */
 export function attemptErrorOf(err: unknown): AttemptError {
@@ -118,15 +75,15 @@ export async function metrcSubmission(input: MetrcSubmissionInput): Promise<Metr
   let waitingFor: string | undefined;
   let pendingRetry: MetrcRetrySignal | undefined;
   let pendingDiscard: MetrcDiscardSignal | undefined;
-  /** Parked for a working key in a run that may be discarded there (see parkForKey). */
-  let parkedDiscardable = false;
+  /** Parked for a working key, where a discard counts too (see parkForKey). */
+  let parked = false;
 
   // Signals count only while waiting: a retry or discard sent mid-round is meaningless.
   setHandler(retrySignal, (s) => {
     if (state === 'failed' && !pendingDiscard) pendingRetry = s;
   });
   setHandler(discardSignal, (s) => {
-    if ((state === 'failed' || parkedDiscardable) && !pendingRetry) pendingDiscard = s;
+    if ((state === 'failed' || parked) && !pendingRetry) pendingDiscard = s;
   });
   setHandler(submissionStateQuery, () => ({
     state,
@@ -177,8 +134,7 @@ export async function metrcSubmission(input: MetrcSubmissionInput): Promise<Metr
   const parkForKey = async (why: string): Promise<'retry' | 'discarded'> => {
     state = 'waiting';
     waitingFor = `a working METRC key (${why})`;
-    // Runs parked before discarding while parked existed ignored the signal and only slept.
-    parkedDiscardable = patched('metrc-submission-discard-while-parked');
+    parked = true;
     const p = await bookkeeping.parkMetrcSubmission({
       submissionId: input.submissionId,
       workflowId: workflowInfo().workflowId,
@@ -188,14 +144,13 @@ export async function metrcSubmission(input: MetrcSubmissionInput): Promise<Metr
     let interval = p.probeIntervalMs;
     try {
       for (;;) {
-        if (parkedDiscardable) await condition(() => pendingDiscard !== undefined, interval);
-        else await sleep(interval);
+        await condition(() => pendingDiscard !== undefined, interval);
         if (pendingDiscard) return 'discarded';
         if ((await bookkeeping.probeMetrcCredentials({ submissionId: input.submissionId })).ok) break;
         interval = Math.min(p.maxProbeIntervalMs, interval * 2);
       }
     } finally {
-      parkedDiscardable = false;
+      parked = false;
       waitingFor = undefined;
     }
     // A discard that came in during the last probe wins: the API has already marked the row.
@@ -233,9 +188,8 @@ export async function metrcSubmission(input: MetrcSubmissionInput): Promise<Metr
         if (r.status === 'succeeded') {
           state = 'succeeded';
           // The last word needs no answer: it goes out with the completion instead of costing a
-          // workflow task before it (histories from before this change waited, and replay so).
-          if (patched('metrc-submission-final-notify-without-waiting')) void notify({ state, metrcIds: r.metrcIds });
-          else await notify({ state, metrcIds: r.metrcIds });
+          // workflow task before it.
+          void notify({ state, metrcIds: r.metrcIds });
           return r;
         }
         // Someone changed the row underneath (e.g. discarded while this run was not waiting).
@@ -250,9 +204,7 @@ export async function metrcSubmission(input: MetrcSubmissionInput): Promise<Metr
       }
     }
 
-    // Parking is new: only runs that meet its failure type take (and mark) this path, so older
-    // histories replay unchanged.
-    if (lastError?.type === 'MetrcCredentialsParked' && patched('metrc-submission-parks-for-credentials')) {
+    if (lastError?.type === 'MetrcCredentialsParked') {
       if ((await parkForKey(lastError.message)) === 'discarded') return endDiscarded(pendingDiscard!);
       continue;
     }

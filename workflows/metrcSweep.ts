@@ -6,12 +6,7 @@
 import { proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { SweepResult } from '../activities/metrcSweep.js';
-
-export interface MetrcSweepInput {
-  submissionId: string;
-  /** Delays between looks, from the start of the sweep. */
-  delaysMs: number[];
-}
+import type { MetrcSweepInput } from '../contracts/metrc.js';
 
 export async function metrcDuplicateSweep(input: MetrcSweepInput): Promise<SweepResult[]> {
   const { sweepMetrcDuplicates } = proxyActivities<Activities>({

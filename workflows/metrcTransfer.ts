@@ -1,65 +1,40 @@
 /**
- * The METRC side of an order's shipment, run as a child of the order workflow: submit the
- * outgoing transfer template (through a metrcSubmission child, so failures get the same dead
- * letters, retry and reconciliation), then poll METRC until a user registers a manifest from
- * it (seconds apart at first, backing off to METRC_MANIFEST_POLL_INTERVAL; at once on the
- * `checkManifest` signal), and report to the order through its `metrcStatus` signal. After the match a detached
- * watcher keeps checking the manifest and signals `drift` if it is voided or edited.
+ * The METRC side of an order's shipment, run as a child of the order workflow: send the
+ * outgoing transfer template (a failed send goes to a metrcSubmission child, so failures get
+ * the same dead letters, retry and reconciliation), then poll METRC until a user registers a
+ * manifest from it (seconds apart at first, backing off to METRC_MANIFEST_POLL_INTERVAL; at once
+ * on `checkManifest`), and report to the order through its `metrcStatus` signal. After the match
+ * a detached watcher keeps checking the manifest and signals `drift` if it is voided or edited.
  */
 import {
   ParentClosePolicy,
   condition,
-  defineSignal,
   getExternalWorkflowHandle,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  sleep,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { ManifestQuery } from '../activities/metrc.js';
+import { metrcSubmissionWorkflowId, metrcWatchWorkflowId, orderWorkflowId } from '../contracts/ids.js';
+import {
+  checkManifestSignal,
+  stopWatchSignal,
+  submissionStatusSignal,
+  type ManifestQuery,
+  type MetrcSubmissionStatus,
+  type MetrcTransferInput,
+  type MetrcTransferResult,
+  type MetrcTransferWatchInput,
+} from '../contracts/metrc.js';
+import { metrcStatusSignal, type MetrcStatusSignal } from '../contracts/order.js';
+import { metrcSearchAttributes } from '../contracts/searchAttributes.js';
 import type { AttemptError } from '../domain/metrc/failure.js';
 import { manifestPollDelay } from '../domain/metrc/manifestPoll.js';
-import {
-  attemptErrorOf,
-  metrcSubmission,
-  submissionStatusSignal,
-  type MetrcSubmissionStatus,
-} from './metrcSubmission.js';
-import { metrcSearchAttributes } from './metrcSearchAttributes.js';
-import { toRetryPolicy, type RetryInput } from './retry.js';
-
-export interface MetrcTransferInput {
-  orderId: string;
-  retry?: RetryInput;
-}
-
-export type MetrcTransferState =
-  'submitting' | 'template_created' | 'awaiting_manifest' | 'matched' | 'failed' | 'drift';
-
-export interface MetrcStatusSignal {
-  state: MetrcTransferState;
-  manifestNumber?: string;
-  templateId?: number;
-  detail?: string;
-  /** Order of sending, when reports are not awaited one by one (the receiver drops stale ones). */
-  seq?: number;
-}
-
-export type MetrcTransferResult =
-  { status: 'matched'; manifestNumber: string; templateId: number } | { status: 'failed'; reason: string };
-
-/** Look for the manifest now (a user has just registered it); sent by POST /orders/{id}/metrc/check. */
-export const checkManifestSignal = defineSignal('checkManifest');
-
-/** The order workflow's signal; declared here too so both sides share the name and shape. */
-export const metrcStatusSignal = defineSignal<[MetrcStatusSignal]>('metrcStatus');
-
-const orderWorkflowId = (orderId: string) => `order:${orderId}`;
+import { attemptErrorOf, metrcSubmission } from './metrcSubmission.js';
+import { toRetryPolicy } from './retry.js';
 
 async function tellOrder(orderId: string, status: MetrcStatusSignal): Promise<boolean> {
   try {
@@ -80,20 +55,10 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
   const info = workflowInfo();
   // Reports to the order go out alongside this workflow's next step (a child start, an activity,
   // the completion) and are awaited only before the next report, instead of each costing a
-  // workflow task of its own. Each carries a sequence number so the order could tell a stale one.
-  // Histories from before the change awaited each report at once (and sent template_created
-  // apart) and replay that way.
-  // One patch per generation, asked once (each costs a search-attribute write); the newest
-  // implies the older ones.
-  const direct = patched('metrc-transfer-sends-template-itself');
-  const quick = direct || patched('metrc-transfer-reports-without-waiting');
+  // workflow task of its own. Each carries a sequence number so the order can tell a stale one.
   let seq = 0;
   let lastReport: Promise<unknown> = Promise.resolve();
   const tell = async (status: MetrcStatusSignal): Promise<void> => {
-    if (!quick) {
-      await tellOrder(input.orderId, status);
-      return;
-    }
     await lastReport;
     lastReport = tellOrder(input.orderId, { ...status, seq: ++seq });
   };
@@ -101,27 +66,19 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
   // The template is sent by this workflow itself; only a failed send is handed to a
   // metrcSubmission child, which keeps the dead letter and waits for compliance staff to retry
   // or discard it (one workflow execution fewer per order on the happy path). Preparing is a
-  // short database write, run as a local activity. Older histories started the child for every
-  // template and announced 'submitting' themselves (the order now does, as it starts this).
-  const plan = direct
-    ? await proxyLocalActivities<Activities>({
-        startToCloseTimeout: '10 seconds',
-        retry: toRetryPolicy(input.retry),
-      }).prepareMetrcTransfer({ orderId: input.orderId })
-    : await acts.prepareMetrcTransfer({ orderId: input.orderId });
+  // short database write, run as a local activity. The order announces 'submitting' itself.
+  const plan = await proxyLocalActivities<Activities>({
+    startToCloseTimeout: '10 seconds',
+    retry: toRetryPolicy(input.retry),
+  }).prepareMetrcTransfer({ orderId: input.orderId });
   if (!plan.ok) {
     await tell({ state: 'failed', detail: plan.reason });
     return { status: 'failed', reason: plan.reason };
   }
-  // Generation 4, one patch asked once (each costs a search-attribute write): the transfer, its
-  // submission child and its drift watch carry the template submission's METRC search
-  // attributes (the order starts this workflow without knowing the submission), and the
-  // manifest looks back off and answer a check-now signal (below). Older histories did neither.
-  const v4 = patched('metrc-transfer-attributes-and-responsive-polling');
-  const searchAttributes = v4
-    ? metrcSearchAttributes({ submissionId: plan.submissionId, kind: 'transfer_template', license: plan.shipperLicense })
-    : undefined;
-  if (searchAttributes) upsertSearchAttributes(searchAttributes);
+  // The transfer, its submission child and its drift watch carry the template submission's METRC
+  // search attributes (the order starts this workflow without knowing the submission).
+  const searchAttributes = metrcSearchAttributes({ submissionId: plan.submissionId, kind: 'transfer_template', license: plan.shipperLicense });
+  upsertSearchAttributes(searchAttributes);
 
   /** The submission workflow's way: dead letter, then a person's retry or discard. */
   const viaSubmissionWorkflow = async (
@@ -133,9 +90,9 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
       if (s.state === 'failed') void tell({ state: 'failed', detail: s.reason ?? 'METRC submission failed' });
     });
     const child = await startChild(metrcSubmission, {
-      workflowId: `metrc:${plan.submissionId}`,
+      workflowId: metrcSubmissionWorkflowId(plan.submissionId),
       taskQueue: info.taskQueue,
-      ...(searchAttributes ? { typedSearchAttributes: searchAttributes } : {}),
+      typedSearchAttributes: searchAttributes,
       args: [
         {
           submissionId: plan.submissionId,
@@ -170,20 +127,14 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
 
   let templateId = plan.templateId;
   if (plan.submissionStatus !== 'succeeded' || templateId === null) {
-    if (!direct) await tell({ state: 'submitting' });
-    const sent = direct && plan.submissionStatus === 'pending' ? await sendDirectly() : await viaSubmissionWorkflow();
+    const sent = plan.submissionStatus === 'pending' ? await sendDirectly() : await viaSubmissionWorkflow();
     if ('failed' in sent) {
       await tell({ state: 'failed', detail: sent.failed });
       return { status: 'failed', reason: sent.failed };
     }
     templateId = sent.templateId;
   }
-  if (quick) {
-    await tell({ state: 'awaiting_manifest', templateId, detail: `template ${templateId} created` });
-  } else {
-    await tell({ state: 'template_created', templateId, detail: `template ${templateId}` });
-    await tell({ state: 'awaiting_manifest', templateId });
-  }
+  await tell({ state: 'awaiting_manifest', templateId, detail: `template ${templateId} created` });
 
   const query: ManifestQuery = {
     shipperLicense: plan.shipperLicense,
@@ -194,14 +145,11 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
   };
   const deadline = Date.now() + plan.timeoutMs;
   // Looks start seconds apart and back off to the configured interval, and a check-now signal
-  // cuts the wait short. Older histories slept the full interval every time and replay so.
-  const responsive = v4;
+  // cuts the wait short.
   let checkNow = false;
-  if (responsive) {
-    setHandler(checkManifestSignal, () => {
-      checkNow = true;
-    });
-  }
+  setHandler(checkManifestSignal, () => {
+    checkNow = true;
+  });
   for (let round = 0; ; round++) {
     checkNow = false;
     const found = await acts.findMetrcManifest(query);
@@ -216,10 +164,10 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
       }
       if (plan.driftWatchMs > 0) {
         await startChild(metrcTransferWatch, {
-          workflowId: `metrc-watch:${input.orderId}`,
+          workflowId: metrcWatchWorkflowId(input.orderId),
           taskQueue: info.taskQueue,
           parentClosePolicy: ParentClosePolicy.ABANDON,
-          ...(searchAttributes ? { typedSearchAttributes: searchAttributes } : {}),
+          typedSearchAttributes: searchAttributes,
           args: [
             {
               orderId: input.orderId,
@@ -234,11 +182,6 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
         });
       }
       return { status: 'matched', manifestNumber: found.manifestNumber, templateId };
-    }
-    if (!responsive) {
-      if (Date.now() + plan.pollIntervalMs > deadline) break;
-      await sleep(plan.pollIntervalMs);
-      continue;
     }
     const left = deadline - Date.now();
     if (left <= 0) break;
@@ -260,17 +203,6 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
   return { status: 'failed', reason };
 }
 
-export interface MetrcTransferWatchInput {
-  orderId: string;
-  query: ManifestQuery;
-  transferId: number;
-  manifestNumber: string;
-  intervalMs: number;
-  /** Epoch ms after which the watch ends quietly. */
-  untilMs: number;
-  retry?: RetryInput;
-}
-
 /** Checks the matched manifest now and then; the first drift is reported and ends the watch. */
 export async function metrcTransferWatch(input: MetrcTransferWatchInput): Promise<{ drift: boolean; detail?: string }> {
   const { checkMetrcManifestDrift } = proxyActivities<Activities>({
@@ -279,7 +211,7 @@ export async function metrcTransferWatch(input: MetrcTransferWatchInput): Promis
     retry: toRetryPolicy(input.retry),
   });
   let stop = false;
-  setHandler(defineSignal('stop'), () => {
+  setHandler(stopWatchSignal, () => {
     stop = true;
   });
   while (Date.now() < input.untilMs && !stop) {

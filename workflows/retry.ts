@@ -1,16 +1,8 @@
 import type { RetryPolicy } from '@temporalio/workflow';
+import type { RetryInput } from '../contracts/retry.js';
 
-/**
- * The activity retry policy arrives in each workflow's input (workflows cannot read the
- * environment); this converts the plain shape from temporal.config.ts into Temporal's.
- */
-export interface RetryInput {
-  initialInterval: number;
-  backoffCoefficient: number;
-  maximumAttempts: number;
-  maximumInterval: number;
-  nonRetryableErrorTypes: string[];
-}
+/** Turns the retry policy a workflow's input carries (contracts/retry.ts) into Temporal's. */
+export type { RetryInput };
 
 export const DEFAULT_RETRY: RetryInput = {
   initialInterval: 1000,

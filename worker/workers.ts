@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Activities } from '../activities/index.js';
 import { TASK_QUEUE_NAMES, type TaskQueueName } from '../temporal.config.js';
+import { waitForDependencies } from './dependencyWait.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const workflowsPath = join(root, 'workflows', 'index.ts');
@@ -75,6 +76,8 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<Worker[]> {
         taskQueue: opts.taskQueues[queue],
         workflowBundle: workflowBundle_,
         activities: opts.activities,
+        // Waits out a database or Redis restart inside the attempt (worker/dependencyWait.ts).
+        interceptors: { activity: [waitForDependencies] },
         ...(opts.identity ? { identity: `${opts.identity}/${queue}` } : {}),
         shutdownGraceTime: '5s',
       }),

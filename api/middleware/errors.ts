@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { DatabaseError, ForeignKeyConstraintError, UniqueConstraintError, ValidationError } from 'sequelize';
 import { AppError, ERROR_CODES, type ErrorCode } from '../../domain/errors.js';
+import { dependencyDown } from '../../platform/dependencyErrors.js';
 import { logger } from '../../platform/logger.js';
 
 export interface ErrorEnvelope {
@@ -170,6 +171,14 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     }
     const code = STATUS_CODES[status] ?? 'BAD_REQUEST';
     sendError(res, status, envelope(code, e.message ?? 'Bad request'));
+    return;
+  }
+  // The database or Redis unreachable (restarting, connection dropped): retry shortly, not a bug.
+  const down = dependencyDown(err);
+  if (down) {
+    logger().warn({ err: String(err), path: req.path, dependency: down }, 'dependency unavailable');
+    res.setHeader('Retry-After', '5');
+    sendError(res, 503, envelope('SERVICE_UNAVAILABLE', 'A service this request needs is unavailable; retry shortly', { dependency: down }));
     return;
   }
   logger().error({ err, reqId: req.headers['x-request-id'], path: req.path }, 'unhandled error');

@@ -1,0 +1,11 @@
+import type { DrillResult } from './lib/report.js';
+import { databaseRestart } from './databaseRestart.js';
+import { workerLoss } from './workerLoss.js';
+
+/** In the order of priority. */
+export const DRILLS = {
+  'worker-loss': workerLoss,
+  'database-restart': databaseRestart,
+} satisfies Record<string, (short: boolean) => Promise<DrillResult>>;
+
+export type DrillName = keyof typeof DRILLS;

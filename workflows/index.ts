@@ -11,3 +11,4 @@ export { ordersReconciler } from './ordersReconciler.js';
 export { notificationDelivery } from './notificationDelivery.js';
 export { notificationBatch } from './notificationBatch.js';
 export { notificationDigest } from './notificationDigest.js';
+export { reportWorkflow } from './report.js';

@@ -15,8 +15,6 @@ import { withAlertNotifications } from './alertNotifications.js';
 import { createSmsActivities } from './smsDelivery.js';
 import { createDigestActivities } from './digestDelivery.js';
 import { createInAppActivities } from './inAppNotifications.js';
-import { createReportActivities } from './reports.js';
-import { createBatchActivities } from './notificationBatch.js';
 
 export function createActivities(deps: ActivityDeps) {
   const orders = createOrderActivities(deps);
@@ -40,8 +38,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createSmsActivities(deps),
     ...createDigestActivities(deps),
     ...createInAppActivities(deps),
-    ...createReportActivities(deps),
-    ...createBatchActivities(deps),
     // METRC dead letters and parks, and POS credential failures, notify staff (issue 16).
     ...withAlertNotifications(deps, { metrc, credentials, pos }),
   };

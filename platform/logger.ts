@@ -27,6 +27,16 @@ export const REDACT_PATHS = [
 ];
 
 let root: Logger | undefined;
+const NO_FIELDS = {};
+let mixin: () => Record<string, unknown> = () => NO_FIELDS;
+
+/**
+ * Fields added to every line of every logger, e.g. trace_id/span_id once tracing is installed
+ * (platform/telemetry). Until then the lines are as before.
+ */
+export function setLogMixin(fields: () => Record<string, unknown>): void {
+  mixin = fields;
+}
 
 export function logger(): Logger {
   root ??= pino({
@@ -34,6 +44,7 @@ export function logger(): Logger {
     base: { service: process.env.TRELLIS_PROCESS ?? 'trellis' },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    mixin: () => mixin(),
   });
   return root;
 }

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { Client, Connection, type ConnectionOptions, type WorkflowClientInterceptor } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import proto from '@temporalio/proto';
 import pRetry from 'p-retry';
@@ -30,9 +30,10 @@ export async function clientConnectionOptions(s = temporalSettings()): Promise<C
   };
 }
 
-export async function connectClient(s = temporalSettings()): Promise<Client> {
+/** `interceptors`: the process's tracing interceptors (platform/telemetry), if any. */
+export async function connectClient(s = temporalSettings(), interceptors: WorkflowClientInterceptor[] = []): Promise<Client> {
   const connection = await Connection.connect(await clientConnectionOptions(s));
-  return new Client({ connection, namespace: s.namespace });
+  return new Client({ connection, namespace: s.namespace, ...(interceptors.length ? { interceptors: { workflow: interceptors } } : {}) });
 }
 
 export async function connectWorkerConnection(s = temporalSettings()): Promise<NativeConnection> {
@@ -93,11 +94,14 @@ export async function ensureSearchAttributes(client: Client, namespace = tempora
  */
 export class LazyTemporalClient {
   private pending: Promise<Client> | undefined;
-  constructor(private readonly settings = temporalSettings()) {}
+  constructor(
+    private readonly settings = temporalSettings(),
+    private readonly interceptors: WorkflowClientInterceptor[] = [],
+  ) {}
 
   get(): Promise<Client> {
     if (!this.pending) {
-      this.pending = connectClient(this.settings).catch((err: unknown) => {
+      this.pending = connectClient(this.settings, this.interceptors).catch((err: unknown) => {
         this.pending = undefined;
         throw err;
       });

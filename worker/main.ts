@@ -1,26 +1,15 @@
-import { hostname } from 'node:os';
-import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
-import { createAtomicWriter } from '../db/tx.js';
-import { createSequelize } from '../db/connection.js';
 import { logConnectionBudget } from '../db/poolLog.js';
-import { config } from '../platform/config.js';
-import { logger } from '../platform/logger.js';
-import { createRedis } from '../platform/redis.js';
-import { connectWorkerConnection, ensureSearchAttributes, LazyTemporalClient, waitForTemporal } from '../platform/temporal.js';
-import { TASK_QUEUE_NAMES, temporalSettings, type TaskQueueName } from '../temporal.config.js';
+import { startPlatform, stopTelemetry } from '../platform/composition.js';
+import { workerObservability } from '../platform/telemetry/settings.js';
+import { connectWorkerConnection, ensureSearchAttributes, waitForTemporal } from '../platform/temporal.js';
+import { TASK_QUEUE_NAMES, type TaskQueueName } from '../temporal.config.js';
+import { startHealthServer } from './health.js';
 import { ensureSystemSchedules } from './schedules.js';
 import { createWorkers, runWorkers } from './workers.js';
 
-process.env.TRELLIS_PROCESS ??= 'worker';
-const cfg = config();
-const settings = temporalSettings(cfg);
-const log = logger();
-
-Runtime.install({
-  logger: new DefaultLogger(cfg.logLevel === 'debug' || cfg.logLevel === 'trace' ? 'DEBUG' : 'WARN'),
-  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
-});
+const platform = await startPlatform({ role: 'worker' });
+const { config: cfg, log, settings } = platform;
 
 /** WORKER_QUEUES=orders,sync limits this process to some queues (a deployment unit). */
 function selectedQueues(): readonly TaskQueueName[] {
@@ -49,25 +38,28 @@ async function main() {
   }
   await client.connection.close();
 
-  const sequelize = createSequelize(cfg.databaseUrl, cfg.pools.worker);
-  const writer = createAtomicWriter(cfg.databaseUrl, cfg.pools.writer);
-  logConnectionBudget(log, cfg, 'worker', sequelize);
-  const redis = createRedis(cfg.redisUrl, 'trellis-worker');
-  redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
-  const temporal = new LazyTemporalClient(settings);
+  logConnectionBudget(log, cfg, 'worker', platform.sequelize);
   const connection = await connectWorkerConnection(settings);
+  const extras = platform.workerExtras();
   const workers = await createWorkers({
     connection,
     namespace: settings.namespace,
     taskQueues: settings.taskQueues,
-    activities: createActivities({ config: cfg, sequelize, writer, redis, temporal: () => temporal.get() }),
+    activities: createActivities(platform.activityDeps()),
     queues,
-    identity: `${hostname()}:${process.pid}`,
+    identity: extras.identity,
+    interceptors: extras.interceptors,
+    sinks: extras.sinks,
   });
-  log.info({ queues: queues.map((q) => settings.taskQueues[q]) }, 'worker polling task queues');
+  const { healthPort } = workerObservability();
+  const health = healthPort
+    ? await startHealthServer({ port: healthPort, workers: () => workers, ...(cfg.security.metricsToken ? { metricsToken: cfg.security.metricsToken } : {}) })
+    : undefined;
+  log.info({ queues: queues.map((q) => settings.taskQueues[q]), healthPort: health?.port, tracing: platform.telemetry.tracing }, 'worker polling task queues');
   // Temporal's Runtime handles SIGINT/SIGTERM by shutting the workers down gracefully.
   await runWorkers(workers);
-  await Promise.allSettled([connection.close(), sequelize.close(), writer.close(), redis.quit(), temporal.close()]);
+  await Promise.allSettled([connection.close(), platform.close(), health?.close()]);
+  await stopTelemetry();
   log.info('worker stopped');
 }
 

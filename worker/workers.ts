@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type InjectedSinks, type NativeConnection, type WorkerInterceptors, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Activities } from '../activities/index.js';
 import { TASK_QUEUE_NAMES, type TaskQueueName } from '../temporal.config.js';
 import { waitForDependencies } from './dependencyWait.js';
@@ -34,16 +34,23 @@ export function freshPrebuiltBundle(): string | undefined {
   }
 }
 
-let bundle: Promise<WorkflowBundleOption> | undefined;
+const bundles = new Map<string, Promise<WorkflowBundleOption>>();
 /**
  * The workflow code once per process, shared by every queue's worker: the prebuilt file when it is
- * fresh (webpack in-process keeps a large heap resident), else bundled here as a fallback.
+ * fresh (webpack in-process keeps a large heap resident), else bundled here as a fallback. With
+ * workflow interceptor modules (tracing on, platform/telemetry) the bundle includes them and is
+ * always built here: the prebuilt file is the untraced one.
  */
-export function workflowBundle(): Promise<WorkflowBundleOption> {
-  bundle ??= (() => {
-    const codePath = freshPrebuiltBundle();
-    return codePath ? Promise.resolve<WorkflowBundleOption>({ codePath }) : bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
-  })();
+export function workflowBundle(interceptorModules: readonly string[] = []): Promise<WorkflowBundleOption> {
+  const key = interceptorModules.join('\n');
+  let bundle = bundles.get(key);
+  if (!bundle) {
+    const codePath = interceptorModules.length ? undefined : freshPrebuiltBundle();
+    bundle = codePath
+      ? Promise.resolve<WorkflowBundleOption>({ codePath })
+      : bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: [...interceptorModules], logger: quietBundlerLogger });
+    bundles.set(key, bundle);
+  }
   return bundle;
 }
 
@@ -63,11 +70,14 @@ export interface WorkerSetOptions {
   activities: Activities;
   queues?: readonly TaskQueueName[];
   identity?: string;
+  /** Activity interceptors (metrics, tracing), workflow sinks and bundled workflow interceptors. */
+  interceptors?: { activity?: WorkerInterceptors['activity']; workflowModules?: readonly string[] };
+  sinks?: InjectedSinks<Record<string, never>>;
 }
 
 /** One Worker per task queue, all in this process. Scale by running more processes. */
 export async function createWorkers(opts: WorkerSetOptions): Promise<Worker[]> {
-  const workflowBundle_ = await workflowBundle();
+  const workflowBundle_ = await workflowBundle(opts.interceptors?.workflowModules);
   return Promise.all(
     (opts.queues ?? TASK_QUEUE_NAMES).map((queue) =>
       Worker.create({
@@ -76,8 +86,9 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<Worker[]> {
         taskQueue: opts.taskQueues[queue],
         workflowBundle: workflowBundle_,
         activities: opts.activities,
-        // Waits out a database or Redis restart inside the attempt (worker/dependencyWait.ts).
-        interceptors: { activity: [waitForDependencies] },
+        // Innermost: the others (metrics, tracing) see one execution however long it waited.
+        interceptors: { activity: [...(opts.interceptors?.activity ?? []), waitForDependencies] },
+        ...(opts.sinks && Object.keys(opts.sinks).length ? { sinks: opts.sinks } : {}),
         ...(opts.identity ? { identity: `${opts.identity}/${queue}` } : {}),
         shutdownGraceTime: '5s',
       }),

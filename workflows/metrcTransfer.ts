@@ -5,7 +5,6 @@
  * manifest from it (seconds apart at first, backing off to METRC_MANIFEST_POLL_INTERVAL; at once
  * on `checkManifest`), and report to the order through its `metrcStatus` signal. After the match
  * a detached watcher keeps checking the manifest and signals `drift` if it is voided or edited.
- * A compliance override of the order (`manifestOverridden`) ends the wait quietly.
  */
 import {
   ParentClosePolicy,
@@ -22,7 +21,6 @@ import type { Activities } from '../activities/index.js';
 import { metrcSubmissionWorkflowId, metrcWatchWorkflowId, orderWorkflowId } from '../contracts/ids.js';
 import {
   checkManifestSignal,
-  manifestOverriddenSignal,
   stopWatchSignal,
   submissionStatusSignal,
   type ManifestQuery,
@@ -55,11 +53,6 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
     retry: toRetryPolicy(input.retry),
   });
   const info = workflowInfo();
-  // Compliance shipped the order without a manifest: nothing left to look for.
-  let overridden = false;
-  setHandler(manifestOverriddenSignal, () => {
-    overridden = true;
-  });
   // Reports to the order go out alongside this workflow's next step (a child start, an activity,
   // the completion) and are awaited only before the next report, instead of each costing a
   // workflow task of its own. Each carries a sequence number so the order can tell a stale one.
@@ -141,7 +134,6 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
     }
     templateId = sent.templateId;
   }
-  if (overridden) return { status: 'overridden' };
   await tell({ state: 'awaiting_manifest', templateId, detail: `template ${templateId} created` });
 
   const query: ManifestQuery = {
@@ -159,7 +151,6 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
     checkNow = true;
   });
   for (let round = 0; ; round++) {
-    if (overridden) return { status: 'overridden' };
     checkNow = false;
     const found = await acts.findMetrcManifest(query);
     if (found.found) {
@@ -195,7 +186,7 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
     const left = deadline - Date.now();
     if (left <= 0) break;
     // The last wait ends at the deadline, so the final look happens as the time runs out.
-    await condition(() => checkNow || overridden, Math.min(manifestPollDelay(round, plan.pollIntervalMs), left));
+    await condition(() => checkNow, Math.min(manifestPollDelay(round, plan.pollIntervalMs), left));
   }
 
   const reason = `no manifest registered for template ${templateId} within ${Math.round(plan.timeoutMs / 1000)} s`;

@@ -3,6 +3,7 @@ import { DatabaseError, ForeignKeyConstraintError, UniqueConstraintError, Valida
 import { AppError, ERROR_CODES, type ErrorCode } from '../../domain/errors.js';
 import { dependencyDown } from '../../platform/dependencyErrors.js';
 import { logger } from '../../platform/logger.js';
+import { errorReporter } from '../../platform/telemetry/sentry.js';
 
 export interface ErrorEnvelope {
   error: { code: string; message: string; details: Record<string, unknown> };
@@ -182,6 +183,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     return;
   }
   logger().error({ err, reqId: req.headers['x-request-id'], path: req.path }, 'unhandled error');
+  errorReporter().capture(err, { request_id: String(res.getHeader('x-request-id') ?? ''), route: req.route?.path ?? 'unmatched' });
   sendError(res, 500, envelope('INTERNAL_ERROR', 'Internal server error', { request_id: res.getHeader('x-request-id') }));
 };
 

@@ -2,9 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import client from 'prom-client';
 import { AppError } from '../../domain/errors.js';
-
-const registry = new client.Registry();
-client.collectDefaultMetrics({ register: registry });
+import { registry } from '../../platform/metrics.js';
+import { requestSpanNamer } from '../../platform/telemetry/index.js';
 
 const httpDuration = new client.Histogram({
   name: 'trellis_http_request_duration_seconds',
@@ -16,10 +15,12 @@ const httpDuration = new client.Histogram({
 
 export const metricsMiddleware: RequestHandler = (req, res, next) => {
   const end = httpDuration.startTimer();
+  const nameSpan = requestSpanNamer();
   res.on('finish', () => {
     // The matched route pattern keeps label cardinality bounded (no ids in labels).
     const route = (req.route?.path as string | undefined) ?? (res.statusCode === 404 ? 'unmatched' : req.baseUrl || 'other');
     end({ method: req.method, route, status: String(res.statusCode) });
+    if (req.route?.path) nameSpan(req.method, `${req.baseUrl}${String(req.route.path)}`);
   });
   next();
 };

@@ -7,13 +7,9 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { ApiDeps } from '../../api/deps.js';
 import { createApp } from '../../api/app.js';
-import { createAtomicWriter } from '../../db/tx.js';
-import { createSequelize } from '../../db/connection.js';
+import { createPlatform } from '../../platform/composition.js';
 import { loadConfig } from '../../platform/config.js';
 import { createHttpServer } from '../../platform/httpServer.js';
-import { createRedis } from '../../platform/redis.js';
-import { LazyTemporalClient } from '../../platform/temporal.js';
-import { temporalSettings } from '../../temporal.config.js';
 import { adminHeaders } from '../../test/support/auth.js';
 
 export interface BenchApi {
@@ -44,17 +40,10 @@ export async function startBenchApi(databaseUrl: string, env: Record<string, str
     ...env,
     DATABASE_URL: databaseUrl,
   });
-  const redis = createRedis(config.redisUrl, 'trellis-bench');
-  const deps: ApiDeps = {
-    config,
-    sequelize: createSequelize(databaseUrl, 20),
-    writer: createAtomicWriter(databaseUrl),
-    redis,
-    temporal: new LazyTemporalClient(temporalSettings(config)),
-  };
+  // The app's composition root; a closed Redis during shutdown is not a benchmark failure (quiet).
+  const deps = createPlatform({ role: 'bench', config });
   const server = createHttpServer(createApp(deps));
   const url = await listen(server);
-  redis.on('error', () => undefined); // a closed Redis during shutdown is not a benchmark failure
   const headers = await adminHeaders(deps);
   return {
     url,
@@ -63,7 +52,7 @@ export async function startBenchApi(databaseUrl: string, env: Record<string, str
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.allSettled([deps.sequelize.close(), deps.writer.close(), redis.quit(), deps.temporal.close()]);
+      await deps.close();
     },
   };
 }

@@ -8,14 +8,13 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../activities/index.js';
-import type { ApiDeps } from '../../api/deps.js';
 import { createApp } from '../../api/app.js';
 import { startRealtime } from '../../api/realtime/index.js';
-import { createAtomicWriter } from '../../db/tx.js';
-import { createSequelize } from '../../db/connection.js';
+import type { ApiDeps } from '../../api/deps.js';
+import { activityDepsOf, closeDeps as closePlatform, createPlatform, workerExtras, type Platform } from '../../platform/composition.js';
 import { loadConfig, type Config } from '../../platform/config.js';
-import { createRedis } from '../../platform/redis.js';
-import { connectClient, connectWorkerConnection, LazyTemporalClient } from '../../platform/temporal.js';
+import { telemetry } from '../../platform/telemetry/index.js';
+import { connectClient, connectWorkerConnection } from '../../platform/temporal.js';
 import { createHttpServer } from '../../platform/httpServer.js';
 import { temporalSettings, type TaskQueueName } from '../../temporal.config.js';
 import { createWorkers, runWorkers } from '../../worker/workers.js';
@@ -35,22 +34,13 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({ ...UNLIMITED, ...process.env, ...overrides });
 }
 
-export function createDeps(overrides: Record<string, string> = {}): ApiDeps {
-  const config = testConfig(overrides);
-  const redis = createRedis(config.redisUrl, 'trellis-test');
-  redis.on('error', () => {}); // tests that point Redis at a closed port expect errors
-  return {
-    config,
-    sequelize: createSequelize(config.databaseUrl, 20),
-    writer: createAtomicWriter(config.databaseUrl),
-    redis,
-    temporal: new LazyTemporalClient(temporalSettings(config)),
-  };
+/** The app's own composition root (platform/composition.ts) over the test configuration. */
+export function createDeps(overrides: Record<string, string> = {}): Platform {
+  return createPlatform({ role: 'test', config: testConfig(overrides) });
 }
 
 export async function closeDeps(deps: ApiDeps): Promise<void> {
-  await Promise.allSettled([deps.sequelize.close(), deps.writer.close(), deps.redis.quit(), deps.temporal.close()]);
-  deps.redis.disconnect();
+  await closePlatform(deps);
 }
 
 export interface RunningApi {
@@ -88,15 +78,15 @@ export async function startWorkers(
 ): Promise<RunningWorkers> {
   const settings = temporalSettings(deps.config);
   const connection = await connectWorkerConnection(settings);
-  const activities = {
-    ...createActivities({ config: deps.config, sequelize: deps.sequelize, writer: deps.writer, redis: deps.redis, temporal: () => deps.temporal.get() }),
-    ...opts.activities,
-  };
+  const activities = { ...createActivities(activityDepsOf(deps)), ...opts.activities };
+  const extras = workerExtras();
   const workers = await createWorkers({
     connection,
     namespace: settings.namespace,
     taskQueues: settings.taskQueues,
     activities,
+    interceptors: extras.interceptors,
+    sinks: extras.sinks,
     ...(opts.queues ? { queues: opts.queues } : {}),
   });
   const running = runWorkers(workers);
@@ -110,7 +100,7 @@ export async function startWorkers(
   };
 }
 
-export const temporalClient = (config = testConfig()) => connectClient(temporalSettings(config));
+export const temporalClient = (config = testConfig()) => connectClient(temporalSettings(config), telemetry().clientInterceptors);
 
 /** Response bodies in tests are checked field by field; `any` keeps those assertions readable. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,0 +1,71 @@
+/**
+ * Temporal's OpenTelemetry interceptors, loaded only when tracing is on: the client's start and
+ * signal spans carry the trace into workflow headers; the workflow interceptors (bundled with the
+ * workflow code, see worker/workers.ts) continue it in the sandbox and hand their spans out through
+ * a sink; activities pick it up from their headers. One trace then runs from the HTTP request
+ * through the workflow and each activity attempt to the outbound METRC call.
+ */
+import { createRequire } from 'node:module';
+import { trace } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { WorkflowClientInterceptor } from '@temporalio/client';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+  OpenTelemetryWorkflowClientInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
+import type { ActivityInboundCallsInterceptor, InjectedSinks, WorkerInterceptors } from '@temporalio/worker';
+
+const ORDER_WORKFLOW = /^order:([0-9a-f-]{36})$/i;
+
+/** The order an input or workflow id is about, for the trellis.order_id attribute. */
+function orderIdOf(workflowId: string | undefined, args: readonly unknown[]): string | undefined {
+  const first = args[0] as { orderId?: unknown } | undefined;
+  if (first && typeof first === 'object' && typeof first.orderId === 'string') return first.orderId;
+  return workflowId ? ORDER_WORKFLOW.exec(workflowId)?.[1] : undefined;
+}
+
+/** Names the order on the client span that starts or signals its workflow. */
+const orderTagging: WorkflowClientInterceptor = {
+  async start(input, next) {
+    const orderId = orderIdOf(input.options.workflowId, input.options.args ?? []);
+    if (orderId) trace.getActiveSpan()?.setAttribute('trellis.order_id', orderId);
+    return next(input);
+  },
+};
+
+export function clientInterceptors(): WorkflowClientInterceptor[] {
+  // Ours after OpenTelemetry's: the active span is then the StartWorkflow span.
+  return [new OpenTelemetryWorkflowClientInterceptor(), orderTagging];
+}
+
+const require_ = createRequire(import.meta.url);
+/** The module the workflow bundle includes as its interceptor when tracing is on. */
+export const workflowInterceptorModule = require_.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+
+export function workerTracing(processor: SpanProcessor, resource: Resource): {
+  activityInterceptors: NonNullable<WorkerInterceptors['activity']>;
+  sinks: InjectedSinks<Record<string, never>>;
+} {
+  return {
+    activityInterceptors: [
+      (ctx) => {
+        const otel = new OpenTelemetryActivityInboundInterceptor(ctx);
+        const tagged: ActivityInboundCallsInterceptor = {
+          execute: (input, next) =>
+            otel.execute(input, (i) => {
+              const span = trace.getActiveSpan();
+              const orderId = orderIdOf(ctx.info.workflowExecution?.workflowId, i.args);
+              if (span && orderId) span.setAttribute('trellis.order_id', orderId);
+              if (span) span.setAttribute('temporalActivityType', ctx.info.activityType);
+              return next(i);
+            }),
+        };
+        return { inbound: tagged, outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) };
+      },
+    ],
+    sinks: { exporter: makeWorkflowExporter(processor, resource) } as unknown as InjectedSinks<Record<string, never>>,
+  };
+}

@@ -15,6 +15,7 @@ import { withAlertNotifications } from './alertNotifications.js';
 import { createSmsActivities } from './smsDelivery.js';
 import { createDigestActivities } from './digestDelivery.js';
 import { createInAppActivities } from './inAppNotifications.js';
+import { createReportActivities } from './reports.js';
 
 export function createActivities(deps: ActivityDeps) {
   const orders = createOrderActivities(deps);
@@ -38,6 +39,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSmsActivities(deps),
     ...createDigestActivities(deps),
     ...createInAppActivities(deps),
+    ...createReportActivities(deps),
     // METRC dead letters and parks, and POS credential failures, notify staff (issue 16).
     ...withAlertNotifications(deps, { metrc, credentials, pos }),
   };

@@ -23,3 +23,6 @@ export const metrcSubmissionWorkflowId = (submissionId: string) => `metrc:${subm
 
 /** The duplicate sweep that follows a submission with an ambiguous attempt. */
 export const metrcSweepWorkflowId = (submissionId: string) => `metrc-sweep:${submissionId}`;
+
+/** One report (workflows/report.ts; stored as `reports.workflow_id`). */
+export const reportWorkflowId = (reportId: string) => `report:${reportId}`;

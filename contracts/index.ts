@@ -6,5 +6,6 @@ export * from './searchAttributes.js';
 export * from './failures.js';
 export * from './order.js';
 export * from './metrc.js';
+export * from './report.js';
 export * from './deadLetters.js';
 export type { RetryInput } from './retry.js';

@@ -5,6 +5,7 @@
 import { ORDERS_RECONCILER_WORKFLOW } from '../domain/orders/reconcile.js';
 import { SYNC_RUNS_REAPER_WORKFLOW } from '../domain/pos/reaper.js';
 import { POS_SYNC_WORKFLOW } from '../domain/pos/schedule.js';
+import { REPORT_WORKFLOW_TYPE } from './report.js';
 
 export const WORKFLOW_TYPES = {
   orderLifecycle: 'orderLifecycle',
@@ -18,5 +19,6 @@ export const WORKFLOW_TYPES = {
   posSync: POS_SYNC_WORKFLOW,
   syncRunsReaper: SYNC_RUNS_REAPER_WORKFLOW,
   ordersReconciler: ORDERS_RECONCILER_WORKFLOW,
+  reportWorkflow: REPORT_WORKFLOW_TYPE,
 } as const;
 export type WorkflowType = (typeof WORKFLOW_TYPES)[keyof typeof WORKFLOW_TYPES];

@@ -88,6 +88,9 @@ export const PERMISSIONS = {
   'workflows:read': { description: 'Read workflows and their progress', roles: STAFF, scopes: [] },
   'workflows:write': { description: 'Cancel, terminate or signal workflows', roles: ['admin', 'operator'], scopes: [] },
   'dashboard:read': { description: 'Dashboards and reports', roles: ALL_USERS, scopes: [] },
+  // Reports cover the caller's own tenant (staff: every tenant), decided in the report's queries.
+  'reports:read': { description: "See and download reports (your tenant's; staff all)", roles: ALL_USERS, scopes: [] },
+  'reports:write': { description: 'Request and cancel reports', roles: ALL_USERS, scopes: [] },
   'events:read': { description: 'Live updates (WebSocket or polling)', roles: ALL_USERS, scopes: ['orders:read', 'orders:write', 'inventory:read', 'inventory:write'] },
   'admin:system': { description: 'Platform maintenance (cache purge, sandboxes)', roles: ['admin'], scopes: [] },
 } as const satisfies Record<string, PermissionRule>;

@@ -1561,6 +1561,89 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Report history, newest first (your tenant's reports; platform staff see all) */
+        get: operations["listReports"];
+        put?: never;
+        /**
+         * Request a report; it is written in the background (poll GET /reports/{id} for progress)
+         * @description The report covers the caller's own tenant (a retailer's purchases, a wholesaler's sales,
+         *     its licences' METRC submissions, its stock and POS syncs); platform staff's reports cover
+         *     every tenant. `from` and `to` are local dates in `timezone`, both inclusive, at most the
+         *     configured number of days apart (REPORT_MAX_RANGE_DAYS, default 366). Answers 422 naming the
+         *     field for an unknown type, a range that ends before it starts or is too long, or an unknown
+         *     time zone.
+         */
+        post: operations["createReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /** One report with its progress (rows done of rows total) and, when ready, its download link */
+        get: operations["getReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reports/{id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /** The report's file (CSV or XLSX) as an attachment */
+        get: operations["downloadReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reports/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop a queued or running report; what it wrote so far is removed */
+        post: operations["cancelReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2695,6 +2778,88 @@ export interface components {
         };
         DeadLetterList: {
             data: components["schemas"]["DeadLetter"][];
+            pagination: components["schemas"]["Pagination"];
+        };
+        /** @enum {string} */
+        ReportType: "sales" | "fulfilment_times" | "metrc_compliance" | "inventory_valuation" | "pos_sync_history";
+        /** @enum {string} */
+        ReportStatus: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "expired";
+        ReportCreate: {
+            /** @description One of sales, fulfilment_times, metrc_compliance, inventory_valuation, pos_sync_history (another name is a 422 naming `type`). */
+            type: string;
+            /**
+             * @default csv
+             * @enum {string}
+             */
+            format: "csv" | "xlsx";
+            /**
+             * Format: date
+             * @description First local date covered (required except for inventory_valuation, a snapshot of now).
+             */
+            from?: string;
+            /**
+             * Format: date
+             * @description Last local date covered (inclusive).
+             */
+            to?: string;
+            /** @description IANA time zone the dates and sales periods are in, e.g. America/Denver (default UTC). */
+            timezone?: string;
+            /**
+             * @description Sales report: rows per day, ISO week (from Monday) or month.
+             * @default day
+             * @enum {string}
+             */
+            period: "day" | "week" | "month";
+            /**
+             * @description CSV: start with a UTF-8 byte order mark (for spreadsheet programs that need one).
+             * @default false
+             */
+            bom: boolean;
+        };
+        Report: {
+            id: components["schemas"]["Uuid"];
+            type: components["schemas"]["ReportType"];
+            /** @enum {string} */
+            format: "csv" | "xlsx";
+            status: components["schemas"]["ReportStatus"];
+            params: {
+                /** Format: date */
+                from?: string;
+                /** Format: date */
+                to?: string;
+                timezone: string;
+                /** @enum {string} */
+                period: "day" | "week" | "month";
+                bom: boolean;
+            };
+            progress: {
+                rows_done: number;
+                rows_total: number | null;
+                percent: number | null;
+            };
+            /** @description Present once the report succeeded, until it expires. */
+            file: null | {
+                name: string;
+                bytes: number;
+                download_url: string;
+                /** Format: date-time */
+                expires_at: string;
+            };
+            error: null | {
+                type: string;
+                message: string;
+            };
+            /** @description The tenant the report covers; null for a platform-wide report by staff. */
+            entity_id: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            started_at: string | null;
+            /** Format: date-time */
+            finished_at: string | null;
+        };
+        ReportList: {
+            data: components["schemas"]["Report"][];
             pagination: components["schemas"]["Pagination"];
         };
     };
@@ -5942,6 +6107,143 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             403: components["responses"]["Error"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listReports: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number. */
+                page?: components["parameters"]["Page"];
+                limit?: components["parameters"]["Limit"];
+                type?: components["schemas"]["ReportType"];
+                status?: components["schemas"]["ReportStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of reports */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    createReport: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours; while its request runs, a retry gets 409. Not applied to sign-in and MFA operations (they run again); a retried API-key creation is a 409 pointing at the key. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportCreate"];
+            };
+        };
+        responses: {
+            /** @description Queued */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            422: components["responses"]["Unprocessable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    downloadReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["Error"];
+        };
+    };
+    cancelReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancellation requested; the report reads `cancelled` once its workflow stopped */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             default: components["responses"]["Error"];

@@ -89,6 +89,18 @@ export interface Config {
   orders: OrdersConfig;
   security: SecurityConfig;
   mail: MailConfig;
+  reports: ReportsConfig;
+}
+
+/**
+ * Reports (issue 17). REPORT_MAX_RANGE_DAYS: the longest date range a report may cover (422
+ * beyond); REPORT_TTL: how long a finished file stays downloadable; REPORT_PAGE_SIZE: rows per
+ * keyset page (each page is one heartbeat and one resume point).
+ */
+export interface ReportsConfig {
+  maxRangeDays: number;
+  ttlMs: number;
+  pageSize: number;
 }
 
 /** Email notifications (issue 16): the SMTP server mail leaves through, and the local catcher. */
@@ -469,6 +481,11 @@ export function loadConfig(env: Env = process.env): Config {
       realtimeRecheckMs: duration(env, 'REALTIME_RECHECK', 30_000, 50),
     },
     mail: mailConfig(env, nodeEnv),
+    reports: {
+      maxRangeDays: int(env, 'REPORT_MAX_RANGE_DAYS', 366, 1, 3660),
+      ttlMs: duration(env, 'REPORT_TTL', 7 * 86_400_000, 1000),
+      pageSize: int(env, 'REPORT_PAGE_SIZE', 2000, 1, 100_000),
+    },
   };
   if (nodeEnv === 'production') refuseUnsafeProduction(env, loaded);
   return loaded;

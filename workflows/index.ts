@@ -10,3 +10,4 @@ export { syncRunsReaper } from './syncRunsReaper.js';
 export { ordersReconciler } from './ordersReconciler.js';
 export { notificationDelivery } from './notificationDelivery.js';
 export { notificationDigest } from './notificationDigest.js';
+export { reportWorkflow } from './report.js';

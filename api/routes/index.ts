@@ -32,6 +32,8 @@ import { createCatalogService } from '../services/catalog.js';
 import { catalogRoutes } from './catalog.js';
 import { notificationPreferenceRoutes } from './notificationPreferences.js';
 import { notificationRoutes } from './notifications.js';
+import { createReportService } from '../services/reports.js';
+import { reportRoutes } from './reports.js';
 
 /** Everything under /api/v1. Each feature mounts its router here. */
 export function apiRoutes(deps: ApiDeps): Router {
@@ -56,6 +58,7 @@ export function apiRoutes(deps: ApiDeps): Router {
   router.use(workflowRoutes(workflows, createDashboardService(deps, workflows)));
   router.use(posConnectionRoutes(createPosConnectionService(deps)));
   router.use(syncRunRoutes(createSyncRunService(deps)));
+  router.use(reportRoutes(createReportService(deps)));
   const compliance = createComplianceService(deps);
   router.use(complianceRoutes(compliance, createDeadLetterService(deps, compliance), createMetrcSuggestionService(deps, compliance)));
   return router;

@@ -14,5 +14,6 @@ import * as m0011 from './0011-notification-contacts.js';
 import * as m0012 from './0012-notification-preferences.js';
 import * as m0013 from './0013-in-app-notifications.js';
 import * as m0014 from './0014-product-strain.js';
+import * as m0015 from './0015-reports.js';
 
-export const MIGRATIONS = [{ name: '0001-core-schema', ...m0001 }, { name: '0002-identity', ...m0002 }, { name: '0003-order-events', ...m0003 }, { name: '0004-metrc', ...m0004 }, { name: '0005-pos', ...m0005 }, { name: '0006-pos-packages', ...m0006 }, { name: '0007-metrc-settle', ...m0007 }, { name: '0008-onboarding', ...m0008 }, { name: '0009-notifications', ...m0009 }, { name: '0010-key-rotation', ...m0010 }, { name: '0011-notification-contacts', ...m0011 }, { name: '0012-notification-preferences', ...m0012 }, { name: '0013-in-app-notifications', ...m0013 }, { name: '0014-product-strain', ...m0014 }];
+export const MIGRATIONS = [{ name: '0001-core-schema', ...m0001 }, { name: '0002-identity', ...m0002 }, { name: '0003-order-events', ...m0003 }, { name: '0004-metrc', ...m0004 }, { name: '0005-pos', ...m0005 }, { name: '0006-pos-packages', ...m0006 }, { name: '0007-metrc-settle', ...m0007 }, { name: '0008-onboarding', ...m0008 }, { name: '0009-notifications', ...m0009 }, { name: '0010-key-rotation', ...m0010 }, { name: '0011-notification-contacts', ...m0011 }, { name: '0012-notification-preferences', ...m0012 }, { name: '0013-in-app-notifications', ...m0013 }, { name: '0014-product-strain', ...m0014 }, { name: '0015-reports', ...m0015 }];

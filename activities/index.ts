@@ -15,6 +15,7 @@ import { withAlertNotifications } from './alertNotifications.js';
 import { createSmsActivities } from './smsDelivery.js';
 import { createDigestActivities } from './digestDelivery.js';
 import { createInAppActivities } from './inAppNotifications.js';
+import { createBatchActivities } from './notificationBatch.js';
 import { createReportActivities } from './reports.js';
 
 export function createActivities(deps: ActivityDeps) {
@@ -39,6 +40,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSmsActivities(deps),
     ...createDigestActivities(deps),
     ...createInAppActivities(deps),
+    ...createBatchActivities(deps),
     ...createReportActivities(deps),
     // METRC dead letters and parks, and POS credential failures, notify staff (issue 16).
     ...withAlertNotifications(deps, { metrc, credentials, pos }),

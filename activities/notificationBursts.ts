@@ -39,14 +39,16 @@ export async function addToDigest(client: Client, config: Config, userId: string
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Waits for a send slot of `provider`: at most `perSecond` sends per wall-clock second across all
- * workers (a fixed window in Redis; simple, and a provider's own limit is per second too).
+ * Waits for `slots` send slots of `provider` (a batch takes a chunk's worth at once): at most
+ * `perSecond` sends per wall-clock second across all workers (a fixed window in Redis; simple, and
+ * a provider's own limit is per second too). Callers ask for at most `perSecond` at a time.
  */
-export async function acquireSendSlot(redis: Redis, provider: string, perSecond: number): Promise<void> {
+export async function acquireSendSlot(redis: Redis, provider: string, perSecond: number, slots = 1): Promise<void> {
+  const want = Math.max(1, Math.min(slots, perSecond));
   for (;;) {
     const second = Math.floor(Date.now() / 1000);
     const key = `trellis:notify:rate:${provider}:${second}`;
-    const [[, n]] = (await redis.multi().incr(key).pexpire(key, 2_000).exec()) as [[unknown, number], unknown];
+    const [[, n]] = (await redis.multi().incrby(key, want).pexpire(key, 2_000).exec()) as [[unknown, number], unknown];
     if (n <= perSecond) return;
     await sleep((second + 1) * 1000 - Date.now() + Math.floor(Math.random() * 20));
   }

@@ -19,7 +19,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { notificationWorkflowId, type NotificationChannel, type NotificationEvent } from '../domain/notifications/events.js';
+import { type NotificationChannel, type NotificationEvent } from '../domain/notifications/events.js';
 import { audienceOf, channelsFor, emailRoute, ruleOf, type ChannelSwitches } from '../domain/notifications/rules.js';
 import { acquireSendSlot, addToDigest, firstInWindow } from './notificationBursts.js';
 import { loadPreferences, parseSwitches } from '../db/notificationPreferences.js';
@@ -30,7 +30,7 @@ import { claimDelivery, discardDelivery, finishDelivery } from '../db/notificati
 import { classifySmtpError, createMailer, smtpErrorText, type Mailer } from '../integrations/mail/transport.js';
 import { logger } from '../platform/logger.js';
 import { temporalSettings } from '../temporal.config.js';
-import type { NotificationDeliveryInput } from '../workflows/notificationDelivery.js';
+import type { NotificationBatchInput } from '../workflows/notificationBatch.js';
 import type { ActivityDeps } from './deps.js';
 
 const fail = (type: string, message: string, nonRetryable = false) => ApplicationFailure.create({ type, message, nonRetryable });
@@ -90,57 +90,81 @@ const warn = (msg: string, meta: Record<string, unknown>) => {
   }
 };
 
+/** Deliveries per notificationBatch workflow: big enough that Temporal's cost per message vanishes, small enough for a short history. */
+export const BATCH_SIZE = 500;
+
+/** The one place batch workflow ids are made: the event's deliveries, in a stable order, cut into numbered batches. */
+export const notificationBatchId = (eventKey: string, n: number) => `notify-batch:${createHash('sha256').update(eventKey).digest('hex').slice(0, 32)}:${n}`;
+
 /**
- * Starts one delivery workflow per recipient of `event`. The workflow id is the delivery's
- * identity and may never be reused, so a retried caller starts nothing twice.
+ * Starts `deliveries` of `event` as notificationBatch workflows (BATCH_SIZE each). A batch's id
+ * may never be reused, so a retried caller starts nothing twice; should its recipients have
+ * changed meanwhile, the rows' delivery keys still let nothing go twice.
  */
-export async function startNotifications(deps: NotifyDeps, event: NotificationEvent): Promise<{ started: number; existing: number }> {
-  // No mail server configured: there is no channel to deliver on, so nothing is queued.
-  if (!deps.temporal || !deps.config.mail.host) return { started: 0, existing: 0 };
-  const smsConfigured = Boolean(deps.config.mail.sms.baseUrl);
-  const client: Client = await deps.temporal();
-  const settings = temporalSettings(deps.config);
-  const recipients = await recipientsOf(deps.sequelize, event);
+export async function startDeliveryBatches(
+  client: Client,
+  config: NotifyDeps['config'],
+  event: NotificationEvent,
+  deliveries: Array<{ recipientUserId: string; channel: NotificationChannel }>,
+): Promise<{ started: number; existing: number }> {
+  const settings = temporalSettings(config);
   let started = 0;
   let existing = 0;
-  // The rules table decides the channels, narrowed by each user's switches. Only the channels this
-  // workflow delivers on are started here.
-  const rule = ruleOf(event.type);
-  const deliveries: Array<{ r: Recipient; channel: NotificationChannel }> = [];
-  for (const r of recipients) {
-    // No storms: after a recipient's first bursty event of a category in the window, email joins
-    // their digest and no more texts go (callers without Redis, the API's order events, have no bursts).
-    const first = rule.bursty && deps.redis ? await firstInWindow(deps.redis, r.id, rule.category, event.key, deps.config.mail.digestWindowMs) : true;
-    const digest = emailRoute(event.type, { digest: r.digest, firstInWindow: first }) === 'digest';
-    for (const c of channelsFor(event.type, { switches: r.switches, hasPhone: Boolean(r.phone) })) {
-      if (c === 'email' && digest) {
-        await addToDigest(client, deps.config, r.id, rule.category, event, first ? 3_600_000 : deps.config.mail.digestWindowMs);
-        started += 1;
-      } else if (c === 'email' || c === 'in_app' || (c === 'sms' && smsConfigured && first)) deliveries.push({ r, channel: c });
-    }
-  }
-  for (const { r, channel } of deliveries) {
-    const input: NotificationDeliveryInput = {
-      event,
-      recipientUserId: r.id,
-      channel,
-      retry: settings.defaultActivityRetry,
-      sendTimeoutMs: deps.config.mail.sendTimeoutMs,
-    };
+  for (let n = 0; n * BATCH_SIZE < deliveries.length; n++) {
+    const part = deliveries.slice(n * BATCH_SIZE, (n + 1) * BATCH_SIZE);
+    const input: NotificationBatchInput = { event, deliveries: part, retry: settings.defaultActivityRetry, sendTimeoutMs: config.mail.sendTimeoutMs };
     try {
-      await client.workflow.start('notificationDelivery', {
-        workflowId: notificationWorkflowId(event.key, channel, r.id),
+      await client.workflow.start('notificationBatch', {
+        workflowId: notificationBatchId(event.key, n),
         taskQueue: settings.taskQueues.notifications,
         args: [input],
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       });
-      started += 1;
+      started += part.length;
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      existing += 1;
+      existing += part.length;
     }
   }
   return { started, existing };
+}
+
+/**
+ * Starts the deliveries of `event`: one notificationBatch workflow per BATCH_SIZE deliveries, each
+ * delivery still its own notification_deliveries row. In-app notifications need no mail server;
+ * email goes when SMTP_HOST is set, SMS when a provider is.
+ */
+export async function startNotifications(deps: NotifyDeps, event: NotificationEvent): Promise<{ started: number; existing: number }> {
+  if (!deps.temporal) return { started: 0, existing: 0 };
+  const emailConfigured = Boolean(deps.config.mail.host);
+  const smsConfigured = Boolean(deps.config.mail.sms.baseUrl);
+  const client: Client = await deps.temporal();
+  const recipients = await recipientsOf(deps.sequelize, event);
+  let digested = 0;
+  // The rules table decides the channels, narrowed by each user's switches.
+  const rule = ruleOf(event.type);
+  // Recipients are independent (their own burst keys and digests): 50 at a time, kept in order.
+  const route = async (r: Recipient): Promise<Array<{ recipientUserId: string; channel: NotificationChannel }>> => {
+    const channels = channelsFor(event.type, { switches: r.switches, hasPhone: Boolean(r.phone) }).filter((c) => c === 'in_app' || (c === 'email' ? emailConfigured : smsConfigured));
+    // No burst window is spent on a recipient only the console reaches.
+    if (!channels.some((c) => c !== 'in_app')) return channels.map((c) => ({ recipientUserId: r.id, channel: c }));
+    // No storms: after a recipient's first bursty event of a category in the window, email joins
+    // their digest and no more texts go (callers without Redis, the API's order events, have no bursts).
+    const first = rule.bursty && deps.redis ? await firstInWindow(deps.redis, r.id, rule.category, event.key, deps.config.mail.digestWindowMs) : true;
+    const digest = emailRoute(event.type, { digest: r.digest, firstInWindow: first }) === 'digest';
+    const mine: Array<{ recipientUserId: string; channel: NotificationChannel }> = [];
+    for (const c of channels) {
+      if (c === 'email' && digest) {
+        await addToDigest(client, deps.config, r.id, rule.category, event, first ? 3_600_000 : deps.config.mail.digestWindowMs);
+        digested += 1;
+      } else if (c !== 'sms' || first) mine.push({ recipientUserId: r.id, channel: c });
+    }
+    return mine;
+  };
+  const deliveries: Array<{ recipientUserId: string; channel: NotificationChannel }> = [];
+  for (let i = 0; i < recipients.length; i += 50) deliveries.push(...(await Promise.all(recipients.slice(i, i + 50).map(route))).flat());
+  const r = await startDeliveryBatches(client, deps.config, event, deliveries);
+  return { started: r.started + digested, existing: r.existing };
 }
 
 /**

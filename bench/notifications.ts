@@ -1,7 +1,7 @@
 /**
  * bench:notifications — NOTIFY_BENCH_COUNT (default 10,000) email notifications through the
- * workflow path (one notificationDelivery workflow each: delivery row, deterministic Message-ID,
- * pooled nodemailer send) against the same number of raw nodemailer sends (same pool size) to the
+ * workflow path (one notificationBatch workflow per event of 100 recipients, as startNotifications
+ * starts them: a delivery row each, deterministic Message-ID, chunked claims, pooled nodemailer send) against the same number of raw nodemailer sends (same pool size) to the
  * same SMTP server, in the same run. Prints sends/s of each and their ratio (goal ≥ 0.5), then
  * duplicates and losses as the SMTP server counted them by Message-ID (must both be 0), and the
  * worker's RSS at start and end.
@@ -77,9 +77,7 @@ async function main() {
   const { closeDeps, createDeps, temporalClient } = await import('../test/support/harness.js');
   const { createTestUser } = await import('../test/support/auth.js');
   const { startMailCatcher } = await import('../sandboxes/mail/catcher.js');
-  const { temporalSettings } = await import('../temporal.config.js');
-  const { notificationWorkflowId } = await import('../domain/notifications/events.js');
-  const { WorkflowIdReusePolicy } = await import('@temporalio/common');
+  const { startDeliveryBatches } = await import('../activities/notifications.js');
 
   const catcher = await startMailCatcher({ httpPort: null });
   const mailEnv = {
@@ -109,22 +107,16 @@ async function main() {
   const rawS = (Date.now() - t0) / 1000;
   raw.close();
 
-  // Workflow path: one notificationDelivery per (event, user), started from this process.
-  const settings = temporalSettings(deps.config);
+  // Workflow path: one notificationBatch per event (its 100 recipients), started from this process.
   const client = await temporalClient(deps.config);
   const run = randomUUID().slice(0, 8);
-  const jobs = Array.from({ length: COUNT }, (_, i) => ({ event: Math.floor(i / USERS), user: users[i % USERS]! }));
+  const events = Array.from({ length: Math.ceil(COUNT / USERS) }, (_, i) => i);
   const server = temporalPid();
   const cpu0 = { worker: cpuS(worker.pid!), server: server ? cpuS(server) : 0, bench: process.cpuUsage() };
   t0 = Date.now();
-  const startedAll = pool(jobs, START_CONCURRENCY, async (j) => {
-    const event = { type: 'metrc.dead_lettered' as const, key: `bench:${run}:${j.event}`, facts: { submissionKind: 'sales_receipt', license: 'SF-BENCH', error: 'bench', submissionId: randomUUID() } };
-    await client.workflow.start('notificationDelivery', {
-      workflowId: notificationWorkflowId(event.key, 'email', j.user.id),
-      taskQueue: settings.taskQueues.notifications,
-      args: [{ event, recipientUserId: j.user.id, channel: 'email', retry: settings.defaultActivityRetry, sendTimeoutMs: cfg.sendTimeoutMs }],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    });
+  const startedAll = pool(events, START_CONCURRENCY, async (n) => {
+    const event = { type: 'metrc.dead_lettered' as const, key: `bench:${run}:${n}`, facts: { submissionKind: 'sales_receipt', license: 'SF-BENCH', error: 'bench', submissionId: randomUUID() } };
+    await startDeliveryBatches(client, deps.config, event, users.map((u) => ({ recipientUserId: u.id, channel: 'email' as const })));
   });
   const isBench = (m: { raw: string }) => m.raw.includes('X-Trellis-Event: metrc.dead_lettered');
   let startS = 0;
@@ -169,7 +161,7 @@ async function main() {
   const wfRate = wfC.unique / wfS;
   console.log(`notifications: ${COUNT} per path, ${USERS} recipients, SMTP pool ${cfg.poolSize}, worker pid ${worker.pid}`);
   console.log(`raw nodemailer:  ${COUNT} sent in ${rawS.toFixed(1)} s = ${rawRate.toFixed(0)}/s; at the server ${rawC.unique} unique, ${rawC.dup} duplicates`);
-  console.log(`workflow path:   ${wfC.unique} delivered in ${wfS.toFixed(1)} s = ${wfRate.toFixed(0)}/s (all ${COUNT} workflows started after ${startS.toFixed(1)} s)`);
+  console.log(`workflow path:   ${wfC.unique} delivered in ${wfS.toFixed(1)} s = ${wfRate.toFixed(0)}/s (all ${events.length} batch workflows started after ${startS.toFixed(1)} s)`);
   console.log(`                 duplicates ${wfC.dup}, lost ${COUNT - wfC.unique}; delivery rows ${Number(rows.n)}, sent ${Number(rows.sent)}`);
   console.log(`ratio workflow/raw: ${(wfRate / rawRate).toFixed(2)} (goal >= 0.5)`);
   const per = (x: number) => ((x * 1000) / Math.max(1, wfC.unique)).toFixed(1);

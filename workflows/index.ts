@@ -9,5 +9,6 @@ export { posSync } from './posSync.js';
 export { syncRunsReaper } from './syncRunsReaper.js';
 export { ordersReconciler } from './ordersReconciler.js';
 export { notificationDelivery } from './notificationDelivery.js';
+export { notificationBatch } from './notificationBatch.js';
 export { notificationDigest } from './notificationDigest.js';
 export { reportWorkflow } from './report.js';

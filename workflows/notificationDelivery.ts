@@ -11,6 +11,8 @@ export interface NotificationDeliveryInput {
   retry?: RetryInput;
   /** SMTP_SEND_TIMEOUT: the send activity may take the in-flight window (2×) plus margin. */
   sendTimeoutMs: number;
+  /** Set by notificationBatch: the delivery already failed there, so this workflow starts as its dead letter. */
+  failedInBatch?: { type: string; message: string; attempts: number };
 }
 
 export interface NotificationDeliveryResult {
@@ -49,34 +51,44 @@ export async function notificationDelivery(input: NotificationDeliveryInput): Pr
   setHandler(notificationDiscardSignal, () => void (decision = 'discard'));
 
   const who = { event: input.event, recipientUserId: input.recipientUserId };
+  // Without failedInBatch (every earlier history) the first pass sends, as it always did.
+  let prior = input.failedInBatch;
   for (let resendUnknown = false; ; resendUnknown = true) {
-    try {
-      // 'in_app' is a channel no earlier history used, so this branch changes no replayed commands.
-      const r =
-        input.channel === 'in_app'
-          ? await send.deliverInApp(who)
-          : input.channel === 'sms'
-            ? await send.deliverSms({ ...who, resendUnknown })
-            : await send.deliverEmail({ ...who, resendUnknown });
-      return { status: r.status };
-    } catch (err) {
-      const f = failureOf(err);
-      decision = undefined;
-      const info = workflowInfo();
-      await book.recordDeadLetter({
-        queue: info.taskQueue,
-        workflowId: info.workflowId,
-        kind: 'notification',
-        subjectId: info.workflowId.slice(0, 128),
-        payload: { event_type: input.event.type, event_key: input.event.key, recipient_user_id: input.recipientUserId, channel: input.channel },
-        error: f,
-        attempts: retry.maximumAttempts ?? 0,
-      });
-      await condition(() => decision !== undefined);
-      if (decision === 'discard') {
-        await book.discardNotification({ ...who, channel: input.channel });
-        return { status: 'discarded' };
+    let f: { type: string; message: string };
+    let attempts = retry.maximumAttempts ?? 0;
+    if (prior) {
+      f = { type: prior.type, message: prior.message };
+      attempts = prior.attempts;
+      prior = undefined;
+    } else {
+      try {
+        // 'in_app' is a channel no earlier history used, so this branch changes no replayed commands.
+        const r =
+          input.channel === 'in_app'
+            ? await send.deliverInApp(who)
+            : input.channel === 'sms'
+              ? await send.deliverSms({ ...who, resendUnknown })
+              : await send.deliverEmail({ ...who, resendUnknown });
+        return { status: r.status };
+      } catch (err) {
+        f = failureOf(err);
       }
+    }
+    decision = undefined;
+    const info = workflowInfo();
+    await book.recordDeadLetter({
+      queue: info.taskQueue,
+      workflowId: info.workflowId,
+      kind: 'notification',
+      subjectId: info.workflowId.slice(0, 128),
+      payload: { event_type: input.event.type, event_key: input.event.key, recipient_user_id: input.recipientUserId, channel: input.channel },
+      error: f,
+      attempts,
+    });
+    await condition(() => decision !== undefined);
+    if (decision === 'discard') {
+      await book.discardNotification({ ...who, channel: input.channel });
+      return { status: 'discarded' };
     }
   }
 }

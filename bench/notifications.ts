@@ -100,11 +100,13 @@ async function main() {
   // Baseline: raw nodemailer, the same pooled transport settings the worker uses, all queued at once.
   const raw = nodemailer.createTransport({ pool: true, host: cfg.host, port: cfg.port, secure: false, maxConnections: cfg.poolSize, logger: false });
   const rawIds = Array.from({ length: COUNT }, (_, i) => `<raw-${i}-${randomUUID()}@bench.trellis>`);
+  const rawCpu0 = process.cpuUsage();
   let t0 = Date.now();
   await pool(rawIds, 500, (messageId) =>
     raw.sendMail({ from: cfg.from, to: users[0]!.email, messageId, subject: 'METRC submission failed (sales_receipt, SF-BENCH)', text: 'A METRC sales_receipt for licence SF-BENCH ran out of retries.\n\nOpen in Trellis: http://x/compliance' }),
   );
   const rawS = (Date.now() - t0) / 1000;
+  const rawCpu = process.cpuUsage(rawCpu0);
   raw.close();
 
   // Workflow path: one notificationBatch per event (its 100 recipients), started from this process.
@@ -166,6 +168,7 @@ async function main() {
   console.log(`ratio workflow/raw: ${(wfRate / rawRate).toFixed(2)} (goal >= 0.5)`);
   const per = (x: number) => ((x * 1000) / Math.max(1, wfC.unique)).toFixed(1);
   console.log(`CPU per workflow-path notification: worker ${per(cpu.worker)} ms, Temporal server ${per(cpu.server)} ms, this process (starts + SMTP server) ${per(cpu.bench)} ms; load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`CPU per raw send (nodemailer and the SMTP server, both in this process): ${((rawCpu.user + rawCpu.system) / 1000 / COUNT).toFixed(1)} ms`);
   console.log(`worker RSS: start ${rssStart} MB, end ${rssEnd} MB, peak ${rssPeak} MB`);
 
   worker.kill('SIGTERM');

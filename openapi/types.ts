@@ -918,7 +918,8 @@ export interface paths {
          *     expires after 72 hours; a newer link for the same user voids it). Until notifications
          *     exist, hand the link to the person yourself. Owners may invite `owner` or `member` of their
          *     own entity only (a platform role is 403, another entity 404); platform staff take no
-         *     `entity_id`. A taken email is 409.
+         *     `entity_id`. A taken email is 409; an `email` that is not an address is 422 naming it (as a
+         *     phone number that is not one is on the notification preferences).
          */
         post: operations["inviteUser"];
         delete?: never;

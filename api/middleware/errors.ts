@@ -144,11 +144,15 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
       return { field: fieldOf(e.path) ?? location, location, issue: e.message };
     });
     const first = issues[0];
-    const code = STATUS_CODES[err.status] ?? 'VALIDATION_ERROR';
+    // An address that is a string but no email address is refused like a phone number that is no
+    // E.164 number: 422 naming the field (issue 16), not the 400 of a malformed request.
+    const notAnAddress = err.status === 400 && !!err.errors?.length && err.errors.every((e) => /format "email"/.test(e.message ?? ''));
+    const status = notAnAddress ? 422 : err.status;
+    const code = notAnAddress ? 'UNPROCESSABLE_ENTITY' : (STATUS_CODES[err.status] ?? 'VALIDATION_ERROR');
     sendError(
       res,
-      err.status,
-      envelope(code, code === 'VALIDATION_ERROR' ? 'Invalid input' : err.message, {
+      status,
+      envelope(code, notAnAddress ? `${first?.field ?? 'email'} is not an email address` : code === 'VALIDATION_ERROR' ? 'Invalid input' : err.message, {
         ...(first?.field ? { field: first.field } : {}),
         ...(first?.issue ? { issue: first.issue } : {}),
         issues,

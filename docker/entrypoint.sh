@@ -5,7 +5,8 @@
 #   migrate [up|down|pending|reset]   create the database if missing and run migrations (default: up)
 #   anything else            executed as given (e.g. `sh`, `node --version`)
 # TypeScript runs through tsx loaded into node itself (`node --import tsx`), not through the tsx
-# CLI, so the app is the only node process and receives tini's signals directly.
+# CLI, so the app is the only node process and receives tini's signals directly. The telemetry
+# preload installs tracing before the app's imports when OTEL_* asks for it (else it does nothing).
 set -eu
 
 cmd="${1:-api}"
@@ -13,10 +14,10 @@ cmd="${1:-api}"
 
 case "$cmd" in
   api)
-    exec node --import tsx api/main.ts "$@"
+    exec node --import tsx --import ./platform/telemetry/preload.ts api/main.ts "$@"
     ;;
   worker)
-    exec node --import tsx worker/main.ts "$@"
+    exec node --import tsx --import ./platform/telemetry/preload.ts worker/main.ts "$@"
     ;;
   migrate)
     [ "$#" -gt 0 ] || set -- up

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import { config } from './config.js';
 
 /**
@@ -27,7 +27,14 @@ export const REDACT_PATHS = [
 ];
 
 let root: Logger | undefined;
+let destination: DestinationStream | undefined;
 const NO_FIELDS = {};
+
+/** Where the process logger writes instead of stdout (log-capture tests); before its first use. */
+export function setLogDestination(stream: DestinationStream): void {
+  if (root) throw new Error('setLogDestination: the logger is already in use');
+  destination = stream;
+}
 let mixin: () => Record<string, unknown> = () => NO_FIELDS;
 
 /**
@@ -39,12 +46,15 @@ export function setLogMixin(fields: () => Record<string, unknown>): void {
 }
 
 export function logger(): Logger {
-  root ??= pino({
-    level: config().logLevel,
-    base: { service: process.env.TRELLIS_PROCESS ?? 'trellis' },
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    mixin: () => mixin(),
-  });
+  if (!root) {
+    const options = {
+      level: config().logLevel,
+      base: { service: process.env.TRELLIS_PROCESS ?? 'trellis' },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      mixin: () => mixin(),
+    };
+    root = destination ? pino(options, destination) : pino(options);
+  }
   return root;
 }

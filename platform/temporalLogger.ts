@@ -2,12 +2,14 @@ import type { LogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/com
 import type { Logger } from 'pino';
 
 /** The SDK's own names for the ids every operator searches by, in the hub's log spelling. */
-const RENAMED: Record<string, string> = { workflowId: 'workflow_id', runId: 'run_id', activityId: 'activity_id', taskQueue: 'task_queue' };
+const RENAMED: Record<string, string> = { workflowId: 'workflow_id', runId: 'run_id', workflowRunId: 'run_id', activityId: 'activity_id', taskQueue: 'task_queue' };
+/** An activity's task token completes it from outside: a capability, not for logs. */
+const DROPPED = new Set(['taskToken']);
 
 function fields(meta: LogMetadata | undefined): Record<string, unknown> {
   if (!meta) return {};
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(meta)) out[RENAMED[k] ?? k] = v;
+  for (const [k, v] of Object.entries(meta)) if (!DROPPED.has(k)) out[RENAMED[k] ?? k] = v;
   return out;
 }
 

@@ -90,11 +90,11 @@ async function main() {
     commands.push({
       name,
       prefixColor: 'blue',
-      command: `${tsx} worker/main.ts`,
+      command: `${tsx} --import ./platform/telemetry/preload.ts worker/main.ts`,
       env: { WORKER_QUEUES: WORKER_PROCESSES[kind].queues.join(','), NODE_OPTIONS: workerNodeOptions(kind) },
     });
   }
-  commands.push({ name: 'api', prefixColor: 'green', command: `${tsx} api/main.ts` });
+  commands.push({ name: 'api', prefixColor: 'green', command: `${tsx} --import ./platform/telemetry/preload.ts api/main.ts` });
 
   const { result, commands: running } = concurrently(commands, {
     killOthersOn: ['failure', 'success'],

@@ -6,7 +6,7 @@
  * through the workflow and each activity attempt to the outbound METRC call.
  */
 import { createRequire } from 'node:module';
-import { trace } from '@opentelemetry/api';
+import { trace, type SpanContext } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { WorkflowClientInterceptor } from '@temporalio/client';
@@ -16,7 +16,7 @@ import {
   OpenTelemetryActivityOutboundInterceptor,
   OpenTelemetryWorkflowClientInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
-import type { ActivityInboundCallsInterceptor, InjectedSinks, WorkerInterceptors } from '@temporalio/worker';
+import type { ActivityInboundCallsInterceptor, ActivityOutboundCallsInterceptor, InjectedSinks, WorkerInterceptors } from '@temporalio/worker';
 
 const ORDER_WORKFLOW = /^order:([0-9a-f-]{36})$/i;
 
@@ -53,17 +53,26 @@ export function workerTracing(processor: SpanProcessor, resource: Resource): {
     activityInterceptors: [
       (ctx) => {
         const otel = new OpenTelemetryActivityInboundInterceptor(ctx);
+        const otelOut = new OpenTelemetryActivityOutboundInterceptor(ctx);
+        // The attempt's span, remembered so the SDK's own "Activity completed" line (written after
+        // the span has ended) still names it.
+        let attempt: SpanContext | undefined;
         const tagged: ActivityInboundCallsInterceptor = {
           execute: (input, next) =>
             otel.execute(input, (i) => {
               const span = trace.getActiveSpan();
+              attempt = span?.spanContext();
               const orderId = orderIdOf(ctx.info.workflowExecution?.workflowId, i.args);
               if (span && orderId) span.setAttribute('trellis.order_id', orderId);
               if (span) span.setAttribute('temporalActivityType', ctx.info.activityType);
               return next(i);
             }),
         };
-        return { inbound: tagged, outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) };
+        const outbound: ActivityOutboundCallsInterceptor = {
+          getLogAttributes: (input, next) => otelOut.getLogAttributes(attempt ? { trace_id: attempt.traceId, span_id: attempt.spanId, ...input } : input, next),
+          getMetricTags: (input, next) => otelOut.getMetricTags(input, next),
+        };
+        return { inbound: tagged, outbound };
       },
     ],
     sinks: { exporter: makeWorkflowExporter(processor, resource) } as unknown as InjectedSinks<Record<string, never>>,

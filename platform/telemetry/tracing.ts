@@ -9,7 +9,7 @@ import type { IncomingMessage, ClientRequest } from 'node:http';
 import { trace, type Span } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { Resource } from '@opentelemetry/resources';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, ConsoleSpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
@@ -43,7 +43,9 @@ export function startTracing(service: string, processor?: SpanProcessor): Starte
     'service.version': release,
     'deployment.environment': environment,
   });
-  const spanProcessor = processor ?? new BatchSpanProcessor(new OTLPTraceExporter());
+  // OTLP (endpoint, headers, protocol from OTEL_EXPORTER_OTLP_*), or the console for a quick look.
+  const exporter = process.env.OTEL_TRACES_EXPORTER?.trim().toLowerCase() === 'console' ? new ConsoleSpanExporter() : new OTLPTraceExporter();
+  const spanProcessor = processor ?? new BatchSpanProcessor(exporter);
   const sdk = new NodeSDK({
     resource,
     spanProcessors: [spanProcessor],

@@ -6,6 +6,7 @@ import { connectWorkerConnection, ensureSearchAttributes, waitForTemporal } from
 import { TASK_QUEUE_NAMES, type TaskQueueName } from '../temporal.config.js';
 import { startHealthServer } from './health.js';
 import { ensureSystemSchedules } from './schedules.js';
+import { startOrderEventsRelay } from './orderEventsRelay.js';
 import { createWorkers, runWorkers } from './workers.js';
 
 const platform = await startPlatform({ role: 'worker' });
@@ -39,6 +40,8 @@ async function main() {
   await client.connection.close();
 
   logConnectionBudget(log, cfg, 'worker', platform.sequelize);
+  // Timeline events Redis missed reach the stream once it is back (the outbox relay).
+  const relay = startOrderEventsRelay(platform.activityDeps());
   const connection = await connectWorkerConnection(settings);
   const extras = platform.workerExtras();
   const workers = await createWorkers({
@@ -58,6 +61,7 @@ async function main() {
   log.info({ queues: queues.map((q) => settings.taskQueues[q]), healthPort: health?.port, tracing: platform.telemetry.tracing }, 'worker polling task queues');
   // Temporal's Runtime handles SIGINT/SIGTERM by shutting the workers down gracefully.
   await runWorkers(workers);
+  await relay.stop();
   await Promise.allSettled([connection.close(), platform.close(), health?.close()]);
   await stopTelemetry();
   log.info('worker stopped');

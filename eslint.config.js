@@ -8,6 +8,68 @@ const nodeBuiltins = [
   'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
 ];
 
+// SQL lives in db/ (issue 19): statements in db/repositories/<area>.ts, transactions in db/tx.ts.
+// Outside db/, a string that reads as a statement or a `.query(...)` call is an error. Tests and
+// benches are outside the rule (they set up and inspect the database itself).
+export const SQL_STATEMENT = /\b(SELECT|INSERT|UPDATE|DELETE|REPLACE)\b[\s\S]*\b(FROM|INTO|SET)\b/;
+const SQL_START = /^\s*(SELECT|INSERT INTO|UPDATE|DELETE FROM|REPLACE INTO)\b/;
+const sqlOnlyInDb = {
+  meta: {
+    type: 'problem',
+    messages: {
+      sql: 'SQL text belongs in db/ (db/repositories/<area>.ts); call a repository function instead.',
+      query: 'Database queries belong in db/ (db/repositories/<area>.ts); call a repository function instead.',
+    },
+    schema: [],
+  },
+  create(context) {
+    const looksLikeSql = (text) => SQL_STATEMENT.test(text) || SQL_START.test(text);
+    return {
+      Literal(node) {
+        if (typeof node.value === 'string' && looksLikeSql(node.value)) context.report({ node, messageId: 'sql' });
+      },
+      TemplateLiteral(node) {
+        if (looksLikeSql(node.quasis.map((q) => q.value.cooked ?? q.value.raw).join(' ? '))) context.report({ node, messageId: 'sql' });
+      },
+      CallExpression(node) {
+        const callee = node.callee;
+        if (callee.type === 'MemberExpression' && !callee.computed && callee.property.type === 'Identifier' && callee.property.name === 'query') {
+          context.report({ node, messageId: 'query' });
+        }
+      },
+    };
+  },
+};
+
+// The ratchet: files that still carry SQL outside db/ (issue 19, part B). Each entry is a debt to
+// move into db/repositories/; the list only ever shrinks, and a new file never joins it.
+export const SQL_OUTSIDE_DB_ALLOWED = [
+  'activities/alertNotifications.ts',
+  'activities/digestDelivery.ts',
+  'activities/inAppNotifications.ts',
+  'activities/metrc.ts',
+  'activities/metrcCredentials.ts',
+  'activities/metrcSweep.ts',
+  'activities/notifications.ts',
+  'activities/orderNotifications.ts',
+  'activities/orderReconciler.ts',
+  'activities/smsDelivery.ts',
+  'activities/syncReaper.ts',
+  'activities/system.ts',
+  'api/app.ts',
+  'api/resources/inventory.ts',
+  'api/services/compliance.ts',
+  'api/services/complianceDeadLetters.ts',
+  'api/services/dashboard.ts',
+  'api/services/notificationPreferences.ts',
+  'api/services/posConnections.ts',
+  'api/services/syncRuns.ts',
+  'scripts/adopt-orders.ts',
+  'scripts/create-admin.ts',
+  'scripts/seed.ts',
+
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'web/', '.tools/', '.data/', 'dist/', 'build/', 'test-results/', 'openapi/types.ts'] },
   js.configs.recommended,
@@ -63,6 +125,12 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    files: ['api/**/*.ts', 'activities/**/*.ts', 'workflows/**/*.ts', 'worker/**/*.ts', 'platform/**/*.ts', 'integrations/**/*.ts', 'domain/**/*.ts', 'sandboxes/**/*.ts', 'contracts/**/*.ts', 'scripts/**/*.ts'],
+    ignores: SQL_OUTSIDE_DB_ALLOWED,
+    plugins: { trellis: { rules: { 'sql-only-in-db': sqlOnlyInDb } } },
+    rules: { 'trellis/sql-only-in-db': 'error' },
   },
   {
     // domain/ is pure: rules and types only.

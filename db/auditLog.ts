@@ -1,5 +1,6 @@
 import type { Sequelize, Transaction } from 'sequelize';
 import { timeOrderedId } from '../platform/ids.js';
+import { sqlWithinScope, type SqlCondition } from './sqlScope.js';
 
 export interface AuditRow {
   actorType: string;
@@ -43,4 +44,23 @@ export function auditRowStatement(row: AuditRow): { sql: string; values: unknown
 export async function insertAuditRow(sequelize: Sequelize, row: AuditRow, transaction?: Transaction): Promise<void> {
   const { sql, values } = auditRowStatement(row);
   await sequelize.query(sql, { replacements: values, ...(transaction ? { transaction } : {}) });
+}
+
+/** One page of the trail, newest first, within `scope` (db/sqlScope.ts) and the caller's filters. */
+export async function auditLogPage(
+  sequelize: Sequelize,
+  filters: SqlCondition[],
+  scope: SqlCondition | undefined,
+  page: { limit: number; offset: number },
+): Promise<{ rows: Array<Record<string, unknown>>; total: number }> {
+  const { where: clause, replacements: args } = sqlWithinScope(scope, ...filters);
+  const [[countRows], [rows]] = await Promise.all([
+    sequelize.query(`SELECT COUNT(*) AS n FROM audit_log ${clause}`, { replacements: args }),
+    sequelize.query(
+      `SELECT id, created_at, actor_type, actor_id, actor_label, entity_id, action, target_type, target_id, summary, request_id, ip
+       FROM audit_log ${clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
+      { replacements: [...args, page.limit, page.offset] },
+    ),
+  ]);
+  return { rows: rows as Array<Record<string, unknown>>, total: Number((countRows as Array<{ n: number }>)[0]?.n ?? 0) };
 }

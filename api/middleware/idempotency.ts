@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
-import { UniqueConstraintError, type Sequelize } from 'sequelize';
+import type { Sequelize } from 'sequelize';
+import * as keys from '../../db/repositories/idempotency.js';
 import { AppError } from '../../domain/errors.js';
 import type { Permission } from '../../domain/policy.js';
 import type { Config } from '../../platform/config.js';
 import { keyedHash, keyedHashes, keyringOf } from '../../platform/crypto.js';
 import { logger } from '../../platform/logger.js';
-import { affected } from '../services/authSessions.js';
 
 /**
  * Idempotency-Key for POST: the first request's answer is stored and replayed for retries with
@@ -88,31 +88,11 @@ export function idempotency(deps: IdempotencyDeps): RequestHandler {
   /** Takes the key: a fresh row, or one whose lease or 24 h ran out. False when someone holds it. */
   async function claim(id: string, scope: string, key: string, method: string, path: string, hash: string): Promise<boolean> {
     const now = new Date();
-    const lease = new Date(now.getTime() + leaseMs);
-    try {
-      await sequelize.query(
-        `INSERT INTO idempotency_keys (id, scope, idem_key, method, path, request_hash, status, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)`,
-        { replacements: [id, scope, key, method, path, hash, lease] },
-      );
-      return true;
-    } catch (err) {
-      if (!(err instanceof UniqueConstraintError)) throw err;
-    }
-    // One statement decides between two retries racing for an expired key.
-    const [, meta] = await sequelize.query(
-      `UPDATE idempotency_keys SET id = ?, method = ?, path = ?, request_hash = ?, status = 'pending', response_status = NULL,
-         response_body = NULL, response_location = NULL, expires_at = ? WHERE scope = ? AND idem_key = ? AND expires_at < ?`,
-      { replacements: [id, method, path, hash, lease, scope, key, now] },
-    );
-    return affected(meta) === 1;
+    return keys.claimKey(sequelize, { id, scope, key, method, path, hash }, new Date(now.getTime() + leaseMs), now);
   }
 
   async function replay(res: Response, scope: string, key: string, hashes: string[]): Promise<void> {
-    const [rows] = await sequelize.query(
-      'SELECT request_hash, status, response_status, response_body, response_location FROM idempotency_keys WHERE scope = ? AND idem_key = ?',
-      { replacements: [scope, key] },
-    );
-    const prior = (rows as Array<Record<string, unknown>>)[0];
+    const prior = await keys.storedAnswer(sequelize, scope, key);
     if (!prior) throw new AppError('CONFLICT', 'Idempotency key is being reused concurrently; retry shortly', { field: 'Idempotency-Key' });
     if (!hashes.includes(String(prior.request_hash))) {
       throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request', {
@@ -148,7 +128,7 @@ export function idempotency(deps: IdempotencyDeps): RequestHandler {
       const path = req.originalUrl.slice(0, 512);
       const hash = fingerprint(req.method, req.originalUrl, req.body);
       if (Math.random() < 0.01) {
-        void sequelize.query('DELETE FROM idempotency_keys WHERE expires_at < ? LIMIT 500', { replacements: [new Date()] }).catch(() => undefined);
+        void keys.purgeExpiredKeys(sequelize, new Date()).catch(() => undefined);
       }
       const id = randomUUID();
       if (!(await claim(id, scope, key, req.method, path, hash))) return await replay(res, scope, key, fingerprints(req.method, req.originalUrl, req.body));
@@ -157,9 +137,7 @@ export function idempotency(deps: IdempotencyDeps): RequestHandler {
       const started = Date.now();
       const renew = setInterval(() => {
         if (Date.now() - started > MAX_RENEW_MS) return clearInterval(renew);
-        void sequelize
-          .query(`UPDATE idempotency_keys SET expires_at = ? WHERE id = ? AND status = 'pending'`, { replacements: [new Date(Date.now() + leaseMs), id] })
-          .catch(() => undefined);
+        void keys.renewLease(sequelize, id, new Date(Date.now() + leaseMs)).catch(() => undefined);
       }, Math.max(250, Math.floor(leaseMs / 3)));
       renew.unref();
 
@@ -176,11 +154,8 @@ export function idempotency(deps: IdempotencyDeps): RequestHandler {
         }
         settled = (
           status >= 500
-            ? sequelize.query('DELETE FROM idempotency_keys WHERE id = ?', { replacements: [id] })
-            : sequelize.query(
-                'UPDATE idempotency_keys SET status = ?, response_status = ?, response_body = ?, response_location = ?, expires_at = ? WHERE id = ?',
-                { replacements: [credential ? 'withheld' : 'completed', status, credential ? null : body, location, new Date(Date.now() + TTL_MS), id] },
-              )
+            ? keys.forgetKey(sequelize, id)
+            : keys.storeAnswer(sequelize, id, { status: credential ? 'withheld' : 'completed', responseStatus: status, body: credential ? null : body, location, expiresAt: new Date(Date.now() + TTL_MS) })
         ).catch((err: unknown) => logger().warn({ err: String(err) }, 'idempotency: could not record the answer'));
         return settled;
       };

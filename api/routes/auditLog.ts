@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import type { Sequelize } from 'sequelize';
 import { listParams, requirePermission } from '../http/request.js';
-import { sqlScope, sqlWithinScope, type SqlCondition } from '../services/tenancy.js';
+import { sqlScope, type SqlCondition } from '../services/tenancy.js';
+import { auditLogPage } from '../../db/auditLog.js';
 
 const FILTERS = ['actor_id', 'action', 'target_type', 'target_id', 'entity_id'] as const;
 
@@ -11,18 +12,9 @@ export async function listAuditLog(sequelize: Sequelize, params: Record<string, 
   for (const f of FILTERS) if (params[f] !== undefined) filters.push({ sql: `${f} = ?`, replacements: [params[f]] });
   if (params.from !== undefined) filters.push({ sql: 'created_at >= ?', replacements: [new Date(String(params.from))] });
   if (params.to !== undefined) filters.push({ sql: 'created_at <= ?', replacements: [new Date(String(params.to))] });
-  const { where: clause, replacements: args } = sqlWithinScope(scope, ...filters);
-  const [[countRows], [rows]] = await Promise.all([
-    sequelize.query(`SELECT COUNT(*) AS n FROM audit_log ${clause}`, { replacements: args }),
-    sequelize.query(
-      `SELECT id, created_at, actor_type, actor_id, actor_label, entity_id, action, target_type, target_id, summary, request_id, ip
-       FROM audit_log ${clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
-      { replacements: [...args, params.limit, (params.page - 1) * params.limit] },
-    ),
-  ]);
-  const total = Number((countRows as Array<{ n: number }>)[0]?.n ?? 0);
+  const { rows, total } = await auditLogPage(sequelize, filters, scope, { limit: params.limit, offset: (params.page - 1) * params.limit });
   return {
-    data: (rows as Array<Record<string, unknown>>).map((r) => ({
+    data: rows.map((r) => ({
       ...r,
       created_at: new Date(r.created_at as string).toISOString(),
       summary: typeof r.summary === 'string' ? JSON.parse(r.summary) : (r.summary ?? null),

@@ -13,9 +13,9 @@ import type { Config } from '../../platform/config.js';
 import { keyedHash, keyedHashes, keyIdOf, keyringOf, randomToken, safeEqual } from '../../platform/crypto.js';
 import { assertKeyRateLimitAllowed } from '../auth/rateLimit.js';
 import { audit } from './audit.js';
-import { affected } from './authSessions.js';
+import * as keys from '../../db/repositories/apiKeys.js';
 import { CredentialCache } from './authCache.js';
-import { ownedBy, requireInScope, sqlScope, sqlWithinScope } from './tenancy.js';
+import { ownedBy, requireInScope, sqlScope } from './tenancy.js';
 
 export const API_KEY_PATTERN = /^trk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 const TOUCH_EVERY_MS = 60_000;
@@ -48,7 +48,6 @@ export function apiKeyToApi(r: Record<string, unknown>) {
   };
 }
 
-const COLUMNS = 'id, entity_id, name, prefix, scopes, rate_limit_per_minute, created_by_user_id, expires_at, last_used_at, revoked_at, created_at';
 
 /** Shared by every key service of the process, so a revoke anywhere here forgets at once. */
 export const apiKeyCache = new CredentialCache<ResolvedKey>();
@@ -79,44 +78,39 @@ export function createApiKeyService(deps: ApiKeyDeps) {
       const secret = randomToken(32);
       const id = randomUUID();
       await sequelize.transaction(async (transaction) => {
-        await sequelize.query(
-          `INSERT INTO api_keys (id, entity_id, name, prefix, secret_hash, secret_key_id, scopes, rate_limit_per_minute, created_by_user_id, expires_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        await keys.insertApiKey(
+          sequelize,
           {
-            replacements: [id, entityId, input.name, prefix, hashSecret(secret), keyIdOf(config.appSecret), scopes.join(' '), input.rate_limit_per_minute ?? null, actor.kind === 'user' ? actor.id : null, expiresAt],
-            transaction,
+            id,
+            entityId,
+            name: input.name,
+            prefix,
+            secretHash: hashSecret(secret),
+            secretKeyId: keyIdOf(config.appSecret),
+            scopes: scopes.join(' '),
+            rateLimitPerMinute: input.rate_limit_per_minute ?? null,
+            createdBy: actor.kind === 'user' ? actor.id : null,
+            expiresAt,
           },
+          transaction,
         );
         await audit(sequelize, actor, { action: 'api_key.created', targetType: 'api_key', targetId: id, entityId, summary: { name: input.name, scopes, expires_at: expiresAt } }, { transaction });
       });
-      const [rows] = await sequelize.query(`SELECT ${COLUMNS} FROM api_keys WHERE id = ?`, { replacements: [id] });
-      return { ...apiKeyToApi((rows as Array<Record<string, unknown>>)[0]!), key: `trk_${prefix}_${secret}` };
+      return { ...apiKeyToApi((await keys.apiKeyById(sequelize, id))!), key: `trk_${prefix}_${secret}` };
     },
 
     /** One key (never its secret), revoked ones included; another tenant's is not found. */
     async get(actor: Actor, id: string) {
-      const { where, replacements } = sqlWithinScope(sqlScope(actor, ['entity_id']), { sql: 'id = ?', replacements: [id] });
-      const [rows] = await sequelize.query(`SELECT ${COLUMNS} FROM api_keys ${where}`, { replacements });
-      const row = (rows as Array<Record<string, unknown>>)[0];
+      const row = await keys.apiKeyById(sequelize, id, sqlScope(actor, ['entity_id']));
       if (!row) throw notFound('API key', id);
       return apiKeyToApi(row);
     },
 
     async list(actor: Actor, params: { page: number; limit: number; entity_id?: string; include_revoked?: boolean }) {
-      const { where: clause, replacements: args } = sqlWithinScope(
-        sqlScope(actor, ['entity_id']),
-        params.entity_id ? { sql: 'entity_id = ?', replacements: [params.entity_id] } : undefined,
-        params.include_revoked ? undefined : { sql: 'revoked_at IS NULL', replacements: [] },
-      );
-      const [[countRows], [rows]] = await Promise.all([
-        sequelize.query(`SELECT COUNT(*) AS n FROM api_keys ${clause}`, { replacements: args }),
-        sequelize.query(`SELECT ${COLUMNS} FROM api_keys ${clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, {
-          replacements: [...args, params.limit, (params.page - 1) * params.limit],
-        }),
-      ]);
-      const total = Number((countRows as Array<{ n: number }>)[0]?.n ?? 0);
+      const conditions = [...(params.entity_id ? [keys.ofEntity(params.entity_id)] : []), ...(params.include_revoked ? [] : [keys.notRevoked])];
+      const { rows, total } = await keys.apiKeysPage(sequelize, conditions, sqlScope(actor, ['entity_id']), params.limit, (params.page - 1) * params.limit);
       return {
-        data: (rows as Array<Record<string, unknown>>).map(apiKeyToApi),
+        data: rows.map(apiKeyToApi),
         pagination: { page: params.page, limit: params.limit, total, total_pages: Math.ceil(total / params.limit) },
       };
     },
@@ -124,11 +118,7 @@ export function createApiKeyService(deps: ApiKeyDeps) {
     async revoke(actor: Actor, id: string): Promise<void> {
       const tenant = tenantOf(actor);
       await sequelize.transaction(async (transaction) => {
-        const [, meta] = await sequelize.query(
-          `UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL${tenant ? ' AND entity_id = ?' : ''}`,
-          { replacements: [new Date(), id, ...(tenant ? [tenant] : [])], transaction },
-        );
-        if (affected(meta) === 0) throw notFound('API key', id);
+        if ((await keys.revokeApiKey(sequelize, id, tenant, new Date(), transaction)) === 0) throw notFound('API key', id);
         await audit(sequelize, actor, { action: 'api_key.revoked', targetType: 'api_key', targetId: id, entityId: tenant ?? null }, { transaction });
       });
       // After the commit: a lookup racing the revoke cannot put the key back.
@@ -137,10 +127,7 @@ export function createApiKeyService(deps: ApiKeyDeps) {
 
     /** Whether the key is still usable (not revoked, not expired): read from the database, not the cache. */
     async isLive(id: string): Promise<boolean> {
-      const [rows] = await sequelize.query('SELECT 1 AS ok FROM api_keys WHERE id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)', {
-        replacements: [id, new Date()],
-      });
-      return (rows as unknown[]).length > 0;
+      return keys.isApiKeyLive(sequelize, id, new Date());
     },
 
     /** The key's actor, or undefined for anything not a live key (malformed, unknown, revoked, expired). */
@@ -149,12 +136,7 @@ export function createApiKeyService(deps: ApiKeyDeps) {
       if (!m) return undefined;
       const hit = apiKeyCache.get(presented);
       if (hit) return hit;
-      const [rows] = await sequelize.query(
-        `SELECT k.id, k.entity_id, k.name, k.secret_hash, k.secret_key_id, k.scopes, k.rate_limit_per_minute, k.expires_at, k.revoked_at, k.last_used_at, e.type AS entity_type
-         FROM api_keys k JOIN entities e ON e.id = k.entity_id WHERE k.prefix = ?`,
-        { replacements: [m[1]] },
-      );
-      const row = (rows as Array<Record<string, unknown>>)[0];
+      const row = await keys.apiKeyByPrefix(sequelize, m[1]!);
       // Compare even when no row matched, so an unknown prefix costs the same as a wrong secret.
       const stored = (row?.secret_hash as string | undefined) ?? '0'.repeat(64);
       const candidates = hashesOf(m[2]!);
@@ -165,12 +147,12 @@ export function createApiKeyService(deps: ApiKeyDeps) {
       // APP_SECRET_PREVIOUS is dropped; `npm run rotate-secrets` counts the keys still waiting.
       const currentId = keyIdOf(config.appSecret);
       if (matched > 0 || row.secret_key_id !== currentId) {
-        await sequelize.query('UPDATE api_keys SET secret_hash = ?, secret_key_id = ? WHERE id = ? AND secret_hash = ?', { replacements: [candidates[0], currentId, row.id, stored] });
+        await keys.rehashApiKey(sequelize, String(row.id), stored, candidates[0]!, currentId);
       }
       if (row.expires_at && new Date(row.expires_at as string).getTime() <= Date.now()) return undefined;
       const lastUsed = row.last_used_at ? new Date(row.last_used_at as string).getTime() : 0;
       if (Date.now() - lastUsed > TOUCH_EVERY_MS) {
-        await sequelize.query('UPDATE api_keys SET last_used_at = ? WHERE id = ?', { replacements: [new Date(), row.id] });
+        await keys.touchApiKey(sequelize, String(row.id), new Date());
       }
       const resolved: ResolvedKey = {
         actor: {

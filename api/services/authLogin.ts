@@ -13,7 +13,8 @@ import type { Config } from '../../platform/config.js';
 import { decoyHash, verifyPassword } from '../../platform/crypto.js';
 import { createThrottle, type Subject } from '../auth/throttle.js';
 import { audit } from './audit.js';
-import { actorOfUser, createSessionService, mfaStateOf, normaliseUser, USER_COLUMNS } from './authSessions.js';
+import { actorOfUser, createSessionService, mfaStateOf, normaliseUser } from './authSessions.js';
+import { markSignedIn, userForSignIn } from '../../db/repositories/identity.js';
 
 export interface LoginDeps {
   sequelize: Sequelize;
@@ -40,11 +41,7 @@ export function createLoginService(deps: LoginDeps) {
       let row: Record<string, unknown> | undefined;
       let ok: boolean;
       try {
-        const [rows] = await sequelize.query(
-          `SELECT ${USER_COLUMNS}, u.password_hash, u.disabled_at FROM users u LEFT JOIN entities e ON e.id = u.entity_id WHERE u.email = ?`,
-          { replacements: [email] },
-        );
-        row = (rows as Array<Record<string, unknown>>)[0];
+        row = await userForSignIn(sequelize, email);
         ok = row
           ? (await verifyPassword(String(row.password_hash), input.password)) && !row.disabled_at
           : (await verifyPassword(await decoyHash(), input.password), false);
@@ -66,7 +63,7 @@ export function createLoginService(deps: LoginDeps) {
       const user = normaliseUser(row!);
       const mfa = mfaStateOf(user, false);
       const session = await sessions.create(user.id, { mfaVerified: mfa === 'verified', ip: input.ip, userAgent: input.userAgent });
-      await sequelize.query('UPDATE users SET last_login_at = ? WHERE id = ?', { replacements: [new Date(), user.id] });
+      await markSignedIn(sequelize, user.id, new Date());
       await audit(sequelize, actorOfUser(user, session.id), { action: 'auth.login', targetType: 'user', targetId: user.id, summary: { mfa } }, { ip: input.ip });
       return { user, session, mfa };
     },

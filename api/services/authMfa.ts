@@ -2,7 +2,7 @@
  * TOTP second factor (RFC 6238, via otplib) with single-use recovery codes. Secrets are sealed
  * with AES-GCM under a key derived from APP_SECRET; recovery codes are stored as keyed hashes.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { authenticator } from 'otplib';
 import QRCode from 'qrcode';
@@ -13,7 +13,7 @@ import type { Config } from '../../platform/config.js';
 import { keyedHash, keyedHashes, keyringOf, openMfaSecret, sealMfaSecret } from '../../platform/crypto.js';
 import { createThrottle } from '../auth/throttle.js';
 import { audit } from './audit.js';
-import { affected } from './authSessions.js';
+import * as identity from '../../db/repositories/identity.js';
 
 const ISSUER = 'Trellis';
 const RECOVERY_CODES = 10;
@@ -44,15 +44,7 @@ export const recoveryCodeHash = (appSecret: string, code: string) => keyedHash(a
 /** Writes a fresh set of recovery codes (replacing any old set) and returns them in clear once. */
 export async function issueRecoveryCodes(sequelize: Sequelize, appSecret: string, userId: string): Promise<string[]> {
   const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
-  await sequelize.transaction(async (transaction) => {
-    await sequelize.query('DELETE FROM user_recovery_codes WHERE user_id = ?', { replacements: [userId], transaction });
-    for (const c of codes) {
-      await sequelize.query('INSERT INTO user_recovery_codes (id, user_id, code_hash) VALUES (?, ?, ?)', {
-        replacements: [randomUUID(), userId, recoveryCodeHash(appSecret, c)],
-        transaction,
-      });
-    }
-  });
+  await identity.replaceRecoveryCodes(sequelize, userId, codes.map((c) => recoveryCodeHash(appSecret, c)));
   return codes;
 }
 
@@ -62,10 +54,7 @@ export function createMfaService(deps: MfaDeps) {
   const subject = (userId: string) => [{ id: `mfa:${userId}`, maxFailures: MFA_MAX_FAILURES }];
 
   async function loadUser(userId: string) {
-    const [rows] = await sequelize.query('SELECT id, email, mfa_enabled, mfa_secret_enc, mfa_pending_secret_enc FROM users WHERE id = ?', {
-      replacements: [userId],
-    });
-    const row = (rows as Array<Record<string, unknown>>)[0];
+    const row = await identity.mfaStateOfUser(sequelize, userId);
     if (!row) throw new AppError('UNAUTHORIZED', 'Authentication required');
     return row;
   }
@@ -105,11 +94,8 @@ export function createMfaService(deps: MfaDeps) {
     let usedRecovery = false;
     await guarded(userId, async () => {
       if (secret && (await checkTotp(userId, secret, code.trim()))) return true;
-      const [, meta] = await sequelize.query('UPDATE user_recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash IN (?) AND used_at IS NULL', {
-        // Codes issued before an APP_SECRET rotation were hashed under the previous key.
-        replacements: [new Date(), userId, keyedHashes(keyringOf(config), 'recovery-code', normaliseRecovery(code))],
-      });
-      usedRecovery = affected(meta) === 1;
+      // Codes issued before an APP_SECRET rotation were hashed under the previous key.
+      usedRecovery = await identity.useRecoveryCode(sequelize, userId, keyedHashes(keyringOf(config), 'recovery-code', normaliseRecovery(code)), new Date());
       return usedRecovery;
     });
     return { usedRecovery };
@@ -136,9 +122,7 @@ export function createMfaService(deps: MfaDeps) {
         await audit(sequelize, actor, { action: 'user.mfa_reenrollment_authorised', targetType: 'user', targetId: actor.id, summary: { method: usedRecovery ? 'recovery_code' : 'totp' } });
       }
       const secret = totp.generateSecret(20);
-      await sequelize.query('UPDATE users SET mfa_pending_secret_enc = ? WHERE id = ?', {
-        replacements: [sealMfaSecret(config.appSecret, secret), actor.id],
-      });
+      await identity.setPendingMfaSecret(sequelize, actor.id, sealMfaSecret(config.appSecret, secret));
       const otpauthUri = totp.keyuri(String(user.email), ISSUER, secret);
       await audit(sequelize, actor, { action: 'user.mfa_enrollment_started', targetType: 'user', targetId: actor.id });
       return { otpauth_uri: otpauthUri, qr_data_url: await QRCode.toDataURL(otpauthUri), secret };
@@ -150,11 +134,9 @@ export function createMfaService(deps: MfaDeps) {
       if (!user.mfa_pending_secret_enc) throw new AppError('CONFLICT', 'Start enrolment first (POST /auth/mfa/enroll)');
       const secret = openMfaSecret(keyringOf(config), String(user.mfa_pending_secret_enc));
       await guarded(actor.id, () => checkTotp(actor.id, secret, code.trim()));
-      await sequelize.query('UPDATE users SET mfa_secret_enc = mfa_pending_secret_enc, mfa_pending_secret_enc = NULL, mfa_enabled = 1 WHERE id = ?', {
-        replacements: [actor.id],
-      });
+      await identity.activatePendingMfaSecret(sequelize, actor.id);
       const codes = await issueRecoveryCodes(sequelize, config.appSecret, actor.id);
-      if (actor.sessionId) await sequelize.query('UPDATE user_sessions SET mfa_verified = 1 WHERE id = ?', { replacements: [actor.sessionId] });
+      if (actor.sessionId) await identity.markSessionMfaVerified(sequelize, actor.sessionId);
       await audit(sequelize, actor, { action: 'user.mfa_enabled', targetType: 'user', targetId: actor.id });
       return { recovery_codes: codes };
     },
@@ -164,7 +146,7 @@ export function createMfaService(deps: MfaDeps) {
       const user = await loadUser(actor.id);
       if (!Number(user.mfa_enabled) || !user.mfa_secret_enc) throw new AppError('CONFLICT', 'No second factor is enrolled; enrol one first');
       const { usedRecovery } = await checkEnrolledFactor(actor.id, String(user.mfa_secret_enc), code);
-      if (actor.sessionId) await sequelize.query('UPDATE user_sessions SET mfa_verified = 1 WHERE id = ?', { replacements: [actor.sessionId] });
+      if (actor.sessionId) await identity.markSessionMfaVerified(sequelize, actor.sessionId);
       await audit(sequelize, actor, { action: 'auth.mfa_verified', targetType: 'user', targetId: actor.id, summary: { method: usedRecovery ? 'recovery_code' : 'totp' } });
       return { usedRecovery };
     },

@@ -10,6 +10,7 @@ import { mfaRequiredFor, type MfaState, type UserRole } from '../../domain/polic
 import { keyedHash, keyedHashes, randomToken, sha256, type KeySource } from '../../platform/crypto.js';
 import type { Config } from '../../platform/config.js';
 import { CredentialCache } from './authCache.js';
+import * as identity from '../../db/repositories/identity.js';
 
 export const SESSION_TOKEN_PREFIX = 'trs_';
 const TOUCH_EVERY_MS = 60_000;
@@ -68,8 +69,6 @@ export const csrfTokenFor = (appSecret: string, sessionToken: string): string =>
 /** Every CSRF token the session may carry: one issued before an APP_SECRET rotation stays good for the session's life. */
 export const csrfTokensFor = (keys: KeySource, sessionToken: string): string[] => keyedHashes(keys, 'csrf', sessionToken);
 
-export const USER_COLUMNS = `u.id, u.email, u.name, u.role, u.entity_id, u.entity_role, u.mfa_enabled, e.type AS entity_type, e.name AS entity_name`;
-
 export function normaliseUser(row: Record<string, unknown>): UserRecord {
   return {
     id: row.id as string,
@@ -108,13 +107,17 @@ export function createSessionService(deps: SessionDeps) {
       const now = Date.now();
       const expiresAt = new Date(now + ttlMs());
       const idleAt = new Date(Math.min(now + idleMs(), expiresAt.getTime()));
-      await sequelize.query(
-        `INSERT INTO user_sessions (id, user_id, token_hash, expires_at, idle_expires_at, last_used_at, mfa_verified, ip, user_agent)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        {
-          replacements: [id, userId, sha256(token), expiresAt, idleAt, new Date(now), opts.mfaVerified ? 1 : 0, opts.ip?.slice(0, 64) ?? null, opts.userAgent?.slice(0, 512) ?? null],
-        },
-      );
+      await identity.insertSession(sequelize, {
+        id,
+        userId,
+        tokenHash: sha256(token),
+        expiresAt,
+        idleAt,
+        lastUsedAt: new Date(now),
+        mfaVerified: opts.mfaVerified,
+        ip: opts.ip?.slice(0, 64) ?? null,
+        userAgent: opts.userAgent?.slice(0, 512) ?? null,
+      });
       return { id, token, expiresAt };
     },
 
@@ -123,13 +126,7 @@ export function createSessionService(deps: SessionDeps) {
       if (!token.startsWith(SESSION_TOKEN_PREFIX) || token.length > 100) return undefined;
       const hit = sessionCache.get(token);
       if (hit) return hit;
-      const [rows] = await sequelize.query(
-        `SELECT s.id AS session_id, s.expires_at, s.idle_expires_at, s.last_used_at, s.mfa_verified, ${USER_COLUMNS}
-         FROM user_sessions s JOIN users u ON u.id = s.user_id LEFT JOIN entities e ON e.id = u.entity_id
-         WHERE s.token_hash = ? AND s.revoked_at IS NULL AND u.disabled_at IS NULL`,
-        { replacements: [sha256(token)] },
-      );
-      const row = (rows as Array<Record<string, unknown>>)[0];
+      const row = await identity.sessionByTokenHash(sequelize, sha256(token));
       if (!row) return undefined;
       const now = Date.now();
       const expires = new Date(row.expires_at as string).getTime();
@@ -139,9 +136,7 @@ export function createSessionService(deps: SessionDeps) {
       const lastUsed = row.last_used_at ? new Date(row.last_used_at as string).getTime() : 0;
       if (now - lastUsed > TOUCH_EVERY_MS) {
         // Sliding idle window, written at most once a minute per session.
-        await sequelize.query('UPDATE user_sessions SET last_used_at = ?, idle_expires_at = ? WHERE id = ?', {
-          replacements: [new Date(now), new Date(Math.min(now + idleMs(), expires)), sessionId],
-        });
+        await identity.touchSession(sequelize, sessionId, new Date(now), new Date(Math.min(now + idleMs(), expires)));
       }
       const user = normaliseUser(row);
       const resolved: ResolvedSession = { sessionId, user, mfa: mfaStateOf(user, Boolean(Number(row.mfa_verified))), actor: actorOfUser(user, sessionId) };
@@ -156,43 +151,25 @@ export function createSessionService(deps: SessionDeps) {
      * expired or idle, user not disabled. Does not slide the idle window — an open tab is not activity.
      */
     async isLive(sessionId: string): Promise<boolean> {
-      const now = new Date();
-      const [rows] = await sequelize.query(
-        `SELECT 1 AS ok FROM user_sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.id = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND s.idle_expires_at > ? AND u.disabled_at IS NULL`,
-        { replacements: [sessionId, now, now] },
-      );
-      return (rows as unknown[]).length > 0;
+      return identity.isSessionLive(sequelize, sessionId, new Date());
     },
 
     async markMfaVerified(sessionId: string): Promise<void> {
-      await sequelize.query('UPDATE user_sessions SET mfa_verified = 1 WHERE id = ?', { replacements: [sessionId] });
+      await identity.markSessionMfaVerified(sequelize, sessionId);
     },
 
     async revoke(userId: string, sessionId: string): Promise<void> {
-      const [, meta] = await sequelize.query('UPDATE user_sessions SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL', {
-        replacements: [new Date(), sessionId, userId],
-      });
+      const changed = await identity.revokeSession(sequelize, userId, sessionId, new Date());
       // After the write: a lookup racing it cannot put the session back.
       sessionCache.forgetWhere((s) => s.sessionId === sessionId);
-      if (affected(meta) === 0) throw notFound('Session', sessionId);
+      if (changed === 0) throw notFound('Session', sessionId);
     },
 
     async list(userId: string, currentSessionId: string | undefined, page: number, limit: number) {
-      const now = new Date();
-      const where = 'user_id = ? AND revoked_at IS NULL AND expires_at > ? AND idle_expires_at > ?';
-      const [[countRow], [rows]] = await Promise.all([
-        sequelize.query(`SELECT COUNT(*) AS n FROM user_sessions WHERE ${where}`, { replacements: [userId, now, now] }).then(([r]) => [r as Array<{ n: number }>]),
-        sequelize.query(
-          `SELECT id, created_at, last_used_at, expires_at, idle_expires_at, ip, user_agent, mfa_verified FROM user_sessions
-           WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
-          { replacements: [userId, now, now, limit, (page - 1) * limit] },
-        ),
-      ]);
-      const total = Number(countRow?.[0]?.n ?? 0);
+      const { rows, total } = await identity.liveSessionsPage(sequelize, userId, new Date(), limit, (page - 1) * limit);
       const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
       return {
-        data: (rows as Array<Record<string, unknown>>).map((r) => ({
+        data: rows.map((r) => ({
           id: r.id as string,
           created_at: iso(r.created_at),
           last_used_at: iso(r.last_used_at),
@@ -210,9 +187,3 @@ export function createSessionService(deps: SessionDeps) {
 }
 
 export type SessionService = ReturnType<typeof createSessionService>;
-
-/** mysql2 reports changed rows on the result header for UPDATE/DELETE. */
-export function affected(meta: unknown): number {
-  const m = meta as { affectedRows?: number } | number | undefined;
-  return typeof m === 'number' ? m : (m?.affectedRows ?? 0);
-}

@@ -27,3 +27,35 @@ describe('workflow determinism lint', () => {
     expect(await problems("import { readFile } from 'node:fs/promises';\nexport { readFile };\n", 'activities/example.ts')).toEqual([]);
   });
 });
+
+describe('SQL stays in db/ (trellis/sql-only-in-db)', () => {
+  it.each([
+    ["export const q = 'SELECT id FROM orders WHERE id = ?';", 'api/services/example.ts'],
+    ['export const q = `UPDATE orders SET status = ? WHERE id = ${1}`;', 'activities/example.ts'],
+    ["export const q = 'INSERT INTO audit_log (id) VALUES (?)';", 'api/middleware/example.ts'],
+    ["export const q = 'DELETE FROM idempotency_keys WHERE id = ?';", 'worker/example.ts'],
+  ])('rejects SQL text outside db/: %s', async (code, file) => {
+    expect((await problems(`${code}\n`, file)).join('\n')).toContain('trellis/sql-only-in-db');
+  });
+
+  it('rejects a .query() call outside db/', async () => {
+    const code = 'export async function f(db: { query(s: string): Promise<unknown> }, s: string) {\n  return db.query(s);\n}\n';
+    expect((await problems(code, 'api/services/example.ts')).join('\n')).toContain('Database queries belong in db/');
+  });
+
+  it('allows SQL and queries in db/ and prose that only mentions the words', async () => {
+    const sql = "export const f = async (db: { query(s: string): Promise<unknown> }) => db.query('SELECT id FROM orders');\n";
+    expect(await problems(sql, 'db/repositories/example.ts')).toEqual([]);
+    expect(await problems("export const m = 'Select a variant from the list, then update the set';\n", 'api/services/example.ts')).toEqual([]);
+  });
+
+  it('the allowlist only shrinks: every file on it exists and still holds SQL', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const configFile = '../../eslint.config.js'; // plain JS: imported by path so the compiler does not type it
+    const { SQL_OUTSIDE_DB_ALLOWED, SQL_STATEMENT } = (await import(configFile)) as { SQL_OUTSIDE_DB_ALLOWED: string[]; SQL_STATEMENT: RegExp };
+    for (const file of SQL_OUTSIDE_DB_ALLOWED) {
+      const text = await readFile(file, 'utf8');
+      expect({ file, sql: SQL_STATEMENT.test(text) || /\.query\(/.test(text) }).toEqual({ file, sql: true });
+    }
+  });
+});

@@ -330,8 +330,10 @@ async function main() {
         for (const t of sandbox.state.templates.values()) {
           if (registered.has(t.Id)) continue;
           registered.add(t.Id);
-          const res = await metrcUser.send('POST', `/__sandbox/templates/${t.Id}/register-manifest`);
+          // A refused registration is counted and printed; one the network broke is tried again.
+          const res = await metrcUser.send('POST', `/__sandbox/templates/${t.Id}/register-manifest`).catch((err: unknown) => ({ status: 0, body: String(err) }));
           if (res.status !== 201) registerFailures += 1;
+          if (res.status === 0) registered.delete(t.Id);
         }
         await new Promise((r) => setTimeout(r, 100));
       }

@@ -5,6 +5,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { createHttpServer } from '../../platform/httpServer.js';
 import { adminRoutes } from './admin.js';
 import { authenticate, caller } from './auth.js';
 import { demoSeed, seededRandom, type SandboxSeed } from './demo-data.js';
@@ -102,8 +103,10 @@ export function createMetrcSandbox(options: MetrcSandboxOptions = {}): MetrcSand
     rateLimiter,
     start(port = 0, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
-        const server: Server = app.listen(port, host, (err?: Error) => {
-          if (err) return reject(err);
+        // The API's server: a client reusing a keep-alive socket as its idle timer runs is answered,
+        // not reset (platform/httpServer.ts); bench:order-lifecycle's manifest registrar met that.
+        const server: Server = createHttpServer(app);
+        server.listen(port, host, () => {
           const actual = (server.address() as AddressInfo).port;
           resolve({
             url: `http://${host}:${actual}`,

@@ -36,6 +36,9 @@ export interface ReportCheckpoint {
   seq: number;
 }
 
+const FLUSH_BYTES = 1024 * 1024;
+const FLUSH_MS = 2000;
+
 function activityContext(): Context | undefined {
   try {
     return Context.current();
@@ -90,18 +93,33 @@ export function createReportActivities(deps: ActivityDeps) {
           at = { ...at, bytes: header.length, seq: 1 };
           ctx?.heartbeat(at);
         }
-        while (at.cursor) {
+        // Pages are gathered into chunks of about a megabyte (or two seconds' work): each chunk is
+        // one write, one progress update and the next resume point, not one per page.
+        let pending: Buffer[] = [];
+        let pendingBytes = 0;
+        let pendingRows = 0;
+        let cursor = at.cursor;
+        let flushedAt = Date.now();
+        while (cursor) {
           ctx?.cancellationSignal.throwIfAborted();
-          const page = await reportPage(db, row.type, { ...args, cursor: at.cursor });
-          let bytes = at.bytes;
-          let seq = at.seq;
+          const page = await reportPage(db, row.type, { ...args, cursor });
           if (page.rows.length) {
             const data = await csvPage(page.rows, { bom: false });
-            await writeChunk(db, row.id, seq++, data);
-            bytes += data.length;
+            pending.push(data);
+            pendingBytes += data.length;
+            pendingRows += page.rows.length;
           }
-          at = { cursor: page.next, rowsDone: at.rowsDone + page.rows.length, bytes, seq };
-          await recordProgress(db, row.id, at.rowsDone, at.bytes);
+          cursor = page.next;
+          if (!cursor || pendingBytes >= FLUSH_BYTES || Date.now() - flushedAt >= FLUSH_MS) {
+            if (pendingBytes) await writeChunk(db, row.id, at.seq, Buffer.concat(pending));
+            at = { cursor, rowsDone: at.rowsDone + pendingRows, bytes: at.bytes + pendingBytes, seq: pendingBytes ? at.seq + 1 : at.seq };
+            pending = [];
+            pendingBytes = 0;
+            pendingRows = 0;
+            flushedAt = Date.now();
+            await recordProgress(db, row.id, at.rowsDone, at.bytes);
+          }
+          // Always the last flushed point: pages still in memory die with the worker.
           ctx?.heartbeat(at);
         }
         return { rows: at.rowsDone, bytes: at.bytes };
@@ -119,13 +137,17 @@ export function createReportActivities(deps: ActivityDeps) {
       book.addRows([[...REPORT_COLUMNS[row.type]]]);
       let cursor: ReportCursor | null = { window: 0, key: null };
       let rowsDone = 0;
+      let progressAt = 0;
       while (cursor) {
         ctx?.cancellationSignal.throwIfAborted();
         const page = await reportPage(db, row.type, { ...args, cursor });
         book.addRows(page.rows);
         rowsDone += page.rows.length;
         cursor = page.next;
-        await recordProgress(db, row.id, rowsDone, bytes);
+        if (Date.now() - progressAt >= FLUSH_MS) {
+          await recordProgress(db, row.id, rowsDone, bytes);
+          progressAt = Date.now();
+        }
         ctx?.heartbeat({ cursor, rowsDone, bytes, seq } satisfies ReportCheckpoint);
       }
       await book.finish();

@@ -271,3 +271,24 @@ describe('bad input', () => {
     expect((await call(env, env.wholesaler, 'POST', `/reports/${report.id}/cancel`)).status).toBe(409);
   });
 });
+
+describe('cancel', () => {
+  it('stops a queued report: it reads cancelled, keeps no file, and cannot be downloaded', async () => {
+    // No worker on the reports queue: the report waits, queued, until one comes.
+    await workers.stop();
+    const created = await call(env, env.wholesaler, 'POST', '/reports', { type: 'sales', ...RANGE });
+    expect(created.status).toBe(201);
+    expect(created.body.status).toBe('queued');
+    const cancelled = await call(env, env.wholesaler, 'POST', `/reports/${created.body.id}/cancel`);
+    expect(cancelled.status).toBe(202);
+    workers = await startWorkers(env.deps, { queues: ['reports'] });
+    const report = await waitFor('the report to end', async () => {
+      const r = await call(env, env.wholesaler, 'GET', `/reports/${created.body.id}`);
+      return r.body.status !== 'queued' && r.body.status !== 'running' && r.body;
+    });
+    expect(report).toMatchObject({ status: 'cancelled', file: null });
+    expect((await call(env, env.wholesaler, 'GET', `/reports/${created.body.id}/download`)).status).toBe(409);
+    const [[{ n }]] = (await env.deps.sequelize.query('SELECT COUNT(*) AS n FROM report_chunks WHERE report_id = ?', { replacements: [created.body.id] })) as unknown as [[{ n: number }]];
+    expect(Number(n)).toBe(0);
+  }, 120_000);
+});

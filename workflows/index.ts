@@ -3,7 +3,7 @@
 export { systemCheck } from './systemCheck.js';
 export { orderLifecycle } from './orderLifecycle/index.js';
 export { metrcSubmission } from './metrcSubmission.js';
-export { metrcTransfer, metrcTransferWatch } from './metrcTransfer.js';
+export { metrcTransfer, metrcTransferWatch } from './metrcTransfer/index.js';
 export { metrcDuplicateSweep } from './metrcSweep.js';
 export { posSync } from './posSync.js';
 export { syncRunsReaper } from './syncRunsReaper.js';

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Router } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
@@ -32,7 +33,35 @@ function lenientQueries(doc: Record<string, unknown>): Record<string, unknown> {
 }
 const freshCopy = () => lenientQueries(structuredClone(openapiDocument)) as never;
 
+/**
+ * express-openapi-validator 5.6.2 finds a request's route by compiling path-to-regexp for every
+ * route of the spec, on every request (openapi.metadata.js lookupRoute; upstream PR #1217 caches
+ * them, unreleased): about a tenth of the API's CPU on a cached list read. Its matcher comes from
+ * the module object at call time, so memoizing that export (per route and options, both fixed
+ * after start-up) gives it the cache. Express's router matches with path-to-regexp's `match`,
+ * which this does not touch; nothing else in the app calls pathToRegexp.
+ */
+function cacheValidatorRouteMatchers(): void {
+  const ptr = createRequire(createRequire(import.meta.url).resolve('express-openapi-validator'))('path-to-regexp') as {
+    pathToRegexp: (path: string, opts?: Record<string, unknown>) => unknown;
+    __trellisMemo?: true;
+  };
+  if (ptr.__trellisMemo) return;
+  const compile = ptr.pathToRegexp;
+  const compiled = new Map<string, unknown>();
+  ptr.pathToRegexp = (path, opts = {}) => {
+    // The validator passes only these two flags; any other call compiles as before.
+    if (typeof path !== 'string' || Object.keys(opts).some((k) => k !== 'sensitive' && k !== 'strict')) return compile(path, opts);
+    const key = `${opts.sensitive ? 's' : '-'}${opts.strict ? 't' : '-'}${path}`;
+    let hit = compiled.get(key);
+    if (hit === undefined) compiled.set(key, (hit = compile(path, opts)));
+    return hit;
+  };
+  ptr.__trellisMemo = true;
+}
+
 export function openapiValidator(opts: { validateResponses: boolean }) {
+  cacheValidatorRouteMatchers();
   return OpenApiValidator.middleware({
     apiSpec: freshCopy(),
     // Query strings and paths are always coerced (they are text); bodies are JSON and must already

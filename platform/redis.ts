@@ -13,6 +13,10 @@ export function createRedis(url: string = config().redisUrl, name = 'trellis'): 
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    // Commands issued in the same event-loop tick (concurrent requests' rate-limit counts and cache
+    // reads) leave in one write: on a busy machine each socket write costs a context switch, and
+    // a read under load paid more for those than for anything it computes (issue 22 profile).
+    enableAutoPipelining: true,
   });
 }
 

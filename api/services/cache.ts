@@ -52,24 +52,79 @@ export async function getOrComputeAcross(
   ttlS = CACHE_TTL_S,
 ): Promise<string> {
   const entryKey = `trellis:cache:${name}:${createHash('sha1').update(key).digest('hex')}`;
+  const versionKeys = resources.map((r) => `${VERSION_PREFIX}${r}`);
   let version: string | undefined;
   try {
-    const values = await redis.mget(...resources.map((r) => `${VERSION_PREFIX}${r}`), entryKey);
-    const hit = values.pop();
+    const near = local.get(entryKey);
+    // A page this process already holds: only the versions cross the wire (a few bytes instead of
+    // the page), and the page is served only if its versions are still the current ones.
+    const values = await redis.mget(...versionKeys, ...(near ? [] : [entryKey]));
+    const hit = near ? undefined : values.pop();
     version = values.map((v) => v ?? '0').join('.');
+    if (near?.version === version) return near.body;
     if (hit) {
       const sep = hit.indexOf('\n');
-      if (sep > 0 && hit.slice(0, sep) === version) return hit.slice(sep + 1);
+      if (sep > 0 && hit.slice(0, sep) === version) {
+        const body = hit.slice(sep + 1);
+        local.set(entryKey, version, body, ttlS * 1000);
+        return body;
+      }
     }
   } catch {
-    // Redis trouble must not break reads: compute directly.
+    // Redis trouble must not break reads: compute directly (a page held here is not trusted
+    // without its versions).
   }
   const body = await compute();
   // Tagged with the version read BEFORE computing: a write racing the computation leaves an
   // entry that is already stale, never one that hides the write.
-  if (version !== undefined) void redis.set(entryKey, `${version}\n${body}`, 'EX', ttlS).catch(() => undefined);
+  if (version !== undefined) {
+    local.set(entryKey, version, body, ttlS * 1000);
+    void redis.set(entryKey, `${version}\n${body}`, 'EX', ttlS).catch(() => undefined);
+  }
   return body;
 }
+
+/**
+ * The pages this process read or computed last, with the versions they were tagged with: a hit
+ * still costs the versions' round trip (the same freshness as the Redis entry), not the page's
+ * transfer and decoding. Bounded by bytes; an entry whose versions moved is replaced on the next read.
+ */
+class NearPages {
+  private readonly pages = new Map<string, { version: string; body: string; until: number }>();
+  private bytes = 0;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly ttlMs: number,
+  ) {}
+
+  get(key: string): { version: string; body: string } | undefined {
+    const e = this.pages.get(key);
+    if (e && Date.now() < e.until) return e;
+    if (e) this.drop(key);
+    return undefined;
+  }
+
+  set(key: string, version: string, body: string, ttlMs: number): void {
+    this.drop(key);
+    if (body.length > this.maxBytes / 8) return;
+    while (this.bytes + body.length > this.maxBytes) {
+      const oldest = this.pages.keys().next().value as string;
+      this.drop(oldest);
+    }
+    this.pages.set(key, { version, body, until: Date.now() + Math.min(ttlMs, this.ttlMs) });
+    this.bytes += body.length;
+  }
+
+  private drop(key: string): void {
+    const e = this.pages.get(key);
+    if (!e) return;
+    this.bytes -= e.body.length;
+    this.pages.delete(key);
+  }
+}
+
+const local = new NearPages(16 * 1024 * 1024, CACHE_TTL_S * 1000);
 
 /** Bumps every resource version there is (admin purge): every cached page and count goes stale. */
 export async function purgeAll(redis: Redis, known: readonly string[] = []): Promise<string[]> {

@@ -1,5 +1,8 @@
 /** Latency figures and formatting shared by the benchmarks. */
-import autocannon from 'autocannon';
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+const AUTOCANNON_CLI = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
 
 export function percentile(sortedMs: number[], p: number): number {
   if (!sortedMs.length) return NaN;
@@ -35,9 +38,29 @@ export interface LoadResult {
   errors: number;
 }
 
-/** autocannon against one URL; resolves with throughput and latency percentiles. */
+/** The part of autocannon's --json output the benchmarks read. */
+interface AutocannonJson {
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+/**
+ * autocannon against one URL, run as its own process (its CLI, JSON out): the process being
+ * measured holds only the server, and every side of a ratio is loaded the same way.
+ */
 export async function load(url: string, opts: { connections: number; durationS: number; headers?: Record<string, string> }): Promise<LoadResult> {
-  const r = await autocannon({ url, connections: opts.connections, duration: opts.durationS, headers: opts.headers ?? {} });
+  const args = [AUTOCANNON_CLI, '-j', '-c', String(opts.connections), '-d', String(opts.durationS)];
+  for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}=${v}`);
+  args.push(url);
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`autocannon: ${err.message} ${stderr}`)) : resolve(stdout),
+    );
+  });
+  const r = JSON.parse(out) as AutocannonJson;
   return {
     requestsPerSec: r.requests.average,
     p50: r.latency.p50,

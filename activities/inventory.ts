@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Redis } from 'ioredis';
+import { FAILURE } from '../contracts/failures.js';
 import { retryingDeadlocks, type AtomicWriter, type ScriptedTransaction, type TransactionEnd } from '../db/tx.js';
 import { consumeHoldsIn, OrderMissing, StockShort, type StockResult } from '../db/repositories/stock.js';
 import { bumpVersion } from '../platform/cacheVersions.js';
@@ -8,9 +9,9 @@ export type { ShortLine, StockResult } from '../db/repositories/stock.js';
 
 /** The repository's refusals as the workflow's non-retryable failures (nothing was written). */
 export function asStockFailure(err: unknown): unknown {
-  if (err instanceof OrderMissing) return ApplicationFailure.create({ type: 'NotFound', nonRetryable: true, message: err.message });
+  if (err instanceof OrderMissing) return ApplicationFailure.create({ type: FAILURE.NotFound, nonRetryable: true, message: err.message });
   if (err instanceof StockShort) {
-    return ApplicationFailure.create({ type: 'InsufficientStock', nonRetryable: true, message: err.message, details: [{ short_lines: err.lines }] });
+    return ApplicationFailure.create({ type: FAILURE.InsufficientStock, nonRetryable: true, message: err.message, details: [{ short_lines: err.lines }] });
   }
   return err;
 }

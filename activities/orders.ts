@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Redis } from 'ioredis';
 import { checkFulfilmentLines, type FulfilmentLine } from '../domain/orders/fulfilment.js';
 import type { OrderStatus } from '../domain/orders/status.js';
+import { FAILURE } from '../contracts/failures.js';
 import type { ActorRef, OrderEventInput, OrderEventType } from '../contracts/order.js';
 import type { ActivityDeps } from './deps.js';
 import { auditRowStatement, type AuditRow } from '../db/auditLog.js';
@@ -80,7 +81,7 @@ export function createOrderActivities({ sequelize, redis, writer }: Pick<Activit
   /** Every line needs exactly one label; the lines of an order past submission no longer change. */
   function checkLabels(orderId: string, itemIds: string[], labels: FulfilmentLine[]): Statement[] {
     const problems = checkFulfilmentLines(itemIds, labels);
-    if (problems.length) throw nonRetryable('ValidationError', 'Every line needs exactly one METRC package label', { problems });
+    if (problems.length) throw nonRetryable(FAILURE.ValidationError, 'Every line needs exactly one METRC package label', { problems });
     return labelStatements(orderId, labels);
   }
 
@@ -116,7 +117,7 @@ export function createOrderActivities({ sequelize, redis, writer }: Pick<Activit
    */
   async function writeStep(input: OrderEventInput, key: string): Promise<{ recorded: boolean; order: OrderFacts | undefined }> {
     const known = input.order;
-    if (input.stock && !known) throw nonRetryable('ValidationError', 'A stock change with the step needs the order');
+    if (input.stock && !known) throw nonRetryable(FAILURE.ValidationError, 'A stock change with the step needs the order');
     let order: OrderFacts | undefined = known && { order_number: known.number, retailer_id: known.retailerId, wholesaler_id: known.wholesalerId, status: known.status };
     try {
       if (known) {
@@ -147,7 +148,7 @@ export function createOrderActivities({ sequelize, redis, writer }: Pick<Activit
       return { recorded: true, order };
     } catch (err) {
       const failure = dbFailure(err);
-      if (failure?.kind === 'missing_reference') throw nonRetryable('NotFound', `Order ${input.orderId} not found`);
+      if (failure?.kind === 'missing_reference') throw nonRetryable(FAILURE.NotFound, `Order ${input.orderId} not found`);
       if (failure?.kind !== 'duplicate') throw err;
       // An earlier attempt committed this event; only the publish may still be missing.
       return { recorded: false, order: order ?? (await readOrderFacts(sequelize, input.orderId)) };
@@ -164,7 +165,7 @@ export function createOrderActivities({ sequelize, redis, writer }: Pick<Activit
     async recordOrderEvent(input: OrderEventInput): Promise<RecordResult> {
       const key = eventKey(input.orderId, input.seq);
       const { recorded, order } = await writeStep(input, key);
-      if (!order) throw nonRetryable('NotFound', `Order ${input.orderId} not found`);
+      if (!order) throw nonRetryable(FAILURE.NotFound, `Order ${input.orderId} not found`);
       // The stock change committed with the step: cached catalogue pages show it from the next read.
       if (input.stock) await bumpVersion(redis, 'inventory');
 

@@ -13,12 +13,21 @@ export interface MetrcTransferInput {
   retry?: RetryInput;
 }
 
+/**
+ * `overridden`: compliance shipped the order without the manifest; the transfer stopped looking
+ * for one (nothing more to report, no dead letter).
+ */
 export type MetrcTransferResult =
-  { status: 'matched'; manifestNumber: string; templateId: number } | { status: 'failed'; reason: string };
+  | { status: 'matched'; manifestNumber: string; templateId: number }
+  | { status: 'failed'; reason: string }
+  | { status: 'overridden' };
 export type MetrcTransferWorkflow = (input: MetrcTransferInput) => Promise<MetrcTransferResult>;
 
 /** Look for the manifest now (a user has just registered it); sent by POST /orders/{id}/metrc/check. */
 export const checkManifestSignal = defineSignal('checkManifest');
+
+/** The order shipped under a compliance override: the manifest is no longer awaited. */
+export const manifestOverriddenSignal = defineSignal('manifestOverridden');
 
 /** What the transfer and its watch look for in METRC. */
 export interface ManifestQuery {

@@ -1,6 +1,7 @@
 /**
  * The order's side of its METRC transfer: starting the child once the order is fulfilled,
- * applying its reports (`metrcStatus` signal, then its result), and cancelling it with the order.
+ * applying its reports (`metrcStatus` signal, then its result), cancelling it with the order, and
+ * telling it to stop looking for a manifest when compliance ships without one.
  */
 import {
   CancellationScope,
@@ -9,9 +10,10 @@ import {
   isCancellation,
   log,
   startChild,
+  type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import { metrcTransferWorkflowId } from '../../contracts/ids.js';
-import type { MetrcTransferWorkflow } from '../../contracts/metrc.js';
+import { manifestOverriddenSignal, type MetrcTransferWorkflow } from '../../contracts/metrc.js';
 import type { MetrcStatusSignal } from '../../contracts/order.js';
 import { WORKFLOW_TYPES } from '../../contracts/workflowTypes.js';
 import { isMetrcState, isTerminal, type MetrcState } from '../../domain/orders/status.js';
@@ -23,6 +25,8 @@ export type MetrcChild = ReturnType<typeof metrcChild>;
 export function metrcChild(run: OrderRun, steps: OrderSteps, exclusive: <T>(fn: () => Promise<T>) => Promise<T>) {
   const { input } = run;
   let scope: CancellationScope | undefined;
+  let handle: ChildWorkflowHandle<MetrcTransferWorkflow> | undefined;
+  let overridden = false;
   let lastSeq = 0;
 
   async function onStatus(s: MetrcStatusSignal): Promise<void> {
@@ -47,6 +51,11 @@ export function metrcChild(run: OrderRun, steps: OrderSteps, exclusive: <T>(fn: 
     });
   }
 
+  /** Fire and forget: an override must not wait on METRC, and a finished child needs no word. */
+  function tellOverridden(): void {
+    if (handle) void handle.signal(manifestOverriddenSignal).catch(() => undefined);
+  }
+
   return {
     onStatus,
     get started(): boolean {
@@ -59,7 +68,7 @@ export function metrcChild(run: OrderRun, steps: OrderSteps, exclusive: <T>(fn: 
       scope = new CancellationScope();
       scope
         .run(async () => {
-          const handle = await startChild<MetrcTransferWorkflow>(WORKFLOW_TYPES.metrcTransfer, {
+          handle = await startChild<MetrcTransferWorkflow>(WORKFLOW_TYPES.metrcTransfer, {
             taskQueue: input.taskQueues.compliance,
             workflowId: metrcTransferWorkflowId(input.orderId),
             args: [{ orderId: input.orderId, ...(input.retry ? { retry: input.retry } : {}) }],
@@ -68,7 +77,9 @@ export function metrcChild(run: OrderRun, steps: OrderSteps, exclusive: <T>(fn: 
             cancellationType: ChildWorkflowCancellationType.TRY_CANCEL,
             staticSummary: `METRC transfer for order ${input.orderNumber}`,
           });
+          if (overridden) tellOverridden();
           const result = await handle.result();
+          if (result.status === 'overridden') return;
           await onStatus(
             result.status === 'matched'
               ? { state: 'matched', manifestNumber: result.manifestNumber, templateId: result.templateId }
@@ -85,6 +96,13 @@ export function metrcChild(run: OrderRun, steps: OrderSteps, exclusive: <T>(fn: 
     /** The order is cancelled: the transfer goes with it. */
     cancel(): void {
       scope?.cancel();
+    },
+
+    /** Shipped under a compliance override: the transfer stops waiting for a manifest. */
+    overridden(): void {
+      if (!scope || overridden) return;
+      overridden = true;
+      tellOverridden();
     },
   };
 }

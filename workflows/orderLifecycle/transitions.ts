@@ -91,6 +91,8 @@ export async function perform(parts: TransitionParts, args: TransitionArgs): Pro
       // The units leave the building with this step: nothing is held any more to give back.
       saga.drop(RELEASE_STOCK);
       await steps.moveTo('shipped', actor, { reason, ...(d.override ? { complianceOverride: true } : {}), ...origin, stock: 'ship' });
+      // Shipped without a manifest: the transfer would otherwise look for one until it times out.
+      if (d.override) metrc.overridden();
       return;
     case 'cancel':
       metrc.cancel();

@@ -294,6 +294,37 @@ describe('order lifecycle with the real metrcTransfer child against the METRC sa
     expect((await call(compliance, 'GET', `/orders/${id}`)).body.metrc.state).toBe('overridden');
   });
 
+  it('a compliance override ends the transfer at once: no polling to the manifest timeout, no dead letter', async () => {
+    const { order } = await orderWithStock(1);
+    const id = order.id as string;
+    await transition(wholesaler, id, { action: 'accept' });
+    expect((await transition(wholesaler, id, { action: 'fulfil', lines: sandboxLabels(order) })).status).toBe(200);
+    await templateFor(order.order_number);
+    await waitFor('the order to await its manifest', async () => {
+      const r = await call(wholesaler, 'GET', `/orders/${id}`);
+      return r.body.metrc.state === 'awaiting_manifest' ? true : undefined;
+    });
+    const transfer = env.client.workflow.getHandle(metrcTransferWorkflowId(id));
+    expect((await transfer.describe()).status.name).toBe('RUNNING');
+
+    const overridden = await call(compliance, 'POST', `/orders/${id}/compliance-override`, { reason: 'paper manifest 9150' });
+    expect(overridden.status, JSON.stringify(overridden.body)).toBe(200);
+    // The manifest timeout here is an hour: only the override can end the transfer this soon.
+    const result = await Promise.race([
+      transfer.result(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('the transfer kept waiting for a manifest')), 20_000)),
+    ]);
+    expect(result).toEqual({ status: 'overridden' });
+    const letters = await call(compliance, 'GET', '/dead-letters?status=open');
+    expect(letters.body.data.filter((d: { kind: string; subject_id: string }) => d.kind === 'metrc_manifest_timeout' && d.subject_id === id)).toEqual([]);
+    // The order carries on as overridden; nothing reports a METRC failure to it.
+    expect((await transition(retailer, id, { action: 'deliver' })).body.status).toBe('delivered');
+    const done = await transition(retailer, id, { action: 'complete' });
+    expect(done.body).toMatchObject({ status: 'completed', metrc: { state: 'overridden' } });
+    const timeline = await call(retailer, 'GET', `/orders/${id}/timeline`);
+    expect(timeline.body.data.filter((e: { detail: { metrc?: { state: string } } | null }) => e.detail?.metrc?.state === 'failed')).toEqual([]);
+  });
+
   it("check now (issue 14.9): with the looks backed off, the wholesaler's check makes the order matched within seconds", async () => {
     const { order } = await orderWithStock(1);
     const id = order.id as string;

@@ -125,38 +125,54 @@ export function createBatchActivities(deps: ActivityDeps, makeMailer: () => Mail
           // The rate wait comes before the claim, so it never eats the in-flight window.
           await acquireSendSlot(deps.redis, 'smtp', config.mail.rate.email, chunk.length);
           const claims = await claimDeliveries(sequelize, chunk.map((m) => m.identity.deliveryKey), inFlightMs);
-          const finished: FinishedDelivery[] = [];
-          const outcomes: Array<[number, BatchOutcome]> = [];
+          // Rows are finished as their sends end (group commit: whatever ended during the last
+          // write goes in the next), so one slow message does not leave its chunk-mates 'sending'.
+          const ended: Array<{ row?: FinishedDelivery; index: number; outcome: BatchOutcome }> = [];
+          let writing: Promise<void> | undefined;
+          let failure: unknown;
+          const write = async () => {
+            while (ended.length) {
+              const part = ended.splice(0);
+              await finishDeliveries(sequelize, part.flatMap((e) => (e.row ? [e.row] : [])));
+              // Reported only once the rows say so: a heartbeat never claims more than the database holds.
+              for (const e of part) done(e.index, e.outcome);
+            }
+          };
+          const end = (index: number, outcome: BatchOutcome, row?: FinishedDelivery) => {
+            ended.push({ index, outcome, ...(row ? { row } : {}) });
+            writing ??= write()
+              .catch((err: unknown) => void (failure ??= err))
+              .finally(() => (writing = undefined));
+          };
           await Promise.all(
             chunk.map(async (m) => {
               const claim = claims.get(m.identity.deliveryKey);
-              if (!claim) return outcomes.push([m.index, failed('Error', 'delivery row vanished', false)]);
-              if (claim.kind === 'already_sent') return outcomes.push([m.index, { status: 'already_sent' }]);
-              if (claim.kind === 'in_flight') return outcomes.push([m.index, failed('DeliveryInFlight', 'An earlier attempt may still be sending this message', false, claim.remainingMs + 500)]);
+              if (!claim) return end(m.index, failed('Error', 'delivery row vanished', false));
+              if (claim.kind === 'already_sent') return end(m.index, { status: 'already_sent' });
+              if (claim.kind === 'in_flight') return end(m.index, failed('DeliveryInFlight', 'An earlier attempt may still be sending this message', false, claim.remainingMs + 500));
               if (claim.kind === 'unknown') {
-                return outcomes.push([m.index, failed('DeliveryOutcomeUnknown', 'An earlier attempt stopped after the message may have been accepted; not sent again automatically', true)]);
+                return end(m.index, failed('DeliveryOutcomeUnknown', 'An earlier attempt stopped after the message may have been accepted; not sent again automatically', true));
               }
               try {
                 mailer ??= makeMailer();
                 const r = await mailer.send({ ...m.render(), messageId: m.identity.messageId });
-                finished.push({ id: claim.id, status: 'sent', response: r.response });
-                outcomes.push([m.index, { status: 'sent' }]);
+                end(m.index, { status: 'sent' }, { id: claim.id, status: 'sent', response: r.response });
               } catch (err) {
                 const outcome = classifySmtpError(err);
                 const text = smtpErrorText(err);
                 if (outcome === 'unknown') {
-                  finished.push({ id: claim.id, status: 'unknown', error: text });
-                  outcomes.push([m.index, failed('DeliveryOutcomeUnknown', `The connection broke after the message may have been accepted: ${text}`, true)]);
+                  end(m.index, failed('DeliveryOutcomeUnknown', `The connection broke after the message may have been accepted: ${text}`, true), { id: claim.id, status: 'unknown', error: text });
                 } else {
-                  finished.push({ id: claim.id, status: 'failed', error: text });
-                  outcomes.push([m.index, outcome === 'rejected' ? failed('SmtpRejected', `The mail server rejected the message: ${text}`, true) : failed('SmtpUnavailable', `The mail server refused the message for now: ${text}`, false)]);
+                  const f = outcome === 'rejected' ? failed('SmtpRejected', `The mail server rejected the message: ${text}`, true) : failed('SmtpUnavailable', `The mail server refused the message for now: ${text}`, false);
+                  end(m.index, f, { id: claim.id, status: 'failed', error: text });
                 }
               }
             }),
           );
-          await finishDeliveries(sequelize, finished);
-          // Reported only once the rows say so: a heartbeat never claims more than the database holds.
-          for (const [index, o] of outcomes) done(index, o);
+          // A write may still run, and an end that came as one finished waits for the next.
+          while (writing) await writing;
+          await write();
+          if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
         }),
       ),
     );

@@ -1,0 +1,50 @@
+/**
+ * bench:tracing-cost — what tracing costs: bench:order-intake and bench:order-lifecycle each run
+ * twice, tracing off and on (bench/lib/tracing.ts: every span exported over OTLP to a collector
+ * inside the bench process), each run in its own process with its own Temporal dev server and
+ * database. Prints each bench's figure both ways and the ratio on/off (goal: ≥ 0.90, i.e.
+ * tracing costs at most 10 %).
+ *   npm run bench:tracing-cost    (TRACING_BENCH_INTAKE=400, TRACING_BENCH_LIFECYCLE=200 orders)
+ */
+import { spawn } from 'node:child_process';
+
+const INTAKE = process.env.TRACING_BENCH_INTAKE ?? '400';
+const LIFECYCLE = process.env.TRACING_BENCH_LIFECYCLE ?? '200';
+
+function run(script: string, count: string, tracing: boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('node_modules/.bin/tsx', ['--import', './bench/lib/tracing.ts', script], {
+      env: { ...process.env, ORDER_BENCH_COUNT: count, BENCH_TRACING: tracing ? '1' : '0' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${script} (tracing ${tracing ? 'on' : 'off'}) exited ${code}\n${out}`))));
+  });
+}
+
+/** The bench's own figure for the app: "...: 123.4/s" on the line naming it. */
+function rate(out: string, line: RegExp): number {
+  const found = out.split('\n').find((l) => line.test(l));
+  const value = Number(/([0-9.]+)(?:\/s| completions\/s)/.exec(found ?? '')?.[1]);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`no figure matching ${line} in:\n${out}`);
+  return value;
+}
+
+const cases = [
+  { name: 'order intake (POST /api/v1/orders per second)', script: 'bench/order-intake.ts', count: INTAKE, line: /POST \/api\/v1\/orders/ },
+  { name: 'order lifecycle (completions per second)', script: 'bench/order-lifecycle.ts', count: LIFECYCLE, line: /order lifecycle accept/ },
+];
+const only = process.argv[2];
+for (const c of cases.filter((c) => !only || c.script.includes(only))) {
+  // Off first, then on: a dev server and database of their own each, so neither inherits the other's history.
+  const off = await run(c.script, c.count, false);
+  const on = await run(c.script, c.count, true);
+  const a = rate(off, c.line);
+  const b = rate(on, c.line);
+  console.log(`${c.name}, ${c.count} orders:`);
+  console.log(`  tracing off: ${a.toFixed(1)}/s`);
+  console.log(`  tracing on:  ${b.toFixed(1)}/s`);
+  for (const l of on.split('\n').filter((l) => l.includes('tracing on:'))) console.log(l);
+  console.log(`  ratio on/off: ${(b / a).toFixed(2)} (goal >= 0.90)`);
+}

@@ -2592,6 +2592,8 @@ export interface components {
             id: components["schemas"]["Uuid"];
             kind: components["schemas"]["MetrcSubmissionKind"];
             license_number: string;
+            /** @description Who holds the licence (read-only). */
+            license_name?: string | null;
             /** @description What METRC knows the record by (template name, external receipt number, package label); for receipt changes the receipt plus the POS event (updates) or the receipt alone (a void). */
             natural_key: string;
             order_id: string | null;
@@ -2652,6 +2654,8 @@ export interface components {
             id: components["schemas"]["Uuid"];
             kind: components["schemas"]["MetrcSubmissionKind"];
             license_number: string;
+            /** @description Who holds the licence (read-only). */
+            license_name?: string | null;
             /** @description What METRC knows the record by (template name, external receipt number, package label); for receipt changes the receipt plus the POS event (updates) or the receipt alone (a void). */
             natural_key: string;
             order_id: string | null;

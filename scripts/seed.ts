@@ -5,7 +5,7 @@
  */
 import type { Sequelize } from 'sequelize';
 import { createSequelize } from '../db/connection.js';
-import { buildDemoData, demoCounts, type DemoOptions } from '../db/seed/build.js';
+import { buildDemoData, demoAnchor, demoCounts, type DemoOptions } from '../db/seed/build.js';
 import { loadDemoData } from '../db/seed/load.js';
 import { assertDemoSeedAllowed } from '../db/seed/guard.js';
 import { config, type Config } from '../platform/config.js';
@@ -43,7 +43,7 @@ export async function seedIfEmpty(databaseUrl: string, options: DemoOptions = {}
     if (!(await isEmpty(sequelize))) return undefined;
     const started = Date.now();
     const data = buildDemoData(options);
-    await loadDemoData(sequelize, data);
+    await loadDemoData(sequelize, data, undefined, { anchor: demoAnchor(options.today) });
     const users = await seedUsers(sequelize);
     const counts = Object.entries(demoCounts(data)).map(([k, n]) => `${n} ${k}`);
     return `${[...counts, ...(users ? [users] : [])].join(', ')} in ${Date.now() - started} ms`;

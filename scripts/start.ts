@@ -11,6 +11,7 @@ import { config } from '../platform/config.js';
 import { WORKER_PROCESSES, workerNodeOptions } from '../temporal.config.js';
 import { migrateUp } from './migrate.js';
 import { adoptOpenOrders } from './adopt-orders.js';
+import { connectDemoPos } from './demo-pos.js';
 import { seedIfEmpty } from './seed.js';
 
 const cfg = config();
@@ -90,11 +91,11 @@ async function main() {
     commands.push({
       name,
       prefixColor: 'blue',
-      command: `${tsx} --import ./platform/telemetry/preload.ts worker/main.ts`,
+      command: `${tsx} --import ./platform/telemetry/preload.mjs worker/main.ts`,
       env: { WORKER_QUEUES: WORKER_PROCESSES[kind].queues.join(','), NODE_OPTIONS: workerNodeOptions(kind) },
     });
   }
-  commands.push({ name: 'api', prefixColor: 'green', command: `${tsx} --import ./platform/telemetry/preload.ts api/main.ts` });
+  commands.push({ name: 'api', prefixColor: 'green', command: `${tsx} --import ./platform/telemetry/preload.mjs api/main.ts` });
 
   const { result, commands: running } = concurrently(commands, {
     killOthersOn: ['failure', 'success'],
@@ -134,6 +135,12 @@ async function main() {
       (n) => n && console.log(`[trellis] started order workflows for ${n} open demo order(s)`),
       (err: unknown) => console.error('[trellis] could not start workflows for demo orders:', err instanceof Error ? err.message : err),
     );
+    if (sandboxes && cfg.nodeEnv !== 'production') {
+      connectDemoPos(cfg, base).then(
+        (n) => n && console.log(`[trellis] connected ${n} demo POS connection(s) to the Dutchie/BLAZE sandboxes (syncing every minute)`),
+        (err: unknown) => console.error('[trellis] could not create the demo POS connections:', err instanceof Error ? err.message : err),
+      );
+    }
   });
 
   let stopping = false;

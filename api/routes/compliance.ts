@@ -4,12 +4,14 @@ import type { ComplianceService, SubmissionFilters } from '../services/complianc
 import type { DeadLetterFilters } from '../services/complianceDeadLetters.js';
 import type { createDeadLetterService } from '../services/complianceDeadLetters.js';
 import type { createMetrcSuggestionService } from '../services/metrcSuggestions.js';
+import type { NameService } from '../services/names.js';
 
 /** Compliance staff: METRC submissions and dead letters across queues (see openapi tag Compliance). */
 export function complianceRoutes(
   submissions: ComplianceService,
   deadLetters: ReturnType<typeof createDeadLetterService>,
   suggestions: ReturnType<typeof createMetrcSuggestionService>,
+  names: NameService,
 ): Router {
   const router = Router();
   const pick = (q: Record<string, unknown>, keys: string[]) =>
@@ -18,7 +20,8 @@ export function complianceRoutes(
   router.get('/metrc-submissions', async (req, res) => {
     const p = listParams(req);
     const f = pick(p, ['status', 'kind', 'license_number', 'order_id', 'from', 'to']) as SubmissionFilters;
-    res.json(await submissions.list(actorOf(req), f, p.page, p.limit));
+    const page = await submissions.list(actorOf(req), f, p.page, p.limit);
+    res.json({ ...page, data: await names.licences(page.data) });
   });
   router.post('/metrc-submissions', async (req, res) => {
     const created = await submissions.create(actorOf(req), req.body);
@@ -28,7 +31,8 @@ export function complianceRoutes(
     res.json(await submissions.bulkRetry(actorOf(req), req.body));
   });
   router.get('/metrc-submissions/:id', async (req, res) => {
-    res.json(await submissions.get(actorOf(req), param(req, 'id')));
+    const [one] = await names.licences([await submissions.get(actorOf(req), param(req, 'id'))]);
+    res.json(one);
   });
   router.get('/metrc-submissions/:id/suggestions', async (req, res) => {
     res.json(await suggestions.forSubmission(actorOf(req), param(req, 'id')));

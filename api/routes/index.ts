@@ -60,6 +60,6 @@ export function apiRoutes(deps: ApiDeps): Router {
   router.use(syncRunRoutes(createSyncRunService(deps)));
   router.use(reportRoutes(createReportService(deps)));
   const compliance = createComplianceService(deps);
-  router.use(complianceRoutes(compliance, createDeadLetterService(deps, compliance), createMetrcSuggestionService(deps, compliance)));
+  router.use(complianceRoutes(compliance, createDeadLetterService(deps, compliance), createMetrcSuggestionService(deps, compliance), names));
   return router;
 }

@@ -12,6 +12,16 @@ import type { WorkflowService } from './workflows.js';
 const DAYS = 14;
 const FULFILMENT_DAYS = 30;
 const METRC_DAYS = 7;
+/** Temporal's visibility counts can lag under load: the order charts do not wait longer than this for them. */
+const QUEUE_SUMMARY_MS = 5_000;
+
+function within<T>(ms: number, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 
 export function createDashboardService(deps: ApiDeps, workflows: WorkflowService) {
   async function orderCounts(actor: Actor) {
@@ -51,7 +61,7 @@ export function createDashboardService(deps: ApiDeps, workflows: WorkflowService
       const [orders, queues, metrc] = await Promise.all([
         orderCounts(actor),
         // Temporal being down must not blank the dashboard: the console shows the gap instead.
-        staff ? workflows.queueSummary().catch(() => null) : Promise.resolve(null),
+        staff ? within(QUEUE_SUMMARY_MS, workflows.queueSummary()).catch(() => null) : Promise.resolve(null),
         // METRC submissions are platform staff's business (the compliance endpoints are staff-only).
         staff ? metrcOutcomes(deps.sequelize, new Date(Date.now() - METRC_DAYS * 86_400_000)) : Promise.resolve(null),
       ]);

@@ -5,7 +5,7 @@
  */
 import type { Sequelize } from 'sequelize';
 import type { Row } from '../../db/models.js';
-import { locationLabels, partyLabels, variantLabels, type VariantLabel } from '../../db/repositories/labels.js';
+import { licenceHolders, locationLabels, partyLabels, variantLabels, type VariantLabel } from '../../db/repositories/labels.js';
 
 const variantFields = (v: VariantLabel | undefined) => ({
   product_name: v?.product_name ?? null,
@@ -53,6 +53,13 @@ export function createNameService(sequelize: Sequelize) {
     });
   }
 
-  return { orders, inventory };
+  /** METRC submissions (staff-only rows) with the name of who holds their licence. */
+  async function licences<T extends Row>(rows: T[]): Promise<T[]> {
+    if (!rows.length) return rows;
+    const holders = await licenceHolders(sequelize, rows.map((r) => r.license_number));
+    return rows.map((r) => ({ ...r, license_name: holders.get(String(r.license_number)) ?? null }));
+  }
+
+  return { orders, inventory, licences };
 }
 export type NameService = ReturnType<typeof createNameService>;

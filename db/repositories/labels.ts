@@ -65,3 +65,18 @@ export async function itemNameOfPackage(sequelize: Sequelize, label: string): Pr
   );
   return rows[0]?.name;
 }
+
+/** Who holds each licence number: the entity licensed under it, or owning the premises licensed under it. */
+export async function licenceHolders(sequelize: Sequelize, licenses: Iterable<unknown>): Promise<Map<string, string>> {
+  const list = unique(licenses);
+  if (!list.length) return new Map();
+  const rows = await sequelize.query<{ license_number: string; name: string }>(
+    `SELECT license_number, name FROM entities WHERE license_number IN (:list)
+     UNION ALL
+     SELECT l.license_number, e.name FROM locations l JOIN entities e ON e.id = l.entity_id WHERE l.license_number IN (:list)`,
+    { replacements: { list }, type: QueryTypes.SELECT },
+  );
+  const out = new Map<string, string>();
+  for (const r of rows) if (!out.has(r.license_number)) out.set(r.license_number, r.name);
+  return out;
+}

@@ -173,7 +173,8 @@ describe('operations console (headless Chromium)', () => {
     await page.getByTestId('row-messages').getByText(`Package ${foreign} is not available.`).waitFor();
     await shot('30-compliance-failed');
 
-    // An invalid edit is caught before it can be sent.
+    // An invalid edit is caught before it can be sent (the JSON is one click away from the form).
+    await page.getByRole('button', { name: 'JSON' }).click();
     const editor = page.getByLabel(/JSON sent to METRC/);
     await editor.fill('{ not json');
     await page.getByText(/Not valid JSON/).waitFor();

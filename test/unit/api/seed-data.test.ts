@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { DEMO_FACILITIES, DEMO_WHOLESALERS, demoPackagesFor, METRC_TAG_PATTERN } from '../../../sandboxes/metrc/demo-data.js';
 import { buildDemoData, demoAnchor, demoCounts } from '../../../db/seed/build.js';
 import { CATEGORIES } from '../../../db/seed/catalog.js';
+import { buildDemoTimeline } from '../../../db/seed/timeline.js';
 
 describe('demo data', () => {
   const data = buildDemoData();
@@ -101,5 +102,24 @@ describe('demo data', () => {
     expect(data.products.some((p) => p.strain === 'Blue Dream')).toBe(true);
     const flower = data.products.filter((p) => p.category === 'Flower');
     expect(flower.filter((p) => typeof p.strain === 'string').length / flower.length).toBeGreaterThan(0.9);
+  });
+
+  it('gives every order a timeline: placed by its buyer, then each step to its status, in time order', () => {
+    const events = buildDemoTimeline(data);
+    expect(JSON.stringify(buildDemoTimeline(data))).toBe(JSON.stringify(events));
+    const byOrder = new Map<unknown, typeof events>();
+    for (const e of events) byOrder.set(e.order_id, [...(byOrder.get(e.order_id) ?? []), e]);
+    const names = new Map(data.entities.map((e) => [e.id, e.name]));
+    for (const o of data.orders) {
+      const own = byOrder.get(o.id)!;
+      expect(own[0]).toMatchObject({ seq: 0, to_status: 'submitted', actor_label: names.get(o.retailer_id) });
+      expect(own[own.length - 1]!.to_status).toBe(o.status);
+      expect(own.map((e) => e.event_key)).toEqual(own.map((_, i) => `${String(o.id)}:${i}`));
+      const times = own.map((e) => (e.occurred_at as Date).getTime());
+      expect([...times].sort((a, b) => a - b)).toEqual(times);
+      expect(times[times.length - 1]).toBeLessThanOrEqual((o.updated_at as Date).getTime());
+    }
+    expect(byOrder.get(data.orders.find((o) => o.status === 'completed')!.id)!.map((e) => e.to_status)).toEqual(['submitted', 'accepted', 'fulfilled', 'shipped', 'delivered', 'completed']);
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
   });
 });

@@ -35,7 +35,11 @@ describe('console helpers', () => {
         { event_id: 7, event_type: 'ACTIVITY_TASK_FAILED', time: '2026-01-01T10:06:00.000Z', detail: 'reserveStock: boom' },
       ],
     );
-    expect(items.map((i) => i.title)).toEqual(['activity task failed', 'submitted → accepted', 'workflow execution started', 'submitted']);
+    // Business words (issue 20): the step by what it does, the status move kept beside the sentence.
+    expect(items.map((i) => i.title)).toEqual(['Stock reserved did not go through; retrying', 'Accepted by the seller', 'Order process started', 'Order placed']);
+    expect(items.map((i) => i.move)).toEqual([null, 'submitted → accepted', null, 'submitted']);
+    expect(items[0]!.detail).toBe('boom');
+    expect(items.some((i) => /task|execution|timer/i.test(i.title))).toBe(false);
     expect(items[1]!.who).toBe('Ops');
   });
 

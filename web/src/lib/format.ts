@@ -17,3 +17,15 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
 
 export const short = (id: string | null | undefined) => (id ? id.slice(0, 8) : '—');
 export const label = (s: string | null | undefined) => (s ? s.replace(/[_-]/g, ' ') : '—');
+
+/** "6 each", "908 g": the unit a line's quantity counts in (METRC units of measure). */
+export function unitWord(unit: string | null | undefined, quantity = 2): string {
+  if (!unit) return '';
+  const u = unit.toLowerCase();
+  if (u === 'each') return 'ea';
+  if (u === 'grams' || u === 'gram') return 'g';
+  if (u === 'milligrams') return 'mg';
+  if (u === 'ounces') return quantity === 1 ? 'oz' : 'oz';
+  if (u === 'pounds') return 'lb';
+  return u;
+}

@@ -6,9 +6,9 @@ export function directoryService(api: Api) {
     locations: (query: { page?: number; limit?: number; q?: string } = {}) =>
       api.unwrap<Page<Location>>(api.client.GET('/locations', { params: { query: { limit: 200, ...query } } })),
     inventory: (query: { page?: number; limit?: number; location_id?: string; q?: string } = {}) =>
-      api.call<Page<Inventory>>('GET', '/inventory', { query: { ...query } }),
+      api.unwrap<Page<Inventory>>(api.client.GET('/inventory', { params: { query } })),
     audit: (query: { page?: number; limit?: number; action?: string; actor_id?: string; target_type?: string; target_id?: string; entity_id?: string; from?: string; to?: string } = {}) =>
-      api.call<Page<AuditEntry>>('GET', '/audit-log', { query: { ...query } }),
+      api.unwrap<Page<AuditEntry>>(api.client.GET('/audit-log', { params: { query } })),
     apiKeys: () => api.call<Page<ApiKey>>('GET', '/api-keys', { query: { limit: 100, include_revoked: true } }),
     createApiKey: (name: string, scopes: string[], entityId?: string) =>
       api.call<CreatedApiKey>('POST', '/api-keys', { body: { name, scopes, ...(entityId ? { entity_id: entityId } : {}) } }),

@@ -1,5 +1,5 @@
 import type { Api, Page } from '../api/http.js';
-import type { Order, OrderStatus, TimelineEntry } from './types.js';
+import type { Order, OrderStatus, Schemas, TimelineEntry } from './types.js';
 
 export interface OrderQuery {
   page?: number;
@@ -19,12 +19,15 @@ export function ordersService(api: Api) {
       api.unwrap<Page<Order>>(api.client.GET('/orders', { params: { query: clean(query) } })),
     get: (id: string) => api.unwrap<Order>(api.client.GET('/orders/{id}', { params: { path: { id } } })),
     /** The lifecycle owns transitions; the answer is the order after the move. */
-    transition: (id: string, action: string, reason?: string) =>
-      api.call<Order>('POST', `/orders/${encodeURIComponent(id)}/transitions`, { body: reason ? { action, reason } : { action } }),
+    transition: (id: string, action: string, reason?: string) => {
+      const act = action as Schemas['OrderAction'];
+      return api.unwrap<Order>(api.client.POST('/orders/{id}/transitions', { params: { path: { id } }, body: reason ? { action: act, reason } : { action: act } }));
+    },
     /** Asks the METRC transfer to look for the manifest now; the answer is the order as it stands. */
     checkMetrc: (id: string) =>
       api.unwrap<Order>(api.client.POST('/orders/{id}/metrc/check', { params: { path: { id } } })),
-    timeline: (id: string) => api.call<Page<TimelineEntry>>('GET', `/orders/${encodeURIComponent(id)}/timeline`, { query: { limit: 200 } }),
+    timeline: (id: string) =>
+      api.unwrap<Page<TimelineEntry>>(api.client.GET('/orders/{id}/timeline', { params: { path: { id }, query: { limit: 200 } } })),
   };
 }
 

@@ -67,6 +67,7 @@ export interface MetrcSubmission {
   natural_key?: string;
   status: string;
   license_number?: string | null;
+  license_name?: string | null;
   order_id?: string | null;
   attempts?: number;
   attempt_count?: number;
@@ -147,6 +148,8 @@ export interface PosConnection {
   health?: string;
   last_run_at?: string | null;
   last_sync_at?: string | null;
+  last_success_at?: string | null;
+  interval_seconds?: number;
   next_run_at?: string | null;
   last_error?: string | null;
   interval_minutes?: number;

@@ -13,7 +13,7 @@ const LIFECYCLE = process.env.TRACING_BENCH_LIFECYCLE ?? '200';
 
 function run(script: string, count: string, tracing: boolean): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('node_modules/.bin/tsx', ['--import', './bench/lib/tracing.ts', script], {
+    const child = spawn('node_modules/.bin/tsx', ['--import', './bench/lib/tracing.mjs', script], {
       env: { ...process.env, ORDER_BENCH_COUNT: count, BENCH_TRACING: tracing ? '1' : '0' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

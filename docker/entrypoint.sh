@@ -14,10 +14,10 @@ cmd="${1:-api}"
 
 case "$cmd" in
   api)
-    exec node --import tsx --import ./platform/telemetry/preload.ts api/main.ts "$@"
+    exec node --import tsx --import ./platform/telemetry/preload.mjs api/main.ts "$@"
     ;;
   worker)
-    exec node --import tsx --import ./platform/telemetry/preload.ts worker/main.ts "$@"
+    exec node --import tsx --import ./platform/telemetry/preload.mjs worker/main.ts "$@"
     ;;
   migrate)
     [ "$#" -gt 0 ] || set -- up

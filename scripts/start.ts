@@ -91,11 +91,11 @@ async function main() {
     commands.push({
       name,
       prefixColor: 'blue',
-      command: `${tsx} --import ./platform/telemetry/preload.ts worker/main.ts`,
+      command: `${tsx} --import ./platform/telemetry/preload.mjs worker/main.ts`,
       env: { WORKER_QUEUES: WORKER_PROCESSES[kind].queues.join(','), NODE_OPTIONS: workerNodeOptions(kind) },
     });
   }
-  commands.push({ name: 'api', prefixColor: 'green', command: `${tsx} --import ./platform/telemetry/preload.ts api/main.ts` });
+  commands.push({ name: 'api', prefixColor: 'green', command: `${tsx} --import ./platform/telemetry/preload.mjs api/main.ts` });
 
   const { result, commands: running } = concurrently(commands, {
     killOthersOn: ['failure', 'success'],

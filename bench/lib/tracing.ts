@@ -1,5 +1,5 @@
 /**
- * Preload for benches (`tsx --import ./bench/lib/tracing.ts bench/<name>.ts`): with
+ * Preload for benches (`tsx --import ./bench/lib/tracing.mjs bench/<name>.ts`, via tracing.mjs): with
  * BENCH_TRACING=1 it installs the app's tracing (platform/telemetry) exporting over real OTLP
  * (protobuf over HTTP, batched, as deployed) to a collector stand-in inside this process that
  * accepts and counts what it receives; at exit it prints what arrived. Without the variable it

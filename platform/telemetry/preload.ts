@@ -1,5 +1,5 @@
 /**
- * `node --import tsx --import ./platform/telemetry/preload.ts api/main.ts`: installs tracing
+ * `node --import tsx --import ./platform/telemetry/preload.mjs api/main.ts`: installs tracing
  * before the entry point's imports load ioredis and friends, so their instrumentation applies.
  * With tracing off (the default) this reads a few environment variables and returns.
  */

@@ -11,6 +11,7 @@ import { posConnectionsService } from './services/posConnections.js';
 import { workflowsService } from './services/workflows.js';
 import { notificationPreferencesService } from './services/notificationPreferences.js';
 import { notificationsService } from './services/notifications.js';
+import { reportsService } from './services/reports.js';
 import { createLive, type SocketLike } from './stores/live.js';
 import { createSession } from './stores/session.js';
 
@@ -28,6 +29,7 @@ export const services = {
   posConnections: posConnectionsService(api),
   notificationPreferences: notificationPreferencesService(api),
   notifications: notificationsService(api),
+  reports: reportsService(api),
 };
 export const session = createSession(services.auth);
 onUnauthorized = () => session.expired();

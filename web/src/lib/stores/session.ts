@@ -38,6 +38,7 @@ export const SECTIONS = [
   { href: '/pos-connections', label: 'POS connections', permission: 'sync:read' },
   { href: '/compliance', label: 'Compliance', permission: 'compliance:read' },
   { href: '/inventory', label: 'Inventory', permission: 'inventory:read' },
+  { href: '/reports', label: 'Reports', permission: 'reports:read' },
   { href: '/audit', label: 'Audit log', permission: 'audit:read' },
   { href: '/users', label: 'Users', permission: 'users:read' },
   { href: '/metrc-keys', label: 'METRC keys', permission: 'metrc-credentials:manage' },

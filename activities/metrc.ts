@@ -25,6 +25,7 @@ import {
 } from '../integrations/metrc/index.js';
 import { discardSignal, type ManifestQuery } from '../contracts/metrc.js';
 import { recordDeadLetter, resolveDeadLettersFor } from '../db/deadLetters.js';
+import { transferFacts } from '../db/repositories/orders.js';
 import {
   clearPossiblyLanded,
   findReceiptSubmission,
@@ -529,23 +530,9 @@ export function createMetrcActivities(deps: ActivityDeps) {
 
     /** Loads the order and creates (or finds) its transfer_template submission. */
     async prepareMetrcTransfer(input: { orderId: string }): Promise<PrepareTransferResult> {
-      const [orders] = await sequelize.query(
-        `SELECT o.id, o.order_number, o.requested_delivery_date, o.created_at,
-                fl.license_number AS shipper, tl.license_number AS recipient
-           FROM orders o
-           JOIN locations fl ON fl.id = o.ship_from_location_id
-           JOIN locations tl ON tl.id = o.ship_to_location_id
-          WHERE o.id = ?`,
-        { replacements: [input.orderId] },
-      );
-      const order = (orders as Record<string, unknown>[])[0];
-      if (!order) return { ok: false, reason: `order ${input.orderId} not found` };
-      const [items] = await sequelize.query(
-        `SELECT i.id, i.metrc_package_label, i.line_total_minor, i.quantity, v.unit_of_measure
-           FROM order_items i LEFT JOIN product_variants v ON v.id = i.variant_id
-          WHERE i.order_id = ? ORDER BY i.created_at, i.id`,
-        { replacements: [input.orderId] },
-      );
+      const facts = await transferFacts(sequelize, input.orderId);
+      if (!facts) return { ok: false, reason: `order ${input.orderId} not found` };
+      const { order, items } = facts;
       const requested = order.requested_delivery_date;
       const built = buildTransferTemplate(
         {

@@ -6,7 +6,7 @@
  * works again.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { recordDeadLetter, resolveDeadLettersFor } from '../db/deadLetters.js';
+import { keepOldestOpenDeadLetter, recordDeadLetter, resolveDeadLettersFor } from '../db/deadLetters.js';
 import { getSubmission, markParked, unpark } from '../db/metrcSubmissions.js';
 import { MetrcAuthError, type MetrcClient } from '../integrations/metrc/index.js';
 import type { ActivityDeps } from './deps.js';
@@ -74,12 +74,7 @@ export function createMetrcCredentialActivities(deps: ActivityDeps) {
       // Submissions of one license park at the same moment, and with no open letter yet there is
       // no row for recordDeadLetter's lock to hold: each may insert one. Every parker then keeps
       // the oldest open alert and removes the rest, so they converge on exactly one.
-      const [open] = await sequelize.query(
-        `SELECT id FROM dead_letters WHERE kind = ? AND subject_id = ? AND status = 'open' ORDER BY created_at, id`,
-        { replacements: [DEAD_LETTER_KIND_CREDENTIALS, sub.license_number] },
-      );
-      const extra = (open as { id: string }[]).slice(1).map((r) => r.id);
-      if (extra.length) await sequelize.query('DELETE FROM dead_letters WHERE id IN (?)', { replacements: [extra] });
+      await keepOldestOpenDeadLetter(sequelize, DEAD_LETTER_KIND_CREDENTIALS, sub.license_number);
       return { probeIntervalMs: config.metrc.keyProbeIntervalMs, maxProbeIntervalMs: Math.max(config.metrc.keyProbeIntervalMs, MAX_PROBE_INTERVAL_MS) };
     },
 

@@ -19,7 +19,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
 import { insertAuditRow } from '../db/auditLog.js';
 import { recordDeadLetter } from '../db/deadLetters.js';
-import { getSubmission, type SubmissionRow } from '../db/metrcSubmissions.js';
+import { getSubmission, recordDuplicatesRepaired, stampSent, type SubmissionRow } from '../db/metrcSubmissions.js';
 import { identityTag } from '../domain/metrc/identity.js';
 import type { PackageAdjustmentPayload, SalesReceiptPayload, TransferTemplatePayload } from '../domain/metrc/kinds.js';
 import { findAdjustmentsByTag, findLiveReceiptsByExternalNumber, findTemplatesByName, type MetrcClient } from '../integrations/metrc/index.js';
@@ -115,9 +115,7 @@ async function repair(client: MetrcClient, sub: SubmissionRow, sequelize: Sequel
         });
       }
       // Stamped before it leaves: a retry after a lost answer waits out the window from here.
-      await sequelize.query('UPDATE metrc_submissions SET last_sent_ms = ?, updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?', {
-        replacements: [Date.now(), sub.id],
-      });
+      await stampSent(sequelize, sub.id, Date.now());
       await client.adjustPackages(lic, [
         {
           Label: p.Label,
@@ -145,10 +143,7 @@ export const DEAD_LETTER_KIND_DUPLICATE = 'metrc_duplicate_repaired';
 async function recordRepairs(sequelize: Sequelize, queue: string, sub: SubmissionRow, repairs: string[]): Promise<void> {
   const note = `duplicate found and repaired: ${repairs.join('; ')}`.slice(0, 2000);
   await sequelize.transaction(async (transaction) => {
-    await sequelize.query(
-      `UPDATE metrc_submissions SET duplicates_repaired = duplicates_repaired + ?, sweep_note = ?, updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?`,
-      { replacements: [repairs.length, note, sub.id], transaction },
-    );
+    await recordDuplicatesRepaired(sequelize, sub.id, repairs.length, note, transaction);
     await insertAuditRow(
       sequelize,
       {

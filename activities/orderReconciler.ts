@@ -1,9 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { QueryTypes } from 'sequelize';
 import { ORPHAN_GRACE_MS, RECONCILABLE_STATUSES, orphanReason } from '../domain/orders/reconcile.js';
 import type { OrderStatus } from '../domain/orders/status.js';
 import { workflowState } from '../platform/workflowState.js';
 import type { ActivityDeps } from './deps.js';
+import { nextEventSeq, quietOrders } from '../db/repositories/orders.js';
 import { createInventoryActivities } from './inventory.js';
 import { createOrderActivities } from './orders.js';
 
@@ -40,12 +40,7 @@ export function createOrderReconcilerActivities(deps: ActivityDeps) {
       const result: ReconcileResult = { checked: 0, cancelled: 0, unknown: 0 };
       let after: string | undefined;
       while (result.checked < limit) {
-        const rows = await sequelize.query<{ id: string; workflow_id: string | null; status: OrderStatus; order_number: string; retailer_id: string; wholesaler_id: string }>(
-          `SELECT id, workflow_id, status, order_number, retailer_id, wholesaler_id FROM orders
-            WHERE status IN (?) AND workflow_id IS NOT NULL AND updated_at < NOW(3) - INTERVAL ? MICROSECOND ${after ? 'AND id > ?' : ''}
-            ORDER BY id LIMIT ${PAGE}`,
-          { replacements: [RECONCILABLE_STATUSES, graceMs * 1000, ...(after ? [after] : [])], type: QueryTypes.SELECT },
-        );
+        const rows = (await quietOrders(sequelize, RECONCILABLE_STATUSES, graceMs, after, PAGE)) as Array<{ id: string; workflow_id: string | null; status: OrderStatus; order_number: string; retailer_id: string; wholesaler_id: string }>;
         if (rows.length === 0) break;
         for (const order of rows) {
           result.checked++;
@@ -58,10 +53,7 @@ export function createOrderReconcilerActivities(deps: ActivityDeps) {
           }
           if (!reason) continue;
           await stock.releaseStock({ orderId: order.id });
-          const [{ seq }] = await sequelize.query<{ seq: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM order_events WHERE order_id = ?', {
-            replacements: [order.id],
-            type: QueryTypes.SELECT,
-          }) as [{ seq: number }];
+          const seq = await nextEventSeq(sequelize, order.id);
           await readModel.recordOrderEvent({
             orderId: order.id,
             seq: Number(seq),

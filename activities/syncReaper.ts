@@ -1,9 +1,9 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { QueryTypes } from 'sequelize';
 import { staleVerdict } from '../domain/pos/reaper.js';
 import { workflowState } from '../platform/workflowState.js';
 import type { ActivityDeps } from './deps.js';
+import { runningSyncRuns, settleAbandonedRun } from '../db/repositories/posSync.js';
 
 export interface ReapResult {
   /** Runs found `running` and checked against Temporal. */
@@ -26,7 +26,6 @@ function activityContext(): Context | undefined {
 
 export function createSyncReaperActivities(deps: ActivityDeps) {
   const { sequelize } = deps;
-  const select = <T extends object>(sql: string, replacements: unknown[]) => sequelize.query<T>(sql, { replacements, type: QueryTypes.SELECT });
 
   return {
     /**
@@ -46,11 +45,7 @@ export function createSyncReaperActivities(deps: ActivityDeps) {
       // rows are few (the Schedules skip overlaps), so ordering them costs nothing.
       let after: string | undefined;
       while (result.checked < limit) {
-        const rows = await select<{ id: string; connection_id: string; workflow_id: string }>(
-          `SELECT id, connection_id, workflow_id FROM sync_runs
-            WHERE status = 'running' ${after ? 'AND id > ?' : ''} ORDER BY id LIMIT ${PAGE}`,
-          after ? [after] : [],
-        );
+        const rows = await runningSyncRuns(sequelize, after, PAGE);
         if (rows.length === 0) break;
         for (const run of rows) {
           ctx?.cancellationSignal.throwIfAborted();
@@ -63,22 +58,8 @@ export function createSyncReaperActivities(deps: ActivityDeps) {
             continue;
           }
           if (!verdict) continue;
-          const settled = await sequelize.transaction(async (transaction) => {
-            const [, meta] = await sequelize.query(
-              `UPDATE sync_runs SET status = 'failed', phase = 'done', finished_at = NOW(3), error_type = ?, error = ?,
-                 duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, NOW(3)) DIV 1000, updated_at = NOW(3)
-               WHERE id = ? AND status = 'running'`,
-              { replacements: [verdict.errorType, verdict.message, run.id], transaction },
-            );
-            if (((meta as { affectedRows?: number } | undefined)?.affectedRows ?? 0) === 0) return false;
-            // Only while this is still the connection's latest run: a newer run's status stands.
-            await sequelize.query(
-              `UPDATE pos_connections SET last_run_status = 'failed', updated_at = NOW(3) WHERE id = ? AND last_run_id = ?`,
-              { replacements: [run.connection_id, run.id], transaction },
-            );
-            return true;
-          });
-          if (settled) result.reaped++;
+          // Only while this is still the connection's latest run does the connection show it.
+          if (await settleAbandonedRun(sequelize, run, verdict.errorType, verdict.message)) result.reaped++;
         }
         after = rows[rows.length - 1]!.id;
         ctx?.heartbeat(result);

@@ -18,6 +18,7 @@ import { operationGate } from './auth/route.js';
 import { rejectControlCharacters } from './http/controlChars.js';
 import { cors } from './auth/cors.js';
 import { metricsMiddleware, metricsRoute } from './routes/metrics.js';
+import { pingDatabase } from '../db/repositories/health.js';
 
 export function createApp(deps: ApiDeps): Express {
   // Refuse to start when an operation in the contract has no access rule (domain/policy.ts).
@@ -58,7 +59,7 @@ export function createApp(deps: ApiDeps): Express {
     healthRoutes(
       {
         mysql: async () => {
-          await deps.sequelize.query('SELECT 1');
+          await pingDatabase(deps.sequelize);
         },
         redis: async () => {
           await pingRedis(deps.redis);

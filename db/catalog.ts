@@ -154,3 +154,7 @@ export async function catalogStock(
     { replacements, type: QueryTypes.SELECT },
   );
 }
+
+/** The inventory list's search condition: stock of products whose name, brand, category or description match. */
+export const INVENTORY_PRODUCT_SEARCH =
+  'product_id IN (SELECT id FROM products WHERE MATCH(name, brand, category, description) AGAINST(? IN BOOLEAN MODE))';

@@ -99,3 +99,37 @@ export async function getDeadLetter(sequelize: Sequelize, id: string, transactio
   const r = (rows as Record<string, unknown>[])[0];
   return r ? deadLetterFromRow(r) : null;
 }
+
+/**
+ * Keeps the oldest open letter of this kind and subject and removes the others: writers that
+ * race with no open letter yet to lock may each insert one, and every one of them then converges
+ * on the same survivor.
+ */
+export async function keepOldestOpenDeadLetter(sequelize: Sequelize, kind: string, subjectId: string): Promise<void> {
+  const [open] = await sequelize.query(`SELECT id FROM dead_letters WHERE kind = ? AND subject_id = ? AND status = 'open' ORDER BY created_at, id`, {
+    replacements: [kind, subjectId],
+  });
+  const extra = (open as { id: string }[]).slice(1).map((r) => r.id);
+  if (extra.length) await sequelize.query('DELETE FROM dead_letters WHERE id IN (?)', { replacements: [extra] });
+}
+
+/** open → status, unless someone resolved it first (then false). */
+export async function closeDeadLetter(sequelize: Sequelize, id: string, status: 'retried' | 'discarded', by: string, note: string | null): Promise<boolean> {
+  const [, meta] = await sequelize.query(
+    `UPDATE dead_letters SET status = ?, resolved_by = ?, resolution_note = ?, resolved_at = CURRENT_TIMESTAMP(3),
+       updated_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND status = 'open'`,
+    { replacements: [status, by, note, id] },
+  );
+  return ((meta as { affectedRows?: number })?.affectedRows ?? 0) > 0;
+}
+
+/** One page of dead letters matching `filter` (a WHERE clause built from code), open ones first, newest first. */
+export async function deadLettersPage(sequelize: Sequelize, filter: { where: string; replacements: unknown[] }, limit: number, offset: number): Promise<{ rows: DeadLetterRow[]; total: number }> {
+  const [[countRows], [rows]] = await Promise.all([
+    sequelize.query(`SELECT COUNT(*) AS n FROM dead_letters ${filter.where}`, { replacements: filter.replacements }),
+    sequelize.query(`SELECT * FROM dead_letters ${filter.where} ORDER BY (status = 'open') DESC, created_at DESC, id DESC LIMIT ? OFFSET ?`, {
+      replacements: [...filter.replacements, limit, offset],
+    }),
+  ]);
+  return { rows: (rows as Record<string, unknown>[]).map(deadLetterFromRow), total: Number((countRows as { n: number }[])[0]?.n ?? 0) };
+}

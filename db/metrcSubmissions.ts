@@ -410,3 +410,48 @@ export async function markDiscarded(sequelize: Sequelize, id: string, reason: st
 }
 
 export { naturalKey };
+
+/** Stamped before a repair write leaves: a retry after a lost answer waits out the settle window from here. */
+export async function stampSent(sequelize: Sequelize, id: string, atMs: number): Promise<void> {
+  await sequelize.query('UPDATE metrc_submissions SET last_sent_ms = ?, updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?', { replacements: [atMs, id] });
+}
+
+export async function recordDuplicatesRepaired(sequelize: Sequelize, id: string, count: number, note: string, transaction: Transaction): Promise<void> {
+  await sequelize.query('UPDATE metrc_submissions SET duplicates_repaired = duplicates_repaired + ?, sweep_note = ?, updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?', {
+    replacements: [count, note, id],
+    transaction,
+  });
+}
+
+/** A retry claimed but not started (its workflow would not start): back to failed, its round given back. */
+export async function revertRetryClaim(sequelize: Sequelize, id: string): Promise<void> {
+  await sequelize.query(`UPDATE metrc_submissions SET status = 'failed', round = round - 1 WHERE id = ? AND status = 'pending'`, { replacements: [id] });
+}
+
+/** A submission whose workflow never started and nothing was sent: removed, so the record can be submitted again. */
+export async function dropUnsentSubmission(sequelize: Sequelize, id: string): Promise<void> {
+  await sequelize.query(`DELETE FROM metrc_submissions WHERE id = ? AND status = 'pending' AND attempt_count = 0`, { replacements: [id] });
+}
+
+/** One page matching `filter` (a WHERE clause built from code), failed ones first, newest first. */
+export async function submissionsPage(sequelize: Sequelize, filter: { where: string; replacements: unknown[] }, limit: number, offset: number): Promise<{ rows: SubmissionRow[]; total: number }> {
+  const [[countRows], [rows]] = await Promise.all([
+    sequelize.query(`SELECT COUNT(*) AS n FROM metrc_submissions ${filter.where}`, { replacements: filter.replacements }),
+    sequelize.query(`SELECT * FROM metrc_submissions ${filter.where} ORDER BY (status = 'failed') DESC, created_at DESC, id DESC LIMIT ? OFFSET ?`, {
+      replacements: [...filter.replacements, limit, offset],
+    }),
+  ]);
+  return { rows: (rows as Record<string, unknown>[]).map(submissionFromRow), total: Number((countRows as { n: number }[])[0]?.n ?? 0) };
+}
+
+/** Which of these ids are failed submissions. */
+export async function failedAmong(sequelize: Sequelize, ids: string[]): Promise<string[]> {
+  const [rows] = await sequelize.query(`SELECT id FROM metrc_submissions WHERE status = 'failed' AND id IN (?)`, { replacements: [ids.length ? ids : ['']] });
+  return (rows as { id: string }[]).map((r) => r.id);
+}
+
+/** Ids matching `filter`, oldest first, at most `limit`. */
+export async function submissionIdsWhere(sequelize: Sequelize, filter: { where: string; replacements: unknown[] }, limit: number): Promise<string[]> {
+  const [rows] = await sequelize.query(`SELECT id FROM metrc_submissions ${filter.where} ORDER BY created_at LIMIT ?`, { replacements: [...filter.replacements, limit] });
+  return (rows as { id: string }[]).map((r) => r.id);
+}

@@ -54,3 +54,9 @@ export async function savePreferences(sequelize: Sequelize, userId: string, p: P
     await sequelize.query('DELETE FROM notification_contacts WHERE user_id = ?', { replacements: [userId], ...(transaction ? { transaction } : {}) });
   }
 }
+
+/** Locks the user's row for the transaction (a preference change and an unsubscribe click queue); false when there is no such user. */
+export async function lockUserRow(sequelize: Sequelize, userId: string, transaction: Transaction): Promise<boolean> {
+  const rows = await sequelize.query('SELECT id FROM users WHERE id = ? FOR UPDATE', { replacements: [userId], transaction, type: QueryTypes.SELECT });
+  return rows.length > 0;
+}

@@ -101,9 +101,10 @@ export function attachRealtime(server: Server, redis: Redis, authenticate: Authe
   /** Sockets still being sent their backlog: live events wait here meanwhile. */
   const catchingUp = new Map<WebSocket, RealtimeEvent[]>();
 
-  function deliver(ws: WebSocket, event: RealtimeEvent) {
+  /** `frame`: the event's message, serialized once for all the sockets it goes to. */
+  function deliver(ws: WebSocket, event: RealtimeEvent, frame?: Buffer) {
     const actor = actors.get(ws);
-    if (ws.readyState === ws.OPEN && actor && visibleTo(actor, event)) ws.send(JSON.stringify({ type: 'event', event }));
+    if (ws.readyState === ws.OPEN && actor && visibleTo(actor, event)) ws.send(frame ?? JSON.stringify({ type: 'event', event }), { binary: false });
   }
 
   /** Resolves once the loop knows where it reads from (the tip of the stream when it started). */
@@ -135,10 +136,11 @@ export function attachRealtime(server: Server, redis: Redis, authenticate: Authe
           for (const [id, fields] of entries) {
             last = id;
             const event = decodeEntry(id, fields);
+            const frame = Buffer.from(JSON.stringify({ type: 'event', event }));
             for (const ws of wss.clients) {
               const waiting = catchingUp.get(ws);
               if (waiting) waiting.push(event);
-              else deliver(ws, event);
+              else deliver(ws, event, frame);
             }
           }
         }

@@ -1,4 +1,5 @@
 import { AppError } from '../../domain/errors.js';
+import { INVENTORY_PRODUCT_SEARCH } from '../../db/catalog.js';
 import { ownedBy, pick, requireRef } from './common.js';
 import type { ResourceSpec } from './spec.js';
 
@@ -16,8 +17,7 @@ export const inventory: ResourceSpec = {
     metrc_package_label: 'metrc_package_label',
   },
   // Search inventory by its product's name, brand or category.
-  searchSql:
-    'product_id IN (SELECT id FROM products WHERE MATCH(name, brand, category, description) AGAINST(? IN BOOLEAN MODE))',
+  searchSql: INVENTORY_PRODUCT_SEARCH,
   defaultSort: '-updated_at',
   // Stock levels are the owner's business only.
   readScope: ownedBy('entity_id'),

@@ -21,11 +21,15 @@ import {
 import { resolveDeadLettersFor } from '../../db/deadLetters.js';
 import {
   claimForRetry,
+  dropUnsentSubmission,
+  failedAmong,
   getSubmission,
   insertSubmission,
   listAttempts,
   markDiscarded,
-  submissionFromRow,
+  revertRetryClaim,
+  submissionIdsWhere,
+  submissionsPage,
   workflowIdFor,
   type SubmissionRow,
 } from '../../db/metrcSubmissions.js';
@@ -193,9 +197,7 @@ export function createComplianceService(deps: ApiDeps) {
   }
 
   async function revertClaim(id: string) {
-    await sequelize.query(`UPDATE metrc_submissions SET status = 'failed', round = round - 1 WHERE id = ? AND status = 'pending'`, {
-      replacements: [id],
-    });
+    await revertRetryClaim(sequelize, id);
   }
 
   async function retry(actor: Actor, id: string, payload?: unknown) {
@@ -219,18 +221,9 @@ export function createComplianceService(deps: ApiDeps) {
 
     async list(actor: Actor, f: SubmissionFilters, page: number, limit: number) {
       requireStaff(actor);
-      const { where, replacements } = filterSql(actor, f);
-      const [[countRow], [rows]] = await Promise.all([
-        sequelize.query(`SELECT COUNT(*) AS n FROM metrc_submissions ${where}`, { replacements }),
-        sequelize.query(
-          `SELECT * FROM metrc_submissions ${where}
-            ORDER BY (status = 'failed') DESC, created_at DESC, id DESC LIMIT ? OFFSET ?`,
-          { replacements: [...replacements, limit, (page - 1) * limit] },
-        ),
-      ]);
-      const total = Number((countRow as { n: number }[])[0]?.n ?? 0);
+      const { rows, total } = await submissionsPage(sequelize, filterSql(actor, f), limit, (page - 1) * limit);
       return {
-        data: (rows as Record<string, unknown>[]).map((r) => submissionToApi(submissionFromRow(r), false)),
+        data: rows.map((r) => submissionToApi(r, false)),
         pagination: { page, limit, total, total_pages: Math.ceil(total / limit) },
       };
     },
@@ -287,7 +280,7 @@ export function createComplianceService(deps: ApiDeps) {
         });
       } catch (e) {
         // Nothing was sent yet: drop the row so the same record can be submitted again.
-        await sequelize.query(`DELETE FROM metrc_submissions WHERE id = ? AND status = 'pending' AND attempt_count = 0`, { replacements: [inserted.id] });
+        await dropUnsentSubmission(sequelize, inserted.id);
         if (e instanceof AppError) throw e;
         throw new AppError('SERVICE_UNAVAILABLE', 'Could not start the submission workflow', {});
       }
@@ -300,14 +293,9 @@ export function createComplianceService(deps: ApiDeps) {
       if (!body.ids && !body.filter) throw new AppError('VALIDATION_ERROR', 'Give ids or a filter', { field: 'ids', issue: 'ids or filter is required' });
       let ids: string[];
       if (body.ids) {
-        const [rows] = await sequelize.query(`SELECT id FROM metrc_submissions WHERE status = 'failed' AND id IN (?)`, {
-          replacements: [body.ids.length ? body.ids : ['']],
-        });
-        ids = (rows as { id: string }[]).map((r) => r.id);
+        ids = await failedAmong(sequelize, body.ids);
       } else {
-        const { where, replacements } = filterSql(actor, { ...body.filter, status: 'failed' });
-        const [rows] = await sequelize.query(`SELECT id FROM metrc_submissions ${where} ORDER BY created_at LIMIT ${BULK_LIMIT + 1}`, { replacements });
-        ids = (rows as { id: string }[]).map((r) => r.id);
+        ids = await submissionIdsWhere(sequelize, filterSql(actor, { ...body.filter, status: 'failed' }), BULK_LIMIT + 1);
         if (ids.length > BULK_LIMIT) {
           throw new AppError('VALIDATION_ERROR', `The filter matches more than ${BULK_LIMIT} failed submissions; narrow it`, { field: 'filter', issue: 'too many' });
         }

@@ -7,7 +7,7 @@
 import type { Client } from '@temporalio/client';
 import type { Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
-import { deadLetterFromRow, getDeadLetter, type DeadLetterRow } from '../../db/deadLetters.js';
+import { closeDeadLetter, deadLettersPage, getDeadLetter, type DeadLetterRow } from '../../db/deadLetters.js';
 import { temporalSettings } from '../../temporal.config.js';
 import {
   WORKFLOW_TYPES,
@@ -68,12 +68,7 @@ export function createDeadLetterService(deps: ApiDeps, submissions: ComplianceSe
 
   /** open → status, unless someone resolved it first. */
   async function close(id: string, status: 'retried' | 'discarded', actor: Actor, note: string | null) {
-    const [, meta] = await sequelize.query(
-      `UPDATE dead_letters SET status = ?, resolved_by = ?, resolution_note = ?, resolved_at = CURRENT_TIMESTAMP(3),
-         updated_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND status = 'open'`,
-      { replacements: [status, actor.id, note, id] },
-    );
-    return ((meta as { affectedRows?: number })?.affectedRows ?? 0) > 0;
+    return closeDeadLetter(sequelize, id, status, actor.id, note);
   }
 
   async function fresh(id: string) {
@@ -83,16 +78,10 @@ export function createDeadLetterService(deps: ApiDeps, submissions: ComplianceSe
   return {
     async list(actor: Actor, f: DeadLetterFilters, page: number, limit: number) {
       requireStaff(actor);
-      const { where, replacements } = sqlFilters({ status: f.status, queue: f.queue, kind: f.kind }, { from: f.from, to: f.to }, sqlStaffOnly(actor));
-      const [[countRows], [rows]] = await Promise.all([
-        sequelize.query(`SELECT COUNT(*) AS n FROM dead_letters ${where}`, { replacements }),
-        sequelize.query(`SELECT * FROM dead_letters ${where} ORDER BY (status = 'open') DESC, created_at DESC, id DESC LIMIT ? OFFSET ?`, {
-          replacements: [...replacements, limit, (page - 1) * limit],
-        }),
-      ]);
-      const total = Number((countRows as { n: number }[])[0]?.n ?? 0);
+      const filter = sqlFilters({ status: f.status, queue: f.queue, kind: f.kind }, { from: f.from, to: f.to }, sqlStaffOnly(actor));
+      const { rows, total } = await deadLettersPage(sequelize, filter, limit, (page - 1) * limit);
       return {
-        data: (rows as Record<string, unknown>[]).map((r) => deadLetterToApi(deadLetterFromRow(r))),
+        data: rows.map(deadLetterToApi),
         pagination: { page, limit, total, total_pages: Math.ceil(total / limit) },
       };
     },

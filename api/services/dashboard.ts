@@ -4,9 +4,9 @@
  * endpoints, so this file does not depend on tables other features own.
  */
 import { tenantOf, type Actor } from '../../domain/actor.js';
-import { fulfilmentMinutes, metrcOutcomes, ordersPerDayByStatus } from '../../db/repositories/dashboard.js';
+import { fulfilmentMinutes, metrcOutcomes, ordersByStatus, ordersPerDay, ordersPerDayByStatus } from '../../db/repositories/dashboard.js';
 import type { ApiDeps } from '../deps.js';
-import { sqlScope, sqlWithinScope } from './tenancy.js';
+import { sqlScope } from './tenancy.js';
 import type { WorkflowService } from './workflows.js';
 
 const DAYS = 14;
@@ -26,18 +26,11 @@ function within<T>(ms: number, p: Promise<T>): Promise<T> {
 export function createDashboardService(deps: ApiDeps, workflows: WorkflowService) {
   async function orderCounts(actor: Actor) {
     const scope = sqlScope(actor, ['retailer_id', 'wholesaler_id']);
-    const all = sqlWithinScope(scope);
-    const [byStatus] = await deps.sequelize.query(`SELECT status, COUNT(*) AS n FROM orders ${all.where} GROUP BY status`, {
-      replacements: all.replacements,
-    });
+    const byStatus = await ordersByStatus(deps.sequelize, scope);
     const since = new Date(Date.now() - (DAYS - 1) * 86_400_000);
     since.setUTCHours(0, 0, 0, 0);
-    const recent = sqlWithinScope(scope, { sql: 'created_at >= ?', replacements: [since] });
-    const [perDay] = await deps.sequelize.query(
-      `SELECT DATE_FORMAT(created_at, '%Y-%m-%d') AS day, COUNT(*) AS n FROM orders ${recent.where} GROUP BY day ORDER BY day`,
-      { replacements: recent.replacements },
-    );
-    const counts = new Map((perDay as Array<{ day: string; n: number | string }>).map((r) => [r.day, Number(r.n)]));
+    const perDay = await ordersPerDay(deps.sequelize, scope, since);
+    const counts = new Map(perDay.map((r) => [r.day, Number(r.n)]));
     const [split, fulfilment] = await Promise.all([
       ordersPerDayByStatus(deps.sequelize, scope, since),
       fulfilmentMinutes(deps.sequelize, scope, new Date(Date.now() - FULFILMENT_DAYS * 86_400_000)),
@@ -49,7 +42,7 @@ export function createDashboardService(deps: ApiDeps, workflows: WorkflowService
       return { day: d, count: counts.get(d) ?? 0, by_status: statuses.get(d) ?? {} };
     });
     return {
-      by_status: Object.fromEntries((byStatus as Array<{ status: string; n: number | string }>).map((r) => [r.status, Number(r.n)])),
+      by_status: Object.fromEntries(byStatus.map((r) => [r.status, Number(r.n)])),
       per_day: days,
       fulfilment: { days: FULFILMENT_DAYS, average_hours: fulfilment.avgMinutes === null ? null : Math.round(fulfilment.avgMinutes / 6) / 10, orders: fulfilment.count },
     };

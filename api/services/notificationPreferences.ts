@@ -6,7 +6,7 @@ import type { Sequelize } from 'sequelize';
 import { AppError } from '../../domain/errors.js';
 import { preferenceProblem, type Preferences } from '../../domain/notifications/preferences.js';
 import { NOTIFICATION_CATEGORIES, type ChannelSwitches, type NotificationCategory } from '../../domain/notifications/rules.js';
-import { loadPreferences, savePreferences } from '../../db/notificationPreferences.js';
+import { loadPreferences, lockUserRow, savePreferences } from '../../db/notificationPreferences.js';
 import { keyringOf } from '../../platform/crypto.js';
 import { readUnsubscribeToken } from '../../platform/unsubscribeToken.js';
 import type { Config } from '../../platform/config.js';
@@ -58,8 +58,7 @@ export function createNotificationPreferenceService(deps: { sequelize: Sequelize
       const category = t.category as NotificationCategory;
       await sequelize.transaction(async (transaction) => {
         // Read under the row lock so a concurrent PUT and a click do not lose each other's change.
-        const [rows] = await sequelize.query('SELECT id FROM users WHERE id = ? FOR UPDATE', { replacements: [t.userId], transaction });
-        if (!(rows as unknown[]).length) throw new AppError('NOT_FOUND', 'User not found');
+        if (!(await lockUserRow(sequelize, t.userId, transaction))) throw new AppError('NOT_FOUND', 'User not found');
         const current = await loadPreferences(sequelize, t.userId);
         const switches = { ...current.switches, [category]: { ...current.switches[category], email: false } };
         await savePreferences(sequelize, t.userId, { ...current, switches }, transaction);

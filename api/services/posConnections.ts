@@ -3,6 +3,7 @@ import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type Schedu
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { Op, type Transaction, type WhereOptions } from 'sequelize';
 import { isDuplicate } from '../../db/tx.js';
+import { detachConnectionStock } from '../../db/repositories/posSync.js';
 import { tenantOf, type Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { posBaseUrlProblem } from '../../domain/pos/baseUrl.js';
@@ -261,11 +262,7 @@ export function createPosConnectionService(deps: ApiDeps) {
         if (!(err instanceof ScheduleNotFoundError)) throw err;
       }
       await deps.sequelize.transaction(async (transaction) => {
-        // Stock stays; it simply stops being fed by this connection.
-        await deps.sequelize.query('UPDATE inventory SET pos_connection_id = NULL, pos_seen_run = NULL WHERE pos_connection_id = ?', {
-          replacements: [id],
-          transaction,
-        });
+        await detachConnectionStock(deps.sequelize, id, transaction);
         await m().PosConnection.destroy({ where: { id }, transaction });
         await trail(actor, 'deleted', row, { name: row.name ?? null }, transaction);
       });

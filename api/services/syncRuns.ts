@@ -1,7 +1,7 @@
-import { QueryTypes } from 'sequelize';
 import type { Actor } from '../../domain/actor.js';
 import { notFound } from '../../domain/errors.js';
 import { models, type Row } from '../../db/models.js';
+import { syncItemErrorsPage } from '../../db/repositories/posSync.js';
 import { staleVerdict } from '../../domain/pos/reaper.js';
 import { workflowState } from '../../platform/workflowState.js';
 import type { ApiDeps } from '../deps.js';
@@ -112,17 +112,7 @@ export function createSyncRunService(deps: ApiDeps) {
 
     async itemErrors(actor: Actor, id: string, page: number, limit: number): Promise<Page<Row>> {
       await find(actor, id);
-      const [rows, [{ total }]] = await Promise.all([
-        deps.sequelize.query<Row>(
-          `SELECT id, item_key, vendor_item_id, reason, created_at FROM sync_item_errors WHERE run_id = ? ORDER BY id LIMIT ? OFFSET ?`,
-          { replacements: [id, limit, (page - 1) * limit], type: QueryTypes.SELECT },
-        ),
-        deps.sequelize.query<{ total: number }>('SELECT COUNT(*) AS total FROM sync_item_errors WHERE run_id = ?', {
-          replacements: [id],
-          type: QueryTypes.SELECT,
-        }) as Promise<[{ total: number }]>,
-      ]);
-      const n = Number(total);
+      const { rows, total: n } = await syncItemErrorsPage(deps.sequelize, id, limit, (page - 1) * limit);
       return {
         data: rows.map((r) => ({
           id: Number(r.id),

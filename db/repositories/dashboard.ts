@@ -47,3 +47,21 @@ export async function metrcOutcomes(sequelize: Sequelize, since: Date) {
     openFailures: open.map((r) => ({ license_number: r.license_number, name: r.name, failed: Number(r.n) })),
   };
 }
+
+/** Orders per status, within the caller's scope. */
+export async function ordersByStatus(sequelize: Sequelize, scope: SqlCondition | undefined) {
+  const w = sqlWithinScope(scope);
+  return sequelize.query<{ status: string; n: number | string }>(`SELECT status, COUNT(*) AS n FROM orders ${w.where} GROUP BY status`, {
+    replacements: w.replacements,
+    type: QueryTypes.SELECT,
+  });
+}
+
+/** Orders placed per UTC day since `since`, within the caller's scope. */
+export async function ordersPerDay(sequelize: Sequelize, scope: SqlCondition | undefined, since: Date) {
+  const w = sqlWithinScope(scope, { sql: 'created_at >= ?', replacements: [since] });
+  return sequelize.query<{ day: string; n: number | string }>(
+    `SELECT DATE_FORMAT(created_at, '%Y-%m-%d') AS day, COUNT(*) AS n FROM orders ${w.where} GROUP BY day ORDER BY day`,
+    { replacements: w.replacements, type: QueryTypes.SELECT },
+  );
+}

@@ -239,3 +239,48 @@ export async function markStepPublished(sequelize: Sequelize, key: string, publi
     : 'UPDATE order_events SET published_at = NULL WHERE event_key = ?';
   await sequelize.query(sql, { replacements: [key] });
 }
+
+// ---- the orphan reconciler (activities/orderReconciler.ts) ----------------------------------------
+
+export type ReconcilableOrder = { id: string; workflow_id: string | null; status: string; order_number: string; retailer_id: string; wholesaler_id: string };
+
+/** Orders in `statuses` with a workflow, untouched for `graceMs`, after `after` by id (keyset). */
+export async function quietOrders(sequelize: Sequelize, statuses: readonly string[], graceMs: number, after: string | undefined, limit: number): Promise<ReconcilableOrder[]> {
+  return sequelize.query<ReconcilableOrder>(
+    `SELECT id, workflow_id, status, order_number, retailer_id, wholesaler_id FROM orders
+      WHERE status IN (?) AND workflow_id IS NOT NULL AND updated_at < NOW(3) - INTERVAL ? MICROSECOND ${after ? 'AND id > ?' : ''}
+      ORDER BY id LIMIT ?`,
+    { replacements: [statuses, graceMs * 1000, ...(after ? [after] : []), limit], type: QueryTypes.SELECT },
+  );
+}
+
+/** The timeline's next event number for an order written outside its workflow. */
+export async function nextEventSeq(sequelize: Sequelize, orderId: string): Promise<number> {
+  const [row] = await sequelize.query<{ seq: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM order_events WHERE order_id = ?', {
+    replacements: [orderId],
+    type: QueryTypes.SELECT,
+  });
+  return Number(row?.seq ?? 1);
+}
+
+/** What a METRC transfer template is built from: the order with both sites' licences, and its lines with their units. */
+export async function transferFacts(sequelize: Sequelize, orderId: string): Promise<{ order: Row; items: Row[] } | undefined> {
+  const [orders] = await sequelize.query(
+    `SELECT o.id, o.order_number, o.requested_delivery_date, o.created_at,
+            fl.license_number AS shipper, tl.license_number AS recipient
+       FROM orders o
+       JOIN locations fl ON fl.id = o.ship_from_location_id
+       JOIN locations tl ON tl.id = o.ship_to_location_id
+      WHERE o.id = ?`,
+    { replacements: [orderId] },
+  );
+  const order = (orders as Row[])[0];
+  if (!order) return undefined;
+  const [items] = await sequelize.query(
+    `SELECT i.id, i.metrc_package_label, i.line_total_minor, i.quantity, v.unit_of_measure
+       FROM order_items i LEFT JOIN product_variants v ON v.id = i.variant_id
+      WHERE i.order_id = ? ORDER BY i.created_at, i.id`,
+    { replacements: [orderId] },
+  );
+  return { order, items: items as Row[] };
+}

@@ -355,3 +355,51 @@ export function createPosStore(sequelize: Sequelize) {
 }
 
 export type PosStore = ReturnType<typeof createPosStore>;
+
+// ---- runs seen from outside a sync (the API's run pages, the stale-run reaper) ---------------------
+
+/** One page of a run's item errors, in the order they were recorded, and how many there are. */
+export async function syncItemErrorsPage(sequelize: Sequelize, runId: string, limit: number, offset: number): Promise<{ rows: Array<Record<string, unknown>>; total: number }> {
+  const [rows, [count]] = await Promise.all([
+    sequelize.query<Record<string, unknown>>('SELECT id, item_key, vendor_item_id, reason, created_at FROM sync_item_errors WHERE run_id = ? ORDER BY id LIMIT ? OFFSET ?', {
+      replacements: [runId, limit, offset],
+      type: QueryTypes.SELECT,
+    }),
+    sequelize.query<{ total: number }>('SELECT COUNT(*) AS total FROM sync_item_errors WHERE run_id = ?', { replacements: [runId], type: QueryTypes.SELECT }),
+  ]);
+  return { rows, total: Number(count?.total ?? 0) };
+}
+
+/** Up to `limit` running runs after `after` (keyset over id). */
+export async function runningSyncRuns(sequelize: Sequelize, after: string | undefined, limit: number): Promise<Array<{ id: string; connection_id: string; workflow_id: string }>> {
+  return sequelize.query<{ id: string; connection_id: string; workflow_id: string }>(
+    `SELECT id, connection_id, workflow_id FROM sync_runs WHERE status = 'running' ${after ? 'AND id > ?' : ''} ORDER BY id LIMIT ?`,
+    { replacements: [...(after ? [after] : []), limit], type: QueryTypes.SELECT },
+  );
+}
+
+/**
+ * Settles a run whose workflow ended without settling it, if it is still running; the connection
+ * shows the failure only while this is its latest run. False when the run had settled meanwhile.
+ */
+export async function settleAbandonedRun(sequelize: Sequelize, run: { id: string; connection_id: string }, errorType: string, message: string): Promise<boolean> {
+  return sequelize.transaction(async (transaction) => {
+    const [, meta] = await sequelize.query(
+      `UPDATE sync_runs SET status = 'failed', phase = 'done', finished_at = NOW(3), error_type = ?, error = ?,
+         duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, NOW(3)) DIV 1000, updated_at = NOW(3)
+       WHERE id = ? AND status = 'running'`,
+      { replacements: [errorType, message, run.id], transaction },
+    );
+    if (((meta as { affectedRows?: number } | undefined)?.affectedRows ?? 0) === 0) return false;
+    await sequelize.query(`UPDATE pos_connections SET last_run_status = 'failed', updated_at = NOW(3) WHERE id = ? AND last_run_id = ?`, {
+      replacements: [run.connection_id, run.id],
+      transaction,
+    });
+    return true;
+  });
+}
+
+/** A deleted connection's stock stays; it only stops being fed by the connection. */
+export async function detachConnectionStock(sequelize: Sequelize, connectionId: string, transaction: Transaction): Promise<void> {
+  await sequelize.query('UPDATE inventory SET pos_connection_id = NULL, pos_seen_run = NULL WHERE pos_connection_id = ?', { replacements: [connectionId], transaction });
+}

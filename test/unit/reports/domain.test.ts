@@ -19,6 +19,12 @@ describe('report requests', () => {
     expect(problem({ type: 'sales', from: '2025-01-01', to: '2025-01-02', timezone: 'Nowhere/Land' })).toBe('timezone');
     expect(problem({ type: 'sales', to: '2025-01-02' })).toBe('from');
     expect(problem({ type: 'inventory_valuation' })).toBeUndefined();
+    // Odd spellings: types are exact names; a zone in the wrong case is still that zone, an offset is not one.
+    expect(problem({ type: 'SALES', from: '2025-01-01', to: '2025-01-02' })).toBe('type');
+    expect(problem({ type: ' sales', from: '2025-01-01', to: '2025-01-02' })).toBe('type');
+    expect(problem({ type: 'sales', from: '2025-01-01', to: '2025-01-02', timezone: '+05:30' })).toBe('timezone');
+    const lower = validateReportRequest({ type: 'sales', from: '2025-01-01', to: '2025-01-02', timezone: 'america/denver' }, limits);
+    expect('params' in lower && lower.params.timezone).toBe('America/Denver');
   });
 
   it('fills defaults and spells the time zone as the runtime does', () => {

@@ -13,7 +13,7 @@ import { sleep, waitFor } from './lib/processes.js';
 import type { DrillResult } from './lib/report.js';
 
 export function redisOutage(short: boolean): Promise<DrillResult> {
-  const orders = short ? 20 : 150;
+  const orders = short ? 8 : 150;
   return runDrill('redis-outage', short, { apis: 1, workers: 1, orders }, async (ctx) => {
     const { stack, world, http } = ctx;
     const api = stack.apis[0]!;
@@ -49,8 +49,8 @@ export function redisOutage(short: boolean): Promise<DrillResult> {
       readinessName: 'redis',
       orders,
       concurrency: short ? 10 : 20,
-      stopAfterMs: short ? 3000 : 10_000,
-      downMs: short ? 8000 : 20_000,
+      stopAfterMs: short ? 2000 : 10_000,
+      downMs: short ? 5000 : 20_000,
       placeWhileDown: 'accepted',
       whileDown: async () => {
         await sleep(500);

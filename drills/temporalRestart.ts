@@ -8,15 +8,15 @@ import { outage } from './lib/outage.js';
 import type { DrillResult } from './lib/report.js';
 
 export function temporalRestart(short: boolean): Promise<DrillResult> {
-  const orders = short ? 20 : 150;
+  const orders = short ? 8 : 150;
   return runDrill('temporal-restart', short, { apis: 1, workers: 1, orders }, async (ctx) => {
     const r = await outage(ctx, {
       service: ctx.stack.temporal,
       readinessName: 'temporal',
       orders,
       concurrency: short ? 10 : 20,
-      stopAfterMs: short ? 3000 : 10_000,
-      downMs: short ? 8000 : 20_000,
+      stopAfterMs: short ? 2000 : 10_000,
+      downMs: short ? 5000 : 20_000,
     });
     ctx.checks.push(...r.checks);
   });

@@ -66,6 +66,9 @@ export function factsOf(row: Row): OrderFacts {
   };
 }
 
+/** How long a placement waits for Temporal to take the order's workflow before answering 503. */
+const START_DEADLINE_MS = 10_000;
+
 export function createLifecycleClient(deps: LifecycleDeps) {
   const settings = temporalSettings(deps.config);
 
@@ -103,7 +106,9 @@ export function createLifecycleClient(deps: LifecycleDeps) {
         retry: settings.defaultActivityRetry,
       };
       try {
-        await c.workflow.start<OrderLifecycleWorkflow>(WORKFLOW_TYPES.orderLifecycle, {
+        // Bounded: with Temporal down the SDK keeps retrying the RPC, and the caller hung past its
+        // own timeout instead of getting the 503 (drills/temporalRestart.ts).
+        await c.withDeadline(Date.now() + START_DEADLINE_MS, () => c.workflow.start<OrderLifecycleWorkflow>(WORKFLOW_TYPES.orderLifecycle, {
           taskQueue: settings.taskQueues.orders,
           workflowId: orderWorkflowId(orderId),
           args: [input],
@@ -120,7 +125,7 @@ export function createLifecycleClient(deps: LifecycleDeps) {
             `- Lines: ${String(order.item_count)}, total ${String(order.total_minor)} ${String(order.currency)} (minor units)`,
             `- Accept by: ${input.expiresAt}`,
           ].join('\n'),
-        });
+        }));
       } catch (err) {
         // Our own earlier attempt got through (e.g. a timed-out RPC that landed): that is success.
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -139,7 +144,7 @@ export function createLifecycleClient(deps: LifecycleDeps) {
     async abandon(orderId: string): Promise<void> {
       try {
         const c = await deps.temporal.get();
-        await c.workflow.getHandle(orderWorkflowId(orderId)).terminate('order was not saved');
+        await c.withDeadline(Date.now() + START_DEADLINE_MS / 2, () => c.workflow.getHandle(orderWorkflowId(orderId)).terminate('order was not saved'));
       } catch {
         /* nothing was started, or Temporal is unreachable (the workflow then fails on its first write) */
       }

@@ -16,7 +16,34 @@ export interface DrillContext {
   outcome?: Outcome;
 }
 
-/** Starts the drill's hub and world, runs `body`, always tears everything down. */
+let shared: { stack: Stack; world: World; close(): Promise<void> } | undefined;
+
+/**
+ * One hub for several drills in a row (the CI test: starting MariaDB, Redis, Temporal and four
+ * node processes per drill would cost more than the drills). Sized for the largest drill: two
+ * APIs, two workers. Each drill leaves it running and healthy.
+ */
+export async function startSharedStack(orders: number): Promise<() => Promise<void>> {
+  const packagesPerFacility = Math.ceil(orders / 2) + 20;
+  const stack = await startStack({ apis: 2, workers: 2, packagesPerFacility });
+  const registrar = manifestRegistrar(stack);
+  try {
+    const world = await createWorld(stack, packagesPerFacility);
+    const close = async () => {
+      shared = undefined;
+      await registrar.stop();
+      await stack.close();
+    };
+    shared = { stack, world, close };
+    return close;
+  } catch (err) {
+    await registrar.stop();
+    await stack.close();
+    throw err;
+  }
+}
+
+/** Starts the drill's hub and world (or takes the shared one), runs `body`, tears down what it started. */
 export async function runDrill(
   name: string,
   short: boolean,
@@ -25,12 +52,13 @@ export async function runDrill(
 ): Promise<DrillResult> {
   const started = Date.now();
   const packagesPerFacility = Math.ceil(opts.orders / 2) + 20;
-  const stack = await startStack({ ...opts, packagesPerFacility });
-  const registrar = manifestRegistrar(stack);
+  const own = !shared;
+  const stack = shared?.stack ?? (await startStack({ ...opts, packagesPerFacility }));
+  const registrar = own ? manifestRegistrar(stack) : undefined;
   const http = new Http(stack.apis.map((a) => a.url));
   const ctx: Partial<DrillContext> & { figures: DrillResult['figures']; checks: Check[] } = { stack, http, tag: randomUUID().slice(0, 8), short, figures: [], checks: [] };
   try {
-    ctx.world = await createWorld(stack, packagesPerFacility);
+    ctx.world = shared?.world ?? (await createWorld(stack, packagesPerFacility));
     // Setup traffic is not the drill's: count from here.
     Object.assign(http.counts, { sent: 0, s2xx: 0, s4xx: 0, s5xx: 0, s503: 0, noAnswer: 0 });
     await body(ctx as DrillContext);
@@ -38,9 +66,9 @@ export async function runDrill(
     ctx.checks.push({ what: 'drill ran to the end', ok: false, detail: err instanceof Error ? err.message : String(err) });
     if (process.env.DRILL_KEEP) console.error(`drill ${name} failed; logs in ${stack.dir}`);
   } finally {
-    await registrar.stop();
+    await registrar?.stop();
     http.close();
-    await stack.close();
+    if (own) await stack.close();
   }
   return { name, short, seconds: (Date.now() - started) / 1000, counts: http.counts, ...(ctx.outcome ? { outcome: ctx.outcome } : {}), figures: ctx.figures, checks: ctx.checks, samples5xx: http.samples5xx };
 }

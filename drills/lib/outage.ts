@@ -29,7 +29,9 @@ export interface OutageOptions {
 
 export async function outage(ctx: DrillContext, o: OutageOptions): Promise<{ runs: OrderRun[]; checks: Check[] }> {
   const { stack, world, http } = ctx;
-  const pids = [...stack.apis, ...stack.workers].map((p) => p.pid);
+  // The processes running now (a shared hub keeps the workers a kill drill left dead in its list).
+  const processes = [...stack.apis, ...stack.workers].filter((p) => p.running());
+  const pids = processes.map((p) => p.pid);
   const watch = readinessWatch(stack.apis[0]!.url);
   let stopping = false;
   // Reads alongside the orders, on every API process: lists (cached and not) and one order.
@@ -79,7 +81,7 @@ export async function outage(ctx: DrillContext, o: OutageOptions): Promise<{ run
   await sleep(1000);
   ctx.outcome = await verifyOrders(stack, world, runs, ctx.tag);
   const probeSaved = await stack.deps.sequelize.query<{ n: number }>('SELECT COUNT(*) AS n FROM orders WHERE notes = ?', { replacements: [`probe-${ctx.tag}`], type: QueryTypes.SELECT });
-  const sameProcesses = [...stack.apis, ...stack.workers].every((p, i) => p.running() && p.pid === pids[i]);
+  const sameProcesses = processes.every((p, i) => p.running() && p.pid === pids[i]);
   ctx.figures.push(
     [`${o.service.name} down for (s)`, ((restartedAt - stoppedAt) / 1000).toFixed(1)],
     [`${o.service.name} start-up until listening (s)`, ((listening - restartedAt) / 1000).toFixed(1)],

@@ -108,8 +108,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       METRC_MANIFEST_POLL_INTERVAL: '1s',
       METRC_MANIFEST_TIMEOUT: '30m',
       METRC_DRIFT_WATCH: '0',
-      METRC_TIMEOUT: '3s',
-      METRC_SETTLE_WINDOW: '2s',
+      // The settle window outlasts the chaos drill's held writes (METRC_TIMEOUT + 1 s).
+      METRC_TIMEOUT: '2s',
+      METRC_SETTLE_WINDOW: '4s',
       METRC_SETTLE_CHECK_INTERVAL: '200ms',
       METRC_SWEEP_DELAYS: '3s,10s',
       ORDER_ACCEPT_DEADLINE: '2h',

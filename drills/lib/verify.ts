@@ -44,15 +44,20 @@ export async function verifyOrders(stack: Stack, world: World, runs: OrderRun[],
   }
   const orderIds = rows.map((r) => r.id);
   const none = ['00000000-0000-0000-0000-000000000000'];
-  const shipped = rows.filter((r) => ['shipped', 'delivered', 'completed'].includes(r.status)).length;
-  const holding = rows.filter((r) => ['accepted', 'fulfilled'].includes(r.status)).length;
+  // Stock is counted over every order on the world's stock rows (a shared hub runs several drills on it):
+  // each shipped order took one unit, each accepted or fulfilled one holds one.
+  const all = await q<{ status: string; n: number }>('SELECT status, COUNT(*) AS n FROM orders WHERE wholesaler_id IN (?) GROUP BY status', [world.wholesalers.map((w) => w.id)]);
+  const countOf = (statuses: string[]) => all.filter((r) => statuses.includes(r.status)).reduce((a, r) => a + Number(r.n), 0);
+  const shipped = countOf(['shipped', 'delivered', 'completed']);
+  const holding = countOf(['accepted', 'fulfilled']);
   const stock = await q<{ taken: number; reserved: number }>(
     'SELECT COALESCE(SUM(? - quantity_on_hand), 0) AS taken, COALESCE(SUM(quantity_reserved), 0) AS reserved FROM inventory WHERE id IN (?)',
     [world.onHandPerRow, world.wholesalers.flatMap((w) => w.inventory)],
   );
   const taken = Number(stock[0]!.taken);
   const reserved = Number(stock[0]!.reserved);
-  const doubleReservations = Math.max(0, taken - shipped) + Math.max(0, reserved - holding);
+  // Both ways: a unit taken or held twice, or one never taken (a lost reservation) shows.
+  const doubleReservations = Math.abs(taken - shipped) + Math.abs(reserved - holding);
   const dupEvents = await q<{ n: number }>(
     `SELECT COUNT(*) AS n FROM (SELECT order_id FROM order_events WHERE order_id IN (?) AND type = 'status_changed'
        GROUP BY order_id, from_status, to_status HAVING COUNT(*) > 1) d`,

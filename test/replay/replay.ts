@@ -13,7 +13,7 @@ import { historyFromCliJson } from './loadHistory.js';
 const DIR = new URL('./histories/', import.meta.url);
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
-const files = (await readdir(fileURLToPath(DIR))).filter((f) => /^(orderLifecycle|metrcTransfer|metrcSubmission|notificationDigest)-.*\.json$/.test(f)).sort();
+const files = (await readdir(fileURLToPath(DIR))).filter((f) => /^(orderLifecycle|metrcTransfer|metrcSubmission|notificationDigest|notificationBatch|notificationDelivery)-.*\.json$/.test(f)).sort();
 const histories = await Promise.all(files.map(async (f) => ({ workflowId: f, history: historyFromCliJson(JSON.parse(await readFile(new URL(f, DIR), 'utf8'))) })));
 const out: Array<{ file: string; error: string | null }> = [];
 for await (const r of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {

@@ -12,6 +12,7 @@ import { notificationBatchId, startDeliveryBatches } from '../../../activities/n
 import { notificationWorkflowId, type NotificationEvent } from '../../../domain/notifications/events.js';
 import { startMailCatcher, type MailCatcher } from '../../../sandboxes/mail/catcher.js';
 import { createTestUser } from '../../support/auth.js';
+import { GENERATION, RECORDING, recordHistories } from '../../support/recordHistories.js';
 import { startWorkers, type RunningWorkers, ownQueues } from '../../support/harness.js';
 import { call, FAST, ordersEnv, waitFor, type OrdersEnv } from '../orders/helpers.js';
 
@@ -105,5 +106,14 @@ describe('a batch whose worker is killed mid-send', () => {
     await waitFor('the resend', async () => mine().filter((m) => m.messageId === held.message_id).length === 2, 30_000);
     await waitFor('the row sent', async () => (await rows()).find((r) => r.message_id === held.message_id)?.status === 'sent', 30_000);
     expect(mine()).toHaveLength(RECIPIENTS + 1);
+    const single = client.workflow.getHandle(notificationWorkflowId(event.key, 'email', held.recipient_user_id));
+    expect(await single.result()).toEqual({ status: 'sent' });
+    if (RECORDING) {
+      // The batch (a killed attempt, in-flight wait, dead letter handed on) and its dead letter's workflow feed the replay guard.
+      await recordHistories(env.deps.config, [
+        { file: `notificationBatch-${GENERATION}-worker-killed-one-dead-lettered`, workflowId: batch.workflowId },
+        { file: `notificationDelivery-${GENERATION}-dead-lettered-in-batch-then-retried`, workflowId: single.workflowId },
+      ]);
+    }
   }, 180_000);
 });

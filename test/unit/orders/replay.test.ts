@@ -20,7 +20,7 @@ try {
 
 describe('order and METRC workflows replay their recorded histories', () => {
   it('every recorded history replays without nondeterminism', async () => {
-    const files = (await readdir(fileURLToPath(DIR))).filter((f) => /^(orderLifecycle|metrcTransfer|metrcSubmission|notificationDigest)-.*\.json$/.test(f)).sort();
+    const files = (await readdir(fileURLToPath(DIR))).filter((f) => /^(orderLifecycle|metrcTransfer|metrcSubmission|notificationDigest|notificationBatch|notificationDelivery)-.*\.json$/.test(f)).sort();
     // One generation (nothing released yet): 4 orders, 3 transfers, 3 submissions, 1 digest.
     expect(files.length).toBeGreaterThanOrEqual(11);
     const histories = await Promise.all(

@@ -19,7 +19,13 @@ function run(script: string, count: string, tracing: boolean): Promise<string> {
     });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${script} (tracing ${tracing ? 'on' : 'off'}) exited ${code}\n${out}`))));
+    child.on('exit', (code) => {
+      // Each run's own summary at once: a later failing run must not lose an earlier one's figures.
+      console.log(`--- ${script}, tracing ${tracing ? 'on' : 'off'} (exit ${code})`);
+      console.log(out.split('\n').filter((l) => /^\S.*:|^  (ratio|raw|POST|order lifecycle|minimal|tracing on|\d+ of)/.test(l) && !/^\[|WARN|ERROR/.test(l)).join('\n'));
+      if (code === 0) resolve(out);
+      else reject(new Error(`${script} (tracing ${tracing ? 'on' : 'off'}) exited ${code}`));
+    });
   });
 }
 

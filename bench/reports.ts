@@ -156,7 +156,11 @@ async function main() {
   const wfS = (Date.now() - t2) / 1000;
   clearInterval(sampler);
   const rssEnd = rssMb(worker.pid!);
+  // A worker whose shutdown hangs (its Temporal server goes with teardown) must not outlive the bench.
+  const exited = new Promise((r) => worker.once('exit', r));
   worker.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
 
   const wfRows = Number(row!.rows_done);
   const rawRate = rawRows / rawS;

@@ -9,11 +9,24 @@ export function sendOne(res: Response, status: number, body: Record<string, unkn
   res.status(status).json(body);
 }
 
+type Expand = (rows: Record<string, unknown>[]) => Promise<Record<string, unknown>[]>;
+
+/**
+ * One row with its derived names: the ETag is the row's own version (names are not part of it),
+ * so a GET, a PATCH answer and the next If-Match agree whichever one the client kept.
+ */
+export async function sendExpanded(res: Response, status: number, row: Record<string, unknown>, expand: Expand | undefined, location?: string) {
+  res.setHeader('ETag', etagOf(row));
+  if (location) res.setHeader('Location', location);
+  const [named] = expand ? await expand([row]) : [row];
+  res.status(status).json(named);
+}
+
 /**
  * The seed's five operations for a resource whose service is the generic CRUD service. `expand`
  * adds derived fields (names for ids) to listed rows; such lists skip the serialized-page path.
  */
-export function crudRoutes(path: string, service: CrudService, expand?: (rows: Record<string, unknown>[]) => Promise<Record<string, unknown>[]>): Router {
+export function crudRoutes(path: string, service: CrudService, expand?: Expand): Router {
   const router = Router();
   router.get(path, async (req: Request, res: Response) => {
     if (expand) {
@@ -29,13 +42,13 @@ export function crudRoutes(path: string, service: CrudService, expand?: (rows: R
   });
   router.post(path, async (req, res) => {
     const created = await service.create(actorOf(req), req.body);
-    sendOne(res, 201, created, `/api/v1${path}/${String(created.id)}`);
+    await sendExpanded(res, 201, created, expand, `/api/v1${path}/${String(created.id)}`);
   });
   router.get(`${path}/:id`, async (req, res) => {
-    sendOne(res, 200, await service.get(actorOf(req), param(req, 'id')));
+    await sendExpanded(res, 200, await service.get(actorOf(req), param(req, 'id')), expand);
   });
   router.patch(`${path}/:id`, async (req, res) => {
-    sendOne(res, 200, await service.update(actorOf(req), param(req, 'id'), req.body, ifMatch(req)));
+    await sendExpanded(res, 200, await service.update(actorOf(req), param(req, 'id'), req.body, ifMatch(req)), expand);
   });
   router.delete(`${path}/:id`, async (req, res) => {
     await service.remove(actorOf(req), param(req, 'id'));

@@ -4,8 +4,7 @@ import { withAvailableTransitions } from '../resources/orders.js';
 import type { CrudService } from '../services/crud.js';
 import type { NameService } from '../services/names.js';
 import type { OrderService } from '../services/orders.js';
-import { etagOf } from '../http/etag.js';
-import { sendOne } from './crud.js';
+import { sendExpanded, sendOne } from './crud.js';
 
 export function orderRoutes(list: CrudService, orders: OrderService, names: NameService): Router {
   const router = Router();
@@ -16,28 +15,24 @@ export function orderRoutes(list: CrudService, orders: OrderService, names: Name
   });
   router.post('/orders', async (req, res) => {
     const created = await orders.create(actorOf(req), req.body);
-    sendOne(res, 201, created, `/api/v1/orders/${String(created.id)}`);
+    await sendExpanded(res, 201, created, names.orders, `/api/v1/orders/${String(created.id)}`);
   });
   router.get('/orders/:id', async (req, res) => {
-    const order = await orders.get(actorOf(req), param(req, 'id'));
-    // The version is the order itself; the names beside it do not change its ETag.
-    res.setHeader('ETag', etagOf(order));
-    const [named] = await names.orders([order]);
-    res.status(200).json(named);
+    await sendExpanded(res, 200, await orders.get(actorOf(req), param(req, 'id')), names.orders);
   });
   router.patch('/orders/:id', async (req, res) => {
-    sendOne(res, 200, await orders.update(actorOf(req), param(req, 'id'), req.body, ifMatch(req)));
+    await sendExpanded(res, 200, await orders.update(actorOf(req), param(req, 'id'), req.body, ifMatch(req)), names.orders);
   });
   router.post('/orders/:id/transitions', async (req, res) => {
-    sendOne(res, 200, await orders.transition(actorOf(req), param(req, 'id'), req.body));
+    await sendExpanded(res, 200, await orders.transition(actorOf(req), param(req, 'id'), req.body), names.orders);
   });
   router.post('/orders/:id/compliance-override', async (req, res) => {
     const body = { action: 'ship', reason: req.body.reason, compliance_override: true };
-    sendOne(res, 200, await orders.transition(actorOf(req), param(req, 'id'), body));
+    await sendExpanded(res, 200, await orders.transition(actorOf(req), param(req, 'id'), body), names.orders);
   });
   router.post('/orders/:id/metrc/check', async (req, res) => {
     // 202: the check runs in the transfer workflow; its outcome shows in metrc.state and events.
-    sendOne(res, 202, await orders.checkMetrc(actorOf(req), param(req, 'id')));
+    await sendExpanded(res, 202, await orders.checkMetrc(actorOf(req), param(req, 'id')), names.orders);
   });
   router.get('/orders/:id/timeline', async (req, res) => {
     const p = listParams(req);

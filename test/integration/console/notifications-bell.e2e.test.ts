@@ -86,7 +86,7 @@ describe('notification bell (headless Chromium, METRC sandbox, SMTP catcher)', (
     await page.screenshot({ path: `${SHOTS}/81-bell-open.png`, fullPage: true });
     await item.click();
     await page.waitForURL(`**/compliance/${created.id}`);
-    await page.getByRole('heading', { name: new RegExp(`METRC sales_receipt ${created.id.slice(0, 8)}`) }).waitFor();
+    await page.getByRole('heading', { name: new RegExp(`METRC sales receipt ${created.id.slice(0, 8)}`) }).waitFor();
     await page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor(); // opening it marked it read
     await page.screenshot({ path: `${SHOTS}/82-bell-opened-submission.png`, fullPage: true });
 

@@ -20,7 +20,7 @@ interface Job {
 }
 
 export function metrcChaos(short: boolean): Promise<DrillResult> {
-  const count = short ? 30 : 500;
+  const count = short ? 60 : 500;
   return runDrill(
     'metrc-chaos',
     short,
@@ -91,7 +91,8 @@ export function metrcChaos(short: boolean): Promise<DrillResult> {
       );
       ctx.checks.push(
         { what: 'every submission created', ok: ids.length === count },
-        { what: 'the fault mix happened', ok: ['error', 'rateLimit', 'dropResponse', 'holdWrite'].every((k) => (faults[k] ?? 0) > 0), detail: JSON.stringify(faults) },
+        // 2 % of a short run's few dozen writes may well be none: held writes are required of the full run only.
+        { what: 'the fault mix happened', ok: ['error', 'rateLimit', 'dropResponse', ...(short ? [] : ['holdWrite'])].every((k) => (faults[k] ?? 0) > 0), detail: JSON.stringify(faults) },
         { what: 'every submission settled (succeeded or failed)', ok: (settled.succeeded ?? 0) + (settled.failed ?? 0) === ids.length },
         { what: '0 duplicate METRC records', ok: duplicates === 0 },
         { what: 'every success has its one record', ok: missing === 0 },

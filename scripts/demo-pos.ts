@@ -1,13 +1,14 @@
 /**
  * Demo POS connections for `npm start` (never in production, only with the local sandboxes):
  * once the hub answers, two sandbox retailers get a connection each — one to the Dutchie sandbox,
- * one to BLAZE — on a one-minute schedule whose first run starts at once, with sales reported to
- * METRC. They are made through the API as the demo admin would make them in the console (signed
+ * one to BLAZE — on a one-minute schedule whose first run starts at once (sales reporting to METRC
+ * stays off; see below). They are made through the API as the demo admin would make them in the console (signed
  * in with the demo password and TOTP secret), so they carry audit entries and real schedules.
  * Idempotent: nothing is done when any POS connection exists.
  */
 import { authenticator } from 'otplib';
 import { DEMO_FACILITIES } from '../sandboxes/metrc/demo-data.js';
+import { BLAZE_SANDBOX_PREFIX } from '../sandboxes/pos/blaze.js';
 import { DEMO_BLAZE_CREDENTIALS, DEMO_DUTCHIE_CREDENTIALS } from '../sandboxes/pos/demo-credentials.js';
 import { assertDemoSeedAllowed } from '../db/seed/guard.js';
 import { DEMO_STAFF, DEMO_TOTP_SECRET } from '../db/seed/users.js';
@@ -51,8 +52,9 @@ export async function connectDemoPos(cfg: Config, base: string): Promise<number>
 
   const retailers = DEMO_FACILITIES.filter((f) => f.role === 'retailer').slice(0, 2);
   const vendors = [
-    { vendor: 'dutchie', port: cfg.sandboxes.dutchiePort, credentials: { location_key: DEMO_DUTCHIE_CREDENTIALS.locationKey, integrator_key: DEMO_DUTCHIE_CREDENTIALS.integratorKey } },
-    { vendor: 'blaze', port: cfg.sandboxes.blazePort, credentials: { partner_key: DEMO_BLAZE_CREDENTIALS.partnerKey, store_key: DEMO_BLAZE_CREDENTIALS.storeKey } },
+    { vendor: 'dutchie', base: `http://127.0.0.1:${cfg.sandboxes.dutchiePort}`, credentials: { location_key: DEMO_DUTCHIE_CREDENTIALS.locationKey, integrator_key: DEMO_DUTCHIE_CREDENTIALS.integratorKey } },
+    // BLAZE's partner API lives under a path prefix, in the sandbox as at the vendor.
+    { vendor: 'blaze', base: `http://127.0.0.1:${cfg.sandboxes.blazePort}${BLAZE_SANDBOX_PREFIX}`, credentials: { partner_key: DEMO_BLAZE_CREDENTIALS.partnerKey, store_key: DEMO_BLAZE_CREDENTIALS.storeKey } },
   ] as const;
   const entities = await call('GET', '/entities?limit=100&type=retailer');
   let made = 0;
@@ -69,9 +71,11 @@ export async function connectDemoPos(cfg: Config, base: string): Promise<number>
       vendor: v.vendor,
       name: `${String(entity.name)} · ${v.vendor === 'dutchie' ? 'Dutchie' : 'BLAZE'} (sandbox)`,
       credentials: v.credentials,
-      base_url: `http://127.0.0.1:${v.port}`,
+      base_url: v.base,
       interval_seconds: 60,
-      report_sales: true,
+      // Off: the sandboxes' generated sales name packages METRC does not hold for these licences,
+      // and every sync would queue hundreds of receipts METRC refuses (measured: 473 in 2 minutes).
+      report_sales: false,
     });
     if (created.status !== 201) throw new Error(`POS connection for ${facility.licenseNumber}: ${created.status} ${JSON.stringify(created.body)}`);
     // The schedule's first run would wait a minute: start one now so the console has a run to show.

@@ -16,9 +16,14 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { dropDatabase } from '../../../db/connection.js';
 import { migrateUp } from '../../../scripts/migrate.js';
 import { seedIfEmpty } from '../../../scripts/seed.js';
+import { connectDemoPos } from '../../../scripts/demo-pos.js';
+import { createBlazeSandbox } from '../../../sandboxes/pos/blaze.js';
+import { createDutchieSandbox } from '../../../sandboxes/pos/dutchie.js';
+import type { RunningSandbox } from '../../../sandboxes/pos/support/serve.js';
 import { adminHeaders, createTestUser, type TestUser } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, ownQueues, startApi, startWorkers, type RunningApi, type RunningWorkers } from '../../support/harness.js';
+import { allowPosHost } from '../pos/helpers.js';
 import { createSubmission, eachPackages, metrcOverrides, receiptPayload, RETAILERS, startSandbox, until, WHOLESALERS, type SandboxHandle } from '../metrc/helpers.js';
 
 const SHOTS = 'test-results/screenshots';
@@ -55,6 +60,7 @@ describe('the demo hub in the console (headless Chromium, fresh seed)', () => {
   let admin: TestUser;
   let headers: Record<string, string>;
   let apiClosed = false;
+  const pos: RunningSandbox[] = [];
   const pageErrors: string[] = [];
 
   const shot = (name: string) => page.screenshot({ path: `${SHOTS}/demo-${name}.png`, fullPage: true });
@@ -76,7 +82,7 @@ describe('the demo hub in the console (headless Chromium, fresh seed)', () => {
     sb = await startSandbox();
     deps = createDeps(metrcOverrides(sb.running.url, { ...ownQueues(), DATABASE_URL: scratch }));
     api = await startApi(deps);
-    workers = await startWorkers(deps, { queues: ['orders', 'compliance'] });
+    workers = await startWorkers(deps, { queues: ['orders', 'compliance', 'sync'] });
     headers = await adminHeaders(deps);
     admin = await createTestUser(deps, { role: 'admin', mfa: true });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
@@ -99,6 +105,7 @@ describe('the demo hub in the console (headless Chromium, fresh seed)', () => {
     if (!apiClosed) await api?.close();
     if (deps) await closeDeps(deps);
     await sb?.running.close();
+    for (const p of pos) await p.close();
     await dropDatabase(scratch);
   });
 
@@ -255,6 +262,31 @@ describe('the demo hub in the console (headless Chromium, fresh seed)', () => {
     const badges = await page.locator('main tbody .badge').allTextContents();
     expect(new Set(badges)).toEqual(new Set(['rejected']));
   });
+
+  it('connects the demo retailers to the Dutchie and BLAZE sandboxes, and their first runs complete', async () => {
+    onTestFailed(() => shot('failed-pos').then(() => undefined));
+    const [dutchie, blaze] = await Promise.all([createDutchieSandbox().start(0), createBlazeSandbox().start(0)]);
+    pos.push(dutchie, blaze);
+    allowPosHost(deps, dutchie.url);
+    allowPosHost(deps, blaze.url);
+    const cfg = { ...deps.config, sandboxes: { ...deps.config.sandboxes, enabled: true, dutchiePort: Number(new URL(dutchie.url).port), blazePort: Number(new URL(blaze.url).port) } };
+    // As npm start does once the hub answers: through the API, as the demo admin.
+    expect(await connectDemoPos(cfg, api.url)).toBe(2);
+    expect(await connectDemoPos(cfg, api.url)).toBe(0); // once only
+    const list = (await request(api.url, 'GET', '/pos-connections', undefined, headers)).body.data as Array<{ id: string; vendor: string; interval_seconds: number; paused: boolean }>;
+    expect(list.map((c) => c.vendor).sort()).toEqual(['blaze', 'dutchie']);
+    expect(list.every((c) => c.interval_seconds === 60 && !c.paused)).toBe(true);
+    for (const c of list) {
+      await until(`the first ${c.vendor} run to succeed`, async () => {
+        const runs = (await request(api.url, 'GET', `/sync-runs?connection_id=${c.id}`, undefined, headers)).body.data as Array<{ status: string }>;
+        return runs.some((r) => r.status === 'succeeded');
+      }, 90_000, 1000);
+    }
+    await go('/');
+    const fresh = page.getByRole('region', { name: 'POS sync freshness' }).locator('.badge', { hasText: 'fresh' });
+    await expect.poll(() => fresh.count(), { timeout: 30_000 }).toBe(2);
+    await shot('08-dashboard-with-pos');
+  }, 180_000);
 
   it('caches the app shell, and a page asked for while the hub is down gets the offline page', async () => {
     onTestFailed(() => shot('failed-offline').then(() => undefined));

@@ -68,6 +68,24 @@ describe('console helpers', () => {
     expect(get(r)).toMatchObject({ data: 1, unavailable: true });
   });
 
+  it('runs one request at a time: reloads asked for meanwhile run once after it, and the last answer wins', async () => {
+    let calls = 0;
+    let open = 0;
+    let most = 0;
+    const r = createResource(async () => {
+      const mine = ++calls;
+      most = Math.max(most, ++open);
+      await new Promise((res) => setTimeout(res, 20));
+      open--;
+      return mine;
+    });
+    // A burst of live events while the first answer is on its way.
+    await Promise.all([r.load(), r.reload(), r.reload(), r.reload(), r.reload()]);
+    expect(most).toBe(1);
+    expect(calls).toBe(2);
+    expect(get(r)).toMatchObject({ loading: false, data: 2, error: undefined });
+  });
+
   it('builds visibility queries that filters cannot widen', () => {
     expect(visibilityQuery({ type: 'orderLifecycle', status: 'retrying', task_queue: 'orders' })).toBe(
       "WorkflowType = 'orderLifecycle' AND ExecutionStatus = 'Running' AND TaskQueue = 'orders'",

@@ -24,21 +24,39 @@ export function describeError(err: unknown): string {
 
 export function createResource<T>(fetcher: () => Promise<T>) {
   const state = writable<ResourceState<T>>({ loading: true, data: undefined, error: undefined, unavailable: false });
-  let seq = 0;
-  async function load(): Promise<T | undefined> {
-    const mine = ++seq;
-    state.update((s) => ({ ...s, loading: true }));
-    try {
-      const data = await fetcher();
-      if (mine === seq) state.set({ loading: false, data, error: undefined, unavailable: false });
-      return data;
-    } catch (err) {
-      if (mine === seq) {
+  // One request at a time: reloads asked for while one is in flight (live events can come faster
+  // than a busy API answers) run once after it, instead of each starting a request whose answer
+  // the next one would discard — which, under a stream of events, left a page loading for ever.
+  let inflight: Promise<T | undefined> | null = null;
+  let again = false;
+  async function run(): Promise<T | undefined> {
+    for (;;) {
+      again = false;
+      state.update((s) => ({ ...s, loading: true }));
+      try {
+        const data = await fetcher();
+        if (!again) {
+          state.set({ loading: false, data, error: undefined, unavailable: false });
+          return data;
+        }
+        // Asked again meanwhile (new filters, a newer event): show this answer, fetch once more.
+        state.set({ loading: true, data, error: undefined, unavailable: false });
+      } catch (err) {
         const unavailable = err instanceof ApiError && err.unavailable;
-        state.update((s) => ({ ...s, loading: false, error: describeError(err), unavailable }));
+        state.update((s) => ({ ...s, loading: again, error: describeError(err), unavailable }));
+        if (!again) throw err;
       }
-      throw err;
     }
+  }
+  function load(): Promise<T | undefined> {
+    if (inflight) {
+      again = true;
+      return inflight;
+    }
+    inflight = run().finally(() => {
+      inflight = null;
+    });
+    return inflight;
   }
   return {
     subscribe: state.subscribe as Readable<ResourceState<T>>['subscribe'],

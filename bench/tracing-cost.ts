@@ -53,4 +53,8 @@ for (const c of cases.filter((c) => !only || c.script.includes(only))) {
   console.log(`  tracing on:  ${b.toFixed(1)}/s`);
   for (const l of on.split('\n').filter((l) => l.includes('tracing on:'))) console.log(l);
   console.log(`  ratio on/off: ${(b / a).toFixed(2)} (goal >= 0.90)`);
+  // On a shared machine the two runs see different load; each bench's own ratio to the baseline
+  // it measured in the same run (raw workflow start, minimal workflow) cancels much of that.
+  const own = (out: string) => Number(/^ {2}ratio: ([0-9.]+)/m.exec(out)?.[1]);
+  console.log(`  ratio on/off, each normalised by its run's own baseline: ${(own(on) / own(off)).toFixed(2)} (${own(on)} / ${own(off)})`);
 }

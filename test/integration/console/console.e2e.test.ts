@@ -86,7 +86,7 @@ describe('operations console (headless Chromium)', () => {
     await page.getByRole('heading', { name: 'Orders', level: 1 }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/orders');
     const nav = await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
-    expect(nav).toEqual(['Dashboard', 'Orders', 'Workflows', 'Syncs', 'POS connections', 'Compliance', 'Inventory', 'Audit log', 'Users', 'METRC keys', 'Settings']);
+    expect(nav).toEqual(['Dashboard', 'Orders', 'Workflows', 'Syncs', 'POS connections', 'Compliance', 'Inventory', 'Reports', 'Audit log', 'Users', 'METRC keys', 'Settings']);
   });
 
   it('renders every main page with data or an explicit empty state, never an error', async () => {

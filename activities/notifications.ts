@@ -66,6 +66,10 @@ export async function recipientsOf(sequelize: Sequelize, event: NotificationEven
     where.push(`u.role IN (${audience.staffRoles.map(() => '?').join(',')})`);
     args.push(...audience.staffRoles);
   }
+  if (audience.requester && event.userId) {
+    where.push('u.id = ?');
+    args.push(event.userId);
+  }
   if (!where.length) return [];
   const rows = await sequelize.query<Omit<Recipient, 'switches' | 'digest'> & { switches: string | null; digest: string | null }>(
     `SELECT u.id, u.email, c.phone, p.switches, p.digest FROM users u LEFT JOIN notification_contacts c ON c.user_id = u.id

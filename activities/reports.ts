@@ -26,6 +26,7 @@ import type { ReportParams } from '../domain/reports/request.js';
 import { REPORT_COLUMNS } from '../domain/reports/types.js';
 import { csvPage, xlsxWriter } from './reportFiles.js';
 import type { ActivityDeps } from './deps.js';
+import { createReportScheduleActivities } from './reportSchedules.js';
 
 /** What a write heartbeats after each page: enough to carry on from there on another worker. */
 export interface ReportCheckpoint {
@@ -68,6 +69,8 @@ export function createReportActivities(deps: ActivityDeps) {
   }
 
   return {
+    // A scheduled run makes its report row and tells the owner when it is ready (activities/reportSchedules.ts).
+    ...createReportScheduleActivities(deps),
     async reportStart(input: { reportId: string }): Promise<{ rowsTotal: number }> {
       const { row, params } = await load(input.reportId);
       const rowsTotal = await reportRowCount(db, row.type, { tenant: row.entity_id, windows: windowsOf(params) });

@@ -11,9 +11,21 @@ export interface ReportWorkflowInput {
   heartbeatTimeoutMs?: number;
   /** Rows per page (one heartbeat and resume point each); the configured size when absent. */
   pageSize?: number;
+  /** Set by a scheduled run: tell the schedule's owner when the file is ready (report.ready). */
+  notifyOwner?: boolean;
 }
 
 export interface ReportWorkflowResult {
   status: 'succeeded' | 'failed' | 'cancelled';
   rows: number;
 }
+
+/** One run of a scheduled report: the Schedule's action (workflows/scheduledReport.ts). */
+export const SCHEDULED_REPORT_WORKFLOW_TYPE = 'scheduledReport';
+
+export interface ScheduledReportInput {
+  scheduleId: string;
+}
+
+/** Appended to a schedule's runs' workflow ids by Temporal (one per run); also the schedule's own id. */
+export const reportScheduleTemporalId = (scheduleId: string) => `report-schedule:${scheduleId}`;

@@ -5,7 +5,7 @@
 import { ORDERS_RECONCILER_WORKFLOW } from '../domain/orders/reconcile.js';
 import { SYNC_RUNS_REAPER_WORKFLOW } from '../domain/pos/reaper.js';
 import { POS_SYNC_WORKFLOW } from '../domain/pos/schedule.js';
-import { REPORT_WORKFLOW_TYPE } from './report.js';
+import { REPORT_WORKFLOW_TYPE, SCHEDULED_REPORT_WORKFLOW_TYPE } from './report.js';
 
 export const WORKFLOW_TYPES = {
   orderLifecycle: 'orderLifecycle',
@@ -20,5 +20,6 @@ export const WORKFLOW_TYPES = {
   syncRunsReaper: SYNC_RUNS_REAPER_WORKFLOW,
   ordersReconciler: ORDERS_RECONCILER_WORKFLOW,
   reportWorkflow: REPORT_WORKFLOW_TYPE,
+  scheduledReport: SCHEDULED_REPORT_WORKFLOW_TYPE,
 } as const;
 export type WorkflowType = (typeof WORKFLOW_TYPES)[keyof typeof WORKFLOW_TYPES];

@@ -1645,6 +1645,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/report-schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Scheduled reports, newest first (your own; platform staff see everyone's) */
+        get: operations["listReportSchedules"];
+        put?: never;
+        /**
+         * Schedule a recurring report (a cron expression in your time zone); each run's link reaches you as a notification
+         * @description `cron` has five fields (minute hour day-of-month month day-of-week) and is read in
+         *     `timezone`, e.g. `0 7 * * MON` in `Europe/Berlin` is every Monday at 07:00 Berlin time,
+         *     across daylight-saving changes. Each run requests the report over the `report.days` whole
+         *     local days before it (yesterday back) and, when the file is ready, notifies the schedule's
+         *     owner (`report.ready`: in the console and by email) with its download link. Answers 422
+         *     naming the field for an unknown time zone, a cron expression that is not one, an unknown
+         *     report type or a range over the configured maximum.
+         */
+        post: operations["createReportSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/report-schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /** One report schedule */
+        get: operations["getReportSchedule"];
+        put?: never;
+        post?: never;
+        /** Stop a scheduled report (its Temporal Schedule is deleted; reports it already made stay) */
+        delete: operations["deleteReportSchedule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2150,11 +2197,12 @@ export interface components {
             in_app?: boolean;
         };
         NotificationPreferences: {
-            /** @description Per event category (orders, compliance, pos), which channels are on. */
+            /** @description Per event category (orders, compliance, pos, reports), which channels are on. */
             channels: {
                 orders?: components["schemas"]["NotificationChannelSwitches"];
                 compliance?: components["schemas"]["NotificationChannelSwitches"];
                 pos?: components["schemas"]["NotificationChannelSwitches"];
+                reports?: components["schemas"]["NotificationChannelSwitches"];
             };
             quiet_hours: null | {
                 /** @description Local time HH:MM (24-hour). */
@@ -2862,6 +2910,59 @@ export interface components {
             started_at: string | null;
             /** Format: date-time */
             finished_at: string | null;
+        };
+        ScheduledReportRequest: {
+            /** @description One of sales, fulfilment_times, metrc_compliance, inventory_valuation, pos_sync_history (another name is a 422 naming `report.type`). */
+            type: string;
+            /**
+             * @default csv
+             * @enum {string}
+             */
+            format: "csv" | "xlsx";
+            /**
+             * @default day
+             * @enum {string}
+             */
+            period: "day" | "week" | "month";
+            /** @default false */
+            bom: boolean;
+            /**
+             * @description Each run covers this many whole local days before it, ending yesterday (ignored by inventory_valuation, a snapshot).
+             * @default 7
+             */
+            days: number;
+        };
+        ReportScheduleCreate: {
+            name: string;
+            /** @description Five-field cron expression read in `timezone`, e.g. `0 7 * * MON`. */
+            cron: string;
+            /** @description IANA time zone, e.g. America/Denver. */
+            timezone: string;
+            report: components["schemas"]["ScheduledReportRequest"];
+        };
+        ReportSchedule: {
+            id: components["schemas"]["Uuid"];
+            name: string;
+            cron: string;
+            timezone: string;
+            report: {
+                type: string;
+                /** @enum {string} */
+                format?: "csv" | "xlsx";
+                /** @enum {string} */
+                period?: "day" | "week" | "month";
+                bom?: boolean;
+                days: number;
+            };
+            user_id: components["schemas"]["Uuid"];
+            /** @description The owner's tenant; null for platform staff. */
+            entity_id: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        ReportScheduleList: {
+            data: components["schemas"]["ReportSchedule"][];
+            pagination: components["schemas"]["Pagination"];
         };
         ReportList: {
             data: components["schemas"]["Report"][];
@@ -6251,6 +6352,112 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listReportSchedules: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number. */
+                page?: components["parameters"]["Page"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of report schedules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportScheduleList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    createReportSchedule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a POST safe to retry. Kept for at least 24 hours; while its request runs, a retry gets 409. Not applied to sign-in and MFA operations (they run again); a retried API-key creation is a 409 pointing at the key. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportScheduleCreate"];
+            };
+        };
+        responses: {
+            /** @description Scheduled */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportSchedule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Error"];
+            422: components["responses"]["Unprocessable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getReportSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportSchedule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteReportSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
             default: components["responses"]["Error"];
         };
     };

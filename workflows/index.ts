@@ -12,3 +12,4 @@ export { notificationDelivery } from './notificationDelivery.js';
 export { notificationBatch } from './notificationBatch.js';
 export { notificationDigest } from './notificationDigest.js';
 export { reportWorkflow } from './report.js';
+export { scheduledReport } from './scheduledReport.js';

@@ -35,6 +35,15 @@ export async function reportWorkflow(input: ReportWorkflowInput): Promise<Report
     rows = written.rows;
     const done = await short.reportFinish({ ...ids, rows: written.rows, bytes: written.bytes });
     phase = 'kept';
+    // A scheduled run's owner hears of the file through the notifications queue. Not being able
+    // to tell them must not fail a report whose file is ready and downloadable.
+    if (input.notifyOwner) {
+      try {
+        await short.reportNotifyReady(ids);
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+      }
+    }
     await sleep(Math.max(0, Date.parse(done.expiresAt) - Date.now()));
     await short.reportExpire(ids);
     phase = 'ended';

@@ -34,6 +34,8 @@ import { notificationPreferenceRoutes } from './notificationPreferences.js';
 import { notificationRoutes } from './notifications.js';
 import { createReportService } from '../services/reports.js';
 import { reportRoutes } from './reports.js';
+import { createReportScheduleService } from '../services/reportSchedules.js';
+import { reportScheduleRoutes } from './reportSchedules.js';
 
 /** Everything under /api/v1. Each feature mounts its router here. */
 export function apiRoutes(deps: ApiDeps): Router {
@@ -59,6 +61,7 @@ export function apiRoutes(deps: ApiDeps): Router {
   router.use(posConnectionRoutes(createPosConnectionService(deps)));
   router.use(syncRunRoutes(createSyncRunService(deps)));
   router.use(reportRoutes(createReportService(deps)));
+  router.use(reportScheduleRoutes(createReportScheduleService(deps)));
   const compliance = createComplianceService(deps);
   router.use(complianceRoutes(compliance, createDeadLetterService(deps, compliance), createMetrcSuggestionService(deps, compliance), names));
   return router;

@@ -15,8 +15,8 @@ export const DIGEST_ADD_SIGNAL = 'digestAdd';
 /** At most this many events are listed one by one; the rest are counted, with the console link. */
 export const DIGEST_LIST_LIMIT = 50;
 
-const TITLES: Record<NotificationCategory, string> = { orders: 'order updates', compliance: 'METRC alerts', pos: 'POS connection alerts' };
-const PATHS: Record<NotificationCategory, string> = { orders: '/orders', compliance: '/compliance', pos: '/pos-connections' };
+const TITLES: Record<NotificationCategory, string> = { orders: 'order updates', compliance: 'METRC alerts', pos: 'POS connection alerts', reports: 'scheduled reports' };
+const PATHS: Record<NotificationCategory, string> = { orders: '/orders', compliance: '/compliance', pos: '/pos-connections', reports: '/reports' };
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function renderDigest(category: NotificationCategory, events: NotificationEvent[], total: number, publicUrl: string, unsubscribeUrl: string): RenderedEmail {

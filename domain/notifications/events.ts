@@ -12,6 +12,7 @@ export const NOTIFICATION_EVENT_TYPES = [
   'metrc.dead_lettered',
   'metrc.parked',
   'pos.credentials_failed',
+  'report.ready',
 ] as const;
 export type NotificationEventType = (typeof NOTIFICATION_EVENT_TYPES)[number];
 
@@ -36,6 +37,9 @@ export interface NotificationFacts {
   connectionId?: string;
   vendor?: string;
   entityName?: string;
+  reportId?: string;
+  reportName?: string;
+  expiresAt?: string;
 }
 
 export interface NotificationEvent {
@@ -45,6 +49,8 @@ export interface NotificationEvent {
   facts: NotificationFacts;
   /** The entity whose users hear of it (for order and POS events). */
   entityId?: string;
+  /** The one user it is for (a scheduled report's owner), for rules whose recipient is `requester`. */
+  userId?: string;
 }
 
 // Who hears of an event, on which channels: domain/notifications/rules.ts.

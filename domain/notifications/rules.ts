@@ -6,7 +6,7 @@
 import type { NotificationEventType } from './events.js';
 
 /** Recipient roles. Entity roles are the users of the event's entity (the other party of an order, a POS connection's owner). */
-export const RECIPIENT_ROLES = ['entity_owners', 'entity_members', 'compliance', 'operators', 'admins'] as const;
+export const RECIPIENT_ROLES = ['entity_owners', 'entity_members', 'compliance', 'operators', 'admins', 'requester'] as const;
 export type RecipientRole = (typeof RECIPIENT_ROLES)[number];
 
 /** Every channel a rule may name; a channel not wired yet is simply not delivered on. */
@@ -14,7 +14,7 @@ export const RULE_CHANNELS = ['email', 'sms', 'in_app'] as const;
 export type RuleChannel = (typeof RULE_CHANNELS)[number];
 
 /** What a user turns on and off: one switch per category × channel. */
-export const NOTIFICATION_CATEGORIES = ['orders', 'compliance', 'pos'] as const;
+export const NOTIFICATION_CATEGORIES = ['orders', 'compliance', 'pos', 'reports'] as const;
 export type NotificationCategory = (typeof NOTIFICATION_CATEGORIES)[number];
 
 export interface NotificationRule {
@@ -41,12 +41,14 @@ export const NOTIFICATION_RULES: Record<NotificationEventType, NotificationRule>
   'metrc.dead_lettered': { category: 'compliance', recipients: ['compliance'], channels: ['email', 'sms', 'in_app'], urgent: true, bursty: true },
   'metrc.parked': { category: 'compliance', recipients: ['compliance'], channels: ['email', 'sms', 'in_app'], urgent: true, bursty: true },
   'pos.credentials_failed': { category: 'pos', recipients: ['entity_owners', 'operators'], channels: ['email', 'sms', 'in_app'], urgent: true, bursty: true },
+  // A scheduled report's file: only the user who scheduled it asked for it.
+  'report.ready': { category: 'reports', recipients: ['requester'], channels: ['email', 'in_app'], urgent: false },
 };
 
 export const ruleOf = (type: NotificationEventType): NotificationRule => NOTIFICATION_RULES[type];
 
 /** The rule's roles as the users table spells them: entity roles of the event's entity, and platform roles. */
-export function audienceOf(type: NotificationEventType): { entityRoles: Array<'owner' | 'member'>; staffRoles: Array<'admin' | 'operator' | 'compliance'> } {
+export function audienceOf(type: NotificationEventType): { entityRoles: Array<'owner' | 'member'>; staffRoles: Array<'admin' | 'operator' | 'compliance'>; requester: boolean } {
   const r = NOTIFICATION_RULES[type].recipients;
   const entityRoles: Array<'owner' | 'member'> = [];
   const staffRoles: Array<'admin' | 'operator' | 'compliance'> = [];
@@ -55,7 +57,7 @@ export function audienceOf(type: NotificationEventType): { entityRoles: Array<'o
   if (r.includes('admins')) staffRoles.push('admin');
   if (r.includes('operators')) staffRoles.push('operator');
   if (r.includes('compliance')) staffRoles.push('compliance');
-  return { entityRoles, staffRoles };
+  return { entityRoles, staffRoles, requester: r.includes('requester') };
 }
 
 /** A user's switches: category → channel → on. Missing means on (the rule's default). */

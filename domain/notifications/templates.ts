@@ -67,6 +67,11 @@ const TEMPLATES: Record<NotificationEventType, Template> = {
     lines: (f) => [`The ${v(f.vendor)} connection of ${v(f.entityName)} was refused by the POS with its stored credentials; syncs stop until they are updated.`],
     path: () => '/pos-connections',
   },
+  'report.ready': {
+    subject: (f) => `Scheduled report ready: ${v(f.reportName, 'report')}`,
+    lines: (f) => [`The scheduled report "${v(f.reportName, 'report')}" has been written.`, `Download it before ${when(f.expiresAt)}.`],
+    path: (f) => `/reports/${encodeURIComponent(v(f.reportId, ''))}`,
+  },
 };
 
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');

@@ -12,9 +12,10 @@ describe('who gets what', () => {
   });
 
   it('maps recipient roles to the users table', () => {
-    expect(audienceOf('order.accepted')).toEqual({ entityRoles: ['owner', 'member'], staffRoles: [] });
-    expect(audienceOf('metrc.dead_lettered')).toEqual({ entityRoles: [], staffRoles: ['compliance'] });
-    expect(audienceOf('pos.credentials_failed')).toEqual({ entityRoles: ['owner'], staffRoles: ['operator'] });
+    expect(audienceOf('order.accepted')).toEqual({ entityRoles: ['owner', 'member'], staffRoles: [], requester: false });
+    expect(audienceOf('metrc.dead_lettered')).toEqual({ entityRoles: [], staffRoles: ['compliance'], requester: false });
+    expect(audienceOf('pos.credentials_failed')).toEqual({ entityRoles: ['owner'], staffRoles: ['operator'], requester: false });
+    expect(audienceOf('report.ready')).toEqual({ entityRoles: [], staffRoles: [], requester: true });
   });
 
   it('SMS only for urgent events and users with a number; switches turn channels off', () => {

@@ -1,0 +1,25 @@
+import { Router } from 'express';
+import { actorOf, listParams, param } from '../http/request.js';
+import type { ReportScheduleService } from '../services/reportSchedules.js';
+import type { ReportScheduleRequest } from '../../domain/reports/schedule.js';
+
+/** Scheduled reports: create, list, read, delete (the owner's own; staff all). */
+export function reportScheduleRoutes(service: ReportScheduleService): Router {
+  const router = Router();
+  router.post('/report-schedules', async (req, res) => {
+    const schedule = await service.create(actorOf(req), req.body as ReportScheduleRequest);
+    res.status(201).location(`/api/v1/report-schedules/${schedule.id}`).json(schedule);
+  });
+  router.get('/report-schedules', async (req, res) => {
+    const p = listParams(req);
+    res.json(await service.list(actorOf(req), { page: p.page, limit: p.limit }));
+  });
+  router.get('/report-schedules/:id', async (req, res) => {
+    res.json(await service.get(actorOf(req), param(req, 'id')));
+  });
+  router.delete('/report-schedules/:id', async (req, res) => {
+    await service.remove(actorOf(req), param(req, 'id'));
+    res.status(204).end();
+  });
+  return router;
+}

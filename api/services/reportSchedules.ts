@@ -1,0 +1,111 @@
+/**
+ * Scheduled reports (issue 17): a user's recurring report, kept as a `report_schedules` row and a
+ * Temporal Schedule (`report-schedule:<id>`, cron in the owner's time zone) whose runs each start
+ * a new report and tell the owner when it is ready. A user reads and deletes only its own
+ * schedules; platform staff all of them.
+ */
+import { randomUUID } from 'node:crypto';
+import { ScheduleNotFoundError, type Client } from '@temporalio/client';
+import { reportScheduleTemporalId, SCHEDULED_REPORT_WORKFLOW_TYPE, type ScheduledReportInput } from '../../contracts/index.js';
+import { deleteReportSchedule, findReportSchedule, insertReportSchedule, listReportSchedules, type ReportScheduleRow } from '../../db/repositories/reportSchedules.js';
+import { isPlatform, tenantOf, type Actor } from '../../domain/actor.js';
+import { AppError, notFound } from '../../domain/errors.js';
+import { validateScheduleRequest, type ReportScheduleRequest, type ScheduledReport } from '../../domain/reports/schedule.js';
+import { temporalSettings } from '../../temporal.config.js';
+import type { ApiDeps } from '../deps.js';
+
+export function scheduleToApi(r: ReportScheduleRow) {
+  const report = JSON.parse(r.request) as ScheduledReport;
+  return {
+    id: r.id,
+    name: r.name,
+    cron: r.cron,
+    timezone: r.timezone,
+    report,
+    user_id: r.user_id,
+    entity_id: r.entity_id,
+    created_at: new Date(r.created_at).toISOString(),
+  };
+}
+
+/** Temporal refused the spec (a cron it cannot read that our check let through): the caller's input. */
+const isInvalidArgument = (err: unknown): boolean => (err as { code?: number })?.code === 3 || /invalid ?argument/i.test(String((err as Error)?.message ?? ''));
+
+export function createReportScheduleService(deps: ApiDeps) {
+  const db = deps.sequelize;
+  const settings = temporalSettings(deps.config);
+  /** Whose schedules the caller reaches: its own, or everyone's for staff. */
+  const owner = (actor: Actor): string | null => (isPlatform(actor) ? null : actor.id);
+
+  async function find(actor: Actor, id: string): Promise<ReportScheduleRow> {
+    const row = await findReportSchedule(db, id, owner(actor));
+    if (!row) throw notFound('Report schedule', id);
+    return row;
+  }
+
+  async function temporal(): Promise<Client> {
+    try {
+      return await deps.temporal.get();
+    } catch {
+      throw new AppError('SERVICE_UNAVAILABLE', 'Report schedules cannot be changed right now; try again shortly');
+    }
+  }
+
+  return {
+    async create(actor: Actor, body: ReportScheduleRequest) {
+      if (actor.kind !== 'user') throw new AppError('FORBIDDEN', 'Only a signed-in user can own a report schedule');
+      const checked = validateScheduleRequest(body, { maxRangeDays: deps.config.reports.maxRangeDays });
+      if ('problem' in checked) throw new AppError('UNPROCESSABLE_ENTITY', `${checked.problem.field}: ${checked.problem.issue}`, { ...checked.problem });
+      const s = checked.schedule;
+      const id = randomUUID();
+      await insertReportSchedule(db, { id, user_id: actor.id, entity_id: tenantOf(actor) ?? null, name: s.name, request: JSON.stringify(s.report), cron: s.cron, timezone: s.timezone });
+      try {
+        const client = await temporal();
+        await client.schedule.create({
+          scheduleId: reportScheduleTemporalId(id),
+          spec: { cronExpressions: [s.cron], timezone: s.timezone },
+          action: {
+            type: 'startWorkflow',
+            workflowType: SCHEDULED_REPORT_WORKFLOW_TYPE,
+            workflowId: reportScheduleTemporalId(id),
+            taskQueue: settings.taskQueues.reports,
+            args: [{ scheduleId: id } satisfies ScheduledReportInput],
+            workflowExecutionTimeout: '1 hour',
+          },
+          // A run missed while Temporal was down is made up within a day; never two at once.
+          policies: { overlap: 'SKIP', catchupWindow: '1 day' },
+        });
+      } catch (err) {
+        // No row without its Schedule: the caller sees the failure and may try again.
+        await deleteReportSchedule(db, id);
+        if (err instanceof AppError) throw err;
+        if (isInvalidArgument(err)) throw new AppError('UNPROCESSABLE_ENTITY', 'cron: not accepted by the scheduler', { field: 'cron', issue: 'not accepted by the scheduler' });
+        throw new AppError('SERVICE_UNAVAILABLE', 'Report schedules cannot be changed right now; try again shortly');
+      }
+      return scheduleToApi((await findReportSchedule(db, id, null))!);
+    },
+
+    async get(actor: Actor, id: string) {
+      return scheduleToApi(await find(actor, id));
+    },
+
+    async list(actor: Actor, q: { page: number; limit: number }) {
+      const { rows, total } = await listReportSchedules(db, owner(actor), { limit: q.limit, offset: (q.page - 1) * q.limit });
+      return { data: rows.map(scheduleToApi), pagination: { page: q.page, limit: q.limit, total, total_pages: Math.ceil(total / q.limit) } };
+    },
+
+    /** The Schedule first: a row left behind by a failure here can be deleted again; a Schedule without its row would run for nobody. */
+    async remove(actor: Actor, id: string): Promise<void> {
+      const row = await find(actor, id);
+      const client = await temporal();
+      try {
+        await client.schedule.getHandle(reportScheduleTemporalId(row.id)).delete();
+      } catch (err) {
+        if (!(err instanceof ScheduleNotFoundError)) throw err;
+      }
+      await deleteReportSchedule(db, row.id);
+    },
+  };
+}
+
+export type ReportScheduleService = ReturnType<typeof createReportScheduleService>;

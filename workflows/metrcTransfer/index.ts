@@ -47,7 +47,15 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
 
   // Preparing is a short database write, run as a local activity. The order announces
   // 'submitting' itself.
-  const plan = await proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: toRetryPolicy(input.retry) }).prepareMetrcTransfer({
+  // A refusal comes back as a value (plan.ok false); what is thrown is the database or Redis being
+  // away, so the read is tried again for minutes rather than the seed's three attempts (~3 s),
+  // which a database restart outlasted and left the order stuck at fulfilled (database drill).
+  const prepareOptions = {
+    startToCloseTimeout: '10 seconds',
+    scheduleToCloseTimeout: '10 minutes',
+    retry: { ...toRetryPolicy(input.retry), maximumAttempts: 1000, maximumInterval: '15 seconds' },
+  } as const;
+  const plan = await proxyLocalActivities<Activities>(prepareOptions).prepareMetrcTransfer({
     orderId: input.orderId,
   });
   if (!plan.ok) {

@@ -3,7 +3,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
-import { logger } from '../platform/logger.js';
+import { logger, requestSerializers } from '../platform/logger.js';
 import { pingRedis } from '../platform/redis.js';
 import { config } from '../platform/config.js';
 import type { ApiDeps } from './deps.js';
@@ -43,10 +43,7 @@ export function createApp(deps: ApiDeps): Express {
       genReqId: (req) => req.headers['x-request-id'] as string,
       // One short line per request: serializing every header of request and response on each
       // call cost more CPU than some handlers. The id links to anything else logged for it.
-      serializers: {
-        req: (req: { id?: unknown; method?: string; url?: string; originalUrl?: string }) => ({ id: req.id, method: req.method, url: req.originalUrl ?? req.url }),
-        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-      },
+      serializers: requestSerializers,
       wrapSerializers: false,
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
     }),

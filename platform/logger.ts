@@ -26,6 +26,15 @@ export const REDACT_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
+/**
+ * One short shape for a request or response wherever one is logged (pino-http's request line, or
+ * any other line that happens to carry one): the raw objects hold every header, credentials included.
+ */
+export const requestSerializers = {
+  req: (req: { id?: unknown; method?: string; url?: string; originalUrl?: string }) => ({ id: req.id, method: req.method, url: req.originalUrl ?? req.url }),
+  res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+};
+
 let root: Logger | undefined;
 let destination: DestinationStream | undefined;
 const NO_FIELDS = {};
@@ -51,6 +60,7 @@ export function logger(): Logger {
       level: config().logLevel,
       base: { service: process.env.TRELLIS_PROCESS ?? 'trellis' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: requestSerializers,
       timestamp: pino.stdTimeFunctions.isoTime,
       mixin: () => mixin(),
     };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/common';
 import { startNotificationsQuietly } from '../../activities/notifications.js';
@@ -68,6 +69,28 @@ export function factsOf(row: Row): OrderFacts {
 
 /** How long a placement waits for Temporal to take the order's workflow before answering 503. */
 const START_DEADLINE_MS = 10_000;
+
+/**
+ * Temporal rejects an update whose workflow task failed or timed out meanwhile (FAILED_PRECONDITION
+ * "unexpected workflow task failure"): nothing was decided, the task runs again. A busy worker
+ * made this a 503 for a valid transition in the full suite; the same update id is sent again
+ * (Temporal runs an update id once), twice at most, before the 503.
+ */
+const GRPC_FAILED_PRECONDITION = 9;
+
+async function withTaskFailureRetry<T>(send: (updateId: string) => Promise<T>): Promise<T> {
+  const updateId = randomUUID();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send(updateId);
+    } catch (err) {
+      const cause = (err as { cause?: { code?: number; details?: string } }).cause;
+      const taskFailed = cause?.code === GRPC_FAILED_PRECONDITION && /workflow task failure/i.test(String(cause.details ?? ''));
+      if (!taskFailed || attempt >= 2) throw err;
+      await new Promise((r) => setTimeout(r, 250 * (attempt + 1)));
+    }
+  }
+}
 
 export function createLifecycleClient(deps: LifecycleDeps) {
   const settings = temporalSettings(deps.config);
@@ -192,7 +215,8 @@ export function createLifecycleClient(deps: LifecycleDeps) {
       const c = await client();
       const handle = c.workflow.getHandle(String(row.workflow_id ?? orderWorkflowId(String(row.id))));
       try {
-        await handle.executeUpdate(transitionUpdate, {
+        await withTaskFailureRetry((updateId) => handle.executeUpdate(transitionUpdate, {
+          updateId,
           args: [
             {
               action: body.action,
@@ -203,7 +227,7 @@ export function createLifecycleClient(deps: LifecycleDeps) {
               ...originOf(currentRequestContext()),
             },
           ],
-        });
+        }));
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
           const f = err.cause;

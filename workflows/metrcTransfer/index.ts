@@ -47,14 +47,11 @@ export async function metrcTransfer(input: MetrcTransferInput): Promise<MetrcTra
 
   // Preparing is a short database write, run as a local activity. The order announces
   // 'submitting' itself.
-  // A refusal comes back as a value (plan.ok false); what is thrown is the database or Redis being
-  // away, so the read is tried again for minutes rather than the seed's three attempts (~3 s),
-  // which a database restart outlasted and left the order stuck at fulfilled (database drill).
-  const prepareOptions = {
-    startToCloseTimeout: '10 seconds',
-    scheduleToCloseTimeout: '10 minutes',
-    retry: { ...toRetryPolicy(input.retry), maximumAttempts: 1000, maximumInterval: '15 seconds' },
-  } as const;
+  // The attempt's timeout leaves room for the worker's dependency wait (worker/dependencyWait.ts,
+  // up to a minute inside one attempt while the database or Redis is away): with 10 s a database
+  // restart outlasted the seed's three attempts and left the order stuck at fulfilled (database
+  // drill). Other failures keep the seed's three quick attempts.
+  const prepareOptions = { startToCloseTimeout: '75 seconds', retry: toRetryPolicy(input.retry) } as const;
   const plan = await proxyLocalActivities<Activities>(prepareOptions).prepareMetrcTransfer({
     orderId: input.orderId,
   });

@@ -22,100 +22,22 @@ const MESSAGES: Record<Bucket, string> = {
   anonymous: 'Rate limit exceeded for this client; sign in or slow down',
 };
 
-/**
- * How this process counts: a caller's first request in a window is counted in Redis at once
- * (INCR, which also returns what other replicas counted); after that, requests are counted here
- * and sent as one INCRBY at most FLUSH_MS later, whose answer brings the others' counts back.
- * One process therefore counts exactly (what a test or a single replica sees is the Redis count
- * itself), and replicas see each other within FLUSH_MS: a caller spreading a burst over N
- * replicas can exceed its limit by what it sends in FLUSH_MS on the others. The gain: a request
- * no longer waits for Redis, which on a busy machine was most of a cached read's time.
- */
-const FLUSH_MS = 100;
-const MAX_TALLIES = 50_000;
-
-interface Tally {
-  window: number;
-  /** Redis's count at its last answer (everyone's requests, ours included up to then). */
-  known: number;
-  /** Sent in the INCRBY still awaiting its answer. */
-  sending: number;
-  /** Counted here since. */
-  pending: number;
-  timer?: NodeJS.Timeout;
-}
-
-const tallies = new Map<string, Tally>();
-let tallyWindow = 0;
-
-function flushLater(redis: Redis, key: string, t: Tally): void {
-  if (t.timer) return;
-  t.timer = setTimeout(() => {
-    t.timer = undefined;
-    if (!t.pending || t.sending) return t.pending ? flushLater(redis, key, t) : undefined;
-    t.sending = t.pending;
-    t.pending = 0;
-    redis
-      .multi()
-      .incrby(key, t.sending)
-      .expire(key, 120)
-      .exec()
-      .then(
-        (result) => {
-          const total = Number(result?.[0]?.[1] ?? NaN);
-          t.known = Number.isFinite(total) ? Math.max(total, t.known + t.sending) : t.known + t.sending;
-        },
-        (err: unknown) => {
-          // Still counted here; other replicas just do not learn about these.
-          t.known += t.sending;
-          logger().warn({ err: String(err) }, 'rate limit count not shared: redis unavailable');
-        },
-      )
-      .finally(() => {
-        t.sending = 0;
-        if (t.pending) flushLater(redis, key, t);
-      });
-  }, FLUSH_MS);
-  t.timer.unref();
-}
-
 export async function enforceRateLimit(redis: Redis, res: Response, bucket: Bucket, id: string, limit: number): Promise<void> {
   const now = Date.now();
   const window = Math.floor(now / 60_000);
   const resetSeconds = Math.max(1, Math.ceil(((window + 1) * 60_000 - now) / 1000));
+  // INCR and EXPIRE in one MULTI: no caller can slip between the count and its check.
   const key = `trellis:ratelimit:${bucket}:${id}:${window}`;
-  if (window !== tallyWindow || tallies.size > MAX_TALLIES) {
-    // Last window's counts are over (their pending increments no longer matter to anyone).
-    const all = tallies.size > MAX_TALLIES;
-    for (const [k, t] of tallies) {
-      if (!all && t.window === window) continue;
-      clearTimeout(t.timer);
-      tallies.delete(k);
-    }
-    tallyWindow = window;
-  }
   let count: number;
-  const known = tallies.get(key);
-  if (known) {
-    known.pending += 1;
-    count = known.known + known.sending + known.pending;
-    flushLater(redis, key, known);
-  } else {
-    // INCR and EXPIRE in one MULTI: no caller can slip between the count and its check.
-    try {
-      if (redis.status !== 'ready') await pingRedis(redis);
-      const result = await redis.multi().incr(key).expire(key, 120).exec();
-      count = Number(result?.[0]?.[1] ?? 0);
-    } catch (err) {
-      // Availability over strictness here: a Redis outage must not take every partner down.
-      // (Sign-in stays strict: its throttle fails closed.)
-      logger().warn({ err: String(err) }, 'rate limit check skipped: redis unavailable');
-      return;
-    }
-    // Concurrent first requests each counted in Redis; the tally keeps the highest answer.
-    const raced = tallies.get(key);
-    if (raced) raced.known = Math.max(raced.known, count - raced.sending);
-    else tallies.set(key, { window, known: count, sending: 0, pending: 0 });
+  try {
+    if (redis.status !== 'ready') await pingRedis(redis);
+    const result = await redis.multi().incr(key).expire(key, 120).exec();
+    count = Number(result?.[0]?.[1] ?? 0);
+  } catch (err) {
+    // Availability over strictness here: a Redis outage must not take every partner down.
+    // (Sign-in stays strict: its throttle fails closed.)
+    logger().warn({ err: String(err) }, 'rate limit check skipped: redis unavailable');
+    return;
   }
   res.setHeader('RateLimit-Limit', String(limit));
   res.setHeader('RateLimit-Remaining', String(Math.max(0, limit - count)));

@@ -66,10 +66,12 @@ export async function outage(ctx: DrillContext, o: OutageOptions): Promise<{ run
   const restartedAt = Date.now();
   await o.service.start();
   const listening = Date.now();
-  // Ready again: the first green readiness after the restart.
+  // Ready again: the first green readiness after the restart began. Not after `listening`: the
+  // watch records transitions only, and the API can turn green while start() is still confirming
+  // the port, which then read as "never green".
   let greenAt: number | undefined;
   for (let i = 0; i < 240 && !greenAt; i++) {
-    greenAt = watch.greenAt(listening);
+    greenAt = watch.greenAt(restartedAt);
     if (!greenAt) await sleep(250);
   }
   await o.afterRecovery?.();
@@ -88,7 +90,7 @@ export async function outage(ctx: DrillContext, o: OutageOptions): Promise<{ run
     ['while down: answered 2xx / 503 / other 5xx', `${during.s2xx} / ${during.s503} / ${during.s5xx}`],
     ['an order placed while down answered', `${probed.status} ${probed.code ?? ''} in ${(probed.ms / 1000).toFixed(1)} s; saved: ${Number(probeSaved[0]!.n)}`],
     ['readiness went red naming', watch.redDown().join(', ') || '-'],
-    ['time to recover: listening → /readyz green (s)', greenAt ? ((greenAt - listening) / 1000).toFixed(1) : 'never'],
+    ['time to recover: listening → /readyz green (s)', greenAt ? (Math.max(0, greenAt - listening) / 1000).toFixed(1) : 'never'],
   );
   const checks: Check[] = [
     no5xx(http),

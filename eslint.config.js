@@ -89,7 +89,7 @@ export default tseslint.config(
   {
     // Sandboxes are development emulators: production code never reaches them (only scripts,
     // the demo seed, tests and benches do).
-    files: ['api/**/*.ts', 'worker/**/*.ts', 'activities/**/*.ts', 'integrations/**/*.ts', 'platform/**/*.ts', 'db/*.ts', 'db/migrations/**/*.ts'],
+    files: ['api/**/*.ts', 'worker/**/*.ts', 'activities/**/*.ts', 'integrations/**/*.ts', 'platform/**/*.ts', 'db/*.ts', 'db/repositories/**/*.ts', 'db/migrations/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/sandboxes/**'], message: 'Production code must not import a sandbox.' }] }],
     },

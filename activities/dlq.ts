@@ -5,7 +5,7 @@
  * optional corrected payload) and discard a `discard` signal, which is the contract every
  * workflow writing dead letters must honour.
  */
-import { recordDeadLetter, resolveDeadLettersFor, type DeadLetterInput } from '../db/deadLetters.js';
+import { recordDeadLetter, resolveDeadLettersFor, type DeadLetterInput } from '../db/repositories/deadLetters.js';
 import type { ActivityDeps } from './deps.js';
 
 export function createDeadLetterActivities({ sequelize }: ActivityDeps) {

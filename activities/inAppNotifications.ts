@@ -11,7 +11,7 @@
 import { QueryTypes } from 'sequelize';
 import type { NotificationEvent } from '../domain/notifications/events.js';
 import { renderInApp } from '../domain/notifications/inApp.js';
-import { insertInApp, markPublished } from '../db/inAppNotifications.js';
+import { insertInApp, markPublished } from '../db/repositories/inAppNotifications.js';
 import type { ActivityDeps } from './deps.js';
 import { deliveryKey } from './notifications.js';
 import type { Redis } from 'ioredis';

@@ -9,7 +9,7 @@ import axios from 'axios';
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import { MetrcClient } from '../integrations/metrc/index.js';
-import { loadUserKey } from '../db/metrcCredentials.js';
+import { loadUserKey } from '../db/repositories/metrcCredentials.js';
 import { keyringOf } from '../platform/crypto.js';
 import type { Config } from '../platform/config.js';
 import { MetrcRateLimiter } from './metrcRateLimit.js';

@@ -6,8 +6,8 @@
  * works again.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { keepOldestOpenDeadLetter, recordDeadLetter, resolveDeadLettersFor } from '../db/deadLetters.js';
-import { getSubmission, markParked, unpark } from '../db/metrcSubmissions.js';
+import { keepOldestOpenDeadLetter, recordDeadLetter, resolveDeadLettersFor } from '../db/repositories/deadLetters.js';
+import { getSubmission, markParked, unpark } from '../db/repositories/metrcSubmissions.js';
 import { MetrcAuthError, type MetrcClient } from '../integrations/metrc/index.js';
 import type { ActivityDeps } from './deps.js';
 import { createMetrcClientFactory, isNoKeyFailure } from './metrcClient.js';

@@ -6,7 +6,7 @@ import type { OrderStatus } from '../domain/orders/status.js';
 import { FAILURE } from '../contracts/failures.js';
 import type { ActorRef, OrderEventInput, OrderEventType } from '../contracts/order.js';
 import type { ActivityDeps } from './deps.js';
-import { auditRowStatement, type AuditRow } from '../db/auditLog.js';
+import { auditRowStatement, type AuditRow } from '../db/repositories/auditLog.js';
 import { dbFailure, retryingDeadlocks, type AtomicWriter, type Statement } from '../db/tx.js';
 import { labelStatements, markStepPublished, orderItemIds, readOrderFacts, stepEventStatement, stepOrderUpdate, writeStepReading, type OrderFacts } from '../db/repositories/orders.js';
 import { consumeHoldsIn, reserveIn } from '../db/repositories/stock.js';

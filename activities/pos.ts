@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { insertSubmission, workflowIdFor } from '../db/metrcSubmissions.js';
+import { insertSubmission, workflowIdFor } from '../db/repositories/metrcSubmissions.js';
 import { validatePayload, type SubmissionKind } from '../domain/metrc/kinds.js';
 import { finalStatus } from '../domain/pos/health.js';
 import { saleReceipt } from '../domain/pos/receipt.js';

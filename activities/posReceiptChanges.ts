@@ -13,7 +13,7 @@ import {
   listReceiptChanges,
   withdrawUnsent,
   type SubmissionRow,
-} from '../db/metrcSubmissions.js';
+} from '../db/repositories/metrcSubmissions.js';
 import { naturalKey, validatePayload, type ReceiptChangeKind } from '../domain/metrc/kinds.js';
 import { receiptNumber, type HeldPackage } from '../domain/pos/receipt.js';
 import {

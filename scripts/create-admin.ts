@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { authenticator } from 'otplib';
 import type { Sequelize } from 'sequelize';
 import { createSequelize } from '../db/connection.js';
-import { countActiveAdmins, emailTaken, insertUser } from '../db/users.js';
+import { countActiveAdmins, emailTaken, insertUser } from '../db/repositories/users.js';
 import { SYSTEM_ACTOR } from '../domain/actor.js';
 import { passwordProblem } from '../domain/passwords.js';
 import { audit } from '../api/services/audit.js';

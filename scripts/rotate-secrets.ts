@@ -5,7 +5,7 @@
  * opens under no configured key (nothing is written for those): keep APP_SECRET_PREVIOUS then.
  */
 import { createSequelize } from '../db/connection.js';
-import { rotateSecrets, type RotationResult } from '../db/rotateSecrets.js';
+import { rotateSecrets, type RotationResult } from '../db/repositories/rotateSecrets.js';
 import { SYSTEM_ACTOR } from '../domain/actor.js';
 import { audit } from '../api/services/audit.js';
 import { config } from '../platform/config.js';

@@ -1,5 +1,5 @@
 import { AppError } from '../../domain/errors.js';
-import { INVENTORY_PRODUCT_SEARCH } from '../../db/catalog.js';
+import { INVENTORY_PRODUCT_SEARCH } from '../../db/repositories/catalog.js';
 import { ownedBy, pick, requireRef } from './common.js';
 import type { ResourceSpec } from './spec.js';
 

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Sequelize } from 'sequelize';
 import { listParams, requirePermission } from '../http/request.js';
 import { sqlScope, type SqlCondition } from '../services/tenancy.js';
-import { auditLogPage } from '../../db/auditLog.js';
+import { auditLogPage } from '../../db/repositories/auditLog.js';
 
 const FILTERS = ['actor_id', 'action', 'target_type', 'target_id', 'entity_id'] as const;
 

@@ -7,7 +7,7 @@
 import type { Sequelize, Transaction } from 'sequelize';
 import type { Actor } from '../../domain/actor.js';
 import { currentRequestContext } from '../auth/context.js';
-import { auditRowStatement, insertAuditRow, type AuditRow } from '../../db/auditLog.js';
+import { auditRowStatement, insertAuditRow, type AuditRow } from '../../db/repositories/auditLog.js';
 
 export interface AuditEvent {
   /** `<target>.<verb>` in snake_case, e.g. `product.created`, `order.accepted`. */

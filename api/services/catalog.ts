@@ -1,7 +1,7 @@
 /**
  * The retailer-facing catalogue (issue 14.12): what can be ordered, from which wholesaler, shipped
  * from which of its premises, in what quantity. Readable by every signed-in party and by keys that
- * read catalogs or place orders; the SQL is db/catalog.ts.
+ * read catalogs or place orders; the SQL is db/repositories/catalog.ts.
  *
  * Pages are cached whole (services/cache.ts) and tagged with the versions of everything they are
  * built from, so a reservation, release or shipment (activities bump `inventory`), a POS sync and
@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import { notFound } from '../../domain/errors.js';
 import { todayUtc } from '../../domain/licensing.js';
-import { catalogPage, catalogStock, type CatalogQuery, type CatalogRow, type CatalogSort, type CatalogStockRow } from '../../db/catalog.js';
+import { catalogPage, catalogStock, type CatalogQuery, type CatalogRow, type CatalogSort, type CatalogStockRow } from '../../db/repositories/catalog.js';
 import { getOrComputeAcross, stableKey } from './cache.js';
 import type { ListParams } from './crud.js';
 import { booleanQuery, likePrefix } from './search.js';

@@ -18,7 +18,7 @@ import {
   validatePayload,
   type SubmissionKind,
 } from '../../domain/metrc/kinds.js';
-import { resolveDeadLettersFor } from '../../db/deadLetters.js';
+import { resolveDeadLettersFor } from '../../db/repositories/deadLetters.js';
 import {
   claimForRetry,
   dropUnsentSubmission,
@@ -32,7 +32,7 @@ import {
   submissionsPage,
   workflowIdFor,
   type SubmissionRow,
-} from '../../db/metrcSubmissions.js';
+} from '../../db/repositories/metrcSubmissions.js';
 import { temporalSettings } from '../../temporal.config.js';
 import {
   WORKFLOW_TYPES,

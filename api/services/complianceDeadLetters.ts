@@ -7,7 +7,7 @@
 import type { Client } from '@temporalio/client';
 import type { Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
-import { closeDeadLetter, deadLettersPage, getDeadLetter, type DeadLetterRow } from '../../db/deadLetters.js';
+import { closeDeadLetter, deadLettersPage, getDeadLetter, type DeadLetterRow } from '../../db/repositories/deadLetters.js';
 import { temporalSettings } from '../../temporal.config.js';
 import {
   WORKFLOW_TYPES,

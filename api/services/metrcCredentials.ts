@@ -1,5 +1,5 @@
 /**
- * A licence's METRC user key: stored encrypted (db/metrcCredentials.ts, the licence bound into
+ * A licence's METRC user key: stored encrypted (db/repositories/metrcCredentials.ts, the licence bound into
  * the ciphertext), never answered; people see its last four characters, a fingerprint (to tell
  * two keys apart without showing either), when it was last used and how its last test went.
  *
@@ -13,7 +13,7 @@
 import type { Sequelize } from 'sequelize';
 import { tenantOf, type Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
-import * as db from '../../db/metrcCredentials.js';
+import * as db from '../../db/repositories/metrcCredentials.js';
 import { MetrcClient, MetrcError } from '../../integrations/metrc/index.js';
 import type { Config } from '../../platform/config.js';
 import { keyedHash, keyringOf } from '../../platform/crypto.js';

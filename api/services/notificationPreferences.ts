@@ -6,7 +6,7 @@ import type { Sequelize } from 'sequelize';
 import { AppError } from '../../domain/errors.js';
 import { preferenceProblem, type Preferences } from '../../domain/notifications/preferences.js';
 import { NOTIFICATION_CATEGORIES, type ChannelSwitches, type NotificationCategory } from '../../domain/notifications/rules.js';
-import { loadPreferences, lockUserRow, savePreferences } from '../../db/notificationPreferences.js';
+import { loadPreferences, lockUserRow, savePreferences } from '../../db/repositories/notificationPreferences.js';
 import { keyringOf } from '../../platform/crypto.js';
 import { readUnsubscribeToken } from '../../platform/unsubscribeToken.js';
 import type { Config } from '../../platform/config.js';

@@ -6,7 +6,7 @@
 import type { Sequelize } from 'sequelize';
 import type { Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
-import { listInApp, markAllRead, markRead, unreadCount, type InAppRow } from '../../db/inAppNotifications.js';
+import { listInApp, markAllRead, markRead, unreadCount, type InAppRow } from '../../db/repositories/inAppNotifications.js';
 
 const iso = (v: Date | string | null) => (v ? new Date(v).toISOString() : null);
 

@@ -20,7 +20,7 @@ import { ENTITY_ROLES, PLATFORM_ROLES, type UserRole } from '../../domain/policy
 import type { Config } from '../../platform/config.js';
 import { hashPassword, keyedHash, keyedHashes, keyringOf, randomToken } from '../../platform/crypto.js';
 import { models } from '../../db/models.js';
-import * as db from '../../db/users.js';
+import * as db from '../../db/repositories/users.js';
 import { audit } from './audit.js';
 import { apiKeyCache } from './authApiKeys.js';
 import { sessionCache } from './authSessions.js';

@@ -2,7 +2,7 @@ import type { Migration } from '../migrator.js';
 import { UUID, TS, TABLE } from './sql.js';
 
 // METRC submissions with every attempt, the general dead-letter queue, and per-license METRC
-// user keys (AES-256-GCM under APP_SECRET; see db/metrcCredentials.ts).
+// user keys (AES-256-GCM under APP_SECRET; see db/repositories/metrcCredentials.ts).
 
 const statements = [
   // natural_key is METRC's identity for the record (template name, external receipt number,

@@ -4,7 +4,7 @@ import type { Sequelize } from 'sequelize';
 /**
  * Sign-in state: `user_sessions`, the credential columns of `users` and `user_recovery_codes`
  * (api/services/authSessions.ts, authLogin.ts, authMfa.ts decide; this file reads and writes).
- * The user rows themselves (listing, invitations, roles) are in db/users.ts. Tokens and codes
+ * The user rows themselves (listing, invitations, roles) are in db/repositories/users.ts. Tokens and codes
  * arrive here already hashed.
  */
 type Row = Record<string, unknown>;

@@ -1,12 +1,12 @@
 /**
  * notification_deliveries, many rows at a time (activities/notificationBatch.ts). The rows keep
- * the single-delivery discipline of db/notificationDeliveries.ts ('sending' before the send,
+ * the single-delivery discipline of db/repositories/notificationDeliveries.ts ('sending' before the send,
  * 'sent' after it, a row lock deciding who may send), but a chunk of rows is claimed and finished
  * in one transaction each, so a batch costs a few round trips per chunk instead of per message.
  */
 import { randomUUID } from 'node:crypto';
 import { QueryTypes, type Sequelize } from 'sequelize';
-import type { DeliveryIdentity } from '../notificationDeliveries.js';
+import type { DeliveryIdentity } from './notificationDeliveries.js';
 
 export interface EmailRecipientRow {
   id: string;

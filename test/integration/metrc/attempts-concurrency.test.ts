@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { insertSubmission, listAttempts, startAttempt } from '../../../db/metrcSubmissions.js';
+import { insertSubmission, listAttempts, startAttempt } from '../../../db/repositories/metrcSubmissions.js';
 import { closeDeps, createDeps } from '../../support/harness.js';
 
 describe('METRC attempts under concurrency', () => {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadUserKey } from '../../../db/metrcCredentials.js';
+import { loadUserKey } from '../../../db/repositories/metrcCredentials.js';
 import { DEMO_USER_KEY } from '../../../sandboxes/metrc/demo-data.js';
 import { adminHeaders, headersFor } from '../../support/auth.js';
 import { createWorld, request } from '../../support/fixtures.js';

@@ -13,7 +13,7 @@ import { startMailCatcher, type CaughtMail, type MailCatcher } from '../../../sa
 import { createMailer, type Mailer } from '../../../integrations/mail/transport.js';
 import { temporalSettings } from '../../../temporal.config.js';
 import type { NotificationDeliveryInput } from '../../../workflows/notificationDelivery.js';
-import { insertSubmission } from '../../../db/metrcSubmissions.js';
+import { insertSubmission } from '../../../db/repositories/metrcSubmissions.js';
 import { createTestUser } from '../../support/auth.js';
 import { startWorkers, type RunningWorkers, ownQueues } from '../../support/harness.js';
 import { call, freshStock, ordersEnv, placeOrder, transition, waitFor, type OrdersEnv } from '../orders/helpers.js';

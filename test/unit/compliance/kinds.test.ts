@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { changeWireBody, isReceiptChange, judgeAdjustment, naturalKey, packageLabels, validatePayload } from '../../../domain/metrc/kinds.js';
 import { definitelyNotCommitted, failureReason } from '../../../domain/metrc/failure.js';
 import { buildTransferTemplate } from '../../../domain/metrc/transfer.js';
-import { decryptUserKey, encryptUserKey } from '../../../db/metrcCredentials.js';
+import { decryptUserKey, encryptUserKey } from '../../../db/repositories/metrcCredentials.js';
 
 const LABEL = '1A4002001000000000000001';
 const receipt = {

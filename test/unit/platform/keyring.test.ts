@@ -1,6 +1,6 @@
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decryptUserKey, encryptUserKey } from '../../../db/metrcCredentials.js';
+import { decryptUserKey, encryptUserKey } from '../../../db/repositories/metrcCredentials.js';
 import { ConfigError, loadConfig } from '../../../platform/config.js';
 import { decryptSecret, encryptSecret, keyedHash, keyedHashes, keyIdOf, sealedKeyId, sealedUnderCurrent, SealedKeyError } from '../../../platform/crypto.js';
 

@@ -5,7 +5,7 @@
  * or reserved counts (a competitor's order volume), package labels or POS bookkeeping.
  */
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { NO_ROWS, sqlWithinScope, type SqlCondition } from './sqlScope.js';
+import { NO_ROWS, sqlWithinScope, type SqlCondition } from '../sqlScope.js';
 
 export const CATALOG_SORTS = ['name', 'price', 'available'] as const;
 export type CatalogSort = (typeof CATALOG_SORTS)[number] | `-${(typeof CATALOG_SORTS)[number]}`;

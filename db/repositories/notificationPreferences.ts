@@ -3,8 +3,8 @@
  * choice and SMS number. No row = the rules' defaults and email only.
  */
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import type { Preferences } from '../domain/notifications/preferences.js';
-import type { ChannelSwitches } from '../domain/notifications/rules.js';
+import type { Preferences } from '../../domain/notifications/preferences.js';
+import type { ChannelSwitches } from '../../domain/notifications/rules.js';
 
 export type PreferenceRow = Preferences;
 

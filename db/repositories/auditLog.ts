@@ -1,6 +1,6 @@
 import type { Sequelize, Transaction } from 'sequelize';
-import { timeOrderedId } from '../platform/ids.js';
-import { sqlWithinScope, type SqlCondition } from './sqlScope.js';
+import { timeOrderedId } from '../../platform/ids.js';
+import { sqlWithinScope, type SqlCondition } from '../sqlScope.js';
 
 export interface AuditRow {
   actorType: string;

@@ -12,10 +12,10 @@ import {
   receiptVoidKey,
   type SubmissionKind,
   type SubmissionStatus,
-} from '../domain/metrc/kinds.js';
-import { metrcSubmissionWorkflowId } from '../contracts/ids.js';
-import type { AttemptError } from '../domain/metrc/failure.js';
-import { isDuplicate, type AtomicWriter } from './tx.js';
+} from '../../domain/metrc/kinds.js';
+import { metrcSubmissionWorkflowId } from '../../contracts/ids.js';
+import type { AttemptError } from '../../domain/metrc/failure.js';
+import { isDuplicate, type AtomicWriter } from '../tx.js';
 
 export interface SubmissionRow {
   id: string;

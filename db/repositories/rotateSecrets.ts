@@ -9,8 +9,8 @@
  * counted and reported by row, never written and never shown.
  */
 import type { Sequelize } from 'sequelize';
-import { CREDENTIALS_PURPOSE } from '../domain/pos/credentials.js';
-import { decryptSecret, encryptSecret, keyIdOf, MFA_SECRET_PURPOSE, sealedUnderCurrent, type Keyring } from '../platform/crypto.js';
+import { CREDENTIALS_PURPOSE } from '../../domain/pos/credentials.js';
+import { decryptSecret, encryptSecret, keyIdOf, MFA_SECRET_PURPOSE, sealedUnderCurrent, type Keyring } from '../../platform/crypto.js';
 import { decryptUserKey, encryptUserKey } from './metrcCredentials.js';
 
 interface SealedColumn {

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Sequelize } from 'sequelize';
-import { openWith, sealWith, type KeySource } from '../platform/crypto.js';
+import { openWith, sealWith, type KeySource } from '../../platform/crypto.js';
 
 // This derivation predates platform/crypto's HKDF labels; kept so stored keys still open.
 const keyFrom = (appSecret: string) => createHash('sha256').update(`trellis:metrc-user-key:${appSecret}`).digest();

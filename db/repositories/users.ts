@@ -4,7 +4,7 @@
  * api/services/auth*.ts.
  */
 import type { Sequelize, Transaction } from 'sequelize';
-import { sqlWithinScope, tenantCondition } from './sqlScope.js';
+import { sqlWithinScope, tenantCondition } from '../sqlScope.js';
 
 export interface UserAdminRow {
   id: string;

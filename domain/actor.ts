@@ -19,6 +19,16 @@ export interface Actor {
 /** `users.role`: platform staff, or `entity` for people of a retailer/wholesaler (see entity_role). */
 export type UserRecordRole = PlatformRole | 'entity';
 
+/**
+ * Where an action came from, recorded beside it in the audit trail and on order transitions: the
+ * HTTP request's id and client address. Routes read it from the request and pass it to the use
+ * case with the actor; actions no request started (scripts, schedules, workers) have none.
+ */
+export interface Origin {
+  requestId?: string;
+  ip?: string;
+}
+
 export const SYSTEM_ACTOR: Actor = { kind: 'system', id: 'system', role: 'system', label: 'system' };
 
 export const isPlatform = (a: Actor): boolean => a.role === 'admin' || a.role === 'operator' || a.role === 'compliance' || a.role === 'system';

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { Actor } from '../../domain/actor.js';
+import type { Actor, Origin } from '../../domain/actor.js';
 import { AppError } from '../../domain/errors.js';
 import { decide, type Permission } from '../../domain/policy.js';
 
@@ -12,6 +12,12 @@ declare module 'express-serve-static-core' {
 export function actorOf(req: Request): Actor {
   if (!req.actor) throw new AppError('UNAUTHORIZED', 'Authentication required');
   return req.actor;
+}
+
+/** The request's id (app.ts sets one on every request) and client address, for the audit trail. */
+export function originOf(req: Request): Origin {
+  const requestId = req.get('x-request-id');
+  return { ...(requestId ? { requestId } : {}), ...(req.ip ? { ip: req.ip } : {}) };
 }
 
 /**

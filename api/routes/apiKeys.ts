@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { ApiDeps } from '../deps.js';
-import { actorOf, listParams, param } from '../http/request.js';
+import { actorOf, listParams, originOf, param } from '../http/request.js';
 import { createApiKeyService } from '../services/authApiKeys.js';
 
 /** Partner API keys of an entity: the secret appears once, in the creation answer. */
@@ -19,7 +19,7 @@ export function apiKeyRoutes(deps: ApiDeps): Router {
     );
   });
   router.post('/api-keys', async (req, res) => {
-    const created = await keys.create(actorOf(req), req.body);
+    const created = await keys.create(actorOf(req), req.body, originOf(req));
     res.setHeader('Cache-Control', 'no-store');
     res.status(201).setHeader('Location', `/api/v1/api-keys/${created.id}`).json(created);
   });
@@ -27,7 +27,7 @@ export function apiKeyRoutes(deps: ApiDeps): Router {
     res.json(await keys.get(actorOf(req), param(req, 'id')));
   });
   router.delete('/api-keys/:id', async (req, res) => {
-    await keys.revoke(actorOf(req), param(req, 'id'));
+    await keys.revoke(actorOf(req), param(req, 'id'), originOf(req));
     res.status(204).end();
   });
   return router;

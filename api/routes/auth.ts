@@ -3,7 +3,7 @@ import { AppError } from '../../domain/errors.js';
 import { permissionsOf } from '../../domain/policy.js';
 import type { ApiDeps } from '../deps.js';
 import { clearSessionCookies, setSessionCookies, wantsSecure } from '../auth/cookies.js';
-import { actorOf, listParams, param } from '../http/request.js';
+import { actorOf, listParams, originOf, param } from '../http/request.js';
 import { audit } from '../services/audit.js';
 import { createLoginService } from '../services/authLogin.js';
 import { createMfaService } from '../services/authMfa.js';
@@ -28,6 +28,7 @@ export function authRoutes(deps: ApiDeps): Router {
       email: req.body.email,
       password: req.body.password,
       ip: req.ip,
+      requestId: originOf(req).requestId,
       userAgent: req.get('user-agent') ?? undefined,
     });
     setSessionCookies(res, session.token, csrfTokenFor(deps.config.appSecret, session.token), deps.config.auth.sessionTtlMinutes * 60, secure(req));
@@ -44,7 +45,7 @@ export function authRoutes(deps: ApiDeps): Router {
   router.post('/auth/logout', async (req, res) => {
     const s = sessionOf(req);
     await sessions.revoke(s.user.id, s.sessionId);
-    await audit(deps.sequelize, actorOf(req), { action: 'auth.logout', targetType: 'user_session', targetId: s.sessionId });
+    await audit(deps.sequelize, actorOf(req), { action: 'auth.logout', targetType: 'user_session', targetId: s.sessionId }, originOf(req));
     clearSessionCookies(res, secure(req));
     res.status(204).end();
   });
@@ -72,7 +73,7 @@ export function authRoutes(deps: ApiDeps): Router {
     const s = sessionOf(req);
     const id = param(req, 'id');
     await sessions.revoke(s.user.id, id);
-    await audit(deps.sequelize, actorOf(req), { action: 'auth.session_revoked', targetType: 'user_session', targetId: id });
+    await audit(deps.sequelize, actorOf(req), { action: 'auth.session_revoked', targetType: 'user_session', targetId: id }, originOf(req));
     if (id === s.sessionId) clearSessionCookies(res, secure(req));
     res.status(204).end();
   });
@@ -81,18 +82,18 @@ export function authRoutes(deps: ApiDeps): Router {
     sessionOf(req);
     res.setHeader('Cache-Control', 'no-store');
     const currentCode = typeof req.body?.current_code === 'string' ? req.body.current_code : undefined;
-    res.json(await mfa.enroll(actorOf(req), currentCode));
+    res.json(await mfa.enroll(actorOf(req), currentCode, originOf(req)));
   });
 
   router.post('/auth/mfa/confirm', async (req, res) => {
     sessionOf(req);
     res.setHeader('Cache-Control', 'no-store');
-    res.json(await mfa.confirm(actorOf(req), String(req.body.code)));
+    res.json(await mfa.confirm(actorOf(req), String(req.body.code), originOf(req)));
   });
 
   router.post('/auth/mfa/verify', async (req, res) => {
     const s = sessionOf(req);
-    const { usedRecovery } = await mfa.verify(actorOf(req), String(req.body.code));
+    const { usedRecovery } = await mfa.verify(actorOf(req), String(req.body.code), originOf(req));
     res.json({ user: userToApi(s.user), mfa_required: false, used_recovery_code: usedRecovery });
   });
 

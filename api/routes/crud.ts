@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { etagOf } from '../http/etag.js';
-import { actorOf, ifMatch, listParams, param } from '../http/request.js';
+import { actorOf, ifMatch, listParams, originOf, param } from '../http/request.js';
 import type { CrudService } from '../services/crud.js';
 
 export function sendOne(res: Response, status: number, body: Record<string, unknown>, location?: string) {
@@ -41,17 +41,17 @@ export function crudRoutes(path: string, service: CrudService, expand?: Expand):
     else res.type('application/json').send(body);
   });
   router.post(path, async (req, res) => {
-    const created = await service.create(actorOf(req), req.body);
+    const created = await service.create(actorOf(req), req.body, originOf(req));
     await sendExpanded(res, 201, created, expand, `/api/v1${path}/${String(created.id)}`);
   });
   router.get(`${path}/:id`, async (req, res) => {
     await sendExpanded(res, 200, await service.get(actorOf(req), param(req, 'id')), expand);
   });
   router.patch(`${path}/:id`, async (req, res) => {
-    await sendExpanded(res, 200, await service.update(actorOf(req), param(req, 'id'), req.body, ifMatch(req)), expand);
+    await sendExpanded(res, 200, await service.update(actorOf(req), param(req, 'id'), req.body, ifMatch(req), originOf(req)), expand);
   });
   router.delete(`${path}/:id`, async (req, res) => {
-    await service.remove(actorOf(req), param(req, 'id'));
+    await service.remove(actorOf(req), param(req, 'id'), originOf(req));
     res.status(204).end();
   });
   return router;

@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { isPlatform, type Actor } from '../../domain/actor.js';
 import { AppError } from '../../domain/errors.js';
-import { actorOf, listParams } from '../http/request.js';
+import { actorOf, listParams, originOf } from '../http/request.js';
 import type { createDashboardService } from '../services/dashboard.js';
 import { isSearchAttribute, parseAttribute, type WorkflowFilters, type WorkflowStatusFilter } from '../services/workflowQuery.js';
 import type { WorkflowService } from '../services/workflows.js';
@@ -53,14 +53,14 @@ export function workflowRoutes(workflows: WorkflowService, dashboard: ReturnType
   });
   router.post('/workflows/:workflowId/cancel', async (req, res) => {
     const body = (req.body ?? {}) as { reason?: string };
-    res.status(202).json(await workflows.cancel(staff(req, true), wfId(req), body.reason));
+    res.status(202).json(await workflows.cancel(staff(req, true), wfId(req), body.reason, originOf(req)));
   });
   router.post('/workflows/:workflowId/terminate', async (req, res) => {
-    res.status(202).json(await workflows.terminate(staff(req, true), wfId(req), String(req.body.reason)));
+    res.status(202).json(await workflows.terminate(staff(req, true), wfId(req), String(req.body.reason), originOf(req)));
   });
   router.post('/workflows/:workflowId/signal', async (req, res) => {
     const body = req.body as { name: 'retry'; payload?: unknown };
-    res.status(202).json(await workflows.signal(staff(req, true), wfId(req), body.name, body.payload));
+    res.status(202).json(await workflows.signal(staff(req, true), wfId(req), body.name, body.payload, originOf(req)));
   });
   return router;
 }

@@ -5,7 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Sequelize } from 'sequelize';
-import { tenantOf, type Actor } from '../../domain/actor.js';
+import { tenantOf, type Actor, type Origin } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { normaliseScopes } from '../../domain/policy.js';
 import { models } from '../../db/models.js';
@@ -61,6 +61,7 @@ export function createApiKeyService(deps: ApiKeyDeps) {
     async create(
       actor: Actor,
       input: { name: string; scopes: string[]; entity_id?: string; expires_at?: string | null; rate_limit_per_minute?: number | null },
+      origin: Origin = {},
     ) {
       const tenant = tenantOf(actor);
       const entityId = input.entity_id ?? tenant;
@@ -94,7 +95,7 @@ export function createApiKeyService(deps: ApiKeyDeps) {
           },
           transaction,
         );
-        await audit(sequelize, actor, { action: 'api_key.created', targetType: 'api_key', targetId: id, entityId, summary: { name: input.name, scopes, expires_at: expiresAt } }, { transaction });
+        await audit(sequelize, actor, { action: 'api_key.created', targetType: 'api_key', targetId: id, entityId, summary: { name: input.name, scopes, expires_at: expiresAt } }, { transaction, ...origin });
       });
       return { ...apiKeyToApi((await keys.apiKeyById(sequelize, id))!), key: `trk_${prefix}_${secret}` };
     },
@@ -115,11 +116,11 @@ export function createApiKeyService(deps: ApiKeyDeps) {
       };
     },
 
-    async revoke(actor: Actor, id: string): Promise<void> {
+    async revoke(actor: Actor, id: string, origin: Origin = {}): Promise<void> {
       const tenant = tenantOf(actor);
       await sequelize.transaction(async (transaction) => {
         if ((await keys.revokeApiKey(sequelize, id, tenant, new Date(), transaction)) === 0) throw notFound('API key', id);
-        await audit(sequelize, actor, { action: 'api_key.revoked', targetType: 'api_key', targetId: id, entityId: tenant ?? null }, { transaction });
+        await audit(sequelize, actor, { action: 'api_key.revoked', targetType: 'api_key', targetId: id, entityId: tenant ?? null }, { transaction, ...origin });
       });
       // After the commit: a lookup racing the revoke cannot put the key back.
       apiKeyCache.forgetWhere((k) => k.actor.id === id);

@@ -30,7 +30,7 @@ export function createLoginService(deps: LoginDeps) {
   const sessions = createSessionService(deps);
 
   return {
-    async login(input: { email: string; password: string; ip?: string; userAgent?: string }) {
+    async login(input: { email: string; password: string; ip?: string; requestId?: string; userAgent?: string }) {
       const email = input.email.trim().toLowerCase();
       const subjects: Subject[] = [
         { id: `acct:${email}`, maxFailures: config.auth.loginMaxFailures },
@@ -53,7 +53,7 @@ export function createLoginService(deps: LoginDeps) {
       if (!ok) {
         const { retryAfter, lockedNow } = await throttle.failed(subjects);
         if (lockedNow) {
-          await audit(sequelize, SYSTEM_ACTOR, { action: 'auth.lockout', targetType: 'user', targetId: (row?.id as string | undefined) ?? undefined, entityId: null, summary: { lock_seconds: retryAfter } }, { ip: input.ip });
+          await audit(sequelize, SYSTEM_ACTOR, { action: 'auth.lockout', targetType: 'user', targetId: (row?.id as string | undefined) ?? undefined, entityId: null, summary: { lock_seconds: retryAfter } }, { ip: input.ip, requestId: input.requestId });
         }
         if (retryAfter) throw throttle.lockedError(retryAfter);
         throw invalid();
@@ -64,7 +64,7 @@ export function createLoginService(deps: LoginDeps) {
       const mfa = mfaStateOf(user, false);
       const session = await sessions.create(user.id, { mfaVerified: mfa === 'verified', ip: input.ip, userAgent: input.userAgent });
       await markSignedIn(sequelize, user.id, new Date());
-      await audit(sequelize, actorOfUser(user, session.id), { action: 'auth.login', targetType: 'user', targetId: user.id, summary: { mfa } }, { ip: input.ip });
+      await audit(sequelize, actorOfUser(user, session.id), { action: 'auth.login', targetType: 'user', targetId: user.id, summary: { mfa } }, { ip: input.ip, requestId: input.requestId });
       return { user, session, mfa };
     },
   };

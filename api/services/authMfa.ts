@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { authenticator } from 'otplib';
 import QRCode from 'qrcode';
 import type { Sequelize } from 'sequelize';
-import type { Actor } from '../../domain/actor.js';
+import type { Actor, Origin } from '../../domain/actor.js';
 import { AppError } from '../../domain/errors.js';
 import type { Config } from '../../platform/config.js';
 import { keyedHash, keyedHashes, keyringOf, openMfaSecret, sealMfaSecret } from '../../platform/crypto.js';
@@ -107,7 +107,7 @@ export function createMfaService(deps: MfaDeps) {
      * Replacing an enrolled factor needs that factor (or a recovery code): a stolen session alone
      * must not be able to move the second factor to the thief's phone.
      */
-    async enroll(actor: Actor, currentCode?: string) {
+    async enroll(actor: Actor, currentCode?: string, origin: Origin = {}) {
       const user = await loadUser(actor.id);
       // Keyed on the flag, not the secret: a half-written row must not open re-enrolment.
       if (Number(user.mfa_enabled)) {
@@ -119,17 +119,17 @@ export function createMfaService(deps: MfaDeps) {
           });
         }
         const { usedRecovery } = await checkEnrolledFactor(actor.id, (user.mfa_secret_enc as string | null) ?? null, currentCode);
-        await audit(sequelize, actor, { action: 'user.mfa_reenrollment_authorised', targetType: 'user', targetId: actor.id, summary: { method: usedRecovery ? 'recovery_code' : 'totp' } });
+        await audit(sequelize, actor, { action: 'user.mfa_reenrollment_authorised', targetType: 'user', targetId: actor.id, summary: { method: usedRecovery ? 'recovery_code' : 'totp' } }, origin);
       }
       const secret = totp.generateSecret(20);
       await identity.setPendingMfaSecret(sequelize, actor.id, sealMfaSecret(config.appSecret, secret));
       const otpauthUri = totp.keyuri(String(user.email), ISSUER, secret);
-      await audit(sequelize, actor, { action: 'user.mfa_enrollment_started', targetType: 'user', targetId: actor.id });
+      await audit(sequelize, actor, { action: 'user.mfa_enrollment_started', targetType: 'user', targetId: actor.id }, origin);
       return { otpauth_uri: otpauthUri, qr_data_url: await QRCode.toDataURL(otpauthUri), secret };
     },
 
     /** Proves the pending secret works; activates it and hands out recovery codes once. */
-    async confirm(actor: Actor, code: string) {
+    async confirm(actor: Actor, code: string, origin: Origin = {}) {
       const user = await loadUser(actor.id);
       if (!user.mfa_pending_secret_enc) throw new AppError('CONFLICT', 'Start enrolment first (POST /auth/mfa/enroll)');
       const secret = openMfaSecret(keyringOf(config), String(user.mfa_pending_secret_enc));
@@ -137,17 +137,17 @@ export function createMfaService(deps: MfaDeps) {
       await identity.activatePendingMfaSecret(sequelize, actor.id);
       const codes = await issueRecoveryCodes(sequelize, config.appSecret, actor.id);
       if (actor.sessionId) await identity.markSessionMfaVerified(sequelize, actor.sessionId);
-      await audit(sequelize, actor, { action: 'user.mfa_enabled', targetType: 'user', targetId: actor.id });
+      await audit(sequelize, actor, { action: 'user.mfa_enabled', targetType: 'user', targetId: actor.id }, origin);
       return { recovery_codes: codes };
     },
 
     /** Second step of sign-in: a TOTP or one unused recovery code. */
-    async verify(actor: Actor, code: string) {
+    async verify(actor: Actor, code: string, origin: Origin = {}) {
       const user = await loadUser(actor.id);
       if (!Number(user.mfa_enabled) || !user.mfa_secret_enc) throw new AppError('CONFLICT', 'No second factor is enrolled; enrol one first');
       const { usedRecovery } = await checkEnrolledFactor(actor.id, String(user.mfa_secret_enc), code);
       if (actor.sessionId) await identity.markSessionMfaVerified(sequelize, actor.sessionId);
-      await audit(sequelize, actor, { action: 'auth.mfa_verified', targetType: 'user', targetId: actor.id, summary: { method: usedRecovery ? 'recovery_code' : 'totp' } });
+      await audit(sequelize, actor, { action: 'auth.mfa_verified', targetType: 'user', targetId: actor.id, summary: { method: usedRecovery ? 'recovery_code' : 'totp' } }, origin);
       return { usedRecovery };
     },
   };

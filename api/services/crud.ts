@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Op, type Sequelize, type Transaction, type WhereOptions } from 'sequelize';
-import type { Actor } from '../../domain/actor.js';
+import type { Actor, Origin } from '../../domain/actor.js';
 import { notFound } from '../../domain/errors.js';
 import { models, type Row } from '../../db/models.js';
 import type { ResourceSpec } from '../resources/spec.js';
@@ -142,21 +142,21 @@ export function createCrudService(spec: ResourceSpec, deps: CrudDeps) {
       return spec.toApi((await findVisible(actor, id)).get({ plain: true }));
     },
 
-    async create(actor: Actor, input: Row): Promise<Row> {
+    async create(actor: Actor, input: Row, origin: Origin = {}): Promise<Row> {
       const created = await deps.sequelize.transaction(async (transaction) => {
         const values = spec.prepareCreate ? await spec.prepareCreate(input, { actor, models: m(), transaction }) : input;
         const id = randomUUID();
         await model().create({ id, ...values }, { transaction });
         // Re-read so database defaults (and DATETIME precision) appear exactly as a GET shows them.
         const row = (await model().findByPk(id, { transaction, raw: true })) as unknown as Row;
-        await audit(deps.sequelize, actor, { action: `${target}.created`, targetType: target, targetId: id, entityId: ownerOf(row), summary: { fields: Object.keys(values).sort() } }, { transaction });
+        await audit(deps.sequelize, actor, { action: `${target}.created`, targetType: target, targetId: id, entityId: ownerOf(row), summary: { fields: Object.keys(values).sort() } }, { transaction, ...origin });
         return row;
       });
       await bumpVersion(deps.redis, spec.name);
       return spec.toApi(created);
     },
 
-    async update(actor: Actor, id: string, patch: Row, ifMatch?: string): Promise<Row> {
+    async update(actor: Actor, id: string, patch: Row, ifMatch?: string, origin: Origin = {}): Promise<Row> {
       const updated = await deps.sequelize.transaction(async (transaction) => {
         const row = await findVisible(actor, id, true, transaction);
         // A copy: Sequelize hands out its live dataValues, which the update below would rewrite.
@@ -166,21 +166,21 @@ export function createCrudService(spec: ResourceSpec, deps: CrudDeps) {
         if (!(await model().count({ where: withinScope(spec.writeScope(actor), { id }), transaction }))) throw notFound(spec.label, id);
         const values = spec.prepareUpdate ? await spec.prepareUpdate(existing, patch, { actor, models: m(), transaction }) : patch;
         await row.update(values, { transaction });
-        await audit(deps.sequelize, actor, { action: `${target}.updated`, targetType: target, targetId: id, entityId: ownerOf(existing), summary: { changes: changesOf(existing, values) } }, { transaction });
+        await audit(deps.sequelize, actor, { action: `${target}.updated`, targetType: target, targetId: id, entityId: ownerOf(existing), summary: { changes: changesOf(existing, values) } }, { transaction, ...origin });
         return row.get({ plain: true });
       });
       await bumpVersion(deps.redis, spec.name);
       return spec.toApi(updated);
     },
 
-    async remove(actor: Actor, id: string): Promise<void> {
+    async remove(actor: Actor, id: string, origin: Origin = {}): Promise<void> {
       await deps.sequelize.transaction(async (transaction) => {
         const row = await findVisible(actor, id, true, transaction);
         if (!(await model().count({ where: withinScope(spec.writeScope(actor), { id }), transaction }))) throw notFound(spec.label, id);
         const existing = row.get({ plain: true });
         await spec.beforeDelete?.(existing, { actor, models: m(), transaction });
         await row.destroy({ transaction });
-        await audit(deps.sequelize, actor, { action: `${target}.deleted`, targetType: target, targetId: id, entityId: ownerOf(existing), summary: { name: existing.name ?? existing.sku ?? existing.order_number ?? null } }, { transaction });
+        await audit(deps.sequelize, actor, { action: `${target}.deleted`, targetType: target, targetId: id, entityId: ownerOf(existing), summary: { name: existing.name ?? existing.sku ?? existing.order_number ?? null } }, { transaction, ...origin });
       });
       await bumpVersion(deps.redis, spec.name);
     },

@@ -3,8 +3,7 @@ import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/common';
 import { startNotificationsQuietly } from '../../activities/notifications.js';
 import type { Sequelize } from 'sequelize';
-import type { Actor } from '../../domain/actor.js';
-import { currentRequestContext, type RequestContext } from '../auth/context.js';
+import type { Actor, Origin } from '../../domain/actor.js';
 import { AppError } from '../../domain/errors.js';
 import {
   availableTransitions,
@@ -31,6 +30,7 @@ import {
   orderWorkflowId,
   transitionUpdate,
   type OrderLifecycleInput,
+  type OrderResume,
   type OrderLifecycleWorkflow,
 } from '../../contracts/index.js';
 
@@ -53,8 +53,8 @@ export interface TransitionBody {
 }
 
 /** Only the fields that are set, so the update payload carries nothing empty. */
-function originOf(ctx: RequestContext): { origin?: { requestId?: string; ip?: string } } {
-  const origin = { ...(ctx.requestId ? { requestId: ctx.requestId } : {}), ...(ctx.ip ? { ip: ctx.ip } : {}) };
+function originField(from: Origin): { origin?: Origin } {
+  const origin = { ...(from.requestId ? { requestId: from.requestId } : {}), ...(from.ip ? { ip: from.ip } : {}) };
   return Object.keys(origin).length ? { origin } : {};
 }
 
@@ -112,7 +112,8 @@ export function createLifecycleClient(deps: LifecycleDeps) {
       return new Date(submittedAt.getTime() + deps.config.orders.acceptDeadlineMs);
     },
 
-    async start(order: Row, submittedAt: Date, names: { retailer: string; wholesaler: string }): Promise<void> {
+    /** `resume`: an order already under way (scripts/adopt-orders.ts); no "new order" notice then. */
+    async start(order: Row, submittedAt: Date, names: { retailer: string; wholesaler: string }, resume?: OrderResume): Promise<void> {
       const c = await client();
       const orderId = String(order.id);
       const orderNumber = String(order.order_number);
@@ -127,6 +128,7 @@ export function createLifecycleClient(deps: LifecycleDeps) {
         autoCompleteAfterMs: deps.config.orders.autoCompleteAfterMs,
         taskQueues: { compliance: settings.taskQueues.compliance, notifications: settings.taskQueues.notifications },
         retry: settings.defaultActivityRetry,
+        ...(resume ? { resume } : {}),
       };
       try {
         // Bounded: with Temporal down the SDK keeps retrying the RPC, and the caller hung past its
@@ -138,7 +140,7 @@ export function createLifecycleClient(deps: LifecycleDeps) {
           // One workflow per order, ever: a second start for the same id is refused, not re-run.
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-          typedSearchAttributes: orderSearchAttributes({ ...input, status: 'submitted' }),
+          typedSearchAttributes: orderSearchAttributes({ ...input, status: resume?.status ?? 'submitted' }),
           staticSummary: `Order ${orderNumber}`,
           staticDetails: [
             `**Order ${orderNumber}**`,
@@ -155,7 +157,7 @@ export function createLifecycleClient(deps: LifecycleDeps) {
       }
       // The wholesaler's users hear of the new order (issue 16). Also after an earlier attempt's
       // start landed, since that attempt may have died before this line; ids make it once.
-      if (deps.sequelize) await startNotificationsQuietly({ config: deps.config, sequelize: deps.sequelize, temporal: () => Promise.resolve(c) }, {
+      if (deps.sequelize && !resume) await startNotificationsQuietly({ config: deps.config, sequelize: deps.sequelize, temporal: () => Promise.resolve(c) }, {
         type: 'order.submitted',
         key: `order.submitted:${orderId}`,
         entityId: input.wholesalerId,
@@ -190,7 +192,7 @@ export function createLifecycleClient(deps: LifecycleDeps) {
       }
     },
 
-    async transition(actor: Actor, row: Row, itemIds: string[], body: TransitionBody): Promise<void> {
+    async transition(actor: Actor, row: Row, itemIds: string[], body: TransitionBody, origin: Origin = {}): Promise<void> {
       const facts = factsOf(row);
       const req: TransitionRequest = { action: body.action, reason: body.reason ?? null, complianceOverride: body.compliance_override === true };
       // An ended order has no running workflow to ask; the rules answer the same way it would.
@@ -224,7 +226,7 @@ export function createLifecycleClient(deps: LifecycleDeps) {
               reason: body.reason ?? null,
               ...(body.lines ? { lines: body.lines } : {}),
               ...(body.compliance_override ? { complianceOverride: true } : {}),
-              ...originOf(currentRequestContext()),
+              ...originField(origin),
             },
           ],
         }));

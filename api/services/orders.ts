@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Transaction } from 'sequelize';
-import type { Actor } from '../../domain/actor.js';
+import type { Actor, Origin } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { formatOrderNumber } from '../../domain/orderNumber.js';
 import { expiredLicences, todayUtc } from '../../domain/licensing.js';
@@ -220,7 +220,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
   }
 
   return {
-    async create(actor: Actor, input: OrderCreateInput): Promise<Row> {
+    async create(actor: Actor, input: OrderCreateInput, origin: Origin = {}): Promise<Row> {
       // The buyer is the caller; the seller, its sites and its variants are the public directory
       // and catalog, checked for consistency with each other below.
       requireOwnEntity(actor, input.retailer_id, 'retailer_id');
@@ -283,7 +283,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
       // (db/tx.ts; statements from db/repositories/orders.ts).
       await deps.writer.write([
         ...ordersRepo.newOrderStatements(values, items, actor),
-        auditStatement(actor, { action: 'order.created', targetType: 'order', targetId: id, entityId: input.retailer_id, summary: { order_number: values.order_number, wholesaler_id: input.wholesaler_id, lines: lines.length, total_minor: subtotal } }),
+        auditStatement(actor, { action: 'order.created', targetType: 'order', targetId: id, entityId: input.retailer_id, summary: { order_number: values.order_number, wholesaler_id: input.wholesaler_id, lines: lines.length, total_minor: subtotal } }, origin),
       ]);
       const order = { ...orderToApi(values), items: items.map(orderItemToApi) };
       // Commit first, then start: the workflow's activities must find the row. A start that fails
@@ -310,7 +310,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
     },
 
     /** Asks the order's workflow for a transition; answers the order as it stands afterwards. */
-    async transition(actor: Actor, id: string, body: TransitionBody): Promise<Row> {
+    async transition(actor: Actor, id: string, body: TransitionBody, origin: Origin = {}): Promise<Row> {
       const row = await readVisible(actor, id);
       // Acceptance binds both licences: checked once the caller may accept at all (a refusal for
       // the wrong party or state stays the workflow's 403/409).
@@ -321,7 +321,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
       // Only fulfilment checks lines up front; every other action is decided by the workflow.
       const items = body.action === 'fulfil' ? await itemIdsOf(id) : [];
       if (body.action === 'fulfil') await requireKnownPackages(actor, row, body, items);
-      await requireLifecycle().transition(actor, row, items, body);
+      await requireLifecycle().transition(actor, row, items, body, origin);
       // The workflow's read-model step has bumped the orders cache version already.
       return withAvailableTransitions(await readWithItems(id), actor);
     },
@@ -351,13 +351,13 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
       return withAvailableTransitions(await withItems(await readVisible(actor, id)), actor);
     },
 
-    async update(actor: Actor, id: string, patch: Row, ifMatch?: string): Promise<Row> {
+    async update(actor: Actor, id: string, patch: Row, ifMatch?: string, origin: Origin = {}): Promise<Row> {
       const result = await deps.sequelize.transaction(async (transaction) => {
         const row = await loadVisible(actor, id, transaction);
         const current = await withItems(row.get({ plain: true }), transaction);
         checkIfMatch(ifMatch, withAvailableTransitions(current, actor));
         await requireEditable(actor, current, 'details', Object.keys(patch), transaction);
-        await audit(deps.sequelize, actor, { action: 'order.updated', targetType: 'order', targetId: id, entityId: String(current.retailer_id), summary: { changes: changesOf(current, patch) } }, { transaction });
+        await audit(deps.sequelize, actor, { action: 'order.updated', targetType: 'order', targetId: id, entityId: String(current.retailer_id), summary: { changes: changesOf(current, patch) } }, { transaction, ...origin });
         await row.update({ ...patch, version: Number(row.get('version')) + 1 }, { transaction });
         return withItems(row.get({ plain: true }), transaction);
       });
@@ -387,7 +387,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
       return orderItemToApi(item as unknown as Row);
     },
 
-    async addItem(actor: Actor, orderId: string, line: OrderLineInput): Promise<Row> {
+    async addItem(actor: Actor, orderId: string, line: OrderLineInput, origin: Origin = {}): Promise<Row> {
       const item = await deps.sequelize.transaction(async (transaction) => {
         const order = (await loadVisible(actor, orderId, transaction)).get({ plain: true });
         await requireEditable(actor, order, 'add_line', [], transaction);
@@ -401,21 +401,21 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
           { transaction },
         );
         await recomputeTotals(orderId, transaction);
-        await audit(deps.sequelize, actor, { action: 'order_item.created', targetType: 'order', targetId: orderId, entityId: String(order.retailer_id), summary: { item_id: id, variant_id: line.variant_id, quantity: line.quantity } }, { transaction });
+        await audit(deps.sequelize, actor, { action: 'order_item.created', targetType: 'order', targetId: orderId, entityId: String(order.retailer_id), summary: { item_id: id, variant_id: line.variant_id, quantity: line.quantity } }, { transaction, ...origin });
         return m().OrderItem.findByPk(id, { raw: true, transaction });
       });
       await bumpVersion(deps.redis, 'orders');
       return orderItemToApi(item as unknown as Row);
     },
 
-    async updateItem(actor: Actor, orderId: string, itemId: string, quantity: number, ifMatch?: string): Promise<Row> {
+    async updateItem(actor: Actor, orderId: string, itemId: string, quantity: number, ifMatch?: string, origin: Origin = {}): Promise<Row> {
       const item = await deps.sequelize.transaction(async (transaction) => {
         const order = (await loadVisible(actor, orderId, transaction)).get({ plain: true });
         const row = await m().OrderItem.findOne({ where: { id: itemId, order_id: orderId }, transaction, lock: transaction.LOCK.UPDATE });
         if (!row) throw notFound('Order item', itemId);
         checkIfMatch(ifMatch, orderItemToApi(row.get({ plain: true })));
         await requireEditable(actor, order, 'change_line', [], transaction);
-        await audit(deps.sequelize, actor, { action: 'order_item.updated', targetType: 'order', targetId: orderId, entityId: String(order.retailer_id), summary: { item_id: itemId, changes: changesOf(row.get({ plain: true }), { quantity }) } }, { transaction });
+        await audit(deps.sequelize, actor, { action: 'order_item.updated', targetType: 'order', targetId: orderId, entityId: String(order.retailer_id), summary: { item_id: itemId, changes: changesOf(row.get({ plain: true }), { quantity }) } }, { transaction, ...origin });
         await row.update({ quantity, line_total_minor: Number(row.get('unit_price_minor')) * quantity }, { transaction });
         await recomputeTotals(orderId, transaction);
         return row.get({ plain: true });
@@ -424,7 +424,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
       return orderItemToApi(item);
     },
 
-    async removeItem(actor: Actor, orderId: string, itemId: string): Promise<void> {
+    async removeItem(actor: Actor, orderId: string, itemId: string, origin: Origin = {}): Promise<void> {
       await deps.sequelize.transaction(async (transaction) => {
         const order = (await loadVisible(actor, orderId, transaction)).get({ plain: true });
         const row = await m().OrderItem.findOne({ where: { id: itemId, order_id: orderId }, transaction });
@@ -433,7 +433,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
         if (Number(order.item_count) <= 1) throw new AppError('CONFLICT', 'An order keeps at least one line; cancel the order instead');
         await row.destroy({ transaction });
         await recomputeTotals(orderId, transaction);
-        await audit(deps.sequelize, actor, { action: 'order_item.deleted', targetType: 'order', targetId: orderId, entityId: String(order.retailer_id), summary: { item_id: itemId } }, { transaction });
+        await audit(deps.sequelize, actor, { action: 'order_item.deleted', targetType: 'order', targetId: orderId, entityId: String(order.retailer_id), summary: { item_id: itemId } }, { transaction, ...origin });
       });
       await bumpVersion(deps.redis, 'orders');
     },

@@ -4,7 +4,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { Op, type Transaction, type WhereOptions } from 'sequelize';
 import { isDuplicate } from '../../db/tx.js';
 import { detachConnectionStock } from '../../db/repositories/posSync.js';
-import { tenantOf, type Actor } from '../../domain/actor.js';
+import { tenantOf, type Actor, type Origin } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { posBaseUrlProblem } from '../../domain/pos/baseUrl.js';
 import { CREDENTIALS_PURPOSE, vendorCredentials, type PosVendorName } from '../../domain/pos/credentials.js';
@@ -163,12 +163,12 @@ export function createPosConnectionService(deps: ApiDeps) {
   }
 
   /** Operator actions on a connection, attributed to the connection's tenant. Credentials never enter a summary. */
-  const trail = (actor: Actor, verb: string, row: Row, summary: Record<string, unknown> = {}, transaction?: Transaction) =>
+  const trail = (actor: Actor, origin: Origin, verb: string, row: Row, summary: Record<string, unknown> = {}, transaction?: Transaction) =>
     audit(
       deps.sequelize,
       actor,
       { action: `pos_connection.${verb}`, targetType: 'pos_connection', targetId: String(row.id), entityId: String(row.entity_id), summary: { vendor: row.vendor, location_id: row.location_id, ...summary } },
-      transaction ? { transaction } : {},
+      { ...origin, ...(transaction ? { transaction } : {}) },
     );
 
   return {
@@ -193,7 +193,7 @@ export function createPosConnectionService(deps: ApiDeps) {
       return toApi(await find(actor, id));
     },
 
-    async create(actor: Actor, input: PosConnectionInput): Promise<Row> {
+    async create(actor: Actor, input: PosConnectionInput, origin: Origin = {}): Promise<Row> {
       // Both references through the caller's scope: its own entity, and a location of that entity.
       await requireInScope({ model: 'Entity', id: input.entity_id, field: 'entity_id', scope: ownedBy('id')(actor) }, { models: m() });
       await requireInScope({ model: 'Location', id: input.location_id, field: 'location_id', scope: withinScope(scope(actor), { entity_id: input.entity_id }) }, { models: m() });
@@ -228,11 +228,11 @@ export function createPosConnectionService(deps: ApiDeps) {
         throw new AppError('SERVICE_UNAVAILABLE', 'Could not create the sync schedule; nothing was saved');
       }
       // Only once the schedule exists: a create that is taken back out did not happen.
-      await trail(actor, 'created', values, { name: values.name, interval_seconds: values.interval_seconds, paused: values.paused, report_sales: values.report_sales, base_url: values.base_url });
+      await trail(actor, origin, 'created', values, { name: values.name, interval_seconds: values.interval_seconds, paused: values.paused, report_sales: values.report_sales, base_url: values.base_url });
       return this.get(actor, id);
     },
 
-    async update(actor: Actor, id: string, patch: Partial<PosConnectionInput>): Promise<Row> {
+    async update(actor: Actor, id: string, patch: Partial<PosConnectionInput>, origin: Origin = {}): Promise<Row> {
       const row = await find(actor, id);
       checkBaseUrl(actor, patch.base_url);
       const values: Row = {};
@@ -247,13 +247,13 @@ export function createPosConnectionService(deps: ApiDeps) {
       const { credentials_enc: _enc, ...visible } = values;
       await deps.sequelize.transaction(async (transaction) => {
         await m().PosConnection.update(values, { where: { id }, transaction });
-        await trail(actor, 'updated', row, { changes: changesOf(row, visible), keys_rotated: patch.credentials !== undefined }, transaction);
+        await trail(actor, origin, 'updated', row, { changes: changesOf(row, visible), keys_rotated: patch.credentials !== undefined }, transaction);
       });
       if (values.interval_seconds !== undefined) await ensureSchedule({ ...row, ...values });
       return this.get(actor, id);
     },
 
-    async remove(actor: Actor, id: string): Promise<void> {
+    async remove(actor: Actor, id: string, origin: Origin = {}): Promise<void> {
       const row = await find(actor, id);
       const client = await temporal();
       try {
@@ -264,11 +264,11 @@ export function createPosConnectionService(deps: ApiDeps) {
       await deps.sequelize.transaction(async (transaction) => {
         await detachConnectionStock(deps.sequelize, id, transaction);
         await m().PosConnection.destroy({ where: { id }, transaction });
-        await trail(actor, 'deleted', row, { name: row.name ?? null }, transaction);
+        await trail(actor, origin, 'deleted', row, { name: row.name ?? null }, transaction);
       });
     },
 
-    async setPaused(actor: Actor, id: string, paused: boolean): Promise<Row> {
+    async setPaused(actor: Actor, id: string, paused: boolean, origin: Origin = {}): Promise<Row> {
       const row = await find(actor, id);
       const client = await temporal();
       const handle = client.schedule.getHandle(scheduleIdFor(id));
@@ -281,13 +281,13 @@ export function createPosConnectionService(deps: ApiDeps) {
       }
       await deps.sequelize.transaction(async (transaction) => {
         await m().PosConnection.update({ paused }, { where: { id }, transaction });
-        await trail(actor, paused ? 'paused' : 'resumed', row, { was_paused: Boolean(row.paused) }, transaction);
+        await trail(actor, origin, paused ? 'paused' : 'resumed', row, { was_paused: Boolean(row.paused) }, transaction);
       });
       return this.get(actor, id);
     },
 
     /** Starts a run now through the Schedule, so the skip-overlap rule covers it too. */
-    async runNow(actor: Actor, id: string): Promise<Row> {
+    async runNow(actor: Actor, id: string, origin: Origin = {}): Promise<Row> {
       const row = await find(actor, id);
       if (row.paused) throw new AppError('CONFLICT', 'The connection is paused; resume it first', { paused: true });
       const client = await temporal();
@@ -300,18 +300,18 @@ export function createPosConnectionService(deps: ApiDeps) {
         await handle.trigger('SKIP');
       }
       const requestedAt = new Date().toISOString();
-      await trail(actor, 'run_requested', row, { requested_at: requestedAt });
+      await trail(actor, origin, 'run_requested', row, { requested_at: requestedAt });
       return { connection_id: id, requested_at: requestedAt };
     },
 
     /** Calls the vendor's identity endpoint with the stored keys and reports what came back. */
-    async test(actor: Actor, id: string): Promise<Row> {
+    async test(actor: Actor, id: string, origin: Origin = {}): Promise<Row> {
       const row = await find(actor, id);
       const checkedAt = new Date();
       try {
         const who = await connectorOf(row).whoami();
         await m().PosConnection.update({ auth_failed_at: null, auth_error: null }, { where: { id } });
-        await trail(actor, 'tested', row, { ok: true });
+        await trail(actor, origin, 'tested', row, { ok: true });
         return {
           ok: true,
           checked_at: checkedAt.toISOString(),
@@ -329,7 +329,7 @@ export function createPosConnectionService(deps: ApiDeps) {
         if (err.type === 'PosAuthError') {
           await m().PosConnection.update({ auth_failed_at: checkedAt, auth_error: err.message.slice(0, 500) }, { where: { id } });
         }
-        await trail(actor, 'tested', row, { ok: false, error_type: err.type });
+        await trail(actor, origin, 'tested', row, { ok: false, error_type: err.type });
         return {
           ok: false,
           checked_at: checkedAt.toISOString(),

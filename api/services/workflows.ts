@@ -6,7 +6,7 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_NAMES, orderOfWorkflow } from '../../contracts/index.js';
-import type { Actor } from '../../domain/actor.js';
+import type { Actor, Origin } from '../../domain/actor.js';
 import { AppError } from '../../domain/errors.js';
 import { logger } from '../../platform/logger.js';
 import { audit } from './audit.js';
@@ -143,9 +143,9 @@ export function createWorkflowService(deps: ApiDeps) {
       throw new AppError('SERVICE_UNAVAILABLE', 'Temporal is not reachable', {});
     });
 
-  async function record(actor: Actor, action: string, workflowId: string, details: Record<string, unknown>) {
+  async function record(actor: Actor, action: string, workflowId: string, details: Record<string, unknown>, origin: Origin) {
     logger().info({ actor: actor.id, action, workflowId }, 'workflow operator action');
-    await audit(deps.sequelize, actor, { action, targetType: 'workflow', targetId: workflowId, entityId: null, summary: details });
+    await audit(deps.sequelize, actor, { action, targetType: 'workflow', targetId: workflowId, entityId: null, summary: details }, origin);
   }
 
   async function retryingInfo(c: Client, workflowId: string, runId: string) {
@@ -260,14 +260,14 @@ export function createWorkflowService(deps: ApiDeps) {
       }
     },
 
-    async cancel(actor: Actor, workflowId: string, reason?: string) {
+    async cancel(actor: Actor, workflowId: string, reason?: string, origin: Origin = {}) {
       const orderId = orderOfWorkflow(workflowId);
       if (orderId) {
         // An order's workflow is cancelled the order's way: its cancel transition (the order's
         // rules decide; held stock is released and the timeline says who and why). A Temporal
         // cancellation would end the workflow and leave the order open with its stock held.
-        await orders().transition(actor, orderId, { action: 'cancel', reason: reason ?? 'cancelled by platform staff from the workflows console' });
-        await record(actor, 'workflow.cancel_requested', workflowId, { order_id: orderId, ...(reason ? { reason } : {}) });
+        await orders().transition(actor, orderId, { action: 'cancel', reason: reason ?? 'cancelled by platform staff from the workflows console' }, origin);
+        await record(actor, 'workflow.cancel_requested', workflowId, { order_id: orderId, ...(reason ? { reason } : {}) }, origin);
         return { workflow_id: workflowId, action: 'cancel', accepted: true };
       }
       const c = await client();
@@ -277,11 +277,11 @@ export function createWorkflowService(deps: ApiDeps) {
       } catch (err) {
         mapTemporalError(err, workflowId);
       }
-      await record(actor, 'workflow.cancel_requested', workflowId, reason ? { reason } : {});
+      await record(actor, 'workflow.cancel_requested', workflowId, reason ? { reason } : {}, origin);
       return { workflow_id: workflowId, action: 'cancel', accepted: true };
     },
 
-    async terminate(actor: Actor, workflowId: string, reason: string) {
+    async terminate(actor: Actor, workflowId: string, reason: string, origin: Origin = {}) {
       const orderId = orderOfWorkflow(workflowId);
       if (orderId) {
         throw new AppError('CONFLICT', "An order's workflow is not terminated: the order would stay open with its stock held. Cancel it instead (POST /workflows/{workflowId}/cancel runs the order's cancel).", {
@@ -296,11 +296,11 @@ export function createWorkflowService(deps: ApiDeps) {
       } catch (err) {
         mapTemporalError(err, workflowId);
       }
-      await record(actor, 'workflow.terminated', workflowId, { reason });
+      await record(actor, 'workflow.terminated', workflowId, { reason }, origin);
       return { workflow_id: workflowId, action: 'terminate', accepted: true };
     },
 
-    async signal(actor: Actor, workflowId: string, name: 'retry', payload?: unknown) {
+    async signal(actor: Actor, workflowId: string, name: 'retry', payload?: unknown, origin: Origin = {}) {
       const c = await client();
       await requireRunning(c, workflowId);
       try {
@@ -308,7 +308,7 @@ export function createWorkflowService(deps: ApiDeps) {
       } catch (err) {
         mapTemporalError(err, workflowId);
       }
-      await record(actor, 'workflow.signaled', workflowId, { signal: name });
+      await record(actor, 'workflow.signaled', workflowId, { signal: name }, origin);
       return { workflow_id: workflowId, action: 'signal', accepted: true };
     },
   };

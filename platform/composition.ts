@@ -16,7 +16,7 @@ import { createSequelize } from '../db/connection.js';
 import { createAtomicWriter } from '../db/tx.js';
 import { temporalSettings, type TemporalSettings } from '../temporal.config.js';
 import { activityObservers } from '../worker/activityObservers.js';
-import { config as processConfig, type Config } from './config.js';
+import { ConfigError, config as processConfig, type Config } from './config.js';
 import { logger as processLogger } from './logger.js';
 import { createRedis } from './redis.js';
 import { installTelemetry, telemetry, type Telemetry } from './telemetry/index.js';
@@ -133,10 +133,17 @@ export async function installWorkerRuntime(log: Logger = processLogger(), env = 
 /** Installs this process's telemetry, error reporting and (workers) Runtime, then builds. */
 export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   process.env.TRELLIS_PROCESS ??= opts.role;
-  await installTelemetry({ process: opts.role });
-  await installSentry(opts.role);
-  if (opts.role === 'worker') await installWorkerRuntime();
-  return createPlatform(opts);
+  try {
+    await installTelemetry({ process: opts.role });
+    await installSentry(opts.role);
+    if (opts.role === 'worker') await installWorkerRuntime();
+    return createPlatform(opts);
+  } catch (err) {
+    // A deployer's mistake gets one line naming the variable, not a stack trace; exit 78 is EX_CONFIG.
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`trellis ${opts.role}: refusing to start. ${err.message}\n`);
+    process.exit(78);
+  }
 }
 
 /** Flushes spans and error reports on the way out. */

@@ -44,3 +44,21 @@ export function workerObservability(env: Env = process.env): { metricsBind?: str
   }
   return { ...(bind ? { metricsBind: bind } : {}), ...(port ? { healthPort: port } : {}) };
 }
+
+/**
+ * Sentry for the console (the browser): CONSOLE_SENTRY_DSN, else SENTRY_DSN; with the API's release
+ * and environment. Undefined when neither is set, and then the console loads no Sentry code.
+ */
+export function consoleSentry(env: Env = process.env): { dsn: string; origin: string; release: string; environment: string } | undefined {
+  const dsn = env.CONSOLE_SENTRY_DSN?.trim() || env.SENTRY_DSN?.trim();
+  if (!dsn) return undefined;
+  let origin: string;
+  try {
+    const u = new URL(dsn);
+    if (!/^https?:$/.test(u.protocol) || !u.username) throw new Error('no key');
+    origin = u.origin;
+  } catch {
+    throw new Error('Invalid configuration: CONSOLE_SENTRY_DSN (or SENTRY_DSN) must be a Sentry DSN, https://<key>@<host>/<project>');
+  }
+  return { dsn, origin, ...releaseTags(env) };
+}

@@ -15,7 +15,6 @@ import type { Config } from '../../platform/config.js';
 import { keyringOf, safeEqual } from '../../platform/crypto.js';
 import { createApiKeyService } from '../services/authApiKeys.js';
 import { createSessionService, csrfTokensFor, type UserRecord } from '../services/authSessions.js';
-import { runWithRequestContext } from './context.js';
 import { clearSessionCookies, CSRF_HEADER, wantsSecure } from './cookies.js';
 import { credentialOf } from './credentials.js';
 import { operationRuleProblems, type Operation } from './operations.js';
@@ -60,14 +59,12 @@ export function authenticate(deps: AuthDeps): RequestHandler {
   const keys = createApiKeyService(deps);
 
   return async (req, res, next) => {
-    const requestId = req.headers['x-request-id'] as string | undefined;
-    const ctx = { requestId, ip: req.ip };
-    if (!req.path.startsWith(`${API_PREFIX}/`)) return runWithRequestContext(ctx, next);
+    if (!req.path.startsWith(`${API_PREFIX}/`)) return next();
     // The gate (route.ts) resolved the operation and rewrote the path to its canonical spelling;
     // an API request without one is refused rather than let through unauthenticated.
     const op = req.operation;
     if (!op) {
-      if (req.method === 'OPTIONS' || /^\/api\/v1\/openapi\.(json|yaml)$/.test(req.path)) return runWithRequestContext(ctx, next);
+      if (req.method === 'OPTIONS' || /^\/api\/v1\/openapi\.(json|yaml)$/.test(req.path)) return next();
       throw new AppError('NOT_FOUND', `No operation for ${req.method} ${req.path}`);
     }
     if (!op.permission) throw new AppError('FORBIDDEN', 'This operation has no access rule');
@@ -118,6 +115,6 @@ export function authenticate(deps: AuthDeps): RequestHandler {
     }
     req.actor = actor;
     req.auth = auth;
-    return runWithRequestContext(ctx, next);
+    return next();
   };
 }

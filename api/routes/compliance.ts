@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { actorOf, listParams, param } from '../http/request.js';
+import { actorOf, listParams, originOf, param } from '../http/request.js';
 import type { ComplianceService, SubmissionFilters } from '../services/compliance.js';
 import type { DeadLetterFilters } from '../services/complianceDeadLetters.js';
 import type { createDeadLetterService } from '../services/complianceDeadLetters.js';
@@ -24,11 +24,11 @@ export function complianceRoutes(
     res.json({ ...page, data: await names.licences(page.data) });
   });
   router.post('/metrc-submissions', async (req, res) => {
-    const created = await submissions.create(actorOf(req), req.body);
+    const created = await submissions.create(actorOf(req), req.body, originOf(req));
     res.status(201).location(`/api/v1/metrc-submissions/${created.id}`).json(created);
   });
   router.post('/metrc-submissions/bulk-retry', async (req, res) => {
-    res.json(await submissions.bulkRetry(actorOf(req), req.body));
+    res.json(await submissions.bulkRetry(actorOf(req), req.body, originOf(req)));
   });
   router.get('/metrc-submissions/:id', async (req, res) => {
     const [one] = await names.licences([await submissions.get(actorOf(req), param(req, 'id'))]);
@@ -38,10 +38,10 @@ export function complianceRoutes(
     res.json(await suggestions.forSubmission(actorOf(req), param(req, 'id')));
   });
   router.post('/metrc-submissions/:id/retry', async (req, res) => {
-    res.status(202).json(await submissions.retry(actorOf(req), param(req, 'id'), req.body?.payload));
+    res.status(202).json(await submissions.retry(actorOf(req), param(req, 'id'), req.body?.payload, originOf(req)));
   });
   router.post('/metrc-submissions/:id/discard', async (req, res) => {
-    res.json(await submissions.discard(actorOf(req), param(req, 'id'), req.body.reason));
+    res.json(await submissions.discard(actorOf(req), param(req, 'id'), req.body.reason, originOf(req)));
   });
 
   router.get('/dead-letters', async (req, res) => {
@@ -53,10 +53,10 @@ export function complianceRoutes(
     res.json(await deadLetters.get(actorOf(req), param(req, 'id')));
   });
   router.post('/dead-letters/:id/retry', async (req, res) => {
-    res.status(202).json(await deadLetters.retry(actorOf(req), param(req, 'id'), req.body?.payload));
+    res.status(202).json(await deadLetters.retry(actorOf(req), param(req, 'id'), req.body?.payload, originOf(req)));
   });
   router.post('/dead-letters/:id/discard', async (req, res) => {
-    res.json(await deadLetters.discard(actorOf(req), param(req, 'id'), req.body.reason));
+    res.json(await deadLetters.discard(actorOf(req), param(req, 'id'), req.body.reason, originOf(req)));
   });
   return router;
 }

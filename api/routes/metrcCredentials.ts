@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { ApiDeps } from '../deps.js';
-import { requirePermission } from '../http/request.js';
+import { originOf, requirePermission } from '../http/request.js';
 import { createMetrcCredentialService } from '../services/metrcCredentials.js';
 
 /** A licence's METRC user key: set, inspect (never the key), test against METRC, remove. */
@@ -18,14 +18,14 @@ export function metrcCredentialRoutes(deps: ApiDeps): Router {
   });
   router.put('/metrc-credentials/:licenseNumber', async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    res.json(await creds.store(requirePermission(req, 'metrc-credentials:manage'), license(req.params.licenseNumber), String(req.body.user_key)));
+    res.json(await creds.store(requirePermission(req, 'metrc-credentials:manage'), license(req.params.licenseNumber), String(req.body.user_key), originOf(req)));
   });
   router.delete('/metrc-credentials/:licenseNumber', async (req, res) => {
-    await creds.remove(requirePermission(req, 'metrc-credentials:manage'), license(req.params.licenseNumber));
+    await creds.remove(requirePermission(req, 'metrc-credentials:manage'), license(req.params.licenseNumber), originOf(req));
     res.status(204).end();
   });
   router.post('/metrc-credentials/:licenseNumber/test', async (req, res) => {
-    res.json(await creds.test(requirePermission(req, 'metrc-credentials:manage'), license(req.params.licenseNumber)));
+    res.json(await creds.test(requirePermission(req, 'metrc-credentials:manage'), license(req.params.licenseNumber), originOf(req)));
   });
   return router;
 }

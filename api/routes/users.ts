@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { ApiDeps } from '../deps.js';
-import { listParams, param, requirePermission } from '../http/request.js';
+import { listParams, originOf, param, requirePermission } from '../http/request.js';
 import { createUserService } from '../services/users.js';
 
 /**
@@ -27,7 +27,7 @@ export function userRoutes(deps: ApiDeps): Router {
   });
 
   router.post('/users', async (req, res) => {
-    const created = await users.invite(requirePermission(req, 'users:manage'), req.body);
+    const created = await users.invite(requirePermission(req, 'users:manage'), req.body, originOf(req));
     res.setHeader('Cache-Control', 'no-store');
     res.status(201).setHeader('Location', `/api/v1/users/${created.user.id}`).json(created);
   });
@@ -37,29 +37,29 @@ export function userRoutes(deps: ApiDeps): Router {
   });
 
   router.patch('/users/:id', async (req, res) => {
-    res.json(await users.update(requirePermission(req, 'users:manage'), param(req, 'id'), req.body));
+    res.json(await users.update(requirePermission(req, 'users:manage'), param(req, 'id'), req.body, originOf(req)));
   });
 
   router.post('/users/:id/deactivate', async (req, res) => {
-    res.json(await users.deactivate(requirePermission(req, 'users:manage'), param(req, 'id')));
+    res.json(await users.deactivate(requirePermission(req, 'users:manage'), param(req, 'id'), originOf(req)));
   });
 
   router.post('/users/:id/reactivate', async (req, res) => {
-    res.json(await users.reactivate(requirePermission(req, 'users:manage'), param(req, 'id')));
+    res.json(await users.reactivate(requirePermission(req, 'users:manage'), param(req, 'id'), originOf(req)));
   });
 
   router.post('/users/:id/mfa-reset', async (req, res) => {
-    res.json(await users.resetMfa(requirePermission(req, 'users:manage'), param(req, 'id')));
+    res.json(await users.resetMfa(requirePermission(req, 'users:manage'), param(req, 'id'), originOf(req)));
   });
 
   router.post('/users/:id/invitation', async (req, res) => {
-    const again = await users.reinvite(requirePermission(req, 'users:manage'), param(req, 'id'));
+    const again = await users.reinvite(requirePermission(req, 'users:manage'), param(req, 'id'), originOf(req));
     res.setHeader('Cache-Control', 'no-store');
     res.status(201).json(again);
   });
 
   router.post('/auth/set-password', async (req, res) => {
-    await users.setPassword({ token: String(req.body.token), password: String(req.body.password) });
+    await users.setPassword({ token: String(req.body.token), password: String(req.body.password) }, originOf(req));
     res.setHeader('Cache-Control', 'no-store');
     res.status(204).end();
   });

@@ -5,8 +5,7 @@
  * row commits or rolls back with the change it describes.
  */
 import type { Sequelize, Transaction } from 'sequelize';
-import type { Actor } from '../../domain/actor.js';
-import { currentRequestContext } from '../auth/context.js';
+import type { Actor, Origin } from '../../domain/actor.js';
 import { auditRowStatement, insertAuditRow, type AuditRow } from '../../db/repositories/auditLog.js';
 
 export interface AuditEvent {
@@ -20,10 +19,9 @@ export interface AuditEvent {
   summary?: Record<string, unknown>;
 }
 
-export interface AuditOptions {
+/** The request's id and client address come from the caller (routes pass `originOf(req)`). */
+export interface AuditOptions extends Origin {
   transaction?: Transaction;
-  requestId?: string;
-  ip?: string;
 }
 
 const SENSITIVE = /(password|secret|token|hash|credential|^key$|api_?key|recovery)/i;
@@ -43,7 +41,6 @@ export function sanitiseSummary(value: unknown, depth = 0): unknown {
 }
 
 function auditRow(actor: Actor, event: AuditEvent, opts: AuditOptions): AuditRow {
-  const ctx = currentRequestContext();
   return {
     actorType: actor.kind,
     actorId: actor.id,
@@ -53,8 +50,8 @@ function auditRow(actor: Actor, event: AuditEvent, opts: AuditOptions): AuditRow
     targetType: event.targetType ?? null,
     targetId: event.targetId ?? null,
     summary: event.summary ? sanitiseSummary(event.summary) : null,
-    requestId: opts.requestId ?? ctx.requestId ?? null,
-    ip: opts.ip ?? ctx.ip ?? null,
+    requestId: opts.requestId ?? null,
+    ip: opts.ip ?? null,
   };
 }
 

@@ -8,7 +8,7 @@
 import type { Client } from '@temporalio/client';
 import type { Transaction } from 'sequelize';
 import { isDuplicate } from '../../db/tx.js';
-import { isPlatform, type Actor } from '../../domain/actor.js';
+import { isPlatform, type Actor, type Origin } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import {
   isReceiptChange,
@@ -157,7 +157,7 @@ export function createComplianceService(deps: ApiDeps) {
   }
 
   /** Claims failed → pending (optionally with a corrected payload) inside `transaction`. */
-  async function claim(actor: Actor, s: SubmissionRow, payload: unknown, transaction: Transaction) {
+  async function claim(actor: Actor, s: SubmissionRow, payload: unknown, transaction: Transaction, origin: Origin) {
     if (s.status !== 'failed') {
       throw new AppError('INVALID_TRANSITION', `Only failed submissions can be retried; this one is ${s.status}`, { status: s.status });
     }
@@ -192,7 +192,7 @@ export function createComplianceService(deps: ApiDeps) {
         entityId: null,
         summary: { kind: s.kind, license_number: s.license_number, corrected_payload: corrected !== undefined, round: s.round + 1 },
       },
-      { transaction },
+      { transaction, ...origin },
     );
   }
 
@@ -200,11 +200,11 @@ export function createComplianceService(deps: ApiDeps) {
     await revertRetryClaim(sequelize, id);
   }
 
-  async function retry(actor: Actor, id: string, payload?: unknown) {
+  async function retry(actor: Actor, id: string, payload?: unknown, origin: Origin = {}) {
     requireStaff(actor);
     const s = await sequelize.transaction(async (transaction) => {
       const row = await load(id, transaction);
-      await claim(actor, row, payload, transaction);
+      await claim(actor, row, payload, transaction, origin);
       return row;
     });
     try {
@@ -247,6 +247,7 @@ export function createComplianceService(deps: ApiDeps) {
     async create(
       actor: Actor,
       body: { kind: string; license_number: string; payload: unknown; order_id?: string | null; pos_sale_id?: string | null },
+      origin: Origin = {},
     ) {
       requireStaff(actor);
       if (!isSubmissionKind(body.kind)) {
@@ -266,7 +267,7 @@ export function createComplianceService(deps: ApiDeps) {
           sequelize,
           actor,
           { action: 'metrc_submission.created', targetType: 'metrc_submission', targetId: r.row.id, entityId: null, summary: { kind: body.kind, license_number: body.license_number, natural_key: r.row.natural_key } },
-          { transaction },
+          { transaction, ...origin },
         );
         return r.row;
       });
@@ -288,7 +289,7 @@ export function createComplianceService(deps: ApiDeps) {
     },
 
     /** By ids or by filter (failed ones only); dry_run answers the count without acting. */
-    async bulkRetry(actor: Actor, body: { ids?: string[]; filter?: SubmissionFilters; dry_run?: boolean }) {
+    async bulkRetry(actor: Actor, body: { ids?: string[]; filter?: SubmissionFilters; dry_run?: boolean }, origin: Origin = {}) {
       requireStaff(actor);
       if (!body.ids && !body.filter) throw new AppError('VALIDATION_ERROR', 'Give ids or a filter', { field: 'ids', issue: 'ids or filter is required' });
       let ids: string[];
@@ -305,7 +306,7 @@ export function createComplianceService(deps: ApiDeps) {
       const skipped: { id: string; reason: string }[] = [];
       for (const id of ids) {
         try {
-          await retry(actor, id);
+          await retry(actor, id, undefined, origin);
           retried.push(id);
         } catch (e) {
           skipped.push({ id, reason: e instanceof Error ? e.message : String(e) });
@@ -316,11 +317,11 @@ export function createComplianceService(deps: ApiDeps) {
         targetType: 'metrc_submission',
         entityId: null,
         summary: { matched: ids.length, retried: retried.length, skipped: skipped.length, by: body.ids ? 'ids' : 'filter' },
-      });
+      }, origin);
       return { dry_run: false, matched: ids.length, retried: retried.length, ids: retried, skipped };
     },
 
-    async discard(actor: Actor, id: string, reason: string) {
+    async discard(actor: Actor, id: string, reason: string, origin: Origin = {}) {
       requireStaff(actor);
       const s = await sequelize.transaction(async (transaction) => {
         const row = await load(id, transaction);
@@ -334,7 +335,7 @@ export function createComplianceService(deps: ApiDeps) {
           sequelize,
           actor,
           { action: 'metrc_submission.discarded', targetType: 'metrc_submission', targetId: id, entityId: null, summary: { reason, kind: row.kind, license_number: row.license_number } },
-          { transaction },
+          { transaction, ...origin },
         );
         return row;
       });

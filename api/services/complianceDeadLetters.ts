@@ -5,7 +5,7 @@
  * ({ payload }) or `discard` ({ reason }) to the workflow that wrote the letter.
  */
 import type { Client } from '@temporalio/client';
-import type { Actor } from '../../domain/actor.js';
+import type { Actor, Origin } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { closeDeadLetter, deadLettersPage, getDeadLetter, type DeadLetterRow } from '../../db/repositories/deadLetters.js';
 import { temporalSettings } from '../../temporal.config.js';
@@ -93,11 +93,11 @@ export function createDeadLetterService(deps: ApiDeps, submissions: ComplianceSe
       return deadLetterToApi(d);
     },
 
-    async retry(actor: Actor, id: string, payload?: unknown) {
+    async retry(actor: Actor, id: string, payload?: unknown, origin: Origin = {}) {
       requireStaff(actor);
       const d = await loadOpen(id);
       if (d.kind === 'metrc_submission' && d.subject_id) {
-        await submissions.retry(actor, d.subject_id, payload); // audits and closes the letter itself
+        await submissions.retry(actor, d.subject_id, payload, origin); // audits and closes the letter itself
         return fresh(id);
       }
       const c = await client();
@@ -129,11 +129,11 @@ export function createDeadLetterService(deps: ApiDeps, submissions: ComplianceSe
         }
       }
       await close(id, 'retried', actor, null);
-      await audit(sequelize, actor, { action: 'dead_letter.retried', targetType: 'dead_letter', targetId: id, entityId: null, summary: { kind: d.kind, queue: d.queue, workflow_id: d.workflow_id } });
+      await audit(sequelize, actor, { action: 'dead_letter.retried', targetType: 'dead_letter', targetId: id, entityId: null, summary: { kind: d.kind, queue: d.queue, workflow_id: d.workflow_id } }, origin);
       return fresh(id);
     },
 
-    async discard(actor: Actor, id: string, reason: string) {
+    async discard(actor: Actor, id: string, reason: string, origin: Origin = {}) {
       requireStaff(actor);
       const d = await loadOpen(id);
       if (d.kind === 'metrc_submission' && d.subject_id) {
@@ -151,7 +151,7 @@ export function createDeadLetterService(deps: ApiDeps, submissions: ComplianceSe
       if (!(await close(id, 'discarded', actor, reason))) {
         throw new AppError('INVALID_TRANSITION', 'This dead letter was resolved meanwhile', {});
       }
-      await audit(sequelize, actor, { action: 'dead_letter.discarded', targetType: 'dead_letter', targetId: id, entityId: null, summary: { kind: d.kind, queue: d.queue, reason } });
+      await audit(sequelize, actor, { action: 'dead_letter.discarded', targetType: 'dead_letter', targetId: id, entityId: null, summary: { kind: d.kind, queue: d.queue, reason } }, origin);
       return fresh(id);
     },
   };

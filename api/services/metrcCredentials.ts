@@ -11,7 +11,7 @@
  * entity and its premises (any other licence answers 404, as other tenants' objects do).
  */
 import type { Sequelize } from 'sequelize';
-import { tenantOf, type Actor } from '../../domain/actor.js';
+import { tenantOf, type Actor, type Origin } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import * as db from '../../db/repositories/metrcCredentials.js';
 import { MetrcClient, MetrcError } from '../../integrations/metrc/index.js';
@@ -76,23 +76,23 @@ export function createMetrcCredentialService(deps: MetrcCredentialDeps) {
       return statusOf(licenseNumber);
     },
 
-    async store(actor: Actor, licenseNumber: string, userKey: string) {
+    async store(actor: Actor, licenseNumber: string, userKey: string, origin: Origin = {}) {
       await assertMayManage(actor, licenseNumber);
       const key = userKey.trim();
       if (key.length < 8) throw new AppError('VALIDATION_ERROR', 'user_key looks too short to be a METRC user key', { field: 'user_key' });
       const fingerprint = fingerprintOf(config.appSecret, key);
       await db.storeUserKey(sequelize, config.appSecret, licenseNumber, key, { last4: key.slice(-4), fingerprint, updatedBy: actor.label ?? actor.id });
-      await audit(sequelize, actor, { action: 'metrc_credential.stored', targetType: 'metrc_credential', targetId: licenseNumber, summary: { license_number: licenseNumber, fingerprint } });
+      await audit(sequelize, actor, { action: 'metrc_credential.stored', targetType: 'metrc_credential', targetId: licenseNumber, summary: { license_number: licenseNumber, fingerprint } }, origin);
       return statusOf(licenseNumber);
     },
 
-    async remove(actor: Actor, licenseNumber: string) {
+    async remove(actor: Actor, licenseNumber: string, origin: Origin = {}) {
       await assertMayManage(actor, licenseNumber);
       if (!(await db.deleteUserKey(sequelize, licenseNumber))) throw notFound('METRC credential', licenseNumber);
-      await audit(sequelize, actor, { action: 'metrc_credential.deleted', targetType: 'metrc_credential', targetId: licenseNumber, summary: { license_number: licenseNumber } });
+      await audit(sequelize, actor, { action: 'metrc_credential.deleted', targetType: 'metrc_credential', targetId: licenseNumber, summary: { license_number: licenseNumber } }, origin);
     },
 
-    async test(actor: Actor, licenseNumber: string) {
+    async test(actor: Actor, licenseNumber: string, origin: Origin = {}) {
       await assertMayManage(actor, licenseNumber);
       const userKey = await db.loadUserKey(sequelize, keyringOf(config), licenseNumber);
       if (!userKey) throw new AppError('CONFLICT', 'No METRC user key is stored for this licence; store one first', { license_number: licenseNumber });
@@ -119,7 +119,7 @@ export function createMetrcCredentialService(deps: MetrcCredentialDeps) {
         }
       }
       await db.recordKeyTest(sequelize, licenseNumber, ok, ok ? null : message, testedAt);
-      await audit(sequelize, actor, { action: 'metrc_credential.tested', targetType: 'metrc_credential', targetId: licenseNumber, summary: { license_number: licenseNumber, ok, metrc_status: metrcStatus } });
+      await audit(sequelize, actor, { action: 'metrc_credential.tested', targetType: 'metrc_credential', targetId: licenseNumber, summary: { license_number: licenseNumber, ok, metrc_status: metrcStatus } }, origin);
       return { ok, message, metrc_status: metrcStatus, tested_at: testedAt.toISOString(), facilities, credential: await statusOf(licenseNumber) };
     },
   };

@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Sequelize } from 'sequelize';
 import { isDuplicate } from '../../db/tx.js';
-import { isPlatform, tenantOf, type Actor } from '../../domain/actor.js';
+import { isPlatform, tenantOf, type Actor, type Origin } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { passwordProblem } from '../../domain/passwords.js';
 import { ENTITY_ROLES, PLATFORM_ROLES, type UserRole } from '../../domain/policy.js';
@@ -108,7 +108,7 @@ export function createUserService(deps: UserDeps) {
       return userAdminToApi(await visible(actor, id));
     },
 
-    async invite(actor: Actor, input: { email: string; name: string; role: string; entity_id?: string | null }) {
+    async invite(actor: Actor, input: { email: string; name: string; role: string; entity_id?: string | null }, origin: Origin = {}) {
       const tenant = tenantOf(actor);
       const email = input.email.trim().toLowerCase();
       if (!input.name.trim()) throw new AppError('VALIDATION_ERROR', 'name must not be blank', { field: 'name' });
@@ -139,7 +139,7 @@ export function createUserService(deps: UserDeps) {
             transaction,
           );
           await db.replaceInvitation(sequelize, { ...inv.row, createdBy: actor.kind === 'user' ? actor.id : null }, transaction);
-          await audit(sequelize, actor, { action: 'user.invited', targetType: 'user', targetId: id, entityId, summary: { email, role: input.role, expires_at: inv.answer.expires_at } }, { transaction });
+          await audit(sequelize, actor, { action: 'user.invited', targetType: 'user', targetId: id, entityId, summary: { email, role: input.role, expires_at: inv.answer.expires_at } }, { transaction, ...origin });
         });
       } catch (err) {
         if (isDuplicate(err)) throw new AppError('CONFLICT', 'A user with this email already exists', { field: 'email' });
@@ -149,19 +149,19 @@ export function createUserService(deps: UserDeps) {
     },
 
     /** A fresh link for a user who has not set a password yet (the old link stops working). */
-    async reinvite(actor: Actor, id: string) {
+    async reinvite(actor: Actor, id: string, origin: Origin = {}) {
       const u = await visible(actor, id);
       if (!u.invitation_pending) throw new AppError('CONFLICT', 'This user has already set a password', { status: 'active' });
       if (u.disabled_at) throw new AppError('CONFLICT', 'This user is deactivated; reactivate them first');
       const inv = newInvitation(id);
       await sequelize.transaction(async (transaction) => {
         await db.replaceInvitation(sequelize, { ...inv.row, createdBy: actor.kind === 'user' ? actor.id : null }, transaction);
-        await audit(sequelize, actor, { action: 'user.reinvited', targetType: 'user', targetId: id, entityId: u.entity_id, summary: { expires_at: inv.answer.expires_at } }, { transaction });
+        await audit(sequelize, actor, { action: 'user.reinvited', targetType: 'user', targetId: id, entityId: u.entity_id, summary: { expires_at: inv.answer.expires_at } }, { transaction, ...origin });
       });
       return { user: userAdminToApi(u), invitation: inv.answer };
     },
 
-    async update(actor: Actor, id: string, patch: { name?: string; role?: string }) {
+    async update(actor: Actor, id: string, patch: { name?: string; role?: string }, origin: Origin = {}) {
       const tenant = tenantOf(actor);
       const result = await sequelize.transaction(async (transaction) => {
         const u = await db.findUser(sequelize, id, tenant, transaction);
@@ -199,7 +199,7 @@ export function createUserService(deps: UserDeps) {
             entityId: u.entity_id,
             summary: { ...(fields.name !== undefined ? { name: { from: u.name, to: fields.name } } : {}), ...(roleChanged ? { role: { from: before, to: patch.role }, sessions_revoked: revoked } : {}) },
           },
-          { transaction },
+          { transaction, ...origin },
         );
         return { u, changed: roleChanged };
       });
@@ -208,7 +208,7 @@ export function createUserService(deps: UserDeps) {
     },
 
     /** Disabled at once: sessions revoked, partner keys the user created revoked. */
-    async deactivate(actor: Actor, id: string) {
+    async deactivate(actor: Actor, id: string, origin: Origin = {}) {
       if (actor.kind === 'user' && actor.id === id) throw new AppError('UNPROCESSABLE_ENTITY', 'You cannot deactivate yourself');
       const tenant = tenantOf(actor);
       const keyIds = await sequelize.transaction(async (transaction) => {
@@ -221,7 +221,7 @@ export function createUserService(deps: UserDeps) {
         const keys = await db.revokeKeysCreatedBy(sequelize, id, transaction);
         // A link handed out earlier must not outlive the deactivation (reactivation does not revive it).
         const links = await db.revokeInvitations(sequelize, id, transaction);
-        await audit(sequelize, actor, { action: 'user.deactivated', targetType: 'user', targetId: id, entityId: u.entity_id, summary: { sessions_revoked: sessions, api_keys_revoked: keys, invitations_revoked: links } }, { transaction });
+        await audit(sequelize, actor, { action: 'user.deactivated', targetType: 'user', targetId: id, entityId: u.entity_id, summary: { sessions_revoked: sessions, api_keys_revoked: keys, invitations_revoked: links } }, { transaction, ...origin });
         return keys;
       });
       // After the commit: a lookup racing it cannot put a session or key back into memory.
@@ -230,20 +230,20 @@ export function createUserService(deps: UserDeps) {
     },
 
     /** Lets the user sign in again; revoked sessions and keys stay revoked. */
-    async reactivate(actor: Actor, id: string) {
+    async reactivate(actor: Actor, id: string, origin: Origin = {}) {
       const tenant = tenantOf(actor);
       await sequelize.transaction(async (transaction) => {
         const u = await db.findUser(sequelize, id, tenant, transaction);
         if (!u) throw notFound('User', id);
         if (!u.disabled_at) return;
         await db.setDisabled(sequelize, id, false, transaction);
-        await audit(sequelize, actor, { action: 'user.reactivated', targetType: 'user', targetId: id, entityId: u.entity_id }, { transaction });
+        await audit(sequelize, actor, { action: 'user.reactivated', targetType: 'user', targetId: id, entityId: u.entity_id }, { transaction, ...origin });
       });
       return userAdminToApi((await db.findUser(sequelize, id))!);
     },
 
     /** For a lost authenticator: factors removed and sessions ended; MFA roles must enrol again at next sign-in. */
-    async resetMfa(actor: Actor, id: string) {
+    async resetMfa(actor: Actor, id: string, origin: Origin = {}) {
       // Visibility first: a user the caller cannot see is 404 whatever else holds.
       await visible(actor, id);
       if (actor.role !== 'admin' && actor.role !== 'system') throw new AppError('FORBIDDEN', 'Only platform admins may reset a second factor');
@@ -253,14 +253,14 @@ export function createUserService(deps: UserDeps) {
         if (!u) throw notFound('User', id);
         await db.clearMfa(sequelize, id, transaction);
         const sessions = await db.revokeUserSessions(sequelize, id, transaction);
-        await audit(sequelize, actor, { action: 'user.mfa_reset', targetType: 'user', targetId: id, entityId: u.entity_id, summary: { had_mfa: u.mfa_enabled, sessions_revoked: sessions } }, { transaction });
+        await audit(sequelize, actor, { action: 'user.mfa_reset', targetType: 'user', targetId: id, entityId: u.entity_id, summary: { had_mfa: u.mfa_enabled, sessions_revoked: sessions } }, { transaction, ...origin });
       });
       forgetCachedCredentials(id);
       return userAdminToApi((await db.findUser(sequelize, id))!);
     },
 
     /** The public end of an invitation link. */
-    async setPassword(input: { token: string; password: string }) {
+    async setPassword(input: { token: string; password: string }, origin: Origin = {}) {
       const invalid = () => new AppError('BAD_REQUEST', 'This link is invalid, expired or already used; ask for a new invitation', { field: 'token' });
       if (!TOKEN_PATTERN.test(input.token)) throw invalid();
       // A link handed out before an APP_SECRET rotation was hashed under the previous key.
@@ -284,7 +284,7 @@ export function createUserService(deps: UserDeps) {
         await db.setPassword(sequelize, used.userId, passwordHash, transaction);
         await db.revokeUserSessions(sequelize, used.userId, transaction);
         const self: Actor = { kind: 'user', id: used.userId, role: 'partner', label: used.email };
-        await audit(sequelize, self, { action: 'user.password_set', targetType: 'user', targetId: used.userId, entityId: null, summary: { via: 'invitation' } }, { transaction });
+        await audit(sequelize, self, { action: 'user.password_set', targetType: 'user', targetId: used.userId, entityId: null, summary: { via: 'invitation' } }, { transaction, ...origin });
         return used;
       });
       forgetCachedCredentials(user.userId);

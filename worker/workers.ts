@@ -11,10 +11,10 @@ export const workflowsPath = join(root, 'workflows', 'index.ts');
 /** Written by scripts/build-workflows.ts (git-ignored). */
 export const prebuiltBundlePath = join(root, 'dist', 'workflow-bundle.js');
 /**
- * Everything the bundle is built from: workflows import only domain/ (and types, which vanish);
+ * Everything the bundle is built from: workflows import only domain/ and contracts/ (and types, which vanish);
  * the lockfile stands for the @temporalio/workflow runtime bundled alongside.
  */
-const BUNDLE_SOURCES = ['workflows', 'domain', 'package-lock.json'].map((d) => join(root, d));
+const BUNDLE_SOURCES = ['workflows', 'domain', 'contracts', 'package-lock.json'].map((d) => join(root, d));
 
 function newestMtime(path: string): number {
   const st = statSync(path);

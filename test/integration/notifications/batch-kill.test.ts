@@ -5,7 +5,7 @@
  * single-delivery id) instead of a second copy, and the dead letter's retry sends it again by the
  * person's choice with the same Message-ID. Real worker process, SMTP server, Temporal, database.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notificationBatchId, startDeliveryBatches } from '../../../activities/notifications.js';
@@ -15,6 +15,7 @@ import { createTestUser } from '../../support/auth.js';
 import { GENERATION, RECORDING, recordHistories } from '../../support/recordHistories.js';
 import { startWorkers, type RunningWorkers, ownQueues } from '../../support/harness.js';
 import { call, FAST, ordersEnv, waitFor, type OrdersEnv } from '../orders/helpers.js';
+import { spawnWorkerProcess } from '../../support/workerProcess.js';
 
 const SEND_TIMEOUT_MS = 3000;
 const RECIPIENTS = 30;
@@ -25,19 +26,7 @@ let child: ChildProcess | undefined;
 let workers: RunningWorkers | undefined;
 
 function spawnWorker(): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-    env: { ...process.env, ...FAST, ...mailEnv, WORKER_QUEUES: 'notifications', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('worker polling task queues')) resolve(proc);
-    });
-    proc.stderr!.on('data', () => {});
-    proc.on('exit', (code) => reject(new Error(`worker exited early (${code}): ${out.slice(-2000)}`)));
-  });
+  return spawnWorkerProcess({ ...FAST, ...mailEnv, WORKER_QUEUES: 'notifications' });
 }
 
 beforeAll(async () => {

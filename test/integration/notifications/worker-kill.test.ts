@@ -3,7 +3,7 @@
  * the next attempt, on a fresh worker, must not send it again. Real worker process, real SMTP
  * server (the catcher), real Temporal; the copy count is by Message-ID as the server got it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
@@ -13,6 +13,7 @@ import { temporalSettings } from '../../../temporal.config.js';
 import type { NotificationDeliveryInput } from '../../../workflows/notificationDelivery.js';
 import { startWorkers, type RunningWorkers, ownQueues } from '../../support/harness.js';
 import { FAST, ordersEnv, waitFor, type OrdersEnv } from '../orders/helpers.js';
+import { spawnWorkerProcess } from '../../support/workerProcess.js';
 
 const SEND_TIMEOUT_MS = 3000;
 let catcher: MailCatcher;
@@ -22,19 +23,7 @@ let child: ChildProcess | undefined;
 let workers: RunningWorkers | undefined;
 
 function spawnWorker(): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-    env: { ...process.env, ...FAST, ...mailEnv, WORKER_QUEUES: 'notifications', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('worker polling task queues')) resolve(proc);
-    });
-    proc.stderr!.on('data', () => {});
-    proc.on('exit', (code) => reject(new Error(`worker exited early (${code}): ${out.slice(-2000)}`)));
-  });
+  return spawnWorkerProcess({ ...FAST, ...mailEnv, WORKER_QUEUES: 'notifications' });
 }
 
 beforeAll(async () => {

@@ -3,7 +3,7 @@
  * the cursor of the last heartbeat (not from zero), and the finished file holds every stock row
  * exactly once. Real worker process, real Temporal, real database.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -15,6 +15,7 @@ import { insertReport } from '../../../db/repositories/reports.js';
 import { temporalSettings } from '../../../temporal.config.js';
 import { ownQueues, startWorkers, type RunningWorkers } from '../../support/harness.js';
 import { FAST, ordersEnv, waitFor, type OrdersEnv } from '../orders/helpers.js';
+import { spawnWorkerProcess } from '../../support/workerProcess.js';
 
 const ROWS = 8000;
 let env: OrdersEnv;
@@ -23,19 +24,7 @@ let child: ChildProcess | undefined;
 let workers: RunningWorkers | undefined;
 
 function spawnWorker(): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-    env: { ...process.env, ...FAST, ...queueEnv, WORKER_QUEUES: 'reports', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('worker polling task queues')) resolve(proc);
-    });
-    proc.stderr!.on('data', () => {});
-    proc.on('exit', (code) => reject(new Error(`worker exited early (${code}): ${out.slice(-2000)}`)));
-  });
+  return spawnWorkerProcess({ ...FAST, ...queueEnv, WORKER_QUEUES: 'reports' });
 }
 
 /** ROWS stock rows for the wholesaler: one product, ROWS/2 variants at two locations. */

@@ -1,0 +1,21 @@
+/**
+ * A real worker process (worker/main.ts under tsx) for the tests that SIGKILL one mid-work.
+ * Resolves once it polls its task queues; rejects with the tail of its output if it exits first.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export function spawnWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'info' }, // the ready line is logged at info
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('worker polling task queues')) resolve(proc);
+    });
+    proc.stderr!.on('data', () => {});
+    proc.on('exit', (code) => reject(new Error(`worker exited early (${code}): ${out.slice(-2000)}`)));
+  });
+}

@@ -23,6 +23,19 @@ export interface OrderLifecycleInput {
   autoCompleteAfterMs: number;
   taskQueues: { compliance: string; notifications: string };
   retry?: RetryInput;
+  /**
+   * An order already under way when its workflow starts (demo orders loaded straight into the
+   * database, scripts/adopt-orders.ts): the workflow takes up its status, METRC progress and the
+   * timeline's last seq instead of starting at `submitted`. Stock it holds is already reserved.
+   */
+  resume?: OrderResume;
+}
+
+export interface OrderResume {
+  status: OrderStatus;
+  /** The seq of the order's last timeline row: the workflow's next one follows it. */
+  seq: number;
+  metrc?: MetrcInfo;
 }
 
 export interface TransitionArgs {

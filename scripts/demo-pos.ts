@@ -17,7 +17,7 @@ import type { Config } from '../platform/config.js';
 type Json = Record<string, unknown>;
 
 /** A minimal cookie-keeping client for the hub's API (session cookie plus the CSRF header on writes). */
-function apiClient(base: string) {
+export function apiClient(base: string) {
   const jar = new Map<string, string>();
   return async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
     const headers: Record<string, string> = { accept: 'application/json' };

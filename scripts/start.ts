@@ -96,6 +96,13 @@ async function main() {
     });
   }
   commands.push({ name: 'api', prefixColor: 'green', command: `${tsx} --import ./platform/telemetry/preload.mjs api/main.ts` });
+  // The optional demo traffic driver (scripts/demo-traffic.ts): demo partners trading over the API.
+  const trafficWanted = ['1', 'true', 'yes', 'on'].includes((process.env.DEMO_TRAFFIC ?? '').toLowerCase());
+  const traffic = trafficWanted && sandboxes && cfg.nodeEnv !== 'production';
+  if (trafficWanted && !traffic) {
+    console.log(`[trellis] DEMO_TRAFFIC is ignored ${cfg.nodeEnv === 'production' ? 'with NODE_ENV=production' : 'without the local sandboxes (SANDBOXES=0)'}: demo partners never trade on a real hub`);
+  }
+  if (traffic) commands.push({ name: 'traffic', prefixColor: 'white', command: `${tsx} scripts/demo-traffic.ts`, env: { DEMO_TRAFFIC_UNDER_START: '1' } });
 
   const { result, commands: running } = concurrently(commands, {
     killOthersOn: ['failure', 'success'],
@@ -127,6 +134,13 @@ async function main() {
         : []),
       ...(mailCatcher ? [`  Caught mail    http://127.0.0.1:${cfg.mail.catcher.httpPort}/__mail`] : []),
       ...(smsSandbox ? [`  SMS sandbox    ${cfg.mail.sms.baseUrl}/__sandbox/messages`] : []),
+      ...(sandboxes && cfg.nodeEnv !== 'production'
+        ? [
+            traffic
+              ? `  Demo traffic   on: sandbox partners trade every ${process.env.DEMO_TRAFFIC_INTERVAL ?? 20} s (DEMO_TRAFFIC_INTERVAL); restart without DEMO_TRAFFIC=1 to turn it off`
+              : '  Demo traffic   off: DEMO_TRAFFIC=1 npm start (or npx tsx scripts/demo-traffic.ts beside it) makes the demo partners trade',
+          ]
+        : []),
       'Press Ctrl-C to stop everything.',
       '',
     ];

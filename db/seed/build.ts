@@ -62,9 +62,20 @@ const OPEN_RESERVING = new Set(['accepted', 'fulfilled']);
 const SHIPPED = new Set(['shipped', 'delivered', 'completed']);
 /** Old orders have settled; recent ones may still be anywhere in their lifecycle. */
 const SETTLED_STATUSES = ['completed', 'completed', 'completed', 'completed', 'cancelled', 'rejected', 'expired'] as const;
-// Recent orders are either settled history or still `submitted`: npm start hands the submitted ones
-// to real order workflows (scripts/adopt-orders.ts); mid-flight states only arise through workflows.
+// Recent orders are settled history or still open: npm start hands every open one to a real order
+// workflow (scripts/adopt-orders.ts), the mid-flight ones resumed where they stand.
 const RECENT_STATUSES = ['submitted', 'submitted', 'submitted', 'completed', 'completed', 'cancelled', 'rejected', 'expired'] as const;
+/**
+ * Orders between the sandbox's own facilities in the last ten days may be anywhere in their
+ * lifecycle: their lines are the wholesaler's METRC-labelled lots (fulfilment names a package per
+ * line, and the resumed METRC transfer needs packages the sandbox holds for that licence).
+ */
+const MIDFLIGHT_DAYS = 10;
+const MIDFLIGHT_STATUSES = ['submitted', 'accepted', 'accepted', 'fulfilled', 'fulfilled', 'shipped', 'shipped', 'delivered', 'completed', 'cancelled', 'rejected'] as const;
+/** Labels on lines from fulfilment on, as fulfilment writes them. */
+const LABELLED = new Set(['fulfilled', 'shipped', 'delivered', 'completed']);
+/** METRC matched a manifest before these shipped (the sandbox's manifest numbers look like this). */
+const MATCHED = new Set(['shipped', 'delivered', 'completed']);
 const STATUS_STEPS: Record<string, number> = {
   submitted: 1, accepted: 2, rejected: 2, expired: 2, cancelled: 3, fulfilled: 3, shipped: 4, delivered: 5, completed: 6,
 };
@@ -294,9 +305,11 @@ export function buildDemoData(options: DemoOptions = {}): DemoData {
     while (buyer.entity.id === seller.entity.id) buyer = rng.pick(retailers);
     const from = sandbox ? seller.locations[0]! : rng.pick(wholesaleLocations(seller));
     const to = buyer.locations[buyer.locations.length - 1]!;
-    const stock = stockByWholesaler.get(seller.entity.id)!.filter((s) => s.inventory.location_id === from.id);
+    const shelf = stockByWholesaler.get(seller.entity.id)!.filter((s) => s.inventory.location_id === from.id);
     const daysAgo = rng.chance(RECENT_SHARE) ? rng.int(0, 27) : rng.int(28, 240);
-    const status = rng.pick(daysAgo > 21 ? SETTLED_STATUSES : RECENT_STATUSES);
+    const midflight = sandbox && daysAgo < MIDFLIGHT_DAYS;
+    const status = rng.pick(midflight ? MIDFLIGHT_STATUSES : daysAgo > 21 ? SETTLED_STATUSES : RECENT_STATUSES);
+    const stock = midflight ? shelf.filter((s) => s.inventory.metrc_package_label) : shelf;
     const created = anchor - daysAgo * DAY - rng.int(1, DAY - 1);
     const updated = Math.min(anchor, created + (STATUS_STEPS[status]! - 1) * rng.int(2, 36) * 3_600_000);
     const id = rng.uuid();
@@ -306,7 +319,8 @@ export function buildDemoData(options: DemoOptions = {}): DemoData {
     while (chosen.size < want) chosen.add(rng.pick(stock));
     const lines = [...chosen].map((s) => {
       const grams = s.variant.unit_of_measure === 'Grams';
-      const quantity = grams ? rng.int(1, 5) * 454 : rng.int(1, 8) * 6;
+      // A METRC lot holds less than a warehouse shelf: keep a lot's lines small enough for it.
+      const quantity = midflight ? (grams ? rng.int(1, 8) * 28 : rng.int(1, 3) * 2) : grams ? rng.int(1, 5) * 454 : rng.int(1, 8) * 6;
       const unit = Number(s.variant.price_minor);
       if (OPEN_RESERVING.has(status)) {
         const inv = s.inventory;
@@ -322,7 +336,7 @@ export function buildDemoData(options: DemoOptions = {}): DemoData {
         quantity,
         unit_price_minor: unit,
         line_total_minor: unit * quantity,
-        metrc_package_label: SHIPPED.has(status) ? (s.inventory.metrc_package_label ?? null) : null,
+        metrc_package_label: SHIPPED.has(status) || LABELLED.has(status) ? (s.inventory.metrc_package_label ?? null) : null,
         created_at: at(created),
         updated_at: at(created),
       } as Row;
@@ -350,6 +364,7 @@ export function buildDemoData(options: DemoOptions = {}): DemoData {
         requested_delivery_date: dateOnly(created + rng.int(2, 10) * DAY),
         notes: rng.chance(0.25) ? rng.pick(['Deliver before noon, dock B.', 'Call ahead; loading zone on the alley side.', 'Split invoice by brand please.', 'Replacement for damaged cases.']) : null,
         version: STATUS_STEPS[status]!,
+        ...(midflight && MATCHED.has(status) ? { metrc_state: 'matched', metrc_manifest_number: String(rng.int(1_000_000, 9_999_999)).padStart(10, '0') } : {}),
         // Historical rows predate the order workflows: no workflow owns them.
         workflow_id: null,
         created_at: at(created),

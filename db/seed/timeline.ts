@@ -20,6 +20,8 @@ const PATHS: Record<string, string[]> = {
   delivered: ['submitted', 'accepted', 'fulfilled', 'shipped', 'delivered'],
   completed: ['submitted', 'accepted', 'fulfilled', 'shipped', 'delivered', 'completed'],
 };
+/** The METRC transfer's match, a step of its own on the timeline (spread like the others). */
+const MATCHED = 'metrc:matched';
 /** Who moves an order into each status. */
 const BY: Record<string, 'buyer' | 'seller' | 'system'> = {
   submitted: 'buyer', accepted: 'seller', rejected: 'seller', expired: 'system', cancelled: 'buyer',
@@ -40,21 +42,35 @@ export function buildDemoTimeline(data: DemoData): Row[] {
   const names = new Map(data.entities.map((e) => [e.id, String(e.name)]));
   const events: Row[] = [];
   for (const o of data.orders) {
-    const path = PATHS[String(o.status)] ?? ['submitted'];
+    const steps = PATHS[String(o.status)] ?? ['submitted'];
+    // An order whose transfer METRC matched to a manifest says so just before it shipped.
+    const path = o.metrc_state === 'matched' ? steps.flatMap((s) => (s === 'shipped' ? [MATCHED, s] : [s])) : steps;
     const start = (o.created_at as Date).getTime();
     const end = Math.max(start, (o.updated_at as Date).getTime());
-    path.forEach((status, seq) => {
+    let status: string | null = null;
+    path.forEach((step, seq) => {
+      const at = new Date(seq === 0 ? start : start + Math.round(((end - start) * seq) / (path.length - 1)));
+      const id = stableId(`demo-event:${String(o.id)}:${seq}`);
+      if (step === MATCHED) {
+        const metrc = { state: 'matched', manifestNumber: String(o.metrc_manifest_number) };
+        events.push({
+          id, order_id: o.id, event_key: `${String(o.id)}:${seq}`, seq, type: 'metrc_status', from_status: null, to_status: null,
+          actor_kind: 'system', actor_id: 'system', actor_role: 'system', actor_label: 'METRC transfer', reason: null,
+          detail: { metrc }, occurred_at: at, published_at: at, created_at: at, updated_at: at,
+        });
+        return;
+      }
+      const from = status;
+      status = step;
       const by = BY[status]!;
       const entity = by === 'buyer' ? o.retailer_id : by === 'seller' ? o.wholesaler_id : null;
-      // Steps spread evenly from placing to the order's last change.
-      const at = new Date(seq === 0 ? start : start + Math.round(((end - start) * seq) / (path.length - 1)));
       events.push({
-        id: stableId(`demo-event:${String(o.id)}:${seq}`),
+        id,
         order_id: o.id,
         event_key: `${String(o.id)}:${seq}`,
         seq,
         type: 'status_changed',
-        from_status: seq === 0 ? null : path[seq - 1],
+        from_status: from,
         to_status: status,
         actor_kind: entity ? 'user' : 'system',
         actor_id: entity ? String(entity) : 'order-lifecycle',

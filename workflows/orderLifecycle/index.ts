@@ -20,7 +20,7 @@ import { isTerminal, type OrderStatus } from '../../domain/orders/status.js';
 import { reminderTimes } from '../../domain/orders/timing.js';
 import { availableTransitions } from '../../domain/orders/transitions.js';
 import { metrcChild } from './metrc.js';
-import { Saga } from './saga.js';
+import { RELEASE_STOCK, Saga } from './saga.js';
 import { SYSTEM, factsOf, newRun, serial, snapshotOf, type OrderRun } from './state.js';
 import { orderSteps, type OrderSteps } from './steps.js';
 import { asUpdateFailure, compensate, perform, validate } from './transitions.js';
@@ -32,6 +32,8 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderW
   const saga = new Saga();
   const metrc = metrcChild(run, steps, exclusive);
   const parts = { run, steps, saga, metrc };
+  // A resumed order that holds reserved stock gives it back if it is cancelled, as an accepted one does.
+  if (run.status === 'accepted' || run.status === 'fulfilled') saga.push(RELEASE_STOCK, steps.releaseStock);
 
   // The API starts the workflow with its attributes; a start without them (a script) sets them.
   if (workflowInfo().typedSearchAttributes.get(ORDER_SEARCH_ATTRIBUTES.OrderId) !== input.orderId)

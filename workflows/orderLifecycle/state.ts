@@ -33,6 +33,8 @@ export const PENDING: Record<OrderStatus, string | null> = {
 };
 
 export function newRun(input: OrderLifecycleInput): OrderRun {
+  const r = input.resume;
+  if (r) return { input, status: r.status, metrc: r.metrc ?? { state: 'none' }, step: PENDING[r.status], seq: r.seq, timeline: [] };
   return { input, status: 'submitted', metrc: { state: 'none' }, step: PENDING.submitted, seq: 0, timeline: [] };
 }
 

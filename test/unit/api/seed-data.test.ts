@@ -27,7 +27,9 @@ describe('demo data', () => {
     expect(c.inventory).toBeGreaterThan(4000);
     expect(c.orders).toBe(400);
     expect(new Set(data.products.map((p) => p.category))).toEqual(new Set(CATEGORIES));
-    expect(new Set(data.orders.map((o) => o.status))).toEqual(new Set(['submitted', 'completed', 'cancelled', 'rejected', 'expired']));
+    expect(new Set(data.orders.map((o) => o.status))).toEqual(
+      new Set(['submitted', 'accepted', 'fulfilled', 'shipped', 'delivered', 'completed', 'cancelled', 'rejected', 'expired']),
+    );
     expect(data.products.every((p) => typeof p.brand === 'string' && String(p.description).length > 20)).toBe(true);
   });
 
@@ -95,7 +97,43 @@ describe('demo data', () => {
     expect(days.size).toBe(14);
     expect(created.filter((t) => t >= start - 28 * 86_400_000).length).toBeGreaterThan(120);
     const recent = a.orders.filter((o) => (o.created_at as Date).getTime() >= start - 21 * 86_400_000);
-    expect(new Set(recent.map((o) => o.status))).toEqual(new Set(['submitted', 'completed', 'cancelled', 'rejected', 'expired']));
+    expect(new Set(recent.map((o) => o.status))).toEqual(
+      new Set(['submitted', 'accepted', 'fulfilled', 'shipped', 'delivered', 'completed', 'cancelled', 'rejected', 'expired']),
+    );
+  });
+
+  it('has orders in every state over the last ten days, between sandbox facilities, with labels, reserved stock and METRC matches', () => {
+    const start = demoAnchor(Date.parse('2026-12-05T09:30:00Z'));
+    const a = buildDemoData({ today: start });
+    const sandbox = new Set(DEMO_FACILITIES.map((f) => f.licenseNumber));
+    const licence = new Map(a.entities.map((e) => [e.id, e.license_number]));
+    const midflight = a.orders.filter((o) => ['accepted', 'fulfilled', 'shipped', 'delivered'].includes(String(o.status)));
+    expect(new Set(midflight.map((o) => o.status))).toEqual(new Set(['accepted', 'fulfilled', 'shipped', 'delivered']));
+    const lines = new Map<unknown, typeof a.orderItems>();
+    for (const l of a.orderItems) lines.set(l.order_id, [...(lines.get(l.order_id) ?? []), l]);
+    for (const o of midflight) {
+      expect((o.created_at as Date).getTime()).toBeGreaterThanOrEqual(start - 10 * 86_400_000);
+      expect(sandbox.has(licence.get(o.wholesaler_id) as string)).toBe(true);
+      const own = lines.get(o.id)!;
+      expect(own.length).toBeGreaterThan(0);
+      // Fulfilment named a METRC package per line; accepted orders are not fulfilled yet.
+      for (const l of own) expect(l.metrc_package_label == null).toBe(o.status === 'accepted');
+      expect(o.metrc_state === 'matched').toBe(['shipped', 'delivered'].includes(String(o.status)));
+    }
+    // Stock held by accepted and fulfilled orders is reserved, never beyond what is on hand.
+    const held = new Map<unknown, number>();
+    for (const o of midflight.filter((o) => ['accepted', 'fulfilled'].includes(String(o.status))))
+      for (const l of lines.get(o.id)!) held.set(l.variant_id, (held.get(l.variant_id) ?? 0) + Number(l.quantity));
+    for (const [variant, qty] of held) {
+      const inv = a.inventory.filter((i) => i.variant_id === variant);
+      const reserved = inv.reduce((n, i) => n + Number(i.quantity_reserved), 0);
+      expect(reserved).toBeGreaterThanOrEqual(qty);
+      for (const i of inv) expect(Number(i.quantity_on_hand)).toBeGreaterThanOrEqual(Number(i.quantity_reserved));
+    }
+    // The timeline of a shipped order carries METRC's match before the shipment.
+    const shipped = midflight.find((o) => o.status === 'shipped')!;
+    const steps = buildDemoTimeline(a).filter((e) => e.order_id === shipped.id).map((e) => (e.type === 'metrc_status' ? 'metrc' : e.to_status));
+    expect(steps).toEqual(['submitted', 'accepted', 'fulfilled', 'metrc', 'shipped']);
   });
 
   it('gives strain products their strain', () => {

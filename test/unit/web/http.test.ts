@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, createApi, readCookie, toSearch } from '../../../web/src/lib/api/http.js';
+import { ApiError, createApi, readCookie } from '../../../web/src/lib/api/http.js';
+import { authService } from '../../../web/src/lib/services/auth.js';
 import { ordersService } from '../../../web/src/lib/services/orders.js';
 import { workflowsService } from '../../../web/src/lib/services/workflows.js';
 
@@ -19,7 +20,7 @@ describe('console API client', () => {
     const r = recorder(() => json(200, { data: [], pagination: { page: 1, limit: 50, total: 0, total_pages: 0 } }));
     const api = createApi({ baseUrl: 'http://hub/api/v1', fetch: r.fetch, cookies: () => 'other=1; trellis_csrf=abc%3D123' });
     await ordersService(api).list({ status: 'submitted' });
-    await api.call('POST', '/orders/x/transitions', { body: { action: 'accept' } });
+    await ordersService(api).transition('x', 'accept');
     expect(r.seen[0]!.method).toBe('GET');
     expect(r.seen[0]!.headers.get('x-csrf-token')).toBeNull();
     expect(new URL(r.seen[0]!.url).searchParams.get('status')).toBe('submitted');
@@ -34,7 +35,7 @@ describe('console API client', () => {
         : json(404, { error: { code: 'NOT_FOUND', message: 'Order not found', details: { id: 'x' } } }),
     );
     const api = createApi({ baseUrl: 'http://hub/api/v1', fetch: r.fetch });
-    const missingRoute = await api.call('GET', '/auth/me').catch((e: unknown) => e);
+    const missingRoute = await authService(api).me().catch((e: unknown) => e);
     const missingOrder = await ordersService(api).get('00000000-0000-4000-8000-000000000000').catch((e: unknown) => e);
     expect(missingRoute).toBeInstanceOf(ApiError);
     expect((missingRoute as ApiError).unavailable).toBe(true);
@@ -48,7 +49,7 @@ describe('console API client', () => {
     let called = 0;
     const r = recorder(() => json(401, { error: { code: 'UNAUTHORIZED', message: 'Sign in', details: {} } }));
     const api = createApi({ baseUrl: 'http://hub/api/v1', fetch: r.fetch, onUnauthorized: () => called++ });
-    await expect(api.call('GET', '/orders')).rejects.toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+    await expect(ordersService(api).list()).rejects.toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
     expect(called).toBe(1);
   });
 
@@ -66,9 +67,9 @@ describe('console API client', () => {
     expect(await r.seen[1]!.json()).toEqual({ reason: 'stuck for a day' });
   });
 
-  it('builds query strings without empty values', () => {
-    expect(toSearch({ a: 1, b: '', c: undefined, d: ['x', 'y'], e: false })).toBe('?a=1&d=x&d=y&e=false');
-    expect(toSearch({})).toBe('');
+  it('offers only the client typed from the spec, and reads the CSRF cookie', () => {
+    // No untyped escape hatch: an endpoint the console needs goes into openapi.yaml first.
+    expect(Object.keys(createApi())).toEqual(['client', 'unwrap', 'baseUrl']);
     expect(readCookie('a=1; trellis_csrf=t%20k', 'trellis_csrf')).toBe('t k');
     expect(readCookie('a=1', 'trellis_csrf')).toBeUndefined();
   });

@@ -2,9 +2,15 @@ import { get } from 'svelte/store';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../../web/src/lib/api/http.js';
 import { createSession, type AuthPort } from '../../../web/src/lib/stores/session.js';
-import type { Me } from '../../../web/src/lib/services/types.js';
+import type { Me } from '../../../web/src/lib/services/auth.js';
 
-const operator: Me = { user: { id: 'u1', email: 'operator@trellis.local', role: 'operator' }, role: 'operator', entity: null, permissions: ['orders:read', 'orders:write', 'workflows:read', 'workflows:write', 'sync:write'] };
+const operator: Me = {
+  user: { id: 'u1', email: 'operator@trellis.local', name: 'Operator', role: 'operator', entity_id: null, entity_role: null },
+  role: 'operator',
+  entity: null,
+  permissions: ['orders:read', 'orders:write', 'workflows:read', 'workflows:write', 'sync:write'],
+  mfa: { enabled: false, verified: false },
+};
 
 function port(over: Partial<AuthPort> = {}): AuthPort {
   return {

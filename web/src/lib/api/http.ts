@@ -1,7 +1,7 @@
 /**
- * The console's one way to talk to the API: an openapi-fetch client typed from openapi.yaml, plus
- * `call` for endpoints other teams are still adding to the contract. Both send the session
- * cookie, the CSRF header on writes, and turn the error envelope into an ApiError.
+ * The console's one way to talk to the API: an openapi-fetch client typed from openapi.yaml, and
+ * nothing else (an endpoint the console needs goes into the spec first). It sends the session
+ * cookie and the CSRF header on writes; `unwrap` turns the error envelope into an ApiError.
  */
 import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from '../../../../openapi/types.js';
@@ -42,19 +42,6 @@ export interface ApiOptions {
   onUnauthorized?: (err: ApiError) => void;
 }
 
-export type Query = Record<string, string | number | boolean | string[] | undefined | null>;
-
-export function toSearch(query: Query = {}): string {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) {
-    if (v === undefined || v === null || v === '') continue;
-    if (Array.isArray(v)) v.forEach((x) => p.append(k, x));
-    else p.set(k, String(v));
-  }
-  const s = p.toString();
-  return s ? `?${s}` : '';
-}
-
 type Envelope = { error?: { code?: string; message?: string; details?: Record<string, unknown> } };
 
 export function errorFromBody(status: number, statusText: string, body: unknown): ApiError {
@@ -77,7 +64,7 @@ export function createApi(opts: ApiOptions = {}) {
   const doFetch = opts.fetch ?? ((input: string | URL | Request, init?: RequestInit) => globalThis.fetch(input, init));
   const cookies = opts.cookies ?? (() => (globalThis as { document?: { cookie: string } }).document?.cookie ?? '');
 
-  /** Adds what every request needs; used by both the typed client and `call`. */
+  /** Adds what every request needs to the typed client's requests. */
   const send: typeof fetch = async (input, init) => {
     const req = new Request(input, init);
     const headers = new Headers(req.headers);
@@ -93,18 +80,6 @@ export function createApi(opts: ApiOptions = {}) {
 
   const client: Client<paths> = createClient<paths>({ baseUrl, fetch: send });
 
-  async function call<T>(method: string, path: string, init: { query?: Query; body?: unknown } = {}): Promise<T> {
-    const url = `${baseUrl}${path}${toSearch(init.query)}`;
-    const res = await send(url, {
-      method,
-      ...(init.body !== undefined ? { body: JSON.stringify(init.body), headers: { 'content-type': 'application/json' } } : {}),
-    });
-    if (!res.ok) throw await errorFrom(res);
-    if (res.status === 204) return undefined as T;
-    const text = await res.text();
-    return (text ? JSON.parse(text) : undefined) as T;
-  }
-
   /** Unwraps an openapi-fetch answer: the data, or the envelope as an ApiError. */
   async function unwrap<T>(p: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
     // openapi-fetch has already read the body: build the error from what it parsed.
@@ -113,7 +88,7 @@ export function createApi(opts: ApiOptions = {}) {
     return data as T;
   }
 
-  return { client, call, unwrap, baseUrl };
+  return { client, unwrap, baseUrl };
 }
 export type Api = ReturnType<typeof createApi>;
 

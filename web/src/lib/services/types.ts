@@ -35,32 +35,6 @@ export interface TimelineEntry {
   detail?: unknown;
 }
 
-export interface User {
-  id: string;
-  email: string;
-  name?: string | null;
-  role: string;
-  entity_id?: string | null;
-  mfa_enabled?: boolean;
-  disabled?: boolean;
-  last_login_at?: string | null;
-}
-
-export interface Me {
-  user: User;
-  mfa?: { enabled: boolean; verified: boolean };
-  role: string;
-  entity?: { id: string; name: string; type?: string } | null;
-  permissions: string[];
-  mfa_required?: boolean;
-}
-
-export interface LoginResult {
-  user?: User;
-  mfa_required: boolean;
-  token?: string;
-}
-
 export interface MetrcSubmission {
   id: string;
   kind?: string;
@@ -135,89 +109,9 @@ export interface BulkRetryResult {
   ids?: string[];
 }
 
-export interface PosConnection {
-  id: string;
-  name?: string;
-  vendor?: string;
-  provider?: string;
-  entity_id?: string;
-  location_id?: string;
-  status?: string;
-  state?: string;
-  paused?: boolean;
-  health?: string;
-  last_run_at?: string | null;
-  last_sync_at?: string | null;
-  last_success_at?: string | null;
-  interval_seconds?: number;
-  next_run_at?: string | null;
-  last_error?: string | null;
-  interval_minutes?: number;
-}
-export interface SyncRun {
-  id: string;
-  connection_id?: string;
-  pos_connection_id?: string;
-  status: string;
-  trigger?: string;
-  started_at?: string | null;
-  finished_at?: string | null;
-  completed_at?: string | null;
-  duration_ms?: number | null;
-  progress?: { phase?: string; pages?: number; items?: number; done?: number; total?: number | null; percent?: number | null } | number | null;
-  items_seen?: number;
-  items_upserted?: number;
-  items_failed?: number;
-  counts?: Record<string, number>;
-  error?: unknown;
-  workflow_id?: string;
-  mode?: string;
-  /** Still recorded as running, but its workflow has ended (the reaper will mark it failed). */
-  stale?: boolean;
-}
-export interface SyncItemError {
-  id?: string | number;
-  item_key?: string;
-  vendor_item_id?: string | null;
-  reason?: string;
-  external_id?: string | null;
-  sku?: string | null;
-  code?: string | null;
-  message?: string;
-  created_at?: string;
-}
+/**
+ * The POS connection as the API answers it. The optional extras are names DashboardPage still
+ * reads as fallbacks (the API never sends them); drop them when that page reads the spec's fields.
+ */
+export type PosConnection = Schemas['PosConnection'] & { status?: string; state?: string; last_sync_at?: string | null; interval_minutes?: number };
 
-export interface AuditEntry {
-  id: string;
-  action: string;
-  actor_id?: string | null;
-  actor_label?: string | null;
-  actor_kind?: string;
-  actor_role?: string;
-  actor?: { id?: string; label?: string | null; role?: string } | null;
-  target_type?: string | null;
-  target_id?: string | null;
-  entity_id?: string | null;
-  details?: unknown;
-  summary?: unknown;
-  actor_type?: string;
-  ip?: string | null;
-  created_at: string;
-}
-
-export interface ApiKey {
-  id: string;
-  name: string;
-  prefix?: string;
-  scopes?: string[];
-  entity_id?: string;
-  created_at?: string;
-  last_used_at?: string | null;
-  revoked_at?: string | null;
-  expires_at?: string | null;
-}
-export interface CreatedApiKey extends ApiKey {
-  key?: string;
-  secret?: string;
-  token?: string;
-}

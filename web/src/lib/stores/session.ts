@@ -5,7 +5,7 @@
  */
 import { writable, get, type Readable } from 'svelte/store';
 import { ApiError } from '../api/http.js';
-import type { Me } from '../services/types.js';
+import type { Me } from '../services/auth.js';
 
 export type SessionState =
   | { status: 'loading' }
@@ -46,10 +46,11 @@ export const SECTIONS = [
 ] as const;
 
 export const DEVELOPMENT_ME: Me = {
-  user: { id: 'dev', email: 'development', name: 'Development (no sign-in)', role: 'admin' },
+  user: { id: 'dev', email: 'development', name: 'Development (no sign-in)', role: 'admin', entity_id: null, entity_role: null },
   role: 'admin',
   entity: null,
   permissions: ['*'],
+  mfa: { enabled: false, verified: false },
 };
 
 export function permits(me: Me | undefined, permission: string): boolean {
@@ -69,9 +70,8 @@ export function createSession(auth: AuthPort) {
 
   async function refresh(): Promise<SessionState> {
     try {
-      const me = await auth.me();
-      if (me.mfa_required) store.set({ status: 'mfa', email: me.user?.email });
-      else store.set({ status: 'signed-in', me: { ...me, permissions: me.permissions ?? [] } });
+      // A session still owing its second factor is refused here with MFA_REQUIRED (below).
+      store.set({ status: 'signed-in', me: await auth.me() });
     } catch (err) {
       if (err instanceof ApiError && err.unavailable) store.set({ status: 'development', me: DEVELOPMENT_ME });
       else if (err instanceof ApiError && err.code === 'MFA_REQUIRED') store.set({ status: 'mfa' });

@@ -2,7 +2,7 @@
  * Password sign-in with per-account and per-client throttling. Every failure looks the same to
  * the caller (unknown email, wrong password, disabled account), and an unknown email still pays
  * for a password verification so timing does not tell accounts apart. The attempt is reserved
- * (api/auth/throttle.ts) before the password is checked, so parallel guesses cannot outrun the
+ * (services/throttle.ts) before the password is checked, so parallel guesses cannot outrun the
  * limit; the client address is `req.ip` as TRUST_PROXY resolves it.
  */
 import type { Redis } from 'ioredis';
@@ -11,7 +11,7 @@ import { SYSTEM_ACTOR } from '../../domain/actor.js';
 import { AppError } from '../../domain/errors.js';
 import type { Config } from '../../platform/config.js';
 import { decoyHash, verifyPassword } from '../../platform/crypto.js';
-import { createThrottle, type Subject } from '../auth/throttle.js';
+import { createThrottle, type Subject } from './throttle.js';
 import { audit } from './audit.js';
 import { actorOfUser, createSessionService, mfaStateOf, normaliseUser } from './authSessions.js';
 import { markSignedIn, userForSignIn } from '../../db/repositories/identity.js';

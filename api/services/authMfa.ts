@@ -11,7 +11,7 @@ import type { Actor, Origin } from '../../domain/actor.js';
 import { AppError } from '../../domain/errors.js';
 import type { Config } from '../../platform/config.js';
 import { keyedHash, keyedHashes, keyringOf, openMfaSecret, sealMfaSecret } from '../../platform/crypto.js';
-import { createThrottle } from '../auth/throttle.js';
+import { createThrottle } from './throttle.js';
 import { audit } from './audit.js';
 import * as identity from '../../db/repositories/identity.js';
 

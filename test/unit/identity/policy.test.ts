@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { listOperations, operationRuleProblems } from '../../../api/auth/operations.js';
-import { lockSeconds } from '../../../api/auth/throttle.js';
+import { lockSeconds } from '../../../api/services/throttle.js';
 import { changesOf, sanitiseSummary, targetTypeOf } from '../../../api/services/audit.js';
 import type { Actor } from '../../../domain/actor.js';
 import { tenantOf } from '../../../domain/actor.js';

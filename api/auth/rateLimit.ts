@@ -1,7 +1,5 @@
 import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
-import type { Actor } from '../../domain/actor.js';
-import { isPlatform } from '../../domain/actor.js';
 import { AppError } from '../../domain/errors.js';
 import type { Config } from '../../platform/config.js';
 import { sha256 } from '../../platform/crypto.js';
@@ -56,20 +54,3 @@ export const enforceUserRateLimit = (deps: { redis: Redis; config: Config }, res
 /** Keyed on req.ip, i.e. as TRUST_PROXY resolves it; hashed because addresses are personal data. */
 export const enforceAnonymousRateLimit = (deps: { redis: Redis; config: Config }, req: Request, res: Response) =>
   enforceRateLimit(deps.redis, res, 'anonymous', sha256(req.ip ?? 'unknown'), deps.config.auth.anonymousRateLimitPerMinute);
-
-/**
- * The per-minute limit a caller may give a key: staff (and the system) up to the contract's
- * maximum, entity owners up to the configured ceiling, so an owner cannot lift its own partner
- * integration past what the platform budgets for one key. Throws 422 above it.
- */
-export function assertKeyRateLimitAllowed(actor: Actor, requested: number | null | undefined, config: Config): void {
-  if (requested === null || requested === undefined || isPlatform(actor)) return;
-  const ceiling = config.auth.apiKeyRateLimitCeilingPerMinute;
-  if (requested > ceiling) {
-    throw new AppError('UNPROCESSABLE_ENTITY', `rate_limit_per_minute may be at most ${ceiling}; ask platform staff for more`, {
-      field: 'rate_limit_per_minute',
-      issue: `above the policy ceiling of ${ceiling}`,
-      max: ceiling,
-    });
-  }
-}

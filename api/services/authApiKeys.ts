@@ -5,13 +5,12 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Sequelize } from 'sequelize';
-import { tenantOf, type Actor, type Origin } from '../../domain/actor.js';
+import { isPlatform, tenantOf, type Actor, type Origin } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { normaliseScopes } from '../../domain/policy.js';
 import { models } from '../../db/models.js';
 import type { Config } from '../../platform/config.js';
 import { keyedHash, keyedHashes, keyIdOf, keyringOf, randomToken, safeEqual } from '../../platform/crypto.js';
-import { assertKeyRateLimitAllowed } from '../auth/rateLimit.js';
 import { audit } from './audit.js';
 import * as keys from '../../db/repositories/apiKeys.js';
 import { CredentialCache } from './authCache.js';
@@ -51,6 +50,23 @@ export function apiKeyToApi(r: Record<string, unknown>) {
 
 /** Shared by every key service of the process, so a revoke anywhere here forgets at once. */
 export const apiKeyCache = new CredentialCache<ResolvedKey>();
+
+/**
+ * The per-minute limit a caller may give a key: staff (and the system) up to the contract's
+ * maximum, entity owners up to the configured ceiling, so an owner cannot lift its own partner
+ * integration past what the platform budgets for one key. Throws 422 above it.
+ */
+function assertKeyRateLimitAllowed(actor: Actor, requested: number | null | undefined, config: Config): void {
+  if (requested === null || requested === undefined || isPlatform(actor)) return;
+  const ceiling = config.auth.apiKeyRateLimitCeilingPerMinute;
+  if (requested > ceiling) {
+    throw new AppError('UNPROCESSABLE_ENTITY', `rate_limit_per_minute may be at most ${ceiling}; ask platform staff for more`, {
+      field: 'rate_limit_per_minute',
+      issue: `above the policy ceiling of ${ceiling}`,
+      max: ceiling,
+    });
+  }
+}
 
 export function createApiKeyService(deps: ApiKeyDeps) {
   const { sequelize, config } = deps;

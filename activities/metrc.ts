@@ -24,7 +24,7 @@ import {
   type MetrcReceiptInput,
 } from '../integrations/metrc/index.js';
 import { discardSignal, type ManifestQuery } from '../contracts/metrc.js';
-import { recordDeadLetter, resolveDeadLettersFor } from '../db/deadLetters.js';
+import { recordDeadLetter, resolveDeadLettersFor } from '../db/repositories/deadLetters.js';
 import { transferFacts } from '../db/repositories/orders.js';
 import {
   clearPossiblyLanded,
@@ -45,7 +45,7 @@ import {
   claimForRetry,
   workflowIdFor,
   type SubmissionRow,
-} from '../db/metrcSubmissions.js';
+} from '../db/repositories/metrcSubmissions.js';
 import { definitelyNotCommitted, failureReason, type AttemptError } from '../domain/metrc/failure.js';
 import {
   changeWireBody,
@@ -63,6 +63,7 @@ import {
 import { buildTransferTemplate } from '../domain/metrc/transfer.js';
 import { identityTag, noteWithIdentity } from '../domain/metrc/identity.js';
 import type { FieldIssue } from '../domain/metrc/schema.js';
+import { labelActivity } from '../platform/metrics.js';
 import type { ActivityDeps } from './deps.js';
 import { createMetrcClientFactory, isNoKeyFailure } from './metrcClient.js';
 import { isAuthFailure, settle, withAuthRetry } from './metrcSettle.js';
@@ -157,14 +158,17 @@ function toFailure(e: unknown, info: AttemptError): ApplicationFailure {
   });
 }
 
+function currentContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined; // called outside an activity (benchmarks, unit tests)
+  }
+}
+
 /** Heartbeats while work is in flight, so a lost worker is noticed within the heartbeat timeout. */
 async function withHeartbeat<T>(fn: () => Promise<T>): Promise<T> {
-  let ctx: Context | undefined;
-  try {
-    ctx = Context.current();
-  } catch {
-    ctx = undefined; // called outside an activity (benchmarks, unit tests)
-  }
+  const ctx = currentContext();
   const timer = ctx ? setInterval(() => ctx.heartbeat(), 1000) : undefined;
   try {
     ctx?.heartbeat();
@@ -344,6 +348,7 @@ export function createMetrcActivities(deps: ActivityDeps) {
     async submitMetrcSubmission(input: { submissionId: string }): Promise<SubmitResult> {
       const current = await getSubmission(sequelize, input.submissionId);
       if (!current) throw ApplicationFailure.create({ type: 'NotFound', nonRetryable: true, message: `submission ${input.submissionId} not found` });
+      labelActivity(currentContext(), { kind: current.kind });
       if (current.status === 'succeeded') return { status: 'succeeded', metrcIds: current.metrc_ids ?? [], reconciled: current.reconciled };
       const started = await startAttempt(deps.writer, input.submissionId);
       if (!started) return { status: 'not_sendable', current: current.status };

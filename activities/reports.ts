@@ -21,6 +21,7 @@ import {
   type ReportCursor,
   type ReportRow,
 } from '../db/repositories/reports.js';
+import { reportRows } from '../platform/metrics.js';
 import { periodWindows, rangeInstants } from '../domain/reports/periods.js';
 import type { ReportParams } from '../domain/reports/request.js';
 import { REPORT_COLUMNS } from '../domain/reports/types.js';
@@ -161,7 +162,8 @@ export function createReportActivities(deps: ActivityDeps) {
       const { row, params } = await load(input.reportId);
       const expiresAt = new Date(Date.now() + deps.config.reports.ttlMs);
       const fileName = fileNameOf(row, params);
-      await markSucceeded(db, row.id, { rowsDone: input.rows, bytes: input.bytes, fileName, expiresAt });
+      // Counted once per report: a retried finish finds it succeeded already.
+      if (await markSucceeded(db, row.id, { rowsDone: input.rows, bytes: input.bytes, fileName, expiresAt })) reportRows.inc({ type: row.type }, input.rows);
       return { expiresAt: expiresAt.toISOString(), fileName };
     },
 

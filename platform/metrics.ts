@@ -18,7 +18,7 @@ export const orderTransitions = new client.Counter({
 
 export const metrcOutcomes = new client.Counter({
   name: 'trellis_metrc_submission_outcomes_total',
-  help: 'METRC submission attempts by workflow kind, outcome (succeeded, not_sendable, failed) and error type',
+  help: 'METRC submission attempts by submission kind (transfer_template, sales_receipt, package_adjustment, ...), outcome (succeeded, not_sendable, failed) and error type',
   labelNames: ['kind', 'outcome', 'error_type'] as const,
   registers: [registry],
 });
@@ -51,6 +51,24 @@ export const notificationDeliveries = new client.Counter({
   labelNames: ['channel', 'status', 'error_type'] as const,
   registers: [registry],
 });
+
+export const reportRows = new client.Counter({
+  name: 'trellis_report_rows_total',
+  help: 'Rows written to finished report files, by report type',
+  labelNames: ['type'] as const,
+  registers: [registry],
+});
+
+/**
+ * Labels an activity learns only from its own reads (a METRC submission's kind is in its row, not
+ * in the activity's input), left on its Context for the observer (worker/activityObservers.ts) to
+ * use on success and failure alike. Weak, so a finished attempt's labels go with its Context.
+ */
+const activityLabels = new WeakMap<object, Record<string, string>>();
+export function labelActivity(ctx: object | undefined, labels: Record<string, string>): void {
+  if (ctx) activityLabels.set(ctx, { ...activityLabels.get(ctx), ...labels });
+}
+export const activityLabel = (ctx: object, name: string): string | undefined => activityLabels.get(ctx)?.[name];
 
 export const activityFailures = new client.Counter({
   name: 'trellis_activity_failures_total',

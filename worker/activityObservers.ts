@@ -9,6 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } from '@temporalio/worker';
 import {
   activityFailures,
+  activityLabel,
   metrcOutcomes,
   metrcTimeToSuccess,
   notificationDeliveries,
@@ -29,8 +30,11 @@ export function errorType(err: unknown): string {
   return err instanceof Error ? err.name : 'Unknown';
 }
 
+/** The submission's own kind (transfer_template, sales_receipt, ...), which the activity reads from its row; not the workflow's type, which says little (a receipt and an adjustment share one). */
+const submissionKind = (ctx: Context): string => activityLabel(ctx, 'kind') ?? 'unknown';
+
 function observeSuccess(ctx: Context, args: unknown[], result: unknown): void {
-  const { activityType, workflowType } = ctx.info;
+  const { activityType } = ctx.info;
   const input = obj(args[0]);
   const out = obj(result);
   switch (activityType) {
@@ -40,8 +44,9 @@ function observeSuccess(ctx: Context, args: unknown[], result: unknown): void {
       return;
     case 'submitMetrcSubmission': {
       const outcome = String(out.status ?? 'unknown');
-      metrcOutcomes.inc({ kind: workflowType, outcome, error_type: 'none' });
-      if (outcome === 'succeeded') metrcTimeToSuccess.observe({ kind: workflowType }, (Date.now() - ctx.info.scheduledTimestampMs) / 1000);
+      const kind = submissionKind(ctx);
+      metrcOutcomes.inc({ kind, outcome, error_type: 'none' });
+      if (outcome === 'succeeded') metrcTimeToSuccess.observe({ kind }, (Date.now() - ctx.info.scheduledTimestampMs) / 1000);
       return;
     }
     case 'posSyncSnapshot':
@@ -76,10 +81,10 @@ function observeSuccess(ctx: Context, args: unknown[], result: unknown): void {
 }
 
 function observeFailure(ctx: Context, err: unknown): void {
-  const { activityType, workflowType } = ctx.info;
+  const { activityType } = ctx.info;
   const type = errorType(err);
   activityFailures.inc({ activity: activityType, error_type: type });
-  if (activityType === 'submitMetrcSubmission') metrcOutcomes.inc({ kind: workflowType, outcome: 'failed', error_type: type });
+  if (activityType === 'submitMetrcSubmission') metrcOutcomes.inc({ kind: submissionKind(ctx), outcome: 'failed', error_type: type });
   const channel = CHANNEL[activityType];
   if (channel) notificationDeliveries.inc({ channel, status: 'failed', error_type: type });
 }

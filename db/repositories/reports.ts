@@ -88,12 +88,14 @@ export async function recordProgress(db: Sequelize, id: string, rowsDone: number
   await run(db, `UPDATE reports SET rows_done = ?, bytes = ? WHERE id = ? AND status = 'running'`, [rowsDone, bytes, id]);
 }
 
-export async function markSucceeded(db: Sequelize, id: string, r: { rowsDone: number; bytes: number; fileName: string; expiresAt: Date }): Promise<void> {
-  await run(
+/** True when this call finished the report (false: it had finished already, or ended otherwise). */
+export async function markSucceeded(db: Sequelize, id: string, r: { rowsDone: number; bytes: number; fileName: string; expiresAt: Date }): Promise<boolean> {
+  const [, meta] = await run(
     db,
     `UPDATE reports SET status = 'succeeded', rows_done = ?, bytes = ?, file_name = ?, expires_at = ?, finished_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND status = 'running'`,
     [r.rowsDone, r.bytes, r.fileName, r.expiresAt, id],
   );
+  return ((meta as { affectedRows?: number } | undefined)?.affectedRows ?? 0) > 0;
 }
 
 /** Failed or cancelled: the partial file goes with it. */

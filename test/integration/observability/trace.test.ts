@@ -47,7 +47,7 @@ describe('tracing and metrics: one order from POST /orders to the METRC sandbox 
     sandboxUrl = sb.running.url;
     templates = () => [...sb.sandbox.state.templates.values()] as never;
     deps = createDeps(metrcOverrides(sb.running.url, { ...FAST, METRC_MANIFEST_POLL_INTERVAL: '10m', METRC_MANIFEST_TIMEOUT: '1h', METRC_DRIFT_WATCH: '0', METRICS_TOKEN: SCRAPE_TOKEN, TEMPORAL_TASK_QUEUE_PREFIX: `t${randomUUID().slice(0, 8)}-` }));
-    const workers = await startWorkers(deps, { queues: ['orders', 'notifications', 'compliance'] });
+    const workers = await startWorkers(deps, { queues: ['orders', 'notifications', 'compliance', 'reports'] });
     const api = await startApi(deps);
     url = api.url;
     close = async () => {
@@ -170,8 +170,10 @@ describe('tracing and metrics: one order from POST /orders to the METRC sandbox 
     const moved = (sample: string) => (after.get(sample) ?? 0) - (before.get(sample) ?? 0);
     for (const [from, to] of [['submitted', 'accepted'], ['accepted', 'fulfilled'], ['fulfilled', 'shipped'], ['shipped', 'delivered'], ['delivered', 'completed']])
       expect(moved(`trellis_order_transitions_total{from="${from}",to="${to}"}`), `${from} → ${to}`).toBeGreaterThanOrEqual(1);
-    expect(moved('trellis_metrc_submission_outcomes_total{kind="metrcTransfer",outcome="succeeded",error_type="none"}')).toBeGreaterThanOrEqual(1);
-    expect(moved('trellis_metrc_submission_time_to_success_seconds_count{kind="metrcTransfer"}')).toBeGreaterThanOrEqual(1);
+    // Labelled by the submission's kind (a transfer template here), not by the workflow that sent it.
+    expect(moved('trellis_metrc_submission_outcomes_total{kind="transfer_template",outcome="succeeded",error_type="none"}')).toBeGreaterThanOrEqual(1);
+    expect(moved('trellis_metrc_submission_time_to_success_seconds_count{kind="transfer_template"}')).toBeGreaterThanOrEqual(1);
+    expect([...after.keys()].filter((k) => k.startsWith('trellis_metrc_submission_outcomes_total{kind="metrc'))).toEqual([]);
     const deliveries = [...after.keys()].filter((k) => k.startsWith('trellis_notification_deliveries_total{'));
     expect(deliveries.reduce((n, k) => n + moved(k), 0), 'notification deliveries').toBeGreaterThanOrEqual(1);
 
@@ -179,4 +181,20 @@ describe('tracing and metrics: one order from POST /orders to the METRC sandbox 
     const orderTrace = spans().filter((s) => s.spanContext().traceId === root.spanContext().traceId);
     expect(orderTrace.some((s) => s.attributes['db.system'] === 'mysql')).toBe(true);
   });
+
+  it('a finished report moves the report-rows counter by its rows, under its type', async () => {
+    const admin = await adminHeaders(deps);
+    const before = await scrape(url);
+    const created = await request(url, 'POST', '/reports', { type: 'inventory_valuation' }, admin);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const done = await waitFor('the report to finish', async () => {
+      const r = (await request(url, 'GET', `/reports/${created.body.id}`, undefined, admin)).body;
+      return r.status === 'succeeded' && r;
+    }, 60_000);
+    const rows = Number(done.progress?.rows_done ?? done.rows_done);
+    expect(rows).toBeGreaterThan(0);
+    const after = await scrape(url);
+    const sample = 'trellis_report_rows_total{type="inventory_valuation"}';
+    expect((after.get(sample) ?? 0) - (before.get(sample) ?? 0)).toBe(rows);
+  }, 90_000);
 });

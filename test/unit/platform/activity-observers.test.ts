@@ -1,7 +1,7 @@
 import type { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { registry } from '../../../platform/metrics.js';
+import { labelActivity, registry } from '../../../platform/metrics.js';
 import { activityObservers, errorType, isFinalAttempt } from '../../../worker/activityObservers.js';
 
 const ctx = (info: Partial<Context['info']>) => ({ info: { activityType: 'x', workflowType: 'w', attempt: 1, scheduledTimestampMs: Date.now() - 2000, ...info } }) as unknown as Context;
@@ -25,13 +25,22 @@ describe('activity observers (business metrics and final failures)', () => {
     expect(await sample('trellis_order_transitions_total', labels)).toBe(before + 1);
   });
 
-  it('METRC outcomes by kind and error type, and time to success', async () => {
+  it('METRC outcomes by the submission’s kind (read by the activity from its row), not the workflow type', async () => {
     const c = ctx({ activityType: 'submitMetrcSubmission', workflowType: 'metrcSubmission' });
-    await run(c, [{ submissionId: 's' }], async () => ({ status: 'succeeded' }));
-    await expect(run(c, [{ submissionId: 's' }], async () => Promise.reject(ApplicationFailure.create({ type: 'MetrcRejected', message: 'no' })))).rejects.toThrow('no');
-    expect(await sample('trellis_metrc_submission_outcomes_total', 'kind="metrcSubmission",outcome="succeeded",error_type="none"')).toBeGreaterThanOrEqual(1);
-    expect(await sample('trellis_metrc_submission_outcomes_total', 'kind="metrcSubmission",outcome="failed",error_type="MetrcRejected"')).toBe(1);
-    expect(await sample('trellis_metrc_submission_time_to_success_seconds_sum', 'kind="metrcSubmission"')).toBeGreaterThanOrEqual(2);
+    const labelled = (fn: () => Promise<unknown>) => async () => {
+      labelActivity(c, { kind: 'package_adjustment' });
+      return fn();
+    };
+    await run(c, [{ submissionId: 's' }], labelled(async () => ({ status: 'succeeded' })));
+    await expect(run(c, [{ submissionId: 's' }], labelled(async () => Promise.reject(ApplicationFailure.create({ type: 'MetrcRejected', message: 'no' }))))).rejects.toThrow('no');
+    expect(await sample('trellis_metrc_submission_outcomes_total', 'kind="package_adjustment",outcome="succeeded",error_type="none"')).toBeGreaterThanOrEqual(1);
+    expect(await sample('trellis_metrc_submission_outcomes_total', 'kind="package_adjustment",outcome="failed",error_type="MetrcRejected"')).toBe(1);
+    expect(await sample('trellis_metrc_submission_time_to_success_seconds_sum', 'kind="package_adjustment"')).toBeGreaterThanOrEqual(2);
+    expect(await sample('trellis_metrc_submission_outcomes_total', 'kind="metrcSubmission",outcome="succeeded",error_type="none"')).toBe(0);
+    // An attempt that failed before reading its row has no kind to give.
+    const bare = ctx({ activityType: 'submitMetrcSubmission', workflowType: 'metrcSubmission' });
+    await expect(run(bare, [{ submissionId: 'gone' }], async () => Promise.reject(ApplicationFailure.create({ type: 'NotFound', message: 'gone' })))).rejects.toThrow('gone');
+    expect(await sample('trellis_metrc_submission_outcomes_total', 'kind="unknown",outcome="failed",error_type="NotFound"')).toBe(1);
   });
 
   it('reports only failures Temporal will not retry', async () => {

@@ -1,8 +1,8 @@
 /**
  * Demo POS connections for `npm start` (never in production, only with the local sandboxes):
  * once the hub answers, two sandbox retailers get a connection each — one to the Dutchie sandbox,
- * one to BLAZE — on a one-minute schedule whose first run starts at once (sales reporting to METRC
- * stays off; see below). They are made through the API as the demo admin would make them in the console (signed
+ * one to BLAZE — on a one-minute schedule whose first run starts at once, reporting their sales to
+ * the METRC sandbox. They are made through the API as the demo admin would make them in the console (signed
  * in with the demo password and TOTP secret), so they carry audit entries and real schedules.
  * Idempotent: nothing is done when any POS connection exists.
  */
@@ -73,9 +73,9 @@ export async function connectDemoPos(cfg: Config, base: string): Promise<number>
       credentials: v.credentials,
       base_url: v.base,
       interval_seconds: 60,
-      // Off: the sandboxes' generated sales name packages METRC does not hold for these licences,
-      // and every sync would queue hundreds of receipts METRC refuses (measured: 473 in 2 minutes).
-      report_sales: false,
+      // The sandboxes' till trickle sells packages METRC holds for this licence (sandboxes/pos/demo.ts),
+      // with a small share METRC refuses for compliance staff to fix.
+      report_sales: true,
     });
     if (created.status !== 201) throw new Error(`POS connection for ${facility.licenseNumber}: ${created.status} ${JSON.stringify(created.body)}`);
     // The schedule's first run would wait a minute: start one now so the console has a run to show.

@@ -1,6 +1,5 @@
-import { createBlazeSandbox } from './blaze.js';
 import { DEMO_BLAZE_CREDENTIALS, DEMO_DUTCHIE_CREDENTIALS } from './demo-credentials.js';
-import { createDutchieSandbox } from './dutchie.js';
+import { demoPosSandboxes } from './demo.js';
 
 /**
  * Runs both POS sandboxes for local development: `tsx sandboxes/pos/main.ts`.
@@ -18,8 +17,12 @@ function int(name: string, fallback: number, max: number): number {
 const port = (name: string, fallback: number) => int(name, fallback, 65535);
 
 const items = int('POS_SANDBOX_ITEMS', 2000, 5_000_000);
-const dutchie = await createDutchieSandbox({ items }).start(port('DUTCHIE_SANDBOX_PORT', 4011));
-const blaze = await createBlazeSandbox({ items }).start(port('BLAZE_SANDBOX_PORT', 4012));
+// The demo's till trickle (sandboxes/pos/demo.ts) instead of made-up past sales: POS_SANDBOX_DEMO_SALES=0 turns it off.
+const trickle = process.env.POS_SANDBOX_DEMO_SALES !== '0';
+const saleEveryMs = (int('POS_SANDBOX_SALE_EVERY_SECONDS', 60, 86_400) || 60) * 1000;
+const sandboxes = demoPosSandboxes({ items, saleEveryMs, trickle });
+const dutchie = await sandboxes.dutchie.start(port('DUTCHIE_SANDBOX_PORT', 4011));
+const blaze = await sandboxes.blaze.start(port('BLAZE_SANDBOX_PORT', 4012));
 
 console.log(
   `Dutchie POS sandbox: ${dutchie.url}  (Basic ${DEMO_DUTCHIE_CREDENTIALS.locationKey}:${DEMO_DUTCHIE_CREDENTIALS.integratorKey})`,

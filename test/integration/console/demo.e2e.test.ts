@@ -17,8 +17,9 @@ import { dropDatabase } from '../../../db/connection.js';
 import { migrateUp } from '../../../scripts/migrate.js';
 import { seedIfEmpty } from '../../../scripts/seed.js';
 import { connectDemoPos } from '../../../scripts/demo-pos.js';
-import { createBlazeSandbox } from '../../../sandboxes/pos/blaze.js';
-import { createDutchieSandbox } from '../../../sandboxes/pos/dutchie.js';
+import { DEMO_FACILITIES } from '../../../sandboxes/metrc/demo-data.js';
+import { demoPosSandboxes } from '../../../sandboxes/pos/demo.js';
+import type { DemoSales } from '../../../sandboxes/pos/support/demoSales.js';
 import type { RunningSandbox } from '../../../sandboxes/pos/support/serve.js';
 import { adminHeaders, createTestUser, type TestUser } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
@@ -61,6 +62,7 @@ describe('the demo hub in the console (headless Chromium, fresh seed)', () => {
   let headers: Record<string, string>;
   let apiClosed = false;
   const pos: RunningSandbox[] = [];
+  const trickles: DemoSales[] = [];
   const pageErrors: string[] = [];
 
   const shot = (name: string) => page.screenshot({ path: `${SHOTS}/demo-${name}.png`, fullPage: true });
@@ -105,6 +107,7 @@ describe('the demo hub in the console (headless Chromium, fresh seed)', () => {
     if (!apiClosed) await api?.close();
     if (deps) await closeDeps(deps);
     await sb?.running.close();
+    for (const t of trickles) t.stop();
     for (const p of pos) await p.close();
     await dropDatabase(scratch);
   });
@@ -117,7 +120,12 @@ describe('the demo hub in the console (headless Chromium, fresh seed)', () => {
     // One bar segment per (day, status) with orders: 13 past days at least, several statuses.
     expect(await chart.locator('rect').count()).toBeGreaterThanOrEqual(13);
     const legend = await page.locator('.legend a').allTextContents();
-    expect(legend).toEqual(expect.arrayContaining(['submitted', 'completed']));
+    // Orders in every state over the last weeks, mid-flight ones included.
+    expect(legend).toEqual(expect.arrayContaining(['submitted', 'accepted', 'fulfilled', 'shipped', 'delivered', 'completed']));
+    for (const status of ['submitted', 'accepted', 'fulfilled', 'shipped', 'delivered', 'completed', 'cancelled', 'rejected', 'expired']) {
+      const r = await request(api.url, 'GET', `/orders?status=${status}&limit=1`, undefined, headers);
+      expect(Number(r.body.pagination.total), status).toBeGreaterThan(0);
+    }
     expect(legend.length).toBeGreaterThanOrEqual(3);
     expect(await page.getByTestId('fulfilment').textContent()).toMatch(/\d+(\.\d)? h average/);
     // The status tiles link into the filtered list.
@@ -265,8 +273,11 @@ describe('the demo hub in the console (headless Chromium, fresh seed)', () => {
 
   it('connects the demo retailers to the Dutchie and BLAZE sandboxes, and their first runs complete', async () => {
     onTestFailed(() => shot('failed-pos').then(() => undefined));
-    const [dutchie, blaze] = await Promise.all([createDutchieSandbox().start(0), createBlazeSandbox().start(0)]);
+    // As npm start runs them (sandboxes/pos/main.ts): the till trickle of METRC-known packages, a sale every 2 s here.
+    const demoPos = demoPosSandboxes({ saleEveryMs: 2000 });
+    const [dutchie, blaze] = await Promise.all([demoPos.dutchie.start(0), demoPos.blaze.start(0)]);
     pos.push(dutchie, blaze);
+    trickles.push(...demoPos.sales);
     allowPosHost(deps, dutchie.url);
     allowPosHost(deps, blaze.url);
     const cfg = { ...deps.config, sandboxes: { ...deps.config.sandboxes, enabled: true, dutchiePort: Number(new URL(dutchie.url).port), blazePort: Number(new URL(blaze.url).port) } };
@@ -286,7 +297,30 @@ describe('the demo hub in the console (headless Chromium, fresh seed)', () => {
     const fresh = page.getByRole('region', { name: 'POS sync freshness' }).locator('.badge', { hasText: 'fresh' });
     await expect.poll(() => fresh.count(), { timeout: 30_000 }).toBe(2);
     await shot('08-dashboard-with-pos');
-  }, 180_000);
+
+    // The sales reach METRC as receipts: accepted, bar the trickle's small fixable share (not hundreds).
+    const [first, second] = DEMO_FACILITIES.filter((f) => f.role === 'retailer');
+    const tally = async (license: string) => {
+      const out = { succeeded: 0, failed: 0, pending: 0, submitting: 0 };
+      for (const status of ['succeeded', 'failed', 'pending', 'submitting'] as const) {
+        const r = await request(api.url, 'GET', `/metrc-submissions?kind=sales_receipt&license_number=${license}&status=${status}&limit=1`, undefined, headers);
+        expect(r.status).toBe(200);
+        out[status] = Number(r.body.pagination.total);
+      }
+      return out;
+    };
+    // The seed's own receipt history for these licences, before the trickle's.
+    for (const f of [first!, second!]) {
+      await until(`${f.licenseNumber}'s till receipts accepted by METRC`, async () => {
+        const t = await tally(f.licenseNumber);
+        return t.succeeded >= 12 + 8 && t.pending + t.submitting === 0 ? t : undefined;
+      }, 120_000, 2000);
+      const t = await tally(f.licenseNumber);
+      const rung = demoPos.sales.reduce((n, s) => n + s.rung, 0);
+      // At most the trickle's 1 in 25 plus the seed's three refusals.
+      expect(t.failed, JSON.stringify({ ...t, rung })).toBeLessThanOrEqual(Math.ceil(rung / 25) + 3);
+    }
+  }, 300_000);
 
   it('caches the app shell, and a page asked for while the hub is down gets the offline page', async () => {
     onTestFailed(() => shot('failed-offline').then(() => undefined));

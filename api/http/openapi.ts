@@ -6,7 +6,7 @@ import * as OpenApiValidator from 'express-openapi-validator';
 import swaggerUi from 'swagger-ui-express';
 import { parse } from 'yaml';
 
-const specPath = fileURLToPath(new URL('../openapi/openapi.yaml', import.meta.url));
+const specPath = fileURLToPath(new URL('../../openapi/openapi.yaml', import.meta.url));
 const specText = readFileSync(specPath, 'utf8');
 
 /** The contract, parsed once; the validator gets its own deep copy (it mutates what it is given). */
@@ -75,13 +75,13 @@ export function openapiValidator(opts: { validateResponses: boolean }) {
     ajvFormats: { mode: 'full' },
     ignorePaths: (path: string) => !path.startsWith('/api/v1/') || path.startsWith('/api/v1/openapi.'),
     ignoreUndocumented: false,
-    // The gate (auth/route.ts) rewrote req.url to the canonical path; originalUrl keeps the
+    // The gate (route.ts) rewrote req.url to the canonical path; originalUrl keeps the
     // client's spelling for the logs. Validate what is routed.
     useRequestUrl: true,
   });
 }
 
-const guideText = readFileSync(fileURLToPath(new URL('../docs/partner-guide.md', import.meta.url)), 'utf8');
+const guideText = readFileSync(fileURLToPath(new URL('../../docs/partner-guide.md', import.meta.url)), 'utf8');
 
 /** The interactive docs open with the partner guide (Swagger UI renders the description as Markdown). */
 function withGuide(doc: Record<string, unknown>): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { decide } from '../../domain/policy.js';
-import { credentialOf } from '../auth/credentials.js';
+import { credentialOf } from '../http/credentials.js';
 import type { ApiDeps } from '../deps.js';
 import { createApiKeyService } from '../services/authApiKeys.js';
 import { createSessionService } from '../services/authSessions.js';

@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { AppError } from '../../domain/errors.js';
 import { permissionsOf } from '../../domain/policy.js';
 import type { ApiDeps } from '../deps.js';
-import { clearSessionCookies, setSessionCookies, wantsSecure } from '../auth/cookies.js';
+import { clearSessionCookies, setSessionCookies, wantsSecure } from '../http/cookies.js';
 import { actorOf, listParams, originOf, param } from '../http/request.js';
 import { audit } from '../services/audit.js';
 import { createLoginService } from '../services/authLogin.js';

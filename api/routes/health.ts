@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { checkAll, type CheckFn } from '../../platform/readiness.js';
-import { envelope } from '../middleware/errors.js';
+import { envelope } from '../http/errors.js';
 
 export function healthRoutes(checks: Record<string, CheckFn>, timeoutMs: number): Router {
   const router = Router();

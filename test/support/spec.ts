@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import type { Operation } from '../../api/auth/operations.js';
-import { openapiDocument } from '../../api/openapi.js';
+import type { Operation } from '../../api/http/operations.js';
+import { openapiDocument } from '../../api/http/openapi.js';
 
 export type Json = Record<string, unknown>;
 /** Where a value sits in a body: keys and array indexes, e.g. ['items', 0, 'variant_id']. */

@@ -6,7 +6,7 @@
 import type { Express } from 'express';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../api/app.js';
-import { openapiDocument } from '../../../api/openapi.js';
+import { openapiDocument } from '../../../api/http/openapi.js';
 import { closeDeps, createDeps } from '../../support/harness.js';
 
 type Json = Record<string, unknown>;

@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listOperations, type Operation } from '../../../api/auth/operations.js';
-import { openapiDocument } from '../../../api/openapi.js';
+import { listOperations, type Operation } from '../../../api/http/operations.js';
+import { openapiDocument } from '../../../api/http/openapi.js';
 import { adminHeaders } from '../../support/auth.js';
 import { createWorld, request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, type RunningApi } from '../../support/harness.js';

@@ -1,8 +1,8 @@
 /** The partner guide is served with the docs and names only operations the API has. */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listOperations } from '../../../api/auth/operations.js';
-import { openapiDocument } from '../../../api/openapi.js';
+import { listOperations } from '../../../api/http/operations.js';
+import { openapiDocument } from '../../../api/http/openapi.js';
 import { closeDeps, createDeps, startApi, type RunningApi } from '../../support/harness.js';
 
 const guide = readFileSync('docs/partner-guide.md', 'utf8');

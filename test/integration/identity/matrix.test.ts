@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listOperations, operationRuleProblems, type Operation } from '../../../api/auth/operations.js';
-import { openapiDocument } from '../../../api/openapi.js';
+import { listOperations, operationRuleProblems, type Operation } from '../../../api/http/operations.js';
+import { openapiDocument } from '../../../api/http/openapi.js';
 import type { Actor } from '../../../domain/actor.js';
 import { API_KEY_SCOPES, decide, type MfaState } from '../../../domain/policy.js';
 import { adminHeaders, apiKeyHeaders, createTestSession, createTestUser } from '../../support/auth.js';

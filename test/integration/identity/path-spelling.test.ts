@@ -7,8 +7,8 @@
 import { request as httpRequest } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listOperations, type Operation } from '../../../api/auth/operations.js';
-import { openapiDocument } from '../../../api/openapi.js';
+import { listOperations, type Operation } from '../../../api/http/operations.js';
+import { openapiDocument } from '../../../api/http/openapi.js';
 import { API_KEY_SCOPES, PERMISSIONS } from '../../../domain/policy.js';
 import { adminHeaders, apiKeyHeaders, headersFor } from '../../support/auth.js';
 import { createWorld, request } from '../../support/fixtures.js';

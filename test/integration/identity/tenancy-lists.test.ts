@@ -7,8 +7,8 @@
  * answers must also be readable by that caller through its GET by id.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listOperations, type Operation } from '../../../api/auth/operations.js';
-import { openapiDocument } from '../../../api/openapi.js';
+import { listOperations, type Operation } from '../../../api/http/operations.js';
+import { openapiDocument } from '../../../api/http/openapi.js';
 import { decide } from '../../../domain/policy.js';
 import { adminHeaders, createTestUser, headersFor } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';

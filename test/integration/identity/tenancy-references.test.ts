@@ -8,9 +8,9 @@
  * not about a body the generator got wrong.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listOperations, type Operation } from '../../../api/auth/operations.js';
+import { listOperations, type Operation } from '../../../api/http/operations.js';
 import type { ApiDeps } from '../../../api/deps.js';
-import { openapiDocument } from '../../../api/openapi.js';
+import { openapiDocument } from '../../../api/http/openapi.js';
 import { decide } from '../../../domain/policy.js';
 import { adminHeaders } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openapiDocument } from '../../../api/openapi.js';
+import { openapiDocument } from '../../../api/http/openapi.js';
 import { ERROR_CODES } from '../../../domain/errors.js';
 
 describe('error codes', () => {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { listOperations } from '../../../api/auth/operations.js';
-import { createResolver, segmentsOf } from '../../../api/auth/route.js';
-import { openapiDocument } from '../../../api/openapi.js';
+import { listOperations } from '../../../api/http/operations.js';
+import { createResolver, segmentsOf } from '../../../api/http/route.js';
+import { openapiDocument } from '../../../api/http/openapi.js';
 
 const resolve = createResolver(openapiDocument);
 const ops = listOperations(openapiDocument);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { listOperations, operationRuleProblems } from '../../../api/auth/operations.js';
+import { listOperations, operationRuleProblems } from '../../../api/http/operations.js';
 import { lockSeconds } from '../../../api/services/throttle.js';
 import { changesOf, sanitiseSummary, targetTypeOf } from '../../../api/services/audit.js';
 import type { Actor } from '../../../domain/actor.js';

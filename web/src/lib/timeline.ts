@@ -3,7 +3,21 @@
  * and, for staff, the steps of its process. Temporal's vocabulary (timers, tasks, executions)
  * stays on the workflows page: here a step is named for what it does to the order. Newest first.
  */
-import type { TimelineEntry } from './services/types.js';
+
+/** What mergeTimeline reads of an order event: the spec's OrderEvent, or older spellings (actor as text, `at`). */
+export interface TimelineEntry {
+  id?: string;
+  seq?: number;
+  type?: string;
+  from_status?: string | null;
+  to_status?: string | null;
+  actor?: { kind?: string; id?: string; role?: string; label?: string | null } | string | null;
+  actor_label?: string | null;
+  reason?: string | null;
+  occurred_at?: string;
+  at?: string;
+  detail?: unknown;
+}
 
 export interface TimelineItem {
   key: string;

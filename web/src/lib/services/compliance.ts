@@ -1,5 +1,11 @@
 import type { Api, Page } from '../api/http.js';
-import type { BulkRetryResult, DeadLetter, MetrcSubmission, MetrcSubmissionDetail, Schemas } from './types.js';
+import type { Schemas } from './types.js';
+
+export type MetrcSubmission = Schemas['MetrcSubmission'];
+export type MetrcSubmissionDetail = Schemas['MetrcSubmissionDetail'];
+export type MetrcAttempt = Schemas['MetrcAttempt'];
+export type DeadLetter = Schemas['DeadLetter'];
+export type BulkRetryResult = Schemas['MetrcBulkRetryResult'];
 
 export interface SubmissionQuery {
   page?: number;

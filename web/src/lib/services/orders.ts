@@ -1,5 +1,5 @@
 import type { Api, Page } from '../api/http.js';
-import type { Order, OrderStatus, Schemas, TimelineEntry } from './types.js';
+import type { Order, OrderEvent, OrderStatus, Schemas } from './types.js';
 
 export interface OrderQuery {
   page?: number;
@@ -27,7 +27,7 @@ export function ordersService(api: Api) {
     checkMetrc: (id: string) =>
       api.unwrap<Order>(api.client.POST('/orders/{id}/metrc/check', { params: { path: { id } } })),
     timeline: (id: string) =>
-      api.unwrap<Page<TimelineEntry>>(api.client.GET('/orders/{id}/timeline', { params: { path: { id }, query: { limit: 200 } } })),
+      api.unwrap<Page<OrderEvent>>(api.client.GET('/orders/{id}/timeline', { params: { path: { id }, query: { limit: 200 } } })),
   };
 }
 

@@ -22,14 +22,17 @@ import { renderEmail } from '../domain/notifications/templates.js';
 import { parseSwitches } from '../db/repositories/notificationPreferences.js';
 import { claimDeliveries, ensureDeliveryRows, finishDeliveries, loadEmailRecipients, type FinishedDelivery } from '../db/repositories/notificationBatches.js';
 import type { DeliveryIdentity } from '../db/repositories/notificationDeliveries.js';
-import { classifySmtpError, createMailer, smtpErrorText, type Mailer } from '../integrations/mail/transport.js';
+import { classifySmtpError, createMailer, smtpErrorText, type Mailer, type OutgoingEmail } from '../integrations/mail/transport.js';
 import { keyringOf } from '../platform/crypto.js';
 import { unsubscribeToken } from '../platform/unsubscribeToken.js';
 import type { ActivityDeps } from './deps.js';
 import { createInAppActivities } from './inAppNotifications.js';
 import { acquireSendSlot } from './notificationBursts.js';
+import { reportAttachment } from './reportAttachment.js';
 import { deliveryKey, messageIdFor } from './notifications.js';
 import { createSmsActivities } from './smsDelivery.js';
+
+type OutgoingEmailBody = Omit<OutgoingEmail, 'messageId'> & { headers: Record<string, string> };
 
 export interface BatchDelivery {
   recipientUserId: string;
@@ -94,7 +97,7 @@ export function createBatchActivities(deps: ActivityDeps, makeMailer: () => Mail
     const users = new Map((await loadEmailRecipients(sequelize, [...new Set(items.map((i) => i.userId))])).map((u) => [u.id, u]));
     const keyring = keyringOf(config);
     const base = config.publicUrl.replace(/\/$/, '');
-    const mails: Array<{ index: number; identity: DeliveryIdentity; render: () => { to: string; subject: string; text: string; html: string; headers: Record<string, string> } }> = [];
+    const mails: Array<{ index: number; identity: DeliveryIdentity; render: () => OutgoingEmailBody }> = [];
     for (const it of items) {
       const user = users.get(it.userId);
       // Deactivated since the event, or switched off (a click on an earlier email's link).
@@ -103,6 +106,8 @@ export function createBatchActivities(deps: ActivityDeps, makeMailer: () => Mail
         continue;
       }
       const key = deliveryKey(event, user.id, 'email');
+      // A scheduled report's file, when its event says it goes attached; read before any claim.
+      const attachment = event.type === 'report.ready' && event.facts.attachment ? await reportAttachment(deps, event.facts.reportId, user.id) : null;
       mails.push({
         index: it.index,
         identity: { deliveryKey: key, eventKey: event.key, eventType: event.type, channel: 'email', recipientUserId: user.id, recipientAddress: user.email, messageId: messageIdFor(key, config.mail.from) },
@@ -110,7 +115,7 @@ export function createBatchActivities(deps: ActivityDeps, makeMailer: () => Mail
           const unsubscribe = `${base}/api/v1/notifications/unsubscribe?token=${encodeURIComponent(unsubscribeToken(keyring, user.id, category))}`;
           const m = renderEmail(event, config.publicUrl, unsubscribe);
           const headers = { 'X-Trellis-Event': event.type, 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
-          return { to: user.email, subject: m.subject, text: m.text, html: m.html, headers };
+          return { to: user.email, subject: m.subject, text: m.text, html: m.html, headers, ...(attachment ? { attachments: [attachment] } : {}) };
         },
       });
     }

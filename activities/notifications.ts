@@ -22,12 +22,13 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import { type NotificationChannel, type NotificationEvent } from '../domain/notifications/events.js';
 import { audienceOf, channelsFor, emailRoute, ruleOf, type ChannelSwitches } from '../domain/notifications/rules.js';
 import { acquireSendSlot, addToDigest, firstInWindow } from './notificationBursts.js';
-import { loadPreferences, parseSwitches } from '../db/notificationPreferences.js';
+import { loadPreferences, parseSwitches } from '../db/repositories/notificationPreferences.js';
 import { keyringOf } from '../platform/crypto.js';
 import { unsubscribeToken } from '../platform/unsubscribeToken.js';
 import { renderEmail } from '../domain/notifications/templates.js';
-import { claimDelivery, discardDelivery, finishDelivery } from '../db/notificationDeliveries.js';
+import { claimDelivery, discardDelivery, finishDelivery } from '../db/repositories/notificationDeliveries.js';
 import { classifySmtpError, createMailer, smtpErrorText, type Mailer } from '../integrations/mail/transport.js';
+import { reportAttachment } from './reportAttachment.js';
 import { logger } from '../platform/logger.js';
 import { temporalSettings } from '../temporal.config.js';
 import type { NotificationBatchInput } from '../workflows/notificationBatch.js';
@@ -207,6 +208,9 @@ export function createNotificationActivities(deps: ActivityDeps, makeMailer: () 
       const unsubscribe = `${config.publicUrl.replace(/\/$/, '')}/api/v1/notifications/unsubscribe?token=${encodeURIComponent(token)}`;
       const key = deliveryKey(input.event, input.recipientUserId, 'email');
       const messageId = messageIdFor(key, config.mail.from);
+      // A scheduled report's file, when its event says it goes attached; read before the claim, so a
+      // failed read is an ordinary retry and never an unknown send.
+      const attachment = input.event.type === 'report.ready' && input.event.facts.attachment ? await reportAttachment(deps, input.event.facts.reportId, input.recipientUserId) : null;
       // Wait for the provider's rate before claiming, so the wait never eats the in-flight window.
       await acquireSendSlot(deps.redis, 'smtp', config.mail.rate.email);
       const claim = await claimDelivery(
@@ -224,7 +228,7 @@ export function createNotificationActivities(deps: ActivityDeps, makeMailer: () 
       try {
         mailer ??= makeMailer();
         const headers = { 'X-Trellis-Event': input.event.type, 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
-        const r = await mailer.send({ to: user.email, messageId, subject: mail.subject, text: mail.text, html: mail.html, headers });
+        const r = await mailer.send({ to: user.email, messageId, subject: mail.subject, text: mail.text, html: mail.html, headers, ...(attachment ? { attachments: [attachment] } : {}) });
         await finishDelivery(sequelize, claim.row.id, 'sent', { response: r.response });
         return { status: 'sent', messageId };
       } catch (err) {

@@ -1,7 +1,8 @@
 /**
  * Scheduled report activities (issue 17): a run records its report row (dated relative to the
  * run, in the schedule's time zone), and a finished scheduled report tells its owner through the
- * notifications queue (`report.ready`: an in-app note and an email with the link).
+ * notifications queue (`report.ready`: an in-app note and an email with the link, or with the file
+ * attached when the schedule asks for it and the file is at most REPORT_ATTACHMENT_MAX_BYTES).
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { reportWorkflowId } from '../contracts/ids.js';
@@ -42,12 +43,18 @@ export function createReportScheduleActivities(deps: ActivityDeps) {
       if (!report?.schedule_id) return { notified: false };
       const schedule = await findReportSchedule(db, report.schedule_id, null);
       if (!schedule) return { notified: false };
+      const attach = schedule.delivery === 'attachment' && !!report.file_name && Number(report.bytes) <= deps.config.reports.attachmentMaxBytes;
       await startNotifications(deps, {
         type: 'report.ready',
         key: `report.ready:${report.id}`,
         userId: schedule.user_id,
         ...(schedule.entity_id ? { entityId: schedule.entity_id } : {}),
-        facts: { reportId: report.id, reportName: schedule.name, ...(report.expires_at ? { expiresAt: new Date(report.expires_at).toISOString() } : {}) },
+        facts: {
+          reportId: report.id,
+          reportName: schedule.name,
+          ...(report.expires_at ? { expiresAt: new Date(report.expires_at).toISOString() } : {}),
+          ...(attach ? { attachment: report.file_name! } : {}),
+        },
       });
       return { notified: true };
     },

@@ -1689,7 +1689,15 @@ export interface paths {
         delete: operations["deleteReportSchedule"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change a scheduled report's time, time zone, name or delivery, or pause and resume it
+         * @description Any of `cron`, `timezone`, `name`, `paused`, `delivery`; what the schedule runs stays.
+         *     The Temporal Schedule is changed first (its spec, or paused/unpaused), then the schedule
+         *     itself, so a failure leaves the old schedule running and the same PATCH may be sent again.
+         *     422 naming the field for a cron expression that is not one or an unknown time zone; 404 for
+         *     a schedule that is not yours (platform staff reach every schedule).
+         */
+        patch: operations["updateReportSchedule"];
         trace?: never;
     };
 }
@@ -2938,13 +2946,35 @@ export interface components {
             cron: string;
             /** @description IANA time zone, e.g. America/Denver. */
             timezone: string;
+            delivery?: components["schemas"]["ReportDelivery"];
             report: components["schemas"]["ScheduledReportRequest"];
+        };
+        /**
+         * @description How each run reaches the owner by email: `link` (the download link), or `attachment` (the
+         *     file attached when it is at most REPORT_ATTACHMENT_MAX_BYTES, 5 MB unless configured, and
+         *     linked when it is larger). The console notification always carries the link.
+         * @default link
+         * @enum {string}
+         */
+        ReportDelivery: "link" | "attachment";
+        ReportScheduleUpdate: {
+            name?: string;
+            /** @description Five-field cron expression read in `timezone`, e.g. `0 7 * * MON`. */
+            cron?: string;
+            /** @description IANA time zone, e.g. America/Denver. */
+            timezone?: string;
+            /** @description true stops the runs (the Temporal Schedule is paused) until set back to false. */
+            paused?: boolean;
+            delivery?: components["schemas"]["ReportDelivery"];
         };
         ReportSchedule: {
             id: components["schemas"]["Uuid"];
             name: string;
             cron: string;
             timezone: string;
+            paused: boolean;
+            /** @enum {string} */
+            delivery: "link" | "attachment";
             report: {
                 type: string;
                 /** @enum {string} */
@@ -6458,6 +6488,36 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    updateReportSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportScheduleUpdate"];
+            };
+        };
+        responses: {
+            /** @description The schedule as changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportSchedule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
             default: components["responses"]["Error"];
         };
     };

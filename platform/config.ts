@@ -95,12 +95,15 @@ export interface Config {
 /**
  * Reports (issue 17). REPORT_MAX_RANGE_DAYS: the longest date range a report may cover (422
  * beyond); REPORT_TTL: how long a finished file stays downloadable; REPORT_PAGE_SIZE: rows per
- * keyset page (each page is one heartbeat and one resume point).
+ * keyset page (each page is one heartbeat and one resume point); REPORT_ATTACHMENT_MAX_BYTES: the
+ * largest file a scheduled report set to `attachment` sends attached (a link above it; 5 MB, under
+ * what common mail servers accept once base64 has grown it by a third).
  */
 export interface ReportsConfig {
   maxRangeDays: number;
   ttlMs: number;
   pageSize: number;
+  attachmentMaxBytes: number;
 }
 
 /** Email notifications (issue 16): the SMTP server mail leaves through, and the local catcher. */
@@ -485,6 +488,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxRangeDays: int(env, 'REPORT_MAX_RANGE_DAYS', 366, 1, 3660),
       ttlMs: duration(env, 'REPORT_TTL', 7 * 86_400_000, 1000),
       pageSize: int(env, 'REPORT_PAGE_SIZE', 2000, 1, 100_000),
+      attachmentMaxBytes: int(env, 'REPORT_ATTACHMENT_MAX_BYTES', 5 * 1024 * 1024, 0, 25 * 1024 * 1024),
     },
   };
   if (nodeEnv === 'production') refuseUnsafeProduction(env, loaded);

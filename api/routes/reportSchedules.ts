@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { actorOf, listParams, param } from '../http/request.js';
 import type { ReportScheduleService } from '../services/reportSchedules.js';
-import type { ReportScheduleRequest } from '../../domain/reports/schedule.js';
+import type { ReportScheduleChangeRequest, ReportScheduleRequest } from '../../domain/reports/schedule.js';
 
-/** Scheduled reports: create, list, read, delete (the owner's own; staff all). */
+/** Scheduled reports: create, list, read, change (time, zone, pause, delivery), delete (the owner's own; staff all). */
 export function reportScheduleRoutes(service: ReportScheduleService): Router {
   const router = Router();
   router.post('/report-schedules', async (req, res) => {
@@ -16,6 +16,9 @@ export function reportScheduleRoutes(service: ReportScheduleService): Router {
   });
   router.get('/report-schedules/:id', async (req, res) => {
     res.json(await service.get(actorOf(req), param(req, 'id')));
+  });
+  router.patch('/report-schedules/:id', async (req, res) => {
+    res.json(await service.update(actorOf(req), param(req, 'id'), req.body as ReportScheduleChangeRequest));
   });
   router.delete('/report-schedules/:id', async (req, res) => {
     await service.remove(actorOf(req), param(req, 'id'));

@@ -7,10 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { reportScheduleTemporalId, SCHEDULED_REPORT_WORKFLOW_TYPE, type ScheduledReportInput } from '../../contracts/index.js';
-import { deleteReportSchedule, findReportSchedule, insertReportSchedule, listReportSchedules, type ReportScheduleRow } from '../../db/repositories/reportSchedules.js';
+import { deleteReportSchedule, findReportSchedule, insertReportSchedule, listReportSchedules, updateReportSchedule, type ReportScheduleRow } from '../../db/repositories/reportSchedules.js';
 import { isPlatform, tenantOf, type Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
-import { validateScheduleRequest, type ReportScheduleRequest, type ScheduledReport } from '../../domain/reports/schedule.js';
+import { validateScheduleChange, validateScheduleRequest, type ReportScheduleChangeRequest, type ReportScheduleRequest, type ScheduledReport } from '../../domain/reports/schedule.js';
 import { temporalSettings } from '../../temporal.config.js';
 import type { ApiDeps } from '../deps.js';
 
@@ -21,6 +21,8 @@ export function scheduleToApi(r: ReportScheduleRow) {
     name: r.name,
     cron: r.cron,
     timezone: r.timezone,
+    paused: Boolean(Number(r.paused)),
+    delivery: r.delivery,
     report,
     user_id: r.user_id,
     entity_id: r.entity_id,
@@ -58,7 +60,7 @@ export function createReportScheduleService(deps: ApiDeps) {
       if ('problem' in checked) throw new AppError('UNPROCESSABLE_ENTITY', `${checked.problem.field}: ${checked.problem.issue}`, { ...checked.problem });
       const s = checked.schedule;
       const id = randomUUID();
-      await insertReportSchedule(db, { id, user_id: actor.id, entity_id: tenantOf(actor) ?? null, name: s.name, request: JSON.stringify(s.report), cron: s.cron, timezone: s.timezone });
+      await insertReportSchedule(db, { id, user_id: actor.id, entity_id: tenantOf(actor) ?? null, name: s.name, request: JSON.stringify(s.report), cron: s.cron, timezone: s.timezone, delivery: s.delivery });
       try {
         const client = await temporal();
         await client.schedule.create({
@@ -92,6 +94,38 @@ export function createReportScheduleService(deps: ApiDeps) {
     async list(actor: Actor, q: { page: number; limit: number }) {
       const { rows, total } = await listReportSchedules(db, owner(actor), { limit: q.limit, offset: (q.page - 1) * q.limit });
       return { data: rows.map(scheduleToApi), pagination: { page: q.page, limit: q.limit, total, total_pages: Math.ceil(total / q.limit) } };
+    },
+
+    /**
+     * Another time, zone or name; paused or running again; link or attachment. The Temporal
+     * Schedule first: if it refuses, nothing changed; if the row's update then fails, the same
+     * PATCH again makes both agree.
+     */
+    async update(actor: Actor, id: string, body: ReportScheduleChangeRequest) {
+      const row = await find(actor, id);
+      const checked = validateScheduleChange(body);
+      if ('problem' in checked) throw new AppError('UNPROCESSABLE_ENTITY', `${checked.problem.field}: ${checked.problem.issue}`, { ...checked.problem });
+      const c = checked.change;
+      const cron = c.cron ?? row.cron;
+      const timezone = c.timezone ?? row.timezone;
+      const respec = cron !== row.cron || timezone !== row.timezone;
+      const repause = c.paused !== undefined && c.paused !== Boolean(Number(row.paused));
+      if (respec || repause) {
+        const client = await temporal();
+        try {
+          await client.schedule.getHandle(reportScheduleTemporalId(row.id)).update((prev) => ({
+            ...prev,
+            ...(respec ? { spec: { cronExpressions: [cron], timezone } } : {}),
+            state: { ...prev.state, ...(repause ? { paused: c.paused!, note: c.paused ? `paused by ${actor.kind}:${actor.id}` : `resumed by ${actor.kind}:${actor.id}` } : {}) },
+          }));
+        } catch (err) {
+          if (err instanceof ScheduleNotFoundError) throw notFound('Report schedule', id);
+          if (isInvalidArgument(err)) throw new AppError('UNPROCESSABLE_ENTITY', 'cron: not accepted by the scheduler', { field: 'cron', issue: 'not accepted by the scheduler' });
+          throw new AppError('SERVICE_UNAVAILABLE', 'Report schedules cannot be changed right now; try again shortly');
+        }
+      }
+      await updateReportSchedule(db, row.id, c);
+      return scheduleToApi((await findReportSchedule(db, row.id, null))!);
     },
 
     /** The Schedule first: a row left behind by a failure here can be deleted again; a Schedule without its row would run for nobody. */

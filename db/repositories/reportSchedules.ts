@@ -12,14 +12,28 @@ export interface ReportScheduleRow {
   request: string;
   cron: string;
   timezone: string;
+  /** 0/1 as MariaDB returns a TINYINT(1). */
+  paused: number | boolean;
+  delivery: 'link' | 'attachment';
   created_at: Date;
 }
 
 const select = <T extends object>(db: Sequelize, sql: string, replacements: unknown[]): Promise<T[]> => db.query<T>(sql, { replacements, type: QueryTypes.SELECT });
 
-export async function insertReportSchedule(db: Sequelize, r: Omit<ReportScheduleRow, 'created_at'>): Promise<void> {
-  await db.query('INSERT INTO report_schedules (id, user_id, entity_id, name, request, cron, timezone) VALUES (?, ?, ?, ?, ?, ?, ?)', {
-    replacements: [r.id, r.user_id, r.entity_id, r.name, r.request, r.cron, r.timezone],
+export async function insertReportSchedule(db: Sequelize, r: Omit<ReportScheduleRow, 'created_at' | 'paused' | 'delivery'> & { delivery?: ReportScheduleRow['delivery'] }): Promise<void> {
+  await db.query('INSERT INTO report_schedules (id, user_id, entity_id, name, request, cron, timezone, delivery) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', {
+    replacements: [r.id, r.user_id, r.entity_id, r.name, r.request, r.cron, r.timezone, r.delivery ?? 'link'],
+  });
+}
+
+export type ReportScheduleChange = Partial<{ name: string; cron: string; timezone: string; paused: boolean; delivery: ReportScheduleRow['delivery'] }>;
+
+/** Changes the given columns of one schedule; the caller has found it within its owner's reach. */
+export async function updateReportSchedule(db: Sequelize, id: string, change: ReportScheduleChange): Promise<void> {
+  const columns = (['name', 'cron', 'timezone', 'paused', 'delivery'] as const).filter((c) => change[c] !== undefined);
+  if (!columns.length) return;
+  await db.query(`UPDATE report_schedules SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`, {
+    replacements: [...columns.map((c) => (c === 'paused' ? (change.paused ? 1 : 0) : change[c])), id],
   });
 }
 

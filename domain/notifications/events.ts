@@ -40,6 +40,8 @@ export interface NotificationFacts {
   reportId?: string;
   reportName?: string;
   expiresAt?: string;
+  /** A scheduled report's file name when the email carries the file itself (small enough to attach). */
+  attachment?: string;
 }
 
 export interface NotificationEvent {

@@ -69,7 +69,10 @@ const TEMPLATES: Record<NotificationEventType, Template> = {
   },
   'report.ready': {
     subject: (f) => `Scheduled report ready: ${v(f.reportName, 'report')}`,
-    lines: (f) => [`The scheduled report "${v(f.reportName, 'report')}" has been written.`, `Download it before ${when(f.expiresAt)}.`],
+    lines: (f) => [
+      `The scheduled report "${v(f.reportName, 'report')}" has been written.`,
+      f.attachment ? `The file is attached (${v(f.attachment)}); the link works until ${when(f.expiresAt)}.` : `Download it before ${when(f.expiresAt)}.`,
+    ],
     path: (f) => `/reports/${encodeURIComponent(v(f.reportId, ''))}`,
   },
 };

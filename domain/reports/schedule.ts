@@ -7,11 +7,24 @@ import { isTimeZone } from '../notifications/preferences.js';
 import { validateReportRequest, type FieldProblem, type ReportParams } from './request.js';
 import type { ReportFormat, SalesPeriod } from './types.js';
 
+/** How a run reaches the owner: a link, or the file attached when small enough (a link above the limit). */
+export type ReportDelivery = 'link' | 'attachment';
+
 export interface ReportScheduleRequest {
   name: string;
   cron: string;
   timezone: string;
+  delivery?: ReportDelivery;
   report: { type: string; format?: ReportFormat; period?: SalesPeriod; bom?: boolean; days?: number };
+}
+
+/** A change to a schedule (PATCH): any of these; what it runs stays. */
+export interface ReportScheduleChangeRequest {
+  name?: string;
+  cron?: string;
+  timezone?: string;
+  paused?: boolean;
+  delivery?: ReportDelivery;
 }
 
 /** What a schedule keeps of its report: the request without dates, and how many days back each run covers. */
@@ -63,12 +76,12 @@ export function validateScheduleRequest(
   req: ReportScheduleRequest,
   limits: { maxRangeDays: number },
   now = new Date(),
-): { schedule: { name: string; cron: string; timezone: string; report: ScheduledReport; params: ReportParams } } | { problem: FieldProblem } {
+): { schedule: { name: string; cron: string; timezone: string; delivery: ReportDelivery; report: ScheduledReport; params: ReportParams } } | { problem: FieldProblem } {
   if (!req.name?.trim()) return { problem: { field: 'name', issue: 'required' } };
   const cronIssue = cronProblem(req.cron ?? '');
   if (cronIssue) return { problem: { field: 'cron', issue: cronIssue } };
-  if (typeof req.timezone !== 'string' || !isTimeZone(req.timezone)) return { problem: { field: 'timezone', issue: 'not an IANA time zone (e.g. America/Denver)' } };
-  const timezone = new Intl.DateTimeFormat('en-US', { timeZone: req.timezone }).resolvedOptions().timeZone;
+  const timezone = canonicalZone(req.timezone);
+  if (!timezone) return { problem: { field: 'timezone', issue: 'not an IANA time zone (e.g. America/Denver)' } };
   const days = req.report?.days ?? 7;
   if (!Number.isInteger(days) || days < 1 || days > Math.min(MAX_SCHEDULE_DAYS, limits.maxRangeDays)) {
     return { problem: { field: 'report.days', issue: `a whole number of days from 1 to ${Math.min(MAX_SCHEDULE_DAYS, limits.maxRangeDays)}` } };
@@ -77,5 +90,32 @@ export function validateScheduleRequest(
   // The first run's request, checked now so a schedule that could never run is refused at once.
   const checked = runParams(report, timezone, now, limits);
   if ('problem' in checked) return { problem: { field: `report.${checked.problem.field}`, issue: checked.problem.issue } };
-  return { schedule: { name: req.name.trim(), cron: req.cron.trim().split(/\s+/).join(' '), timezone, report, params: checked.params } };
+  return { schedule: { name: req.name.trim(), cron: req.cron.trim().split(/\s+/).join(' '), timezone, delivery: req.delivery ?? 'link', report, params: checked.params } };
+}
+
+/** The canonical spelling of an IANA zone ("europe/berlin" → "Europe/Berlin"); null when it is not one. */
+function canonicalZone(tz: unknown): string | null {
+  if (typeof tz !== 'string' || !isTimeZone(tz)) return null;
+  return new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
+}
+
+export function validateScheduleChange(req: ReportScheduleChangeRequest): { change: ReportScheduleChangeRequest } | { problem: FieldProblem } {
+  const change: ReportScheduleChangeRequest = {};
+  if (req.name !== undefined) {
+    if (!req.name.trim()) return { problem: { field: 'name', issue: 'required' } };
+    change.name = req.name.trim();
+  }
+  if (req.cron !== undefined) {
+    const issue = cronProblem(req.cron);
+    if (issue) return { problem: { field: 'cron', issue } };
+    change.cron = req.cron.trim().split(/\s+/).join(' ');
+  }
+  if (req.timezone !== undefined) {
+    const zone = canonicalZone(req.timezone);
+    if (!zone) return { problem: { field: 'timezone', issue: 'not an IANA time zone (e.g. America/Denver)' } };
+    change.timezone = zone;
+  }
+  if (req.paused !== undefined) change.paused = req.paused;
+  if (req.delivery !== undefined) change.delivery = req.delivery;
+  return { change };
 }

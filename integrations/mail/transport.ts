@@ -14,6 +14,7 @@ export interface OutgoingEmail {
   text: string;
   html: string;
   headers?: Record<string, string>;
+  attachments?: Array<{ filename: string; content: Buffer; contentType: string }>;
 }
 
 export interface Mailer {
@@ -68,6 +69,7 @@ export function createMailer(cfg: MailConfig): Mailer {
         text: mail.text,
         html: mail.html,
         ...(mail.headers ? { headers: mail.headers } : {}),
+        ...(mail.attachments?.length ? { attachments: mail.attachments } : {}),
       });
       return { response: String(info.response ?? '').slice(0, 500) };
     },

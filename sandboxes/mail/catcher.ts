@@ -17,9 +17,17 @@ export interface CaughtMail {
   /** The plain-text and HTML bodies, decoded (null when the message has no such part). */
   text: string | null;
   html: string | null;
+  /** Parts sent as attachments, decoded. */
+  attachments: CaughtAttachment[];
   receivedAt: string;
   /** The whole message as sent (headers and MIME body). */
   raw: string;
+}
+
+export interface CaughtAttachment {
+  filename: string | null;
+  contentType: string;
+  content: Buffer;
 }
 
 export interface MailCatcher {
@@ -55,17 +63,25 @@ function decode(body: string, encoding: string | null): string {
   return body;
 }
 
-/** The text/plain and text/html parts of a (possibly multipart) message: enough to read a notification. */
-function bodies(raw: string): { text: string | null; html: string | null } {
-  const out: { text: string | null; html: string | null } = { text: null, html: null };
+const bytesOf = (body: string, encoding: string | null): Buffer =>
+  (encoding ?? '').toLowerCase() === 'base64' ? Buffer.from(body.replace(/\s+/g, ''), 'base64') : Buffer.from(decode(body, encoding), 'utf8');
+
+/** The text/plain and text/html parts of a (possibly multipart) message and its attachments: enough to read a notification. */
+function bodies(raw: string): { text: string | null; html: string | null; attachments: CaughtAttachment[] } {
+  const out: { text: string | null; html: string | null; attachments: CaughtAttachment[] } = { text: null, html: null, attachments: [] };
   const visit = (entity: string) => {
     const split = /\r?\n\r?\n/.exec(entity);
     const headers = split ? entity.slice(0, split.index) : entity;
     const body = split ? entity.slice(split.index + split[0].length) : '';
     const type = (header(headers, 'Content-Type') ?? 'text/plain').toLowerCase();
     const boundary = /boundary="?([^";]+)"?/i.exec(header(headers, 'Content-Type') ?? '')?.[1];
+    const disposition = header(headers, 'Content-Disposition') ?? '';
     if (type.startsWith('multipart/') && boundary) {
       for (const part of body.split(`--${boundary}`).slice(1)) if (!part.startsWith('--')) visit(part.replace(/^\r?\n/, ''));
+    } else if (/^attachment/i.test(disposition)) {
+      const filename = /filename="?([^";]+)"?/i.exec(disposition)?.[1] ?? null;
+      // The part's body ends where the next boundary line begins.
+      out.attachments.push({ filename, contentType: type.split(';')[0]!.trim(), content: bytesOf(body.replace(/\r?\n$/, ''), header(headers, 'Content-Transfer-Encoding')) });
     } else if (type.startsWith('text/plain') && out.text === null) out.text = decode(body, header(headers, 'Content-Transfer-Encoding'));
     else if (type.startsWith('text/html') && out.html === null) out.html = decode(body, header(headers, 'Content-Transfer-Encoding'));
   };
@@ -131,7 +147,10 @@ export async function startMailCatcher(opts: { smtpPort?: number; httpPort?: num
         res.end(JSON.stringify(body, null, 2));
       };
       const path = new URL(req.url ?? '/', 'http://catcher').pathname;
-      if (path === '/__mail' && req.method === 'GET') return send(200, { data: caught.map(({ raw: _raw, ...m }) => m), total: caught.length });
+      if (path === '/__mail' && req.method === 'GET') {
+        const data = caught.map(({ raw: _raw, attachments, ...m }) => ({ ...m, attachments: attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, bytes: a.content.length })) }));
+        return send(200, { data, total: caught.length });
+      }
       const one = /^\/__mail\/(\d+)$/.exec(path);
       if (one && req.method === 'GET') {
         const m = caught[Number(one[1])];

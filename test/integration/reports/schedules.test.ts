@@ -55,7 +55,7 @@ describe('scheduled reports', () => {
     const created = await call(env, ownerH, 'POST', '/report-schedules', weekly);
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const s = created.body;
-    expect(s).toMatchObject({ name: 'Weekly stock', cron: '0 7 * * MON', timezone: 'Europe/Berlin', user_id: owner.id, entity_id: env.world.wholesaler.id, report: { type: 'inventory_valuation', format: 'csv', days: 7 } });
+    expect(s).toMatchObject({ name: 'Weekly stock', cron: '0 7 * * MON', timezone: 'Europe/Berlin', paused: false, delivery: 'link', user_id: owner.id, entity_id: env.world.wholesaler.id, report: { type: 'inventory_valuation', format: 'csv', days: 7 } });
     expect(created.headers.get('location')).toBe(`/api/v1/report-schedules/${s.id}`);
 
     const handle = env.client.schedule.getHandle(reportScheduleTemporalId(s.id));
@@ -127,6 +127,85 @@ describe('scheduled reports', () => {
     expect((await call(env, env.admin, 'DELETE', `/report-schedules/${s.id}`)).status).toBe(204);
     await expect(env.client.schedule.getHandle(reportScheduleTemporalId(s.id)).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
   });
+
+  it('PATCH changes the Temporal Schedule too: time and zone, pause and resume; only its owner or staff reach it', async () => {
+    const s = (await call(env, ownerH, 'POST', '/report-schedules', { ...weekly, name: 'Patched' })).body;
+    expect(s).toMatchObject({ paused: false, delivery: 'link' });
+    const handle = env.client.schedule.getHandle(reportScheduleTemporalId(s.id));
+
+    const moved = await call(env, ownerH, 'PATCH', `/report-schedules/${s.id}`, { cron: '30 18 * * FRI', timezone: 'america/denver' });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(moved.body).toMatchObject({ id: s.id, cron: '30 18 * * FRI', timezone: 'America/Denver', paused: false, name: 'Patched' });
+    let d = await handle.describe();
+    expect(d.spec.timezone).toBe('America/Denver');
+    expect(d.spec.calendars?.[0]?.dayOfWeek).toEqual([{ start: 'FRIDAY', end: 'FRIDAY', step: 1 }]);
+    expect(d.spec.calendars?.[0]?.hour).toEqual([{ start: 18, end: 18, step: 1 }]);
+    const denver = new Intl.DateTimeFormat('en-GB', { timeZone: 'America/Denver', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d.info.nextActionTimes[0]!);
+    expect(denver).toBe('Fri 18:30');
+    // What it runs is untouched by a change of time.
+    expect(d.action).toMatchObject({ workflowType: 'scheduledReport' });
+
+    const paused = await call(env, ownerH, 'PATCH', `/report-schedules/${s.id}`, { paused: true, delivery: 'attachment' });
+    expect(paused.body).toMatchObject({ paused: true, delivery: 'attachment', cron: '30 18 * * FRI' });
+    d = await handle.describe();
+    expect(d.state.paused).toBe(true);
+    expect(d.spec.timezone).toBe('America/Denver');
+    expect((await call(env, ownerH, 'GET', `/report-schedules/${s.id}`)).body).toEqual(paused.body);
+    expect((await call(env, ownerH, 'PATCH', `/report-schedules/${s.id}`, { paused: false })).body.paused).toBe(false);
+    expect((await handle.describe()).state.paused).toBe(false);
+
+    // Bad input: 422 naming the field, the Schedule and the row unchanged.
+    for (const [body, field] of [[{ cron: '0 7 * *' }, 'cron'], [{ cron: '61 7 * * *' }, 'cron'], [{ timezone: 'Mars/Olympus_Mons' }, 'timezone'], [{ name: '  ' }, 'name']] as const) {
+      const r = await call(env, ownerH, 'PATCH', `/report-schedules/${s.id}`, body);
+      expect(r.status, JSON.stringify([body, r.body])).toBe(422);
+      expect(JSON.stringify(r.body)).toContain(field);
+    }
+    expect((await call(env, ownerH, 'PATCH', `/report-schedules/${s.id}`, {})).status).toBe(400);
+    expect((await call(env, ownerH, 'PATCH', `/report-schedules/${s.id}`, { report: { type: 'sales' } })).status).toBe(400);
+    expect((await handle.describe()).spec.timezone).toBe('America/Denver');
+    expect((await call(env, ownerH, 'GET', `/report-schedules/${s.id}`)).body).toMatchObject({ cron: '30 18 * * FRI', timezone: 'America/Denver', name: 'Patched' });
+
+    // Another tenant and a colleague: 404, nothing changed; staff may.
+    for (const h of [otherTenantH, colleagueH]) expect((await call(env, h, 'PATCH', `/report-schedules/${s.id}`, { paused: true })).status).toBe(404);
+    expect((await handle.describe()).state.paused).toBe(false);
+    expect((await call(env, ownerH, 'PATCH', `/report-schedules/${randomUUID()}`, { paused: true })).status).toBe(404);
+    expect((await call(env, env.admin, 'PATCH', `/report-schedules/${s.id}`, { paused: true })).body.paused).toBe(true);
+    expect((await handle.describe()).state.paused).toBe(true);
+    expect((await call(env, ownerH, 'DELETE', `/report-schedules/${s.id}`)).status).toBe(204);
+  });
+
+  it('delivery `attachment`: a file under the size limit arrives attached in the owner’s email; above it, the link alone', async () => {
+    const s = (await call(env, ownerH, 'POST', '/report-schedules', { ...weekly, name: 'Attached stock', delivery: 'attachment' })).body;
+    expect(s.delivery).toBe('attachment');
+    await env.client.schedule.getHandle(reportScheduleTemporalId(s.id)).trigger();
+    const report = await waitFor('the scheduled report to complete', async () => {
+      const [rows] = (await env.deps.sequelize.query('SELECT id, status, bytes, file_name FROM reports WHERE schedule_id = ?', { replacements: [s.id] })) as [Array<{ id: string; status: string; bytes: number; file_name: string }>, unknown];
+      return rows[0]?.status === 'succeeded' && rows[0];
+    }, 60_000);
+    const mail = await waitFor('the email with the file', async () => catcher.messages().find((m) => m.subject === 'Scheduled report ready: Attached stock'));
+    expect(mail.to).toEqual([owner.email]);
+    expect(mail.attachments).toHaveLength(1);
+    const [file] = mail.attachments;
+    expect(file).toMatchObject({ filename: report.file_name, contentType: 'text/csv' });
+    // The attachment is the very file the download link serves.
+    const download = await fetch(`${env.api.url}/api/v1/reports/${report.id}/download`, { headers: ownerH });
+    const served = Buffer.from(await download.arrayBuffer());
+    expect(served.length).toBe(Number(report.bytes));
+    expect(file!.content.equals(served)).toBe(true);
+    expect(mail.text).toContain(`The file is attached (${report.file_name})`);
+    expect(mail.text).toContain(`${PUBLIC_URL}/reports/${report.id}`);
+
+    // Over the limit (REPORT_ATTACHMENT_MAX_BYTES), or for anyone but the owner: no file, the link alone.
+    const { reportAttachment } = await import('../../../activities/reportAttachment.js');
+    const limited = (max: number) => ({ ...env.deps, config: { ...env.deps.config, reports: { ...env.deps.config.reports, attachmentMaxBytes: max } } });
+    expect(await reportAttachment(limited(Number(report.bytes) - 1) as never, report.id, owner.id)).toBeNull();
+    expect((await reportAttachment(limited(Number(report.bytes)) as never, report.id, owner.id))?.content.length).toBe(Number(report.bytes));
+    expect(await reportAttachment(limited(Number(report.bytes)) as never, report.id, randomUUID())).toBeNull();
+    // A schedule left at `link` never attaches, whatever the size.
+    expect((await call(env, ownerH, 'PATCH', `/report-schedules/${s.id}`, { delivery: 'link' })).body.delivery).toBe('link');
+    expect(await reportAttachment(env.deps as never, report.id, owner.id)).toBeNull();
+    expect((await call(env, ownerH, 'DELETE', `/report-schedules/${s.id}`)).status).toBe(204);
+  }, 120_000);
 
   it('bad input: 422 naming the field, and nothing scheduled', async () => {
     const cases: Array<[Record<string, unknown>, string]> = [

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../activities/index.js';
 import { createApp } from '../../api/app.js';
@@ -100,7 +101,20 @@ export async function startWorkers(
   };
 }
 
-export const temporalClient = (config = testConfig()) => connectClient(temporalSettings(config), telemetry().clientInterceptors);
+/**
+ * A test's Temporal client. Its 5 s connect deadline runs while a suite's beforeAll also starts
+ * the API and workers in the same process, which on a loaded machine can hold the event loop past
+ * it (seen: 9 s at load average 20+); a refused deadline is tried again, a wrong address still fails.
+ */
+export async function temporalClient(config = testConfig()): Promise<Client> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connectClient(temporalSettings(config), telemetry().clientInterceptors);
+    } catch (err) {
+      if (attempt >= 3 || !/before the deadline/.test(String(err))) throw err;
+    }
+  }
+}
 
 /** Response bodies in tests are checked field by field; `any` keeps those assertions readable. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -31,6 +31,12 @@ export const EVENTS_STREAM = 'trellis:events';
 /** Variant ids carried by one inventory.changed event; the count says how many changed in all. */
 const EVENT_SAMPLE = 50;
 const EVENTS_MAXLEN = 100_000;
+/**
+ * Snapshot items per batch (one transaction, one staged merge). Larger batches measured faster
+ * (fewer statements and commits per item, bench:pos-sync); 5,000 keeps each batch's staging
+ * INSERT a few MB, well inside the servers' default max_allowed_packet (16 MB MariaDB, 64 MB MySQL 8).
+ */
+const SNAPSHOT_CHUNK = 5000;
 
 export type SyncMode = 'snapshot' | 'incremental';
 
@@ -171,7 +177,7 @@ export function createPosActivities(deps: ActivityDeps) {
       const connector = connectorFor(conn, keyringOf(config)) as SnapshotConnector;
       return guarded(async () => {
         let ordinal = 0;
-        for await (const chunk of prefetch(connector.snapshot({ chunkSize: input.chunkSize ?? 1000 }))) {
+        for await (const chunk of prefetch(connector.snapshot({ chunkSize: input.chunkSize ?? SNAPSHOT_CHUNK }))) {
           ctx?.cancellationSignal.throwIfAborted();
           const { changedVariantIds } = await store.applyResults(conn, input.runId, chunk, ordinal, 'snapshot');
           ordinal += chunk.length;

@@ -29,6 +29,7 @@ export interface BatchOutcome {
   replayed: number;
 }
 
+const ID = 'CHAR(36) CHARACTER SET ascii COLLATE ascii_bin';
 const placeholders = (rows: number, cols: string) => Array.from({ length: rows }, () => cols).join(',');
 /**
  * The phase moves only while the run is running: an activity still finishing a batch after its
@@ -37,9 +38,25 @@ const placeholders = (rows: number, cols: string) => Array.from({ length: rows }
 const PHASE = "phase = IF(status = 'running', ?, phase)";
 
 /**
- * The database side of a sync: per batch, one read of what we hold for the batch's SKUs, then one
- * multi-row INSERT … ON DUPLICATE KEY UPDATE per table, all in one transaction together with the
- * run's counters, so a retried batch finds its own work and neither writes nor counts it twice.
+ * One batch's planned writes (see writePlan), typed as their target columns. Row k holds the k-th
+ * write of each kind; a kind's columns are NULL past the end of its list.
+ */
+const STAGE_TABLE = `CREATE TEMPORARY TABLE pos_sync_stage (
+  ord INT NOT NULL PRIMARY KEY,
+  p_id ${ID} NULL, p_sku VARCHAR(64) NULL, p_name VARCHAR(200) NULL, p_category VARCHAR(100) NULL, p_brand VARCHAR(100) NULL,
+  v_id ${ID} NULL, v_product_id ${ID} NULL, v_sku VARCHAR(64) NULL, v_name VARCHAR(200) NULL, v_price_minor BIGINT NULL,
+  v_currency CHAR(3) NULL, v_unit VARCHAR(32) NULL,
+  i_id ${ID} NULL, i_variant_id ${ID} NULL, i_product_id ${ID} NULL, i_on_hand INT NULL, i_label VARCHAR(24) CHARACTER SET ascii NULL,
+  i_vendor_item_id VARCHAR(128) NULL, i_pos_quantity DECIMAL(16,4) NULL,
+  k_id ${ID} NULL, k_inventory_id ${ID} NULL, k_vendor_item_id VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+  k_label VARCHAR(24) CHARACTER SET ascii NULL, k_pos_quantity DECIMAL(16,4) NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`;
+
+/**
+ * The database side of a sync: per batch, one read of what we hold for the batch's SKUs and
+ * vendor items, then the planned writes staged and merged set-based (writePlan), all in one
+ * transaction together with the run's counters, so a retried batch finds its own work and neither
+ * writes nor counts it twice.
  */
 export function createPosStore(sequelize: Sequelize) {
   const select = <T extends object>(sql: string, replacements: unknown[], transaction?: Transaction) =>
@@ -112,55 +129,87 @@ export function createPosStore(sequelize: Sequelize) {
     );
   }
 
+  /**
+   * Writes a batch's plan the set-based way: its rows go to a per-session staging table in ONE
+   * multi-row INSERT (row k carries the k-th product, variant, stock-row and package write, each
+   * group NULL when its list is shorter), then ONE INSERT … SELECT … ON DUPLICATE KEY UPDATE per
+   * table merges them. The plan holds only what changed, so unchanged rows are never touched.
+   * Measured on MariaDB (bench:pos-sync) against the per-table multi-row upserts it replaces: the
+   * rows cross the wire and the parser once instead of four times. Only syntax MySQL 8 and
+   * MariaDB 10.11 share: a TEMPORARY table (no implicit commit, private to the transaction's
+   * connection, referenced once per statement as MySQL requires) and VALUES() in ON DUPLICATE.
+   */
   async function writePlan(conn: ConnectionRow, runId: string, plan: BatchPlan, t: Transaction): Promise<void> {
-    if (plan.products.length > 0) {
+    const n = Math.max(plan.products.length, plan.variants.length, plan.inventory.length, plan.packages.length);
+    if (n > 0) {
+      // A pooled connection may still hold the table from a batch that failed before dropping it.
+      await exec('DROP TEMPORARY TABLE IF EXISTS pos_sync_stage', [], t);
+      await exec(STAGE_TABLE, [], t);
       await exec(
-        `INSERT INTO products (id, entity_id, pos_sync_key, name, category, brand, created_at, updated_at)
-         VALUES ${placeholders(plan.products.length, '(?,?,?,?,?,?,NOW(3),NOW(3))')}
-         ON DUPLICATE KEY UPDATE name = VALUES(name), category = VALUES(category), brand = VALUES(brand), updated_at = NOW(3)`,
-        plan.products.flatMap((p) => [p.id, conn.entity_id, p.sku, p.name, p.category, p.brand]),
+        `INSERT INTO pos_sync_stage VALUES ${placeholders(n, `(${placeholders(25, '?')})`)}`,
+        Array.from({ length: n }, (_, k) => {
+          const p = plan.products[k];
+          const v = plan.variants[k];
+          const i = plan.inventory[k];
+          const g = plan.packages[k];
+          return [
+            k,
+            p?.id ?? null, p?.sku ?? null, p?.name ?? null, p?.category ?? null, p?.brand ?? null,
+            v?.id ?? null, v?.product_id ?? null, v?.sku ?? null, v?.name ?? null, v?.price_minor ?? null, v?.currency ?? null, v?.unit_of_measure ?? null,
+            i?.id ?? null, i?.variant_id ?? null, i?.product_id ?? null, i?.quantity_on_hand ?? null, i?.metrc_package_label ?? null, i?.vendor_item_id ?? null, i?.pos_quantity ?? null,
+            g?.id ?? null, g?.inventory_id ?? null, g?.vendor_item_id ?? null, g?.metrc_package_label ?? null, g?.pos_quantity ?? null,
+          ];
+        }).flat(),
         t,
       );
-    }
-    if (plan.variants.length > 0) {
-      await exec(
-        `INSERT INTO product_variants (id, product_id, entity_id, sku, name, price_minor, currency, unit_of_measure, created_at, updated_at)
-         VALUES ${placeholders(plan.variants.length, '(?,?,?,?,?,?,?,?,NOW(3),NOW(3))')}
-         ON DUPLICATE KEY UPDATE name = VALUES(name), price_minor = VALUES(price_minor), currency = VALUES(currency),
-           unit_of_measure = VALUES(unit_of_measure), updated_at = NOW(3)`,
-        plan.variants.flatMap((v) => [v.id, v.product_id, conn.entity_id, v.sku, v.name, v.price_minor, v.currency, v.unit_of_measure]),
-        t,
-      );
-    }
-    if (plan.inventory.length > 0) {
-      // New stock rows, holding the sum of this batch's packages (nothing else points at them yet).
-      // Should the row exist after all (written since we read), reservations for open orders stay
-      // covered (the check constraint demands it) and a label we hold survives a vendor that sends none.
-      await exec(
-        `INSERT INTO inventory (id, variant_id, product_id, location_id, entity_id, quantity_on_hand, quantity_reserved,
-           metrc_package_label, pos_connection_id, vendor_item_id, pos_quantity, pos_seen_run, created_at, updated_at)
-         VALUES ${placeholders(plan.inventory.length, '(?,?,?,?,?,?,0,?,?,?,?,?,NOW(3),NOW(3))')}
-         ON DUPLICATE KEY UPDATE quantity_on_hand = GREATEST(VALUES(quantity_on_hand), quantity_reserved),
-           metrc_package_label = COALESCE(VALUES(metrc_package_label), metrc_package_label),
-           pos_connection_id = VALUES(pos_connection_id), vendor_item_id = VALUES(vendor_item_id),
-           pos_quantity = VALUES(pos_quantity), pos_seen_run = VALUES(pos_seen_run), updated_at = NOW(3)`,
-        plan.inventory.flatMap((i) => [
-          i.id, i.variant_id, i.product_id, conn.location_id, conn.entity_id, i.quantity_on_hand,
-          i.metrc_package_label, conn.id, i.vendor_item_id, i.pos_quantity, runId,
-        ]),
-        t,
-      );
-    }
-    if (plan.packages.length > 0) {
-      await exec(
-        `INSERT INTO inventory_packages (id, pos_connection_id, vendor_item_id, inventory_id, metrc_package_label, pos_quantity, pos_seen_run, created_at, updated_at)
-         VALUES ${placeholders(plan.packages.length, '(?,?,?,?,?,?,?,NOW(3),NOW(3))')}
-         ON DUPLICATE KEY UPDATE inventory_id = VALUES(inventory_id),
-           metrc_package_label = COALESCE(VALUES(metrc_package_label), metrc_package_label),
-           pos_quantity = VALUES(pos_quantity), pos_seen_run = VALUES(pos_seen_run), updated_at = NOW(3)`,
-        plan.packages.flatMap((p) => [p.id, conn.id, p.vendor_item_id, p.inventory_id, p.metrc_package_label, p.pos_quantity, runId]),
-        t,
-      );
+      if (plan.products.length > 0) {
+        await exec(
+          `INSERT INTO products (id, entity_id, pos_sync_key, name, category, brand, created_at, updated_at)
+           SELECT p_id, ?, p_sku, p_name, p_category, p_brand, NOW(3), NOW(3) FROM pos_sync_stage WHERE p_id IS NOT NULL ORDER BY ord
+           ON DUPLICATE KEY UPDATE name = VALUES(name), category = VALUES(category), brand = VALUES(brand), updated_at = NOW(3)`,
+          [conn.entity_id],
+          t,
+        );
+      }
+      if (plan.variants.length > 0) {
+        await exec(
+          `INSERT INTO product_variants (id, product_id, entity_id, sku, name, price_minor, currency, unit_of_measure, created_at, updated_at)
+           SELECT v_id, v_product_id, ?, v_sku, v_name, v_price_minor, v_currency, v_unit, NOW(3), NOW(3) FROM pos_sync_stage WHERE v_id IS NOT NULL ORDER BY ord
+           ON DUPLICATE KEY UPDATE name = VALUES(name), price_minor = VALUES(price_minor), currency = VALUES(currency),
+             unit_of_measure = VALUES(unit_of_measure), updated_at = NOW(3)`,
+          [conn.entity_id],
+          t,
+        );
+      }
+      if (plan.inventory.length > 0) {
+        // New stock rows, holding the sum of this batch's packages (nothing else points at them yet).
+        // Should the row exist after all (written since we read), reservations for open orders stay
+        // covered (the check constraint demands it) and a label we hold survives a vendor that sends none.
+        await exec(
+          `INSERT INTO inventory (id, variant_id, product_id, location_id, entity_id, quantity_on_hand, quantity_reserved,
+             metrc_package_label, pos_connection_id, vendor_item_id, pos_quantity, pos_seen_run, created_at, updated_at)
+           SELECT i_id, i_variant_id, i_product_id, ?, ?, i_on_hand, 0, i_label, ?, i_vendor_item_id, i_pos_quantity, ?, NOW(3), NOW(3)
+             FROM pos_sync_stage WHERE i_id IS NOT NULL ORDER BY ord
+           ON DUPLICATE KEY UPDATE quantity_on_hand = GREATEST(VALUES(quantity_on_hand), inventory.quantity_reserved),
+             metrc_package_label = COALESCE(VALUES(metrc_package_label), inventory.metrc_package_label),
+             pos_connection_id = VALUES(pos_connection_id), vendor_item_id = VALUES(vendor_item_id),
+             pos_quantity = VALUES(pos_quantity), pos_seen_run = VALUES(pos_seen_run), updated_at = NOW(3)`,
+          [conn.location_id, conn.entity_id, conn.id, runId],
+          t,
+        );
+      }
+      if (plan.packages.length > 0) {
+        await exec(
+          `INSERT INTO inventory_packages (id, pos_connection_id, vendor_item_id, inventory_id, metrc_package_label, pos_quantity, pos_seen_run, created_at, updated_at)
+           SELECT k_id, ?, k_vendor_item_id, k_inventory_id, k_label, k_pos_quantity, ?, NOW(3), NOW(3) FROM pos_sync_stage WHERE k_id IS NOT NULL ORDER BY ord
+           ON DUPLICATE KEY UPDATE inventory_id = VALUES(inventory_id),
+             metrc_package_label = COALESCE(VALUES(metrc_package_label), inventory_packages.metrc_package_label),
+             pos_quantity = VALUES(pos_quantity), pos_seen_run = VALUES(pos_seen_run), updated_at = NOW(3)`,
+          [conn.id, runId],
+          t,
+        );
+      }
+      await exec('DROP TEMPORARY TABLE pos_sync_stage', [], t);
     }
     await recount(conn, runId, plan.recount, t);
     if (plan.seenPackages.length > 0) {

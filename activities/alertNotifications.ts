@@ -6,7 +6,8 @@
  * syncs fail with them; new credentials that fail notify again).
  */
 import { createHash } from 'node:crypto';
-import { QueryTypes } from 'sequelize';
+import { oldestOpenDeadLetterId } from '../db/repositories/deadLetters.js';
+import { posConnectionSubject, submissionSubject } from '../db/repositories/notificationSubjects.js';
 import type { ActivityDeps } from './deps.js';
 import { startNotificationsQuietly } from './notifications.js';
 import type { createMetrcActivities } from './metrc.js';
@@ -17,22 +18,6 @@ type Metrc = ReturnType<typeof createMetrcActivities>;
 type MetrcCredentials = ReturnType<typeof createMetrcCredentialActivities>;
 type Pos = ReturnType<typeof createPosActivities>;
 
-async function openLetter(deps: ActivityDeps, kind: string, subjectId: string): Promise<string | undefined> {
-  const [row] = await deps.sequelize.query<{ id: string }>(
-    `SELECT id FROM dead_letters WHERE kind = ? AND subject_id = ? AND status = 'open' ORDER BY created_at, id LIMIT 1`,
-    { replacements: [kind, subjectId], type: QueryTypes.SELECT },
-  );
-  return row?.id;
-}
-
-async function submissionFacts(deps: ActivityDeps, submissionId: string) {
-  const [s] = await deps.sequelize.query<{ kind: string; license_number: string }>('SELECT kind, license_number FROM metrc_submissions WHERE id = ?', {
-    replacements: [submissionId],
-    type: QueryTypes.SELECT,
-  });
-  return s;
-}
-
 export function withAlertNotifications(
   deps: ActivityDeps,
   acts: { metrc: Metrc; credentials: MetrcCredentials; pos: Pos },
@@ -41,7 +26,10 @@ export function withAlertNotifications(
     async failMetrcSubmission(input) {
       const reason = await acts.metrc.failMetrcSubmission(input);
       if (!deps.config.mail.host) return reason; // no email configured: nothing to look up
-      const [letter, sub] = await Promise.all([openLetter(deps, 'metrc_submission', input.submissionId), submissionFacts(deps, input.submissionId)]);
+      const [letter, sub] = await Promise.all([
+        oldestOpenDeadLetterId(deps.sequelize, 'metrc_submission', input.submissionId),
+        submissionSubject(deps.sequelize, input.submissionId),
+      ]);
       if (letter && sub) {
         await startNotificationsQuietly(deps, {
           type: 'metrc.dead_lettered',
@@ -55,8 +43,8 @@ export function withAlertNotifications(
     async parkMetrcSubmission(input) {
       const result = await acts.credentials.parkMetrcSubmission(input);
       if (!deps.config.mail.host) return result;
-      const sub = await submissionFacts(deps, input.submissionId);
-      const letter = sub && (await openLetter(deps, 'metrc_credentials', sub.license_number));
+      const sub = await submissionSubject(deps.sequelize, input.submissionId);
+      const letter = sub && (await oldestOpenDeadLetterId(deps.sequelize, 'metrc_credentials', sub.license_number));
       if (sub && letter) {
         await startNotificationsQuietly(deps, { type: 'metrc.parked', key: `metrc.parked:${letter}`, facts: { license: sub.license_number, error: input.reason } });
       }
@@ -66,10 +54,7 @@ export function withAlertNotifications(
     async posFailRun(input) {
       await acts.pos.posFailRun(input);
       if (input.errorType !== 'PosAuthError' || !deps.config.mail.host) return;
-      const [c] = await deps.sequelize.query<{ entity_id: string; vendor: string; credentials_enc: string; entity_name: string | null }>(
-        'SELECT c.entity_id, c.vendor, c.credentials_enc, e.name AS entity_name FROM pos_connections c LEFT JOIN entities e ON e.id = c.entity_id WHERE c.id = ?',
-        { replacements: [input.connectionId], type: QueryTypes.SELECT },
-      );
+      const c = await posConnectionSubject(deps.sequelize, input.connectionId);
       if (!c) return;
       // A digest of the sealed credentials names "these credentials" without revealing anything.
       const credentials = createHash('sha256').update(c.credentials_enc).digest('hex').slice(0, 16);

@@ -5,12 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { QueryTypes } from 'sequelize';
 import { renderDigest } from '../domain/notifications/digest.js';
 import type { NotificationEvent } from '../domain/notifications/events.js';
 import type { NotificationCategory } from '../domain/notifications/rules.js';
 import { claimDelivery, finishDelivery } from '../db/repositories/notificationDeliveries.js';
 import { loadPreferences } from '../db/repositories/notificationPreferences.js';
+import { activeUser } from '../db/repositories/notificationRecipients.js';
 import { classifySmtpError, createMailer, smtpErrorText, type Mailer } from '../integrations/mail/transport.js';
 import { keyringOf } from '../platform/crypto.js';
 import { unsubscribeToken } from '../platform/unsubscribeToken.js';
@@ -37,10 +37,7 @@ export function createDigestActivities(deps: ActivityDeps, makeMailer: () => Mai
   return {
     async deliverDigest(input: DigestInput): Promise<{ status: 'sent' | 'already_sent' | 'skipped' }> {
       if (!config.mail.host) throw fail('MailNotConfigured', 'No SMTP server is configured (SMTP_HOST)', true);
-      const [user] = await sequelize.query<{ email: string }>('SELECT email FROM users WHERE id = ? AND disabled_at IS NULL', {
-        replacements: [input.recipientUserId],
-        type: QueryTypes.SELECT,
-      });
+      const user = await activeUser(sequelize, input.recipientUserId);
       if (!user) return { status: 'skipped' };
       if ((await loadPreferences(sequelize, input.recipientUserId)).switches[input.category]?.email === false) return { status: 'skipped' };
       const key = createHash('sha256').update(`digest|${input.digestKey}`).digest('hex');

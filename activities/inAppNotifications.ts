@@ -8,10 +8,10 @@
  * after a crash between insert and publish publishes once, and a retry after the publish does not
  * publish again.
  */
-import { QueryTypes } from 'sequelize';
 import type { NotificationEvent } from '../domain/notifications/events.js';
 import { renderInApp } from '../domain/notifications/inApp.js';
 import { insertInApp, markPublished } from '../db/repositories/inAppNotifications.js';
+import { isActiveUser } from '../db/repositories/notificationRecipients.js';
 import type { ActivityDeps } from './deps.js';
 import { deliveryKey } from './notifications.js';
 import type { Redis } from 'ioredis';
@@ -38,11 +38,7 @@ export function createInAppActivities(deps: ActivityDeps) {
   const { sequelize, redis } = deps;
   return {
     async deliverInApp(input: { event: NotificationEvent; recipientUserId: string }): Promise<{ status: 'sent' | 'already_sent' | 'skipped'; messageId?: string }> {
-      const [user] = await sequelize.query<{ id: string }>('SELECT id FROM users WHERE id = ? AND disabled_at IS NULL', {
-        replacements: [input.recipientUserId],
-        type: QueryTypes.SELECT,
-      });
-      if (!user) return { status: 'skipped' }; // deactivated or removed since the event
+      if (!(await isActiveUser(sequelize, input.recipientUserId))) return { status: 'skipped' }; // deactivated or removed since the event
       const msg = renderInApp(input.event);
       const row = await insertInApp(sequelize, {
         deliveryKey: deliveryKey(input.event, input.recipientUserId, 'in_app'),

@@ -5,28 +5,16 @@
  * workflow each. Starting is idempotent (ids per event and recipient) and never fails the order
  * step: an order must progress even when notifications cannot be started.
  */
-import { QueryTypes } from 'sequelize';
 import { ORDER_STATUS_EVENTS, type NotificationEvent, type NotificationEventType } from '../domain/notifications/events.js';
+import { orderSubject } from '../db/repositories/notificationSubjects.js';
 import type { ActivityDeps } from './deps.js';
 import { startNotificationsQuietly } from './notifications.js';
 import type { createOrderActivities, OrderEventInput } from './orders.js';
 
 type OrderActivities = ReturnType<typeof createOrderActivities>;
 
-interface OrderRow {
-  order_number: string;
-  retailer_id: string;
-  wholesaler_id: string;
-  retailer_name: string | null;
-  wholesaler_name: string | null;
-}
-
 async function orderEvent(deps: ActivityDeps, orderId: string, type: NotificationEventType, key: string, party: 'retailer' | 'wholesaler', extra: { reason?: string | null; deadline?: string }): Promise<NotificationEvent | undefined> {
-  const [o] = await deps.sequelize.query<OrderRow>(
-    `SELECT o.order_number, o.retailer_id, o.wholesaler_id, r.name AS retailer_name, w.name AS wholesaler_name
-       FROM orders o LEFT JOIN entities r ON r.id = o.retailer_id LEFT JOIN entities w ON w.id = o.wholesaler_id WHERE o.id = ?`,
-    { replacements: [orderId], type: QueryTypes.SELECT },
-  );
+  const o = await orderSubject(deps.sequelize, orderId);
   if (!o) return undefined;
   return {
     type,

@@ -7,11 +7,11 @@
  * nothing was created and sending again is safe.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { QueryTypes } from 'sequelize';
 import type { NotificationEvent } from '../domain/notifications/events.js';
 import { renderEmail } from '../domain/notifications/templates.js';
 import { claimDelivery, finishDelivery } from '../db/repositories/notificationDeliveries.js';
 import { loadPreferences } from '../db/repositories/notificationPreferences.js';
+import { activeUserPhone } from '../db/repositories/notificationRecipients.js';
 import { inQuietHours } from '../domain/notifications/preferences.js';
 import { ruleOf } from '../domain/notifications/rules.js';
 import { createTwilioClient, referenceTag, TwilioError, type TwilioClient } from '../integrations/sms/twilio.js';
@@ -32,11 +32,8 @@ export function createSmsActivities(deps: ActivityDeps) {
   return {
     async deliverSms(input: { event: NotificationEvent; recipientUserId: string; resendUnknown?: boolean }): Promise<{ status: 'sent' | 'already_sent' | 'skipped'; messageId?: string }> {
       if (!sms.baseUrl) throw fail('SmsNotConfigured', 'No SMS provider is configured (TWILIO_BASE_URL)', true);
-      const [user] = await sequelize.query<{ phone: string }>(
-        'SELECT c.phone FROM users u JOIN notification_contacts c ON c.user_id = u.id WHERE u.id = ? AND u.disabled_at IS NULL',
-        { replacements: [input.recipientUserId], type: QueryTypes.SELECT },
-      );
-      if (!user) return { status: 'skipped' }; // no number (any more), or deactivated
+      const phone = await activeUserPhone(sequelize, input.recipientUserId);
+      if (!phone) return { status: 'skipped' }; // no number (any more), or deactivated
       // Quiet hours skip the text, not the event: the same event also went by email (always
       // delivered unless switched off) and to the console. Checked at send time, in the user's zone.
       const prefs = await loadPreferences(sequelize, input.recipientUserId);
@@ -44,13 +41,13 @@ export function createSmsActivities(deps: ActivityDeps) {
       await acquireSendSlot(deps.redis, 'twilio', config.mail.rate.sms); // before the claim: waiting must not eat the in-flight window
       const key = deliveryKey(input.event, input.recipientUserId, 'sms');
       const ref = key.slice(0, 8);
-      const identity = { deliveryKey: key, eventKey: input.event.key, eventType: input.event.type, channel: 'sms', recipientUserId: input.recipientUserId, recipientAddress: user.phone, messageId: `sms:${ref}` };
+      const identity = { deliveryKey: key, eventKey: input.event.key, eventType: input.event.type, channel: 'sms', recipientUserId: input.recipientUserId, recipientAddress: phone, messageId: `sms:${ref}` };
       let claim = await claimDelivery(sequelize, identity, 2 * config.mail.sendTimeoutMs + sms.settleMs, input.resendUnknown ?? false);
       if (claim.kind === 'already_sent') return { status: 'already_sent', messageId: identity.messageId };
       if (claim.kind === 'in_flight') throw fail('DeliveryInFlight', 'An earlier attempt may still be sending this message');
       if (claim.kind === 'unknown') {
         // An earlier attempt died mid-send: Twilio knows whether it created the message.
-        const found = await twilio().findByReference(user.phone, ref, new Date(Date.now() - 86_400_000));
+        const found = await twilio().findByReference(phone, ref, new Date(Date.now() - 86_400_000));
         if (found) {
           await finishDelivery(sequelize, claim.row.id, 'sent', { response: found.sid });
           return { status: 'sent', messageId: identity.messageId };
@@ -62,14 +59,14 @@ export function createSmsActivities(deps: ActivityDeps) {
       const body = `Trellis: ${mail.subject} ${mail.link} ${referenceTag(ref)}`;
       const since = new Date(Date.now() - 86_400_000);
       try {
-        const sent = await twilio().send(user.phone, body);
+        const sent = await twilio().send(phone, body);
         await finishDelivery(sequelize, claim.row.id, 'sent', { response: sent.sid });
         return { status: 'sent', messageId: identity.messageId };
       } catch (err) {
         const e = err instanceof TwilioError ? err : new TwilioError(String(err), 'unknown');
         if (e.outcome === 'unknown') {
           await sleep(sms.settleMs);
-          const found = await twilio().findByReference(user.phone, ref, since);
+          const found = await twilio().findByReference(phone, ref, since);
           if (found) {
             await finishDelivery(sequelize, claim.row.id, 'sent', { response: found.sid });
             return { status: 'sent', messageId: identity.messageId };

@@ -10,6 +10,7 @@ import { createLifecycleClient } from '../api/services/orderLifecycle.js';
 import { orderWorkflowId } from '../contracts/ids.js';
 import type { MetrcInfo, OrderResume } from '../contracts/order.js';
 import { createSequelize } from '../db/connection.js';
+import { adoptOrder, ordersWithoutWorkflow } from '../db/repositories/orders.js';
 import { isMetrcState, isOrderStatus } from '../domain/orders/status.js';
 import type { Config } from '../platform/config.js';
 import { LazyTemporalClient } from '../platform/temporal.js';
@@ -34,23 +35,12 @@ export async function adoptOpenOrders(config: Config): Promise<number> {
   const temporal = new LazyTemporalClient(temporalSettings(config));
   try {
     const lifecycle = createLifecycleClient({ config, temporal });
-    const [rows] = await sequelize.query(
-      `SELECT o.*, r.name AS retailer_name, w.name AS wholesaler_name,
-              (SELECT MAX(e.seq) FROM order_events e WHERE e.order_id = o.id) AS last_seq
-         FROM orders o JOIN entities r ON r.id = o.retailer_id JOIN entities w ON w.id = o.wholesaler_id
-        WHERE o.status IN (?) AND o.workflow_id IS NULL`,
-      { replacements: [OPEN] },
-    );
+    const rows = await ordersWithoutWorkflow(sequelize, OPEN);
     const now = new Date();
-    for (const row of rows as Array<Record<string, unknown>>) {
+    for (const row of rows) {
       const resume = resumeOf(row);
       await lifecycle.start(row, now, { retailer: String(row.retailer_name), wholesaler: String(row.wholesaler_name) }, resume);
-      await sequelize.query(
-        resume
-          ? 'UPDATE orders SET workflow_id = ? WHERE id = ? AND workflow_id IS NULL'
-          : 'UPDATE orders SET workflow_id = ?, expires_at = ? WHERE id = ? AND workflow_id IS NULL',
-        { replacements: resume ? [orderWorkflowId(String(row.id)), row.id] : [orderWorkflowId(String(row.id)), lifecycle.deadlineFrom(now), row.id] },
-      );
+      await adoptOrder(sequelize, String(row.id), orderWorkflowId(String(row.id)), resume ? undefined : lifecycle.deadlineFrom(now));
     }
     return rows.length;
   } finally {

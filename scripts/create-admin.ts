@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { authenticator } from 'otplib';
 import type { Sequelize } from 'sequelize';
 import { createSequelize } from '../db/connection.js';
-import { countActiveAdmins, emailTaken, insertUser } from '../db/repositories/users.js';
+import { countActiveAdmins, emailTaken, insertUser, userTablesPresent } from '../db/repositories/users.js';
 import { SYSTEM_ACTOR } from '../domain/actor.js';
 import { passwordProblem } from '../domain/passwords.js';
 import { audit } from '../api/services/audit.js';
@@ -53,8 +53,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export async function createAdmin(sequelize: Sequelize, appSecret: string, input: CreateAdminInput): Promise<CreatedAdmin> {
   const email = input.email.trim().toLowerCase();
   if (!EMAIL.test(email) || email.length > 254) throw new CreateAdminRefused(`"${input.email}" is not an email address`);
-  const [tables] = await sequelize.query("SELECT 1 AS x FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'user_invitations'");
-  if (!(tables as unknown[]).length) throw new CreateAdminRefused('The database schema is missing or old: run the migrations first (npm run migrate, or the compose migrate job)');
+  if (!(await userTablesPresent(sequelize))) throw new CreateAdminRefused('The database schema is missing or old: run the migrations first (npm run migrate, or the compose migrate job)');
   const admins = await countActiveAdmins(sequelize);
   if (admins > 0 && !input.force) {
     throw new CreateAdminRefused(`An admin already exists (${admins} active). Sign in and invite people from the console, or pass --force to add another admin.`, 2);

@@ -7,7 +7,7 @@ import type { Sequelize } from 'sequelize';
 import { createSequelize } from '../db/connection.js';
 import { buildDemoData, demoAnchor, demoCounts, type DemoOptions } from '../db/seed/build.js';
 import { loadDemoData } from '../db/seed/load.js';
-import { assertDemoSeedAllowed } from '../db/seed/guard.js';
+import { assertDemoSeedAllowed, databaseIsEmpty } from '../db/seed/guard.js';
 import { config, type Config } from '../platform/config.js';
 
 // Written by the identity work; optional so the catalog seed runs before and after it lands.
@@ -27,11 +27,6 @@ async function seedUsers(sequelize: Sequelize): Promise<string | undefined> {
   return typeof result === 'string' ? result : typeof result === 'number' ? `${result} users` : 'demo users';
 }
 
-export async function isEmpty(sequelize: Sequelize): Promise<boolean> {
-  const [rows] = await sequelize.query('SELECT EXISTS(SELECT 1 FROM entities) AS present');
-  return Number((rows as Array<{ present: number | string }>)[0]?.present) === 0;
-}
-
 /**
  * Loads the demo data when the database is empty; answers a summary, or undefined when skipped.
  * Throws DemoSeedRefused in production before connecting (db/seed/guard.ts).
@@ -40,7 +35,7 @@ export async function seedIfEmpty(databaseUrl: string, options: DemoOptions = {}
   assertDemoSeedAllowed(nodeEnv);
   const sequelize = createSequelize(databaseUrl, 2);
   try {
-    if (!(await isEmpty(sequelize))) return undefined;
+    if (!(await databaseIsEmpty(sequelize))) return undefined;
     const started = Date.now();
     const data = buildDemoData(options);
     await loadDemoData(sequelize, data, undefined, { anchor: demoAnchor(options.today) });

@@ -113,6 +113,14 @@ export async function keepOldestOpenDeadLetter(sequelize: Sequelize, kind: strin
   if (extra.length) await sequelize.query('DELETE FROM dead_letters WHERE id IN (?)', { replacements: [extra] });
 }
 
+/** The open letter of this kind and subject that stands for it (the oldest, as keepOldestOpenDeadLetter keeps), if any. */
+export async function oldestOpenDeadLetterId(sequelize: Sequelize, kind: string, subjectId: string): Promise<string | undefined> {
+  const [rows] = await sequelize.query(`SELECT id FROM dead_letters WHERE kind = ? AND subject_id = ? AND status = 'open' ORDER BY created_at, id LIMIT 1`, {
+    replacements: [kind, subjectId],
+  });
+  return (rows as { id: string }[])[0]?.id;
+}
+
 /** open → status, unless someone resolved it first (then false). */
 export async function closeDeadLetter(sequelize: Sequelize, id: string, status: 'retried' | 'discarded', by: string, note: string | null): Promise<boolean> {
   const [, meta] = await sequelize.query(

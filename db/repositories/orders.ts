@@ -284,3 +284,27 @@ export async function transferFacts(sequelize: Sequelize, orderId: string): Prom
   );
   return { order, items: items as Row[] };
 }
+
+// ---- demo orders handed to workflows by `npm start` (scripts/adopt-orders.ts) ---------------------
+
+/** Orders in `statuses` that no workflow runs yet, with their parties' names and the timeline's last seq. */
+export async function ordersWithoutWorkflow(sequelize: Sequelize, statuses: readonly string[]): Promise<Row[]> {
+  const [rows] = await sequelize.query(
+    `SELECT o.*, r.name AS retailer_name, w.name AS wholesaler_name,
+            (SELECT MAX(e.seq) FROM order_events e WHERE e.order_id = o.id) AS last_seq
+       FROM orders o JOIN entities r ON r.id = o.retailer_id JOIN entities w ON w.id = o.wholesaler_id
+      WHERE o.status IN (?) AND o.workflow_id IS NULL`,
+    { replacements: [statuses] },
+  );
+  return rows as Row[];
+}
+
+/** Records the workflow now running the order (and, for one started afresh, its acceptance deadline), unless one already is. */
+export async function adoptOrder(sequelize: Sequelize, orderId: string, workflowId: string, expiresAt?: Date): Promise<void> {
+  await sequelize.query(
+    expiresAt
+      ? 'UPDATE orders SET workflow_id = ?, expires_at = ? WHERE id = ? AND workflow_id IS NULL'
+      : 'UPDATE orders SET workflow_id = ? WHERE id = ? AND workflow_id IS NULL',
+    { replacements: expiresAt ? [workflowId, expiresAt, orderId] : [workflowId, orderId] },
+  );
+}

@@ -171,6 +171,12 @@ export async function clearMfa(sequelize: Sequelize, userId: string, transaction
   await sequelize.query('DELETE FROM user_recovery_codes WHERE user_id = ?', { replacements: [userId], transaction });
 }
 
+/** Whether the migrations that create users and their invitations have run (the newest of the two tables is there). */
+export async function userTablesPresent(sequelize: Sequelize): Promise<boolean> {
+  const [tables] = await sequelize.query("SELECT 1 AS x FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'user_invitations'");
+  return (tables as unknown[]).length > 0;
+}
+
 /** Within a transaction the admin rows stay locked, so two admins cannot demote each other at once. */
 export async function countActiveAdmins(sequelize: Sequelize, transaction?: Transaction): Promise<number> {
   const [rows] = await sequelize.query(`SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL${transaction ? ' FOR UPDATE' : ''}`, {

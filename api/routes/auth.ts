@@ -7,7 +7,8 @@ import { actorOf, listParams, originOf, param } from '../http/request.js';
 import { audit } from '../services/audit.js';
 import { createLoginService } from '../services/authLogin.js';
 import { createMfaService } from '../services/authMfa.js';
-import { createSessionService, csrfTokenFor, userToApi } from '../services/authSessions.js';
+import { userToApi } from '../presenters/users.js';
+import { createSessionService, csrfTokenFor } from '../services/authSessions.js';
 
 function sessionOf(req: Request) {
   const a = req.auth;

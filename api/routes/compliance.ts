@@ -1,5 +1,7 @@
 import { Router } from 'express';
 import { actorOf, listParams, originOf, param } from '../http/request.js';
+import { deadLetterToApi } from '../presenters/deadLetters.js';
+import { presentPage } from '../presenters/page.js';
 import type { ComplianceService, SubmissionFilters } from '../services/compliance.js';
 import type { DeadLetterFilters } from '../services/complianceDeadLetters.js';
 import type { createDeadLetterService } from '../services/complianceDeadLetters.js';
@@ -47,16 +49,16 @@ export function complianceRoutes(
   router.get('/dead-letters', async (req, res) => {
     const p = listParams(req);
     const f = pick(p, ['status', 'queue', 'kind', 'from', 'to']) as DeadLetterFilters;
-    res.json(await deadLetters.list(actorOf(req), f, p.page, p.limit));
+    res.json(presentPage(await deadLetters.list(actorOf(req), f, p.page, p.limit), deadLetterToApi));
   });
   router.get('/dead-letters/:id', async (req, res) => {
-    res.json(await deadLetters.get(actorOf(req), param(req, 'id')));
+    res.json(deadLetterToApi(await deadLetters.get(actorOf(req), param(req, 'id'))));
   });
   router.post('/dead-letters/:id/retry', async (req, res) => {
-    res.status(202).json(await deadLetters.retry(actorOf(req), param(req, 'id'), req.body?.payload, originOf(req)));
+    res.status(202).json(deadLetterToApi(await deadLetters.retry(actorOf(req), param(req, 'id'), req.body?.payload, originOf(req))));
   });
   router.post('/dead-letters/:id/discard', async (req, res) => {
-    res.json(await deadLetters.discard(actorOf(req), param(req, 'id'), req.body.reason, originOf(req)));
+    res.json(deadLetterToApi(await deadLetters.discard(actorOf(req), param(req, 'id'), req.body.reason, originOf(req))));
   });
   return router;
 }

@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import type { ApiDeps } from '../deps.js';
 import { actorOf, listParams, param } from '../http/request.js';
+import { inAppToApi } from '../presenters/notifications.js';
+import { presentPage } from '../presenters/page.js';
 import { createNotificationService } from '../services/notifications.js';
 
 /** The signed-in user's in-app notifications: the console's bell and /notifications page. */
@@ -9,7 +11,8 @@ export function notificationRoutes(deps: ApiDeps): Router {
   const notifications = createNotificationService(deps);
   router.get('/notifications', async (req, res) => {
     const p = listParams(req);
-    res.json(await notifications.list(actorOf(req), { page: p.page, limit: p.limit, unread: p.unread === true || p.unread === 'true' }));
+    const page = await notifications.list(actorOf(req), { page: p.page, limit: p.limit, unread: p.unread === true || p.unread === 'true' });
+    res.json(presentPage(page, inAppToApi));
   });
   router.get('/notifications/unread-count', async (req, res) => {
     res.json(await notifications.unreadCount(actorOf(req)));
@@ -18,7 +21,7 @@ export function notificationRoutes(deps: ApiDeps): Router {
     res.json(await notifications.markAllRead(actorOf(req)));
   });
   router.post('/notifications/:id/read', async (req, res) => {
-    res.json(await notifications.markRead(actorOf(req), param(req, 'id')));
+    res.json(inAppToApi(await notifications.markRead(actorOf(req), param(req, 'id'))));
   });
   return router;
 }

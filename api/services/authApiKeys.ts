@@ -29,25 +29,6 @@ export interface ResolvedKey {
   rateLimitPerMinute: number;
 }
 
-const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
-
-export function apiKeyToApi(r: Record<string, unknown>) {
-  return {
-    id: r.id as string,
-    entity_id: r.entity_id as string,
-    name: r.name as string,
-    prefix: r.prefix as string,
-    scopes: String(r.scopes).split(' ').filter(Boolean),
-    rate_limit_per_minute: r.rate_limit_per_minute === null || r.rate_limit_per_minute === undefined ? null : Number(r.rate_limit_per_minute),
-    created_by_user_id: (r.created_by_user_id as string | null) ?? null,
-    expires_at: iso(r.expires_at),
-    last_used_at: iso(r.last_used_at),
-    revoked_at: iso(r.revoked_at),
-    created_at: iso(r.created_at),
-  };
-}
-
-
 /** Shared by every key service of the process, so a revoke anywhere here forgets at once. */
 export const apiKeyCache = new CredentialCache<ResolvedKey>();
 
@@ -113,21 +94,22 @@ export function createApiKeyService(deps: ApiKeyDeps) {
         );
         await audit(sequelize, actor, { action: 'api_key.created', targetType: 'api_key', targetId: id, entityId, summary: { name: input.name, scopes, expires_at: expiresAt } }, { transaction, ...origin });
       });
-      return { ...apiKeyToApi((await keys.apiKeyById(sequelize, id))!), key: `trk_${prefix}_${secret}` };
+      // The full key exists only here: the caller shows it once, only its hash is kept.
+      return { row: (await keys.apiKeyById(sequelize, id))!, key: `trk_${prefix}_${secret}` };
     },
 
     /** One key (never its secret), revoked ones included; another tenant's is not found. */
     async get(actor: Actor, id: string) {
       const row = await keys.apiKeyById(sequelize, id, sqlScope(actor, ['entity_id']));
       if (!row) throw notFound('API key', id);
-      return apiKeyToApi(row);
+      return row;
     },
 
     async list(actor: Actor, params: { page: number; limit: number; entity_id?: string; include_revoked?: boolean }) {
       const conditions = [...(params.entity_id ? [keys.ofEntity(params.entity_id)] : []), ...(params.include_revoked ? [] : [keys.notRevoked])];
       const { rows, total } = await keys.apiKeysPage(sequelize, conditions, sqlScope(actor, ['entity_id']), params.limit, (params.page - 1) * params.limit);
       return {
-        data: rows.map(apiKeyToApi),
+        data: rows,
         pagination: { page: params.page, limit: params.limit, total, total_pages: Math.ceil(total / params.limit) },
       };
     },

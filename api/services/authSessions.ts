@@ -83,15 +83,6 @@ export function normaliseUser(row: Record<string, unknown>): UserRecord {
   };
 }
 
-export const userToApi = (u: UserRecord) => ({
-  id: u.id,
-  email: u.email,
-  name: u.name,
-  role: u.role,
-  entity_id: u.entity_id,
-  entity_role: u.entity_role,
-});
-
 /** Shared by every session service of the process, so a revoke anywhere here forgets at once. */
 export const sessionCache = new CredentialCache<ResolvedSession>();
 

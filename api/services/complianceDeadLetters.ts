@@ -30,27 +30,6 @@ export interface DeadLetterFilters {
   to?: string;
 }
 
-const iso = (v: unknown) => (v == null ? null : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
-
-export function deadLetterToApi(d: DeadLetterRow) {
-  return {
-    id: d.id,
-    queue: d.queue,
-    workflow_id: d.workflow_id,
-    kind: d.kind,
-    subject_id: d.subject_id,
-    payload: d.payload ?? null,
-    error: d.error ?? null,
-    attempts: d.attempts,
-    status: d.status,
-    resolution_note: d.resolution_note,
-    resolved_by: d.resolved_by,
-    resolved_at: iso(d.resolved_at),
-    created_at: iso(d.created_at),
-    updated_at: iso(d.updated_at),
-  };
-}
-
 export function createDeadLetterService(deps: ApiDeps, submissions: ComplianceService) {
   const { sequelize } = deps;
   const settings = temporalSettings(deps.config);
@@ -72,7 +51,7 @@ export function createDeadLetterService(deps: ApiDeps, submissions: ComplianceSe
   }
 
   async function fresh(id: string) {
-    return deadLetterToApi((await getDeadLetter(sequelize, id))!);
+    return (await getDeadLetter(sequelize, id))!;
   }
 
   return {
@@ -81,7 +60,7 @@ export function createDeadLetterService(deps: ApiDeps, submissions: ComplianceSe
       const filter = sqlFilters({ status: f.status, queue: f.queue, kind: f.kind }, { from: f.from, to: f.to }, sqlStaffOnly(actor));
       const { rows, total } = await deadLettersPage(sequelize, filter, limit, (page - 1) * limit);
       return {
-        data: rows.map(deadLetterToApi),
+        data: rows,
         pagination: { page, limit, total, total_pages: Math.ceil(total / limit) },
       };
     },
@@ -90,7 +69,7 @@ export function createDeadLetterService(deps: ApiDeps, submissions: ComplianceSe
       requireStaff(actor);
       const d = await getDeadLetter(sequelize, id);
       if (!d) throw notFound('Dead letter', id);
-      return deadLetterToApi(d);
+      return d;
     },
 
     async retry(actor: Actor, id: string, payload?: unknown, origin: Origin = {}) {

@@ -6,13 +6,7 @@
 import type { Sequelize } from 'sequelize';
 import type { Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
-import { listInApp, markAllRead, markRead, unreadCount, type InAppRow } from '../../db/repositories/inAppNotifications.js';
-
-const iso = (v: Date | string | null) => (v ? new Date(v).toISOString() : null);
-
-export function inAppToApi(r: InAppRow) {
-  return { id: r.id, event_type: r.event_type, title: r.title, body: r.body, link: r.link, read_at: iso(r.read_at), created_at: iso(r.created_at)! };
-}
+import { listInApp, markAllRead, markRead, unreadCount } from '../../db/repositories/inAppNotifications.js';
 
 /** Only people have a bell: an API key (which the permission already refuses) never reads one. */
 function userOf(actor: Actor): string {
@@ -26,7 +20,7 @@ export function createNotificationService(deps: { sequelize: Sequelize }) {
     async list(actor: Actor, p: { page: number; limit: number; unread: boolean }) {
       const r = await listInApp(sequelize, userOf(actor), { unread: p.unread, limit: p.limit, offset: (p.page - 1) * p.limit });
       return {
-        data: r.rows.map(inAppToApi),
+        data: r.rows,
         pagination: { page: p.page, limit: p.limit, total: r.total, total_pages: Math.ceil(r.total / p.limit) },
         unread_count: r.unread,
       };
@@ -37,7 +31,7 @@ export function createNotificationService(deps: { sequelize: Sequelize }) {
     async markRead(actor: Actor, id: string) {
       const row = await markRead(sequelize, userOf(actor), id);
       if (!row) throw notFound('Notification', id);
-      return inAppToApi(row);
+      return row;
     },
     async markAllRead(actor: Actor) {
       const user = userOf(actor);

@@ -41,23 +41,7 @@ const isEntityRole = (r: string): r is (typeof ENTITY_ROLES)[number] => (ENTITY_
 export const invitationHash = (appSecret: string, token: string) => keyedHash(appSecret, 'invitation', token);
 
 /** The role the API speaks: platform role, or owner/member of the user's entity. */
-const apiRole = (u: db.UserAdminRow): UserRole | null => (u.role === 'entity' ? ((u.entity_role as UserRole | null) ?? null) : (u.role as UserRole));
-
-export function userAdminToApi(u: db.UserAdminRow) {
-  return {
-    id: u.id,
-    email: u.email,
-    name: u.name,
-    role: apiRole(u),
-    entity_id: u.entity_id,
-    entity_name: u.entity_name,
-    status: u.disabled_at ? 'disabled' : u.invitation_pending ? 'invited' : 'active',
-    mfa_enabled: u.mfa_enabled,
-    last_login_at: u.last_login_at?.toISOString() ?? null,
-    disabled_at: u.disabled_at?.toISOString() ?? null,
-    created_at: u.created_at.toISOString(),
-  };
-}
+export const apiRole = (u: db.UserAdminRow): UserRole | null => (u.role === 'entity' ? ((u.entity_role as UserRole | null) ?? null) : (u.role as UserRole));
 
 /** In-process credential caches must not answer for a user whose standing just changed. */
 function forgetCachedCredentials(userId: string, keyIds: string[] = []): void {
@@ -101,11 +85,11 @@ export function createUserService(deps: UserDeps) {
         page: p.page,
         limit: p.limit,
       });
-      return { data: rows.map(userAdminToApi), pagination: { page: p.page, limit: p.limit, total, total_pages: Math.ceil(total / p.limit) } };
+      return { data: rows, pagination: { page: p.page, limit: p.limit, total, total_pages: Math.ceil(total / p.limit) } };
     },
 
     async get(actor: Actor, id: string) {
-      return userAdminToApi(await visible(actor, id));
+      return visible(actor, id);
     },
 
     async invite(actor: Actor, input: { email: string; name: string; role: string; entity_id?: string | null }, origin: Origin = {}) {
@@ -145,7 +129,7 @@ export function createUserService(deps: UserDeps) {
         if (isDuplicate(err)) throw new AppError('CONFLICT', 'A user with this email already exists', { field: 'email' });
         throw err;
       }
-      return { user: userAdminToApi((await db.findUser(sequelize, id))!), invitation: inv.answer };
+      return { user: (await db.findUser(sequelize, id))!, invitation: inv.answer };
     },
 
     /** A fresh link for a user who has not set a password yet (the old link stops working). */
@@ -158,7 +142,7 @@ export function createUserService(deps: UserDeps) {
         await db.replaceInvitation(sequelize, { ...inv.row, createdBy: actor.kind === 'user' ? actor.id : null }, transaction);
         await audit(sequelize, actor, { action: 'user.reinvited', targetType: 'user', targetId: id, entityId: u.entity_id, summary: { expires_at: inv.answer.expires_at } }, { transaction, ...origin });
       });
-      return { user: userAdminToApi(u), invitation: inv.answer };
+      return { user: u, invitation: inv.answer };
     },
 
     async update(actor: Actor, id: string, patch: { name?: string; role?: string }, origin: Origin = {}) {
@@ -204,7 +188,7 @@ export function createUserService(deps: UserDeps) {
         return { u, changed: roleChanged };
       });
       if (result.changed) forgetCachedCredentials(id);
-      return userAdminToApi((await db.findUser(sequelize, id))!);
+      return (await db.findUser(sequelize, id))!;
     },
 
     /** Disabled at once: sessions revoked, partner keys the user created revoked. */
@@ -226,7 +210,7 @@ export function createUserService(deps: UserDeps) {
       });
       // After the commit: a lookup racing it cannot put a session or key back into memory.
       forgetCachedCredentials(id, keyIds);
-      return userAdminToApi((await db.findUser(sequelize, id))!);
+      return (await db.findUser(sequelize, id))!;
     },
 
     /** Lets the user sign in again; revoked sessions and keys stay revoked. */
@@ -239,7 +223,7 @@ export function createUserService(deps: UserDeps) {
         await db.setDisabled(sequelize, id, false, transaction);
         await audit(sequelize, actor, { action: 'user.reactivated', targetType: 'user', targetId: id, entityId: u.entity_id }, { transaction, ...origin });
       });
-      return userAdminToApi((await db.findUser(sequelize, id))!);
+      return (await db.findUser(sequelize, id))!;
     },
 
     /** For a lost authenticator: factors removed and sessions ended; MFA roles must enrol again at next sign-in. */
@@ -256,7 +240,7 @@ export function createUserService(deps: UserDeps) {
         await audit(sequelize, actor, { action: 'user.mfa_reset', targetType: 'user', targetId: id, entityId: u.entity_id, summary: { had_mfa: u.mfa_enabled, sessions_revoked: sessions } }, { transaction, ...origin });
       });
       forgetCachedCredentials(id);
-      return userAdminToApi((await db.findUser(sequelize, id))!);
+      return (await db.findUser(sequelize, id))!;
     },
 
     /** The public end of an invitation link. */

@@ -74,7 +74,8 @@ export async function connectDemoPos(cfg: Config, base: string): Promise<number>
       base_url: v.base,
       interval_seconds: 60,
       // The sandboxes' till trickle sells packages METRC holds for this licence (sandboxes/pos/demo.ts),
-      // with a small share METRC refuses for compliance staff to fix.
+      // with a small share METRC refuses for compliance staff to fix; BLAZE's store reports its own
+      // sales (its trace status), which the hub then leaves alone.
       report_sales: true,
     });
     if (created.status !== 201) throw new Error(`POS connection for ${facility.licenseNumber}: ${created.status} ${JSON.stringify(created.body)}`);

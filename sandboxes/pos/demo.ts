@@ -3,7 +3,9 @@
  * builds the same): no made-up past sales, whose packages METRC has never heard of, but the till
  * trickle of support/demoSales.ts, selling packages the METRC sandbox holds for the licence each
  * demo POS connection reports under (scripts/demo-pos.ts: Dutchie the first sandbox retailer,
- * BLAZE the second). The hub reports BLAZE's sales itself, as for a store whose BLAZE does not.
+ * BLAZE the second). BLAZE reports its store's sales to METRC itself (its trace status), as most
+ * BLAZE stores do, so the hub reports Dutchie's: BLAZE's inventory names no package labels, and
+ * without one per line the hub could not report a BLAZE sale anyway.
  */
 import { DEMO_FACILITIES, demoPackagesFor } from '../metrc/demo-data.js';
 import { createBlazeSandbox } from './blaze.js';
@@ -19,7 +21,7 @@ export interface DemoPosSandboxes {
 export function demoPosSandboxes(opts: { items?: number; saleEveryMs?: number; trickle?: boolean } = {}): DemoPosSandboxes {
   const trickle = opts.trickle ?? true;
   const dutchie = createDutchieSandbox({ items: opts.items ?? 2000, ...(trickle ? { sales: 0 } : {}) });
-  const blaze = createBlazeSandbox({ items: opts.items ?? 2000, ...(trickle ? { sales: 0, vendorReportsToMetrc: false } : {}) });
+  const blaze = createBlazeSandbox({ items: opts.items ?? 2000, ...(trickle ? { sales: 0 } : {}) });
   const sales: DemoSales[] = [];
   if (trickle) {
     const [first, second] = DEMO_FACILITIES.filter((f) => f.role === 'retailer');

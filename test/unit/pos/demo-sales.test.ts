@@ -40,7 +40,7 @@ describe('demo POS sales trickle', () => {
     trickle.stop();
   });
 
-  it('gives each demo sandbox the packages of its own licence (Dutchie the first retailer, BLAZE the second)', () => {
+  it('gives each demo sandbox the packages of its own licence (Dutchie the first retailer, BLAZE the second, which reports its own)', () => {
     vi.useFakeTimers({ now: Date.parse('2026-12-05T12:00:00Z') });
     const demo = demoPosSandboxes({ items: 500 });
     const [dutchie, blaze] = demo.sales;

@@ -14,6 +14,7 @@ export const WORKFLOW_TYPES = {
   metrcSubmission: 'metrcSubmission',
   metrcDuplicateSweep: 'metrcDuplicateSweep',
   notificationDelivery: 'notificationDelivery',
+  notificationBatch: 'notificationBatch',
   notificationDigest: 'notificationDigest',
   systemCheck: 'systemCheck',
   posSync: POS_SYNC_WORKFLOW,

@@ -2,7 +2,9 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ActivityFailure, ApplicationFailure, ParentClosePolicy, proxyActivities, sleep, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { BatchDelivery, BatchOutcome } from '../activities/notificationBatch.js';
-import { notificationWorkflowId, type NotificationEvent } from '../domain/notifications/events.js';
+import { notificationWorkflowId } from '../contracts/ids.js';
+import { WORKFLOW_TYPES } from '../contracts/workflowTypes.js';
+import type { NotificationEvent } from '../domain/notifications/events.js';
 import { DEFAULT_RETRY, type RetryInput } from './retry.js';
 
 export interface NotificationBatchInput {
@@ -85,7 +87,7 @@ export async function notificationBatch(input: NotificationBatchInput): Promise<
   for (const [i, f] of dead) {
     const d = input.deliveries[i]!;
     try {
-      await startChild('notificationDelivery', {
+      await startChild(WORKFLOW_TYPES.notificationDelivery, {
         workflowId: notificationWorkflowId(input.event.key, d.channel, d.recipientUserId),
         args: [{ event: input.event, recipientUserId: d.recipientUserId, channel: d.channel, retry: input.retry, sendTimeoutMs: input.sendTimeoutMs, failedInBatch: { ...f, attempts: Math.max(1, attempts[i]!) } }],
         parentClosePolicy: ParentClosePolicy.ABANDON,

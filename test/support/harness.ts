@@ -111,7 +111,7 @@ export async function temporalClient(config = testConfig()): Promise<Client> {
     try {
       return await connectClient(temporalSettings(config), telemetry().clientInterceptors);
     } catch (err) {
-      if (attempt >= 3 || !/before the deadline/.test(String(err))) throw err;
+      if (attempt >= 3 || !/deadline/i.test(`${String(err)} ${String((err as { cause?: unknown }).cause)}`)) throw err;
     }
   }
 }

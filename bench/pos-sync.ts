@@ -1,23 +1,35 @@
 /**
- * bench:pos-sync — a 100,000-item Dutchie catalogue synced from the sandbox through workflow
- * posSync (worker in its own process) against two raw loads of the same rows, in this same run,
- * each into a fresh database: today's multi-row INSERT … ON DUPLICATE KEY UPDATE per batch, and a
- * set-based load (multi-row INSERTs into a TEMPORARY staging table, then one INSERT … SELECT … ON
- * DUPLICATE KEY UPDATE per table). Items/s and ratios (target ≥ 0.5; ≥ 20,000 items/s as a guide). Then the
- * worker's peak RSS while syncing 100k and 1M items (target < 300 MB and flat).
+ * bench:pos-sync — one Dutchie catalogue (POS_BENCH_ITEMS items, 200,000 by default; 1,000,000 is
+ * the issue's size) taken in three ways in the same run, each streamed from the same sandbox over
+ * HTTP (so each pays the same vendor read and parse) and each into a database of its own:
+ *   1. posSync as deployed: the workflow, with a sync-only worker in its own process (bounded heap),
+ *      i.e. the production path (per batch: reads, plan, staged set-based merge, counters);
+ *   2. raw row upsert: the rows written with the pre-staging statements, a multi-row
+ *      INSERT … ON DUPLICATE KEY UPDATE per table per batch of 1,000 (no reads, no plan, no counters);
+ *   3. raw bulk load: multi-row INSERTs of 5,000 rows into a staging table, then one
+ *      INSERT … SELECT … ON DUPLICATE KEY UPDATE per table per 50,000 staged rows.
+ * Prints items/s and ratios, and the worker's RSS when posSync has taken 100,000 items and at the
+ * end (target < 300 MB and flat). POS_BENCH_RESYNC=1 (default at ≤ 200k items) also times a
+ * re-sync of the unchanged catalogue.
  *
  * Runs its own Temporal dev server and database like the integration tests:
- *   npm run bench:pos-sync          (POS_BENCH_ITEMS=100000 POS_BENCH_BIG=1000000 by default)
+ *   POS_BENCH_ITEMS=200000 npm run bench:pos-sync
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import type { Transaction } from 'sequelize';
 import { setup, teardown } from '../test/setup/global.js';
 import { workerNodeOptions } from '../temporal.config.js';
 
-const ITEMS = Number(process.env.POS_BENCH_ITEMS ?? 100_000);
-const BIG = Number(process.env.POS_BENCH_BIG ?? 1_000_000);
-const BATCH = 1000;
+const ITEMS = Number(process.env.POS_BENCH_ITEMS ?? 200_000);
+const RESYNC = (process.env.POS_BENCH_RESYNC ?? (ITEMS <= 200_000 ? '1' : '0')) === '1';
+/** The pre-staging batch size of posSync, for the raw upsert. */
+const UPSERT_BATCH = 1000;
+const STAGE_INSERT = 5000;
+const MERGE_SLICE = 50_000;
+const RSS_MARK = 100_000;
 
 function spawnWorker(): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
@@ -36,7 +48,11 @@ function rssMb(pid: number): number {
   }
 }
 
+const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+
 async function main() {
+  const loadAtStart = load();
+  const startedAt = new Date().toISOString().slice(0, 16).replace('T', ' ');
   await setup(undefined as never);
   const { closeDeps, createDeps, temporalClient } = await import('../test/support/harness.js');
   const { createDutchieSandbox } = await import('../sandboxes/pos/dutchie.js');
@@ -72,43 +88,60 @@ async function main() {
     return { id, entityId: w.entityId };
   }
 
-  /** Runs posSync for a fresh connection while sampling the worker's RSS; returns the run row. */
-  async function sync(worker: ChildProcess, baseUrl: string) {
-    const conn = await connection(baseUrl);
+  type RunRow = { fetched: number; created: number; unchanged: number; duration_ms: number };
+  /**
+   * Runs posSync (production defaults) for a connection while sampling the worker's RSS: its peak,
+   * and its value when the run has taken RSS_MARK items.
+   */
+  async function sync(worker: ChildProcess, baseUrl: string, conn?: { id: string; entityId: string }) {
+    conn ??= await connection(baseUrl);
     let peak = 0;
+    let atMark = NaN;
+    const mark = Math.min(RSS_MARK, ITEMS);
     const sampler = setInterval(() => (peak = Math.max(peak, rssMb(worker.pid!))), 100);
+    const marker = setInterval(() => {
+      if (!Number.isNaN(atMark)) return;
+      void q(`SELECT COALESCE(MAX(fetched), 0) AS n FROM sync_runs WHERE connection_id = ? AND status = 'running'`, [conn!.id]).then(([[r]]) => {
+        if (Number.isNaN(atMark) && Number((r as { n: number }).n) >= mark) atMark = rssMb(worker.pid!);
+      }, () => undefined);
+    }, 250);
     const before = rssMb(worker.pid!);
-    const result = await client.workflow.execute(posSync, {
-      taskQueue: temporalSettings(deps.config).taskQueues.sync,
-      workflowId: `pos-bench:${conn.id}`,
-      args: [{ connectionId: conn.id, retry: temporalSettings(deps.config).defaultActivityRetry, chunkSize: BATCH }],
-    });
-    clearInterval(sampler);
-    const [[run]] = (await q('SELECT fetched, created, duration_ms FROM sync_runs WHERE id = ?', [result.runId])) as unknown as [[{ fetched: number; created: number; duration_ms: number }]];
-    return { run, before, peak: Math.max(peak, rssMb(worker.pid!)), conn };
+    try {
+      const result = await client.workflow.execute(posSync, {
+        taskQueue: temporalSettings(deps.config).taskQueues.sync,
+        workflowId: `pos-bench:${conn.id}:${randomUUID()}`,
+        args: [{ connectionId: conn.id, retry: temporalSettings(deps.config).defaultActivityRetry }],
+      });
+      const [[run]] = (await q('SELECT fetched, created, unchanged, duration_ms FROM sync_runs WHERE id = ?', [result.runId])) as unknown as [[RunRow]];
+      const end = rssMb(worker.pid!);
+      return { run, before, atMark, end, peak: Math.max(peak, end), conn, rate: (Number(run.fetched) / Number(run.duration_ms)) * 1000 };
+    } finally {
+      clearInterval(sampler);
+      clearInterval(marker);
+    }
   }
 
   // As `npm start` does: the worker loads a prebuilt workflow bundle instead of running webpack.
   spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-workflows.ts'], { stdio: 'ignore' });
   const small = await createDutchieSandbox({ items: 200, sales: 0 }).start(0);
   const sandbox = await createDutchieSandbox({ items: ITEMS, sales: 0 }).start(0);
-  let worker = spawnWorker();
+  const worker = spawnWorker();
   try {
     // Warm-up: the worker bundles its workflows and opens its pools before anything is timed.
     await sync(worker, small.url);
-
     const through = await sync(worker, sandbox.url);
-    const syncRate = (Number(through.run.fetched) / Number(through.run.duration_ms)) * 1000;
 
-    const items: Array<{ vendorItemId: string; sku: string; name: string; category: string | null; brand: string | null; unitOfMeasure: string; priceMinor: number; currency: string; quantity: number; packageLabel?: string }> = [];
-    const connector = createConnector({ vendor: 'dutchie', baseUrl: sandbox.url, credentials: DEMO_DUTCHIE_CREDENTIALS, brands: 'none' });
-    for await (const chunk of connector.snapshot({ chunkSize: BATCH })) for (const r of chunk) if (r.ok) items.push(r.item);
-    const ph = (n: number, cols: string) => Array.from({ length: n }, () => cols).join(',');
-    type Item = (typeof items)[number];
+    type Item = { vendorItemId: string; sku: string; name: string; category: string | null; brand: string | null; unitOfMeasure: string; priceMinor: number; currency: string; quantity: number; packageLabel?: string };
     type Target = { sequelize: typeof deps.sequelize; entityId: string; locationId: string; conn: string; run: string };
+    const ph = (n: number, cols: string) => Array.from({ length: n }, () => cols).join(',');
+    /** The same rows posSync took, streamed from the same sandbox in batches of `size`. */
+    async function* feed(size: number): AsyncGenerator<Item[]> {
+      const connector = createConnector({ vendor: 'dutchie', baseUrl: sandbox.url, credentials: DEMO_DUTCHIE_CREDENTIALS, brands: 'none' });
+      for await (const chunk of connector.snapshot({ chunkSize: size })) yield chunk.flatMap((r) => (r.ok ? [r.item as Item] : []));
+    }
 
     /** A fresh database of its own per path, so no path pays for rows another added to the indexes. */
-    async function timedInFreshDb(name: string, load: (t: Target) => Promise<void>): Promise<{ ms: number; rate: number; rows: number }> {
+    async function timedInFreshDb(name: string, loadRows: (t: Target) => Promise<number>): Promise<{ ms: number; rate: number; rows: number; items: number }> {
       const url = await freshDatabase(name);
       const d = createDeps({ LOG_LEVEL: 'error', DATABASE_URL: url });
       try {
@@ -118,24 +151,25 @@ async function main() {
           replacements: [conn, w.entityId, w.locationId],
         });
         const t0 = performance.now();
-        await load({ sequelize: d.sequelize, entityId: w.entityId, locationId: w.locationId, conn, run: randomUUID() });
+        const items = await loadRows({ sequelize: d.sequelize, entityId: w.entityId, locationId: w.locationId, conn, run: randomUUID() });
         const ms = performance.now() - t0;
         const [[{ n }]] = (await d.sequelize.query('SELECT COUNT(*) AS n FROM inventory_packages')) as unknown as [[{ n: number }]];
-        return { ms, rate: (items.length / ms) * 1000, rows: Number(n) };
+        return { ms, rate: (items / ms) * 1000, rows: Number(n), items };
       } finally {
         await closeDeps(d);
         await dropDatabase(url);
       }
     }
 
-    // Baseline (today's statements): the same rows, already normalised in memory, written with the
-    // same multi-row INSERT … ON DUPLICATE KEY UPDATE statements (BATCH rows each, one transaction
-    // per batch), with no vendor HTTP, no read of what we hold, no workflow and no counters.
-    const rawUpsert = async (raw: Target) => {
-      for (let i = 0; i < items.length; i += BATCH) {
-        // The same time-ordered ids posSync uses: random UUIDs would make the baseline pay for
-        // scattered index inserts and flatter the ratio.
-        const batch = items.slice(i, i + BATCH).map((it) => ({ it, p: timeOrderedId(), v: timeOrderedId(), s: timeOrderedId(), k: timeOrderedId() }));
+    // Raw row upsert (the statements posSync ran before the staged merge): multi-row INSERT … ON
+    // DUPLICATE KEY UPDATE per table per batch, one transaction per batch, with no read of what we
+    // hold, no plan and no counters.
+    const rawUpsert = async (raw: Target): Promise<number> => {
+      let total = 0;
+      for await (const items of feed(UPSERT_BATCH)) {
+        total += items.length;
+        // The same time-ordered ids posSync uses: random UUIDs would scatter index inserts.
+        const batch = items.map((it) => ({ it, p: timeOrderedId(), v: timeOrderedId(), s: timeOrderedId(), k: timeOrderedId() }));
         await raw.sequelize.transaction(async (transaction) => {
           await raw.sequelize.query(
             `INSERT INTO products (id, entity_id, pos_sync_key, name, category, brand, created_at, updated_at) VALUES ${ph(batch.length, '(?,?,?,?,?,?,NOW(3),NOW(3))')}
@@ -157,7 +191,6 @@ async function main() {
               replacements: batch.flatMap(({ it, p, v, s }) => [s, v, p, raw.locationId, raw.entityId, wholeUnits(it.quantity), it.packageLabel ?? null, raw.conn, it.vendorItemId, storedQuantity(it.quantity), raw.run]),
             },
           );
-          // posSync also keeps each vendor item as a package of its stock row (several may share a SKU).
           await raw.sequelize.query(
             `INSERT INTO inventory_packages (id, pos_connection_id, vendor_item_id, inventory_id, metrc_package_label, pos_quantity, pos_seen_run, created_at, updated_at)
              VALUES ${ph(batch.length, '(?,?,?,?,?,?,?,NOW(3),NOW(3))')}
@@ -167,117 +200,95 @@ async function main() {
           );
         });
       }
+      return total;
     };
 
-    // The set-based bulk load of the same rows: multi-row INSERTs (no key checks, no ON DUPLICATE)
-    // into a TEMPORARY staging table on one connection, then ONE INSERT … SELECT … ON DUPLICATE KEY
-    // UPDATE per table for the whole set. Rows are found through the natural keys (entity+SKU,
-    // variant+location), so a merge into rows that already exist resolves to their ids. Only
-    // syntax MySQL 8 and MariaDB 10.11 share (VALUES() in ON DUPLICATE, which MySQL 8 deprecates
-    // but runs; a temporary table referenced once per statement, which MySQL requires).
-    let stageStartAt = 0;
-    let stagedAt = 0;
-    const stagedMerge = async (raw: Target) => {
-      stageStartAt = performance.now();
-      await raw.sequelize.transaction(async (transaction) => {
-        const run = (sql: string, replacements: unknown[] = []) => raw.sequelize.query(sql, { transaction, replacements });
-        await run(`CREATE TEMPORARY TABLE pos_stage (
-            ord INT NOT NULL PRIMARY KEY, sku VARCHAR(64) NOT NULL, vendor_item_id VARCHAR(128) NOT NULL, name VARCHAR(200) NOT NULL,
-            category VARCHAR(100) NULL, brand VARCHAR(100) NULL, price_minor BIGINT NOT NULL, currency CHAR(3) NOT NULL,
-            unit_of_measure VARCHAR(32) NOT NULL, on_hand INT NOT NULL, pos_quantity DECIMAL(16,4) NOT NULL,
-            label VARCHAR(24) CHARACTER SET ascii NULL, p_id CHAR(36) NOT NULL, v_id CHAR(36) NOT NULL, s_id CHAR(36) NOT NULL, k_id CHAR(36) NOT NULL
-          ) ENGINE=InnoDB`);
-        try {
-          for (let i = 0; i < items.length; i += BATCH) {
-            const batch = items.slice(i, i + BATCH);
-            await run(
-              `INSERT INTO pos_stage VALUES ${ph(batch.length, '(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)')}`,
-              batch.flatMap((it: Item, k) => [
-                i + k, it.sku, it.vendorItemId, it.name, it.category ?? UNCATEGORIZED, it.brand, it.priceMinor, it.currency,
-                unitName(it.unitOfMeasure as never), wholeUnits(it.quantity), storedQuantity(it.quantity), it.packageLabel ?? null,
-                timeOrderedId(), timeOrderedId(), timeOrderedId(), timeOrderedId(),
-              ]),
-            );
-          }
-          stagedAt = performance.now();
+    // Raw bulk load: multi-row INSERTs (no ON DUPLICATE) into a staging table, then per slice of
+    // staged rows ONE INSERT … SELECT … ON DUPLICATE KEY UPDATE per table, joined on the natural
+    // keys so rows that exist resolve to their ids. A real table in this scratch database (a
+    // TEMPORARY one would pin every slice to one connection and one transaction).
+    let stageMs = 0;
+    const bulkLoad = async (raw: Target): Promise<number> => {
+      const run = (sql: string, replacements: unknown[] = [], transaction?: Transaction) =>
+        raw.sequelize.query(sql, { replacements, ...(transaction ? { transaction } : {}) });
+      await run(`CREATE TABLE bench_stage (
+          ord INT NOT NULL PRIMARY KEY, sku VARCHAR(64) NOT NULL, vendor_item_id VARCHAR(128) NOT NULL, name VARCHAR(200) NOT NULL,
+          category VARCHAR(100) NULL, brand VARCHAR(100) NULL, price_minor BIGINT NOT NULL, currency CHAR(3) NOT NULL,
+          unit_of_measure VARCHAR(32) NOT NULL, on_hand INT NOT NULL, pos_quantity DECIMAL(16,4) NOT NULL,
+          label VARCHAR(24) CHARACTER SET ascii NULL, p_id CHAR(36) NOT NULL, v_id CHAR(36) NOT NULL, s_id CHAR(36) NOT NULL, k_id CHAR(36) NOT NULL
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`);
+      const t0 = performance.now();
+      let total = 0;
+      for await (const items of feed(STAGE_INSERT)) {
+        await run(
+          `INSERT INTO bench_stage VALUES ${ph(items.length, '(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)')}`,
+          items.flatMap((it, k) => [
+            total + k, it.sku, it.vendorItemId, it.name, it.category ?? UNCATEGORIZED, it.brand, it.priceMinor, it.currency,
+            unitName(it.unitOfMeasure as never), wholeUnits(it.quantity), storedQuantity(it.quantity), it.packageLabel ?? null,
+            timeOrderedId(), timeOrderedId(), timeOrderedId(), timeOrderedId(),
+          ]),
+        );
+        total += items.length;
+      }
+      stageMs = performance.now() - t0;
+      for (let lo = 0; lo < total; lo += MERGE_SLICE) {
+        const hi = lo + MERGE_SLICE;
+        await raw.sequelize.transaction(async (t) => {
           await run(
             `INSERT INTO products (id, entity_id, pos_sync_key, name, category, brand, created_at, updated_at)
-             SELECT p_id, ?, sku, name, category, brand, NOW(3), NOW(3) FROM pos_stage ORDER BY ord
+             SELECT p_id, ?, sku, name, category, brand, NOW(3), NOW(3) FROM bench_stage WHERE ord >= ? AND ord < ? ORDER BY ord
              ON DUPLICATE KEY UPDATE name = VALUES(name), category = VALUES(category), brand = VALUES(brand), updated_at = NOW(3)`,
-            [raw.entityId],
+            [raw.entityId, lo, hi], t,
           );
           await run(
             `INSERT INTO product_variants (id, product_id, entity_id, sku, name, price_minor, currency, unit_of_measure, created_at, updated_at)
              SELECT s.v_id, p.id, p.entity_id, s.sku, s.name, s.price_minor, s.currency, s.unit_of_measure, NOW(3), NOW(3)
-               FROM pos_stage s JOIN products p ON p.entity_id = ? AND p.pos_sync_key = s.sku ORDER BY s.ord
+               FROM bench_stage s JOIN products p ON p.entity_id = ? AND p.pos_sync_key = s.sku WHERE s.ord >= ? AND s.ord < ? ORDER BY s.ord
              ON DUPLICATE KEY UPDATE name = VALUES(name), price_minor = VALUES(price_minor), currency = VALUES(currency), unit_of_measure = VALUES(unit_of_measure), updated_at = NOW(3)`,
-            [raw.entityId],
+            [raw.entityId, lo, hi], t,
           );
           await run(
             `INSERT INTO inventory (id, variant_id, product_id, location_id, entity_id, quantity_on_hand, quantity_reserved, metrc_package_label, pos_connection_id, vendor_item_id, pos_quantity, pos_seen_run, created_at, updated_at)
              SELECT s.s_id, v.id, v.product_id, ?, v.entity_id, s.on_hand, 0, s.label, ?, s.vendor_item_id, s.pos_quantity, ?, NOW(3), NOW(3)
-               FROM pos_stage s JOIN product_variants v ON v.entity_id = ? AND v.sku = s.sku ORDER BY s.ord
+               FROM bench_stage s JOIN product_variants v ON v.entity_id = ? AND v.sku = s.sku WHERE s.ord >= ? AND s.ord < ? ORDER BY s.ord
              ON DUPLICATE KEY UPDATE quantity_on_hand = GREATEST(VALUES(quantity_on_hand), inventory.quantity_reserved),
                metrc_package_label = COALESCE(VALUES(metrc_package_label), inventory.metrc_package_label),
                pos_connection_id = VALUES(pos_connection_id), vendor_item_id = VALUES(vendor_item_id), pos_quantity = VALUES(pos_quantity), pos_seen_run = VALUES(pos_seen_run), updated_at = NOW(3)`,
-            [raw.locationId, raw.conn, raw.run, raw.entityId],
+            [raw.locationId, raw.conn, raw.run, raw.entityId, lo, hi], t,
           );
           await run(
             `INSERT INTO inventory_packages (id, pos_connection_id, vendor_item_id, inventory_id, metrc_package_label, pos_quantity, pos_seen_run, created_at, updated_at)
              SELECT s.k_id, ?, s.vendor_item_id, i.id, s.label, s.pos_quantity, ?, NOW(3), NOW(3)
-               FROM pos_stage s JOIN product_variants v ON v.entity_id = ? AND v.sku = s.sku
-               JOIN inventory i ON i.variant_id = v.id AND i.location_id = ? ORDER BY s.ord
+               FROM bench_stage s JOIN product_variants v ON v.entity_id = ? AND v.sku = s.sku
+               JOIN inventory i ON i.variant_id = v.id AND i.location_id = ? WHERE s.ord >= ? AND s.ord < ? ORDER BY s.ord
              ON DUPLICATE KEY UPDATE inventory_id = VALUES(inventory_id), metrc_package_label = COALESCE(VALUES(metrc_package_label), inventory_packages.metrc_package_label),
                pos_quantity = VALUES(pos_quantity), pos_seen_run = VALUES(pos_seen_run), updated_at = NOW(3)`,
-            [raw.conn, raw.run, raw.entityId, raw.locationId],
+            [raw.conn, raw.run, raw.entityId, raw.locationId, lo, hi], t,
           );
-        } finally {
-          await run('DROP TEMPORARY TABLE IF EXISTS pos_stage');
-        }
-      });
+        });
+      }
+      return total;
     };
 
     const upsert = await timedInFreshDb('possync_upsert', rawUpsert);
-    const staged = await timedInFreshDb('possync_staged', stagedMerge);
-    // Of the staged path's time, the part spent filling the staging table; the rest is the merges.
-    const stageMs = stagedAt - stageStartAt;
-    const rawRate = upsert.rate;
+    const bulk = await timedInFreshDb('possync_bulk', bulkLoad);
 
-    // The same catalogue again through posSync for the first connection: nothing changed.
-    const resyncConn = through.conn;
-    const again = await client.workflow.execute(posSync, {
-      taskQueue: temporalSettings(deps.config).taskQueues.sync,
-      workflowId: `pos-bench:${resyncConn.id}:again`,
-      args: [{ connectionId: resyncConn.id, retry: temporalSettings(deps.config).defaultActivityRetry, chunkSize: BATCH }],
-    });
-    const [[rerun]] = (await q('SELECT fetched, unchanged, duration_ms FROM sync_runs WHERE id = ?', [again.runId])) as unknown as [[{ fetched: number; unchanged: number; duration_ms: number }]];
-    const resyncRate = (Number(rerun.fetched) / Number(rerun.duration_ms)) * 1000;
+    let again: Awaited<ReturnType<typeof sync>> | undefined;
+    if (RESYNC) again = await sync(worker, sandbox.url, through.conn);
 
-    console.log(`\nbench:pos-sync — ${ITEMS.toLocaleString()} items, Dutchie snapshot from the sandbox, batches of ${BATCH}`);
-    console.log(`  posSync (first sync, all created): ${Math.round(syncRate).toLocaleString()} items/s  (${through.run.created} created in ${through.run.duration_ms} ms)`);
-    console.log(`  raw multi-row upsert (today's SQL): ${Math.round(rawRate).toLocaleString()} items/s  (${items.length} rows in ${Math.round(upsert.ms)} ms, ${upsert.rows} packages)`);
-    console.log(`  raw staged bulk load + 1 merge/table: ${Math.round(staged.rate).toLocaleString()} items/s  (${items.length} rows in ${Math.round(staged.ms)} ms, ${staged.rows} packages)`);
-    console.log(`    of which filling the staging table ${Math.round(stageMs)} ms, the four merges ${Math.round(staged.ms - stageMs)} ms`);
-    console.log(`  ratio posSync / raw upsert:        ${(syncRate / rawRate).toFixed(2)}  (target ≥ 0.5; guide ≥ 20,000 items/s)`);
-    console.log(`  ratio posSync / raw staged:        ${(syncRate / staged.rate).toFixed(2)}`);
-    console.log(`  ratio raw staged / raw upsert:     ${(staged.rate / rawRate).toFixed(2)}  (what a set-based path could gain at most)`);
-    console.log(`  posSync re-sync, nothing changed:  ${Math.round(resyncRate).toLocaleString()} items/s  (${rerun.unchanged} unchanged)`);
-    console.log(`  worker RSS: idle ${through.before.toFixed(0)} MB, peak during ${ITEMS.toLocaleString()}-item sync ${through.peak.toFixed(0)} MB`);
+    const r = (n: number) => Math.round(n).toLocaleString('en-US');
+    const mb = (n: number) => (Number.isNaN(n) ? 'n/a' : `${n.toFixed(0)} MB`);
+    console.log(`\nbench:pos-sync — ${r(ITEMS)} Dutchie items from the sandbox, ${startedAt} UTC, load average at start ${loadAtStart}, at end ${load()}`);
+    console.log(`  posSync (production path, first sync):  ${r(through.rate)} items/s  (${through.run.created} created in ${through.run.duration_ms} ms)`);
+    console.log(`  raw row upsert (pre-staging SQL, ${UPSERT_BATCH}/batch): ${r(upsert.rate)} items/s  (${upsert.items} items in ${r(upsert.ms)} ms, ${upsert.rows} packages)`);
+    console.log(`  raw bulk load (staged, ${r(MERGE_SLICE)}/merge):  ${r(bulk.rate)} items/s  (${bulk.items} items in ${r(bulk.ms)} ms: staging ${r(stageMs)} ms, merges ${r(bulk.ms - stageMs)} ms; ${bulk.rows} packages)`);
+    console.log(`  ratio posSync / raw upsert:   ${(through.rate / upsert.rate).toFixed(2)}`);
+    console.log(`  ratio posSync / raw bulk:     ${(through.rate / bulk.rate).toFixed(2)}`);
+    console.log(`  ratio raw bulk / raw upsert:  ${(bulk.rate / upsert.rate).toFixed(2)}`);
+    console.log(`  goal ≥ 20,000 items/s: ${through.rate >= 20_000 ? 'met' : 'not met'}`);
+    if (again) console.log(`  posSync re-sync, nothing changed: ${r(again.rate)} items/s  (${again.run.unchanged} unchanged)`);
+    console.log(`  worker RSS: idle ${mb(through.before)}, at ${r(Math.min(RSS_MARK, ITEMS))} items ${mb(through.atMark)}, at the end ${mb(through.end)}, peak ${mb(through.peak)}  (target < 300 MB and flat)`);
     await sandbox.close();
-
-    if (BIG > 0) {
-      // A fresh worker process for the big catalogue, so its peak is not the small run's.
-      worker.kill('SIGTERM');
-      await new Promise((r) => worker.once('exit', r));
-      worker = spawnWorker();
-      await sync(worker, small.url);
-      const big = await createDutchieSandbox({ items: BIG, sales: 0 }).start(0);
-      const huge = await sync(worker, big.url);
-      await big.close();
-      const rate = (Number(huge.run.fetched) / Number(huge.run.duration_ms)) * 1000;
-      console.log(`  worker RSS: idle ${huge.before.toFixed(0)} MB, peak during ${BIG.toLocaleString()}-item sync ${huge.peak.toFixed(0)} MB  (${Math.round(rate).toLocaleString()} items/s)`);
-      console.log(`  peak RSS ratio ${BIG.toLocaleString()} / ${ITEMS.toLocaleString()}: ${(huge.peak / through.peak).toFixed(2)}  (target < 300 MB and flat, i.e. ≈ 1)`);
-    }
   } finally {
     if (worker.exitCode === null) worker.kill('SIGTERM');
     await small.close();

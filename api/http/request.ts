@@ -2,6 +2,8 @@ import type { Request } from 'express';
 import type { Actor, Origin } from '../../domain/actor.js';
 import { AppError } from '../../domain/errors.js';
 import { decide, type Permission } from '../../domain/policy.js';
+import type { Precondition } from '../services/crud.js';
+import { checkIfMatch } from './etag.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -48,4 +50,8 @@ export function listParams(req: Request) {
   };
 }
 
-export const ifMatch = (req: Request): string | undefined => req.get('if-match') ?? undefined;
+/** The request's If-Match as a precondition for the service's write (412 unless it names the current ETag). */
+export function ifMatch(req: Request): Precondition | undefined {
+  const header = req.get('if-match');
+  return header === undefined ? undefined : (current) => checkIfMatch(header, current);
+}

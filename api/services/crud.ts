@@ -5,7 +5,6 @@ import type { Actor, Origin } from '../../domain/actor.js';
 import { notFound } from '../../domain/errors.js';
 import { models, type Row } from '../../db/models.js';
 import type { ResourceSpec } from '../resources/spec.js';
-import { checkIfMatch } from '../http/etag.js';
 import { bumpVersion, cachedCount } from './counts.js';
 import { getOrCompute, stableKey } from './cache.js';
 import { booleanQuery, likePrefix } from './search.js';
@@ -19,6 +18,12 @@ export interface ListParams {
   q?: string;
   [filter: string]: unknown;
 }
+
+/**
+ * What the caller requires of an object before changing it, given the object as the API shows it
+ * (an HTTP If-Match, for one); throws to refuse. Checked inside the write's transaction.
+ */
+export type Precondition = (current: Row) => void;
 
 export interface Page<T> {
   data: T[];
@@ -156,12 +161,12 @@ export function createCrudService(spec: ResourceSpec, deps: CrudDeps) {
       return spec.toApi(created);
     },
 
-    async update(actor: Actor, id: string, patch: Row, ifMatch?: string, origin: Origin = {}): Promise<Row> {
+    async update(actor: Actor, id: string, patch: Row, expect?: Precondition, origin: Origin = {}): Promise<Row> {
       const updated = await deps.sequelize.transaction(async (transaction) => {
         const row = await findVisible(actor, id, true, transaction);
         // A copy: Sequelize hands out its live dataValues, which the update below would rewrite.
         const existing = { ...row.get({ plain: true }) };
-        checkIfMatch(ifMatch, spec.toApi(existing));
+        expect?.(spec.toApi(existing));
         // Readable but not the caller's to change: answered like any other tenant's object.
         if (!(await model().count({ where: withinScope(spec.writeScope(actor), { id }), transaction }))) throw notFound(spec.label, id);
         const values = spec.prepareUpdate ? await spec.prepareUpdate(existing, patch, { actor, models: m(), transaction }) : patch;

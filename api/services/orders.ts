@@ -17,12 +17,11 @@ import {
 import type { AtomicWriter } from '../../db/tx.js';
 import * as ordersRepo from '../../db/repositories/orders.js';
 import { models, type Row } from '../../db/models.js';
-import { checkIfMatch } from '../http/etag.js';
 import { ORDER_ITEM_FIELDS, orderEventToApi, orderItemToApi, orderToApi, withAvailableTransitions } from '../resources/orders.js';
 import { audit, auditStatement, changesOf } from './audit.js';
 import { bumpVersion } from './counts.js';
 import { eitherParty, requireOwnEntity, withinScope } from './tenancy.js';
-import { orderBy, type CrudDeps, type Page } from './crud.js';
+import { orderBy, type CrudDeps, type Page, type Precondition } from './crud.js';
 import { createLifecycleClient, factsOf, type LifecycleDeps, type TransitionBody } from './orderLifecycle.js';
 
 export interface OrderLineInput {
@@ -351,11 +350,11 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
       return withAvailableTransitions(await withItems(await readVisible(actor, id)), actor);
     },
 
-    async update(actor: Actor, id: string, patch: Row, ifMatch?: string, origin: Origin = {}): Promise<Row> {
+    async update(actor: Actor, id: string, patch: Row, expect?: Precondition, origin: Origin = {}): Promise<Row> {
       const result = await deps.sequelize.transaction(async (transaction) => {
         const row = await loadVisible(actor, id, transaction);
         const current = await withItems(row.get({ plain: true }), transaction);
-        checkIfMatch(ifMatch, withAvailableTransitions(current, actor));
+        expect?.(withAvailableTransitions(current, actor));
         await requireEditable(actor, current, 'details', Object.keys(patch), transaction);
         await audit(deps.sequelize, actor, { action: 'order.updated', targetType: 'order', targetId: id, entityId: String(current.retailer_id), summary: { changes: changesOf(current, patch) } }, { transaction, ...origin });
         await row.update({ ...patch, version: Number(row.get('version')) + 1 }, { transaction });
@@ -408,12 +407,12 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
       return orderItemToApi(item as unknown as Row);
     },
 
-    async updateItem(actor: Actor, orderId: string, itemId: string, quantity: number, ifMatch?: string, origin: Origin = {}): Promise<Row> {
+    async updateItem(actor: Actor, orderId: string, itemId: string, quantity: number, expect?: Precondition, origin: Origin = {}): Promise<Row> {
       const item = await deps.sequelize.transaction(async (transaction) => {
         const order = (await loadVisible(actor, orderId, transaction)).get({ plain: true });
         const row = await m().OrderItem.findOne({ where: { id: itemId, order_id: orderId }, transaction, lock: transaction.LOCK.UPDATE });
         if (!row) throw notFound('Order item', itemId);
-        checkIfMatch(ifMatch, orderItemToApi(row.get({ plain: true })));
+        expect?.(orderItemToApi(row.get({ plain: true })));
         await requireEditable(actor, order, 'change_line', [], transaction);
         await audit(deps.sequelize, actor, { action: 'order_item.updated', targetType: 'order', targetId: orderId, entityId: String(order.retailer_id), summary: { item_id: itemId, changes: changesOf(row.get({ plain: true }), { quantity }) } }, { transaction, ...origin });
         await row.update({ quantity, line_total_minor: Number(row.get('unit_price_minor')) * quantity }, { transaction });

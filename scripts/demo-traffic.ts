@@ -13,7 +13,6 @@ import { assertDemoSeedAllowed } from '../db/seed/guard.js';
 import { config } from '../platform/config.js';
 import { DemoTraffic } from './demo/traffic.js';
 
-const cfg = config();
 const log = (line: string) => console.log(`[demo-traffic] ${line}`);
 let stopRequested = false;
 
@@ -30,6 +29,9 @@ async function waitReady(url: string, stopped: () => boolean): Promise<boolean> 
 }
 
 async function main() {
+  // Before reading the configuration: a production hub's checks would otherwise answer first.
+  if (process.env.NODE_ENV === 'production') throw new Error('refused with NODE_ENV=production: demo partners never trade on a real hub');
+  const cfg = config();
   assertDemoSeedAllowed(cfg.nodeEnv);
   const intervalMs = Math.max(2, Number(process.env.DEMO_TRAFFIC_INTERVAL ?? 20)) * 1000;
   const base = process.env.DEMO_TRAFFIC_BASE ?? `http://127.0.0.1:${cfg.port}`;

@@ -11,7 +11,7 @@ const nodeBuiltins = [
 // SQL lives in db/ (issue 19): statements in db/repositories/<area>.ts, transactions in db/tx.ts.
 // Outside db/, a string that reads as a statement or a `.query(...)` call is an error. Tests and
 // benches are outside the rule (they set up and inspect the database itself).
-export const SQL_STATEMENT = /\b(SELECT|INSERT|UPDATE|DELETE|REPLACE)\b[\s\S]*\b(FROM|INTO|SET)\b/;
+const SQL_STATEMENT = /\b(SELECT|INSERT|UPDATE|DELETE|REPLACE)\b[\s\S]*\b(FROM|INTO|SET)\b/;
 const SQL_START = /^\s*(SELECT|INSERT INTO|UPDATE|DELETE FROM|REPLACE INTO)\b/;
 const sqlOnlyInDb = {
   meta: {
@@ -40,13 +40,6 @@ const sqlOnlyInDb = {
     };
   },
 };
-
-// The ratchet: files that still carry SQL outside db/ (issue 19, part B). Each entry is a debt to
-// move into db/repositories/; the list only ever shrinks, and a new file never joins it.
-export const SQL_OUTSIDE_DB_ALLOWED = [
-  'activities/notifications.ts',
-
-];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'web/', '.tools/', '.data/', 'dist/', 'build/', 'test-results/', 'openapi/types.ts'] },
@@ -106,7 +99,6 @@ export default tseslint.config(
   },
   {
     files: ['api/**/*.ts', 'activities/**/*.ts', 'workflows/**/*.ts', 'worker/**/*.ts', 'platform/**/*.ts', 'integrations/**/*.ts', 'domain/**/*.ts', 'sandboxes/**/*.ts', 'contracts/**/*.ts', 'scripts/**/*.ts'],
-    ignores: SQL_OUTSIDE_DB_ALLOWED,
     plugins: { trellis: { rules: { 'sql-only-in-db': sqlOnlyInDb } } },
     rules: { 'trellis/sql-only-in-db': 'error' },
   },

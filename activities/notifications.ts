@@ -18,11 +18,13 @@ import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
-import { QueryTypes, type Sequelize } from 'sequelize';
+import type { Sequelize } from 'sequelize';
+import { WORKFLOW_TYPES } from '../contracts/workflowTypes.js';
 import { type NotificationChannel, type NotificationEvent } from '../domain/notifications/events.js';
 import { audienceOf, channelsFor, emailRoute, ruleOf, type ChannelSwitches } from '../domain/notifications/rules.js';
 import { acquireSendSlot, addToDigest, firstInWindow } from './notificationBursts.js';
 import { loadPreferences, parseSwitches } from '../db/repositories/notificationPreferences.js';
+import { activeUser, audienceMembers } from '../db/repositories/notificationRecipients.js';
 import { keyringOf } from '../platform/crypto.js';
 import { unsubscribeToken } from '../platform/unsubscribeToken.js';
 import { renderEmail } from '../domain/notifications/templates.js';
@@ -57,30 +59,12 @@ interface Recipient {
 /** Active users an event goes to (domain/notifications/rules.ts): the entity's users with the rule's entity roles, and staff with its platform roles. */
 export async function recipientsOf(sequelize: Sequelize, event: NotificationEvent): Promise<Recipient[]> {
   const audience = audienceOf(event.type);
-  const where: string[] = [];
-  const args: unknown[] = [];
-  if (event.entityId && audience.entityRoles.length) {
-    where.push(`(u.role = 'entity' AND u.entity_id = ? AND u.entity_role IN (${audience.entityRoles.map(() => '?').join(',')}))`);
-    args.push(event.entityId, ...audience.entityRoles);
-  }
-  if (audience.staffRoles.length) {
-    where.push(`u.role IN (${audience.staffRoles.map(() => '?').join(',')})`);
-    args.push(...audience.staffRoles);
-  }
-  if (audience.requester && event.userId) {
-    where.push('u.id = ?');
-    args.push(event.userId);
-  }
-  if (!where.length) return [];
-  const rows = await sequelize.query<Omit<Recipient, 'switches' | 'digest'> & { switches: string | null; digest: string | null }>(
-    `SELECT u.id, u.email, c.phone, p.switches, p.digest FROM users u LEFT JOIN notification_contacts c ON c.user_id = u.id
-       LEFT JOIN notification_preferences p ON p.user_id = u.id
-      WHERE u.disabled_at IS NULL AND (${where.join(' OR ')}) ORDER BY u.id`,
-    {
-      replacements: args,
-      type: QueryTypes.SELECT,
-    },
-  );
+  const rows = await audienceMembers(sequelize, {
+    entityId: event.entityId,
+    entityRoles: audience.entityRoles,
+    staffRoles: audience.staffRoles,
+    requesterId: audience.requester ? event.userId : undefined,
+  });
   return rows.map((r) => ({ ...r, switches: parseSwitches(r.switches), digest: r.digest === 'hourly' ? 'hourly' : 'immediate' }));
 }
 
@@ -119,7 +103,7 @@ export async function startDeliveryBatches(
     const part = deliveries.slice(n * BATCH_SIZE, (n + 1) * BATCH_SIZE);
     const input: NotificationBatchInput = { event, deliveries: part, retry: settings.defaultActivityRetry, sendTimeoutMs: config.mail.sendTimeoutMs };
     try {
-      await client.workflow.start('notificationBatch', {
+      await client.workflow.start(WORKFLOW_TYPES.notificationBatch, {
         workflowId: notificationBatchId(event.key, n),
         taskQueue: settings.taskQueues.notifications,
         args: [input],
@@ -196,10 +180,7 @@ export function createNotificationActivities(deps: ActivityDeps, makeMailer: () 
     /** Sends one email at most once (see the top of this file). */
     async deliverEmail(input: { event: NotificationEvent; recipientUserId: string; resendUnknown?: boolean }): Promise<{ status: 'sent' | 'already_sent' | 'skipped'; messageId?: string }> {
       if (!config.mail.host) throw fail('MailNotConfigured', 'No SMTP server is configured (SMTP_HOST)', true);
-      const [user] = await sequelize.query<{ email: string }>('SELECT email FROM users WHERE id = ? AND disabled_at IS NULL', {
-        replacements: [input.recipientUserId],
-        type: QueryTypes.SELECT,
-      });
+      const user = await activeUser(sequelize, input.recipientUserId);
       if (!user) return { status: 'skipped' }; // deactivated or removed since the event
       // Switched off (a click on an earlier email's link) after this delivery was started.
       const category = ruleOf(input.event.type).category;

@@ -116,7 +116,7 @@ export function createDeadLetterService(deps: ApiDeps, submissions: ComplianceSe
       requireStaff(actor);
       const d = await loadOpen(id);
       if (d.kind === 'metrc_submission' && d.subject_id) {
-        await submissions.discard(actor, d.subject_id, reason);
+        await submissions.discard(actor, d.subject_id, reason, origin);
         return fresh(id);
       }
       if (d.workflow_id && d.kind !== 'metrc_manifest_timeout') {

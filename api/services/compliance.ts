@@ -60,41 +60,6 @@ export interface SubmissionFilters {
   to?: string;
 }
 
-const iso = (v: unknown) => (v == null ? null : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
-
-export function submissionToApi(s: SubmissionRow, withPayload: boolean) {
-  return {
-    id: s.id,
-    kind: s.kind,
-    license_number: s.license_number,
-    natural_key: s.natural_key,
-    order_id: s.order_id,
-    pos_sale_id: s.pos_sale_id,
-    status: s.status,
-    ...(withPayload ? { payload: s.payload } : {}),
-    attempt_count: s.attempt_count,
-    round: s.round,
-    metrc_ids: s.metrc_ids ?? [],
-    reconciled: s.reconciled,
-    possibly_landed: s.possibly_landed,
-    // What the duplicate sweep found: an attempt's answer was lost, and whether (and how) an
-    // extra record in METRC was repaired afterwards. Compliance staff read it here.
-    had_ambiguous_attempt: s.had_ambiguous,
-    duplicates_repaired: s.duplicates_repaired,
-    sweep_note: s.sweep_note,
-    last_error_code: s.last_error_code,
-    failure_reason: s.failure_reason,
-    discard_reason: s.discard_reason,
-    workflow_id: s.workflow_id,
-    created_by: s.created_by,
-    created_at: iso(s.created_at),
-    updated_at: iso(s.updated_at),
-    succeeded_at: iso(s.succeeded_at),
-    failed_at: iso(s.failed_at),
-    discarded_at: iso(s.discarded_at),
-  };
-}
-
 export function requireStaff(actor: Actor): Actor {
   if (!isPlatform(actor)) throw new AppError('FORBIDDEN', 'METRC compliance is handled by platform staff only');
   return actor;
@@ -213,7 +178,7 @@ export function createComplianceService(deps: ApiDeps) {
       await revertClaim(id);
       throw e instanceof AppError ? e : new AppError('SERVICE_UNAVAILABLE', 'Could not reach the submission workflow', {});
     }
-    return submissionToApi((await getSubmission(sequelize, id))!, true);
+    return (await getSubmission(sequelize, id))!;
   }
 
   return {
@@ -223,7 +188,7 @@ export function createComplianceService(deps: ApiDeps) {
       requireStaff(actor);
       const { rows, total } = await submissionsPage(sequelize, filterSql(actor, f), limit, (page - 1) * limit);
       return {
-        data: rows.map((r) => submissionToApi(r, false)),
+        data: rows,
         pagination: { page, limit, total, total_pages: Math.ceil(total / limit) },
       };
     },
@@ -231,16 +196,7 @@ export function createComplianceService(deps: ApiDeps) {
     async get(actor: Actor, id: string) {
       requireStaff(actor);
       const s = await load(id);
-      const attempts = await listAttempts(sequelize, id);
-      return {
-        ...submissionToApi(s, true),
-        attempts: attempts.map((a) => ({
-          ...a,
-          started_at: iso(a.started_at),
-          finished_at: iso(a.finished_at),
-          metrc_ids: a.metrc_ids ?? [],
-        })),
-      };
+      return { submission: s, attempts: await listAttempts(sequelize, id) };
     },
 
     /** A manual submission (e.g. a package adjustment): validated, stored, workflow started. */
@@ -285,7 +241,7 @@ export function createComplianceService(deps: ApiDeps) {
         if (e instanceof AppError) throw e;
         throw new AppError('SERVICE_UNAVAILABLE', 'Could not start the submission workflow', {});
       }
-      return submissionToApi(inserted, true);
+      return inserted;
     },
 
     /** By ids or by filter (failed ones only); dry_run answers the count without acting. */
@@ -345,7 +301,7 @@ export function createComplianceService(deps: ApiDeps) {
       } catch {
         // The row is discarded either way; a workflow that is gone has nothing left to stop.
       }
-      return submissionToApi((await getSubmission(sequelize, id))!, true);
+      return (await getSubmission(sequelize, id))!;
     },
   };
 }

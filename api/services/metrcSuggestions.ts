@@ -32,10 +32,6 @@ export interface RowSuggestion {
   options: PackageOption[];
 }
 
-interface Attempt {
-  row_messages?: Array<{ row: number | null; message: string }>;
-}
-
 export function createMetrcSuggestionService(deps: ApiDeps, compliance: ComplianceService) {
   const clients = createMetrcClientFactory(deps);
 
@@ -53,8 +49,7 @@ export function createMetrcSuggestionService(deps: ApiDeps, compliance: Complian
 
   return {
     async forSubmission(actor: Actor, id: string): Promise<{ data: RowSuggestion[]; note: string | null }> {
-      const s = (await compliance.get(actor, id)) as { license_number: string; attempts?: Attempt[] };
-      const attempts = s.attempts ?? [];
+      const { submission: s, attempts } = await compliance.get(actor, id);
       const latest = [...attempts].reverse().find((a) => a.row_messages?.length)?.row_messages ?? [];
       const refused = latest.flatMap((m) => {
         const hit = NOT_AVAILABLE.exec(m.message);

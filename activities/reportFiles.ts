@@ -12,6 +12,9 @@ import type { Cell } from '../domain/reports/types.js';
 
 const CSV_OPTIONS = {
   record_delimiter: 'windows' as const,
+  // csv-stringify quotes only the record delimiter itself (CRLF); a bare LF or CR in a field would
+  // otherwise go out unquoted and split the row for any parser that accepts either as a row end.
+  quoted_match: /[\r\n]/,
   // csv-stringify writes true as "1" and false as "" by default: say what they are.
   cast: { boolean: (v: boolean) => (v ? 'true' : 'false') },
 };

@@ -11,9 +11,4 @@ export type DashboardSummary = Schemas['DashboardSummary'];
 export type Inventory = Schemas['Inventory'];
 export type Location = Schemas['Location'];
 
-/**
- * The POS connection as the API answers it. The optional extras are names DashboardPage still
- * reads as fallbacks (the API never sends them); drop them when that page reads the spec's fields.
- */
-export type PosConnection = Schemas['PosConnection'] & { status?: string; state?: string; last_sync_at?: string | null; interval_minutes?: number };
-
+export type PosConnection = Schemas['PosConnection'];

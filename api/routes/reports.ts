@@ -1,5 +1,7 @@
 import { Router } from 'express';
 import { actorOf, listParams, param } from '../http/request.js';
+import { presentPage } from '../presenters/page.js';
+import { reportToApi } from '../presenters/reports.js';
 import type { ReportService } from '../services/reports.js';
 import type { ReportRequest } from '../../domain/reports/request.js';
 
@@ -7,15 +9,16 @@ import type { ReportRequest } from '../../domain/reports/request.js';
 export function reportRoutes(service: ReportService): Router {
   const router = Router();
   router.post('/reports', async (req, res) => {
-    const report = await service.create(actorOf(req), req.body as ReportRequest);
+    const report = reportToApi(await service.create(actorOf(req), req.body as ReportRequest));
     res.status(201).location(`/api/v1/reports/${report.id}`).json(report);
   });
   router.get('/reports', async (req, res) => {
     const p = listParams(req);
-    res.json(await service.list(actorOf(req), { page: p.page, limit: p.limit, ...(p.type ? { type: String(p.type) } : {}), ...(p.status ? { status: String(p.status) } : {}) }));
+    const page = await service.list(actorOf(req), { page: p.page, limit: p.limit, ...(p.type ? { type: String(p.type) } : {}), ...(p.status ? { status: String(p.status) } : {}) });
+    res.json(presentPage(page, reportToApi));
   });
   router.get('/reports/:id', async (req, res) => {
-    res.json(await service.get(actorOf(req), param(req, 'id')));
+    res.json(reportToApi(await service.get(actorOf(req), param(req, 'id'))));
   });
   router.get('/reports/:id/download', async (req, res) => {
     const file = await service.download(actorOf(req), param(req, 'id'));
@@ -31,7 +34,7 @@ export function reportRoutes(service: ReportService): Router {
     res.end();
   });
   router.post('/reports/:id/cancel', async (req, res) => {
-    res.status(202).json(await service.cancel(actorOf(req), param(req, 'id')));
+    res.status(202).json(reportToApi(await service.cancel(actorOf(req), param(req, 'id'))));
   });
   return router;
 }

@@ -10,12 +10,10 @@ import { REPORT_WORKFLOW_TYPE, reportWorkflowId, type ReportWorkflowInput } from
 import { chunkNumbers, findReport, insertReport, listReports, markEnded, readChunk, type ReportRow } from '../../db/repositories/reports.js';
 import { tenantOf, type Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
-import { validateReportRequest, type ReportParams, type ReportRequest } from '../../domain/reports/request.js';
+import { validateReportRequest, type ReportRequest } from '../../domain/reports/request.js';
 import { isFinished } from '../../domain/reports/types.js';
 import { temporalSettings } from '../../temporal.config.js';
 import type { ApiDeps } from '../deps.js';
-
-const iso = (v: Date | null | undefined) => (v ? new Date(v).toISOString() : null);
 
 export const CONTENT_TYPES: Record<string, string> = {
   csv: 'text/csv; charset=utf-8',
@@ -23,36 +21,8 @@ export const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** Succeeded but past its expiry reads as expired at once, before the workflow drops the file. */
-function statusOf(r: ReportRow, now = Date.now()) {
+export function statusOf(r: ReportRow, now = Date.now()) {
   return r.status === 'succeeded' && r.expires_at && new Date(r.expires_at).getTime() <= now ? 'expired' : r.status;
-}
-
-export function reportToApi(r: ReportRow) {
-  const p = JSON.parse(r.params) as ReportParams;
-  const status = statusOf(r);
-  const done = Number(r.rows_done);
-  const total = r.rows_total === null ? null : Number(r.rows_total);
-  return {
-    id: r.id,
-    type: r.type,
-    format: r.format as 'csv' | 'xlsx',
-    status,
-    params: { ...(p.from ? { from: p.from, to: p.to } : {}), timezone: p.timezone, period: p.period, bom: p.bom },
-    progress: {
-      rows_done: done,
-      rows_total: total,
-      percent: status === 'succeeded' ? 100 : total ? Math.min(100, Math.floor((done / total) * 1000) / 10) : total === 0 ? 0 : null,
-    },
-    file:
-      status === 'succeeded' && r.file_name && r.expires_at
-        ? { name: r.file_name, bytes: Number(r.bytes), download_url: `/api/v1/reports/${r.id}/download`, expires_at: iso(r.expires_at)! }
-        : null,
-    error: r.error_type ? { type: r.error_type, message: r.error ?? '' } : null,
-    entity_id: r.entity_id,
-    created_at: iso(r.created_at)!,
-    started_at: iso(r.started_at),
-    finished_at: iso(r.finished_at),
-  };
 }
 
 export function createReportService(deps: ApiDeps) {
@@ -96,16 +66,16 @@ export function createReportService(deps: ApiDeps) {
           throw new AppError('SERVICE_UNAVAILABLE', 'Reports cannot be started right now; try again shortly');
         }
       }
-      return reportToApi((await findReport(db, id, tenant(actor)))!);
+      return (await findReport(db, id, tenant(actor)))!;
     },
 
     async get(actor: Actor, id: string) {
-      return reportToApi(await find(actor, id));
+      return find(actor, id);
     },
 
     async list(actor: Actor, q: { page: number; limit: number; type?: string; status?: string }) {
       const { rows, total } = await listReports(db, tenant(actor), { ...(q.type ? { type: q.type } : {}), ...(q.status ? { status: q.status } : {}) }, { limit: q.limit, offset: (q.page - 1) * q.limit });
-      return { data: rows.map(reportToApi), pagination: { page: q.page, limit: q.limit, total, total_pages: Math.ceil(total / q.limit) } };
+      return { data: rows, pagination: { page: q.page, limit: q.limit, total, total_pages: Math.ceil(total / q.limit) } };
     },
 
     /** The file's name, type and its bytes chunk by chunk (never the whole file in memory). */
@@ -135,7 +105,7 @@ export function createReportService(deps: ApiDeps) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
         await markEnded(db, row.id, 'cancelled');
       }
-      return reportToApi(await find(actor, id));
+      return find(actor, id);
     },
   };
 }

@@ -61,6 +61,7 @@ export async function runDrill(
     ctx.world = shared?.world ?? (await createWorld(stack, packagesPerFacility));
     // Setup traffic is not the drill's: count from here.
     Object.assign(http.counts, { sent: 0, s2xx: 0, s4xx: 0, s5xx: 0, s503: 0, noAnswer: 0 });
+    for (const k of Object.keys(http.reasons)) delete http.reasons[k];
     await body(ctx as DrillContext);
   } catch (err) {
     ctx.checks.push({ what: 'drill ran to the end', ok: false, detail: err instanceof Error ? err.message : String(err) });
@@ -70,7 +71,7 @@ export async function runDrill(
     http.close();
     if (own) await stack.close();
   }
-  return { name, short, seconds: (Date.now() - started) / 1000, counts: http.counts, ...(ctx.outcome ? { outcome: ctx.outcome } : {}), figures: ctx.figures, checks: ctx.checks, samples5xx: http.samples5xx };
+  return { name, short, seconds: (Date.now() - started) / 1000, counts: http.counts, ...(ctx.outcome ? { outcome: ctx.outcome } : {}), figures: ctx.figures, checks: ctx.checks, samples5xx: http.samples5xx, reasons: http.reasons };
 }
 
 /** The invariants every order drill holds: nothing lost, nothing twice, every order home. */

@@ -30,6 +30,8 @@ export class Http {
   readonly counts: Counts = { sent: 0, s2xx: 0, s4xx: 0, s5xx: 0, s503: 0, noAnswer: 0 };
   /** A few of the 5xx answers other than 503, to show what broke. */
   readonly samples5xx: string[] = [];
+  /** Why requests got a 503 or no answer ("503 SERVICE_UNAVAILABLE: …", "no answer: ECONNRESET"), counted. */
+  readonly reasons: Record<string, number> = {};
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
   private next = 0;
   constructor(private readonly bases: string[]) {}
@@ -56,8 +58,10 @@ export class Http {
           res.on('end', () => {
             const status = res.statusCode ?? 0;
             const text = Buffer.concat(chunks).toString('utf8');
-            if (status === 503) this.counts.s503++;
-            else if (status >= 500) {
+            if (status === 503) {
+              this.counts.s503++;
+              this.tally(`503 ${envelopeSummary(text)}`);
+            } else if (status >= 500) {
               this.counts.s5xx++;
               if (this.samples5xx.length < 5) this.samples5xx.push(`${method} ${path} → ${status} ${text.slice(0, 300)}`);
             } else if (status >= 400) this.counts.s4xx++;
@@ -70,17 +74,32 @@ export class Http {
             }
             resolve({ status, body: parsed });
           });
-          res.on('error', () => (this.counts.noAnswer++, resolve(null)));
+          res.on('error', (err) => (this.counts.noAnswer++, this.tally(`no answer: ${errorName(err)} (mid-response)`), resolve(null)));
         },
       );
       req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', () => (this.counts.noAnswer++, resolve(null)));
+      req.on('error', (err) => (this.counts.noAnswer++, this.tally(`no answer: ${errorName(err)}`), resolve(null)));
       req.end(payload);
     });
   }
 
+  private tally(reason: string) {
+    this.reasons[reason] = (this.reasons[reason] ?? 0) + 1;
+  }
+
   close() {
     this.agent.destroy();
+  }
+}
+
+const errorName = (err: Error & { code?: string }) => err.code ?? err.message;
+
+function envelopeSummary(text: string): string {
+  try {
+    const e = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
+    return `${e?.code ?? '?'}: ${(e?.message ?? '').slice(0, 70)}`;
+  } catch {
+    return text.slice(0, 70);
   }
 }
 

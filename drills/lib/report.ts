@@ -17,6 +17,8 @@ export interface DrillResult {
   figures: Array<[string, string | number]>;
   checks: Check[];
   samples5xx: string[];
+  /** 503 and no-answer causes, counted (see Http.reasons). */
+  reasons: Record<string, number>;
 }
 
 export const passed = (r: DrillResult) => r.checks.every((c) => c.ok);
@@ -28,7 +30,7 @@ export function formatResult(r: DrillResult): string {
     ['answered 4xx', r.counts.s4xx],
     ['answered 5xx (other than 503)', r.counts.s5xx],
     ['answered 503', r.counts.s503],
-    ['no answer (connection refused/reset)', r.counts.noAnswer],
+    ['no answer (refused, reset or 30 s timeout)', r.counts.noAnswer],
   ];
   if (r.outcome) {
     const o = r.outcome;
@@ -51,6 +53,7 @@ export function formatResult(r: DrillResult): string {
   const lines = [`── drill ${r.name}${r.short ? ' (short)' : ''} ──`, ...rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`), '  checks:'];
   for (const c of r.checks) lines.push(`    ${c.ok ? 'PASS' : 'FAIL'}  ${c.what}${c.detail ? ` (${c.detail})` : ''}`);
   for (const s of r.samples5xx) lines.push(`  5xx sample: ${s}`);
+  for (const [why, n] of Object.entries(r.reasons).sort((a, b) => b[1] - a[1]).slice(0, 6)) lines.push(`  ${n}× ${why}`);
   for (const e of (r.outcome?.driverErrors ?? []).slice(0, 5)) lines.push(`  driver error: ${e}`);
   return lines.join('\n');
 }

@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import nodemailer from 'nodemailer';
 import { setup, teardown } from '../test/setup/global.js';
+import { prebuildWorkflowBundle } from '../worker/workers.js';
 
 const COUNT = Number(process.env.NOTIFY_BENCH_COUNT ?? 10_000);
 const USERS = 100; // COUNT / USERS events, each to every user: one delivery per (event, user)
@@ -92,6 +93,7 @@ async function main() {
   const cfg = deps.config.mail;
   const users: Array<{ id: string; email: string }> = [];
   for (let i = 0; i < USERS; i++) users.push(await createTestUser(deps, { role: 'operator', mfa: false }));
+  await prebuildWorkflowBundle(); // the worker loads it as deployed, instead of keeping webpack's heap
   const worker = await spawnWorker(mailEnv);
   const rssStart = rssMb(worker.pid!);
   let rssPeak = rssStart;

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +33,16 @@ export function freshPrebuiltBundle(): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Builds dist/workflow-bundle.js unless it is fresh (scripts/build-workflows.ts), for harnesses that
+ * start worker processes the way they are deployed (docker/Dockerfile builds it into the image).
+ */
+export function prebuildWorkflowBundle(): Promise<void> {
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'build-workflows.ts')], { cwd: root }, (err) => (err ? reject(err) : resolve())),
+  );
 }
 
 const bundles = new Map<string, Promise<WorkflowBundleOption>>();

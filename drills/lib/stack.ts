@@ -2,7 +2,6 @@
  * One drill's hub: MariaDB, Redis and Temporal of its own, the METRC sandbox (in this process, so
  * the drill can count the records METRC holds), N API processes and M worker processes.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import type { ApiDeps } from '../../api/deps.js';
 import { migrateUp } from '../../scripts/migrate.js';
 import { createMetrcSandbox, demoSeed, demoTag, DEMO_WHOLESALERS, type MetrcSandbox, type RunningSandbox } from '../../sandboxes/metrc/index.js';
 import { closeDeps, createDeps } from '../../test/support/harness.js';
+import { prebuildWorkflowBundle } from '../../worker/workers.js';
 import { getPort, mariadb, nodeProcess, redis, temporal, waitFor, type NodeProcess } from './processes.js';
 
 export interface ApiProcess extends NodeProcess {
@@ -71,7 +71,7 @@ function seedWithPackages(perFacility: number) {
 export async function startStack(opts: StackOptions): Promise<Stack> {
   // Workers start from the prebuilt workflow bundle, as deployed (docker/Dockerfile): a replacement
   // worker that ran webpack itself took ~40 s to poll on a busy machine, long enough to eat the deadline.
-  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build-workflows.ts'], { stdio: 'ignore' });
+  await prebuildWorkflowBundle();
   const dir = mkdtempSync(join(tmpdir(), 'trellis-drill-'));
   const [db, rd, tp] = await Promise.all([mariadb(dir), redis(dir), temporal(dir)]);
   const metrc = createMetrcSandbox({

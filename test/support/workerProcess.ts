@@ -3,8 +3,11 @@
  * Resolves once it polls its task queues; rejects with the tail of its output if it exits first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { prebuildWorkflowBundle } from '../../worker/workers.js';
 
-export function spawnWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
+export async function spawnWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
+  // From the prebuilt bundle as deployed: bundling in the child took ~40 s on a busy machine.
+  await prebuildWorkflowBundle();
   const proc = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
     env: { ...process.env, ...env, LOG_LEVEL: 'info' }, // the ready line is logged at info
     stdio: ['ignore', 'pipe', 'pipe'],

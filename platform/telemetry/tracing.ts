@@ -6,10 +6,10 @@
  */
 import { register } from 'node:module';
 import type { IncomingMessage, ClientRequest } from 'node:http';
-import { trace, type Span } from '@opentelemetry/api';
+import { SpanKind, trace, type Span } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { Resource } from '@opentelemetry/resources';
-import { BatchSpanProcessor, ConsoleSpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, ConsoleSpanExporter, ParentBasedSampler, SamplingDecision, type Sampler, type SamplingResult, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
@@ -18,6 +18,31 @@ import { releaseTags } from './settings.js';
 
 /** Probes and scrapes would be most of the spans and tell nothing. */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * Incoming requests are traced for the API only (/api/...): the console's static files tell
+ * nothing, and the sandboxes that share a process with the hub in development and benches are
+ * METRC's and the POS vendors' side of a call, not ours.
+ */
+const untracedIncoming = (url: string | undefined): boolean => {
+  const path = (url ?? '').split('?')[0]!;
+  return UNTRACED_PATHS.has(path) || !path.startsWith('/api/');
+};
+
+/**
+ * A client span with no parent (a poller's query, the outbox relay's Redis commands) starts no
+ * trace: such spans were most of what was exported and answer nobody's question. Everything under
+ * a request, a workflow or an activity is kept whole (parent-based). OTEL_TRACES_SAMPLER, when set,
+ * replaces this.
+ */
+export class NoOrphanClientSpans implements Sampler {
+  shouldSample(_ctx: unknown, _traceId: string, _name: string, kind: SpanKind): SamplingResult {
+    return { decision: kind === SpanKind.CLIENT ? SamplingDecision.NOT_RECORD : SamplingDecision.RECORD_AND_SAMPLED };
+  }
+  toString(): string {
+    return 'NoOrphanClientSpans';
+  }
+}
 
 /** METRC names the licence in the query string of every call: put it on the client span. */
 function tagMetrcLicence(span: Span, req: ClientRequest | IncomingMessage): void {
@@ -49,9 +74,12 @@ export function startTracing(service: string, processor?: SpanProcessor): Starte
   const sdk = new NodeSDK({
     resource,
     spanProcessors: [spanProcessor],
+    ...(process.env.OTEL_TRACES_SAMPLER ? {} : { sampler: new ParentBasedSampler({ root: new NoOrphanClientSpans() }) }),
     instrumentations: [
       new HttpInstrumentation({
-        ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0]!),
+        ignoreIncomingRequestHook: (req) => untracedIncoming(req.url),
+        // An outgoing call outside any request or job (a script's, a bench driver's) starts no trace.
+        requireParentforOutgoingSpans: true,
         requestHook: tagMetrcLicence,
         // Headers are not recorded: cookies, bearer tokens and API keys live there.
       }),

@@ -10,25 +10,9 @@ import { reportScheduleTemporalId, SCHEDULED_REPORT_WORKFLOW_TYPE, type Schedule
 import { deleteReportSchedule, findReportSchedule, insertReportSchedule, listReportSchedules, updateReportSchedule, type ReportScheduleRow } from '../../db/repositories/reportSchedules.js';
 import { isPlatform, tenantOf, type Actor } from '../../domain/actor.js';
 import { AppError, notFound } from '../../domain/errors.js';
-import { validateScheduleChange, validateScheduleRequest, type ReportScheduleChangeRequest, type ReportScheduleRequest, type ScheduledReport } from '../../domain/reports/schedule.js';
+import { validateScheduleChange, validateScheduleRequest, type ReportScheduleChangeRequest, type ReportScheduleRequest } from '../../domain/reports/schedule.js';
 import { temporalSettings } from '../../temporal.config.js';
 import type { ApiDeps } from '../deps.js';
-
-export function scheduleToApi(r: ReportScheduleRow) {
-  const report = JSON.parse(r.request) as ScheduledReport;
-  return {
-    id: r.id,
-    name: r.name,
-    cron: r.cron,
-    timezone: r.timezone,
-    paused: Boolean(Number(r.paused)),
-    delivery: r.delivery,
-    report,
-    user_id: r.user_id,
-    entity_id: r.entity_id,
-    created_at: new Date(r.created_at).toISOString(),
-  };
-}
 
 /** Temporal refused the spec (a cron it cannot read that our check let through): the caller's input. */
 const isInvalidArgument = (err: unknown): boolean => (err as { code?: number })?.code === 3 || /invalid ?argument/i.test(String((err as Error)?.message ?? ''));
@@ -84,16 +68,16 @@ export function createReportScheduleService(deps: ApiDeps) {
         if (isInvalidArgument(err)) throw new AppError('UNPROCESSABLE_ENTITY', 'cron: not accepted by the scheduler', { field: 'cron', issue: 'not accepted by the scheduler' });
         throw new AppError('SERVICE_UNAVAILABLE', 'Report schedules cannot be changed right now; try again shortly');
       }
-      return scheduleToApi((await findReportSchedule(db, id, null))!);
+      return (await findReportSchedule(db, id, null))!;
     },
 
     async get(actor: Actor, id: string) {
-      return scheduleToApi(await find(actor, id));
+      return find(actor, id);
     },
 
     async list(actor: Actor, q: { page: number; limit: number }) {
       const { rows, total } = await listReportSchedules(db, owner(actor), { limit: q.limit, offset: (q.page - 1) * q.limit });
-      return { data: rows.map(scheduleToApi), pagination: { page: q.page, limit: q.limit, total, total_pages: Math.ceil(total / q.limit) } };
+      return { data: rows, pagination: { page: q.page, limit: q.limit, total, total_pages: Math.ceil(total / q.limit) } };
     },
 
     /**
@@ -125,7 +109,7 @@ export function createReportScheduleService(deps: ApiDeps) {
         }
       }
       await updateReportSchedule(db, row.id, c);
-      return scheduleToApi((await findReportSchedule(db, row.id, null))!);
+      return (await findReportSchedule(db, row.id, null))!;
     },
 
     /** The Schedule first: a row left behind by a failure here can be deleted again; a Schedule without its row would run for nobody. */

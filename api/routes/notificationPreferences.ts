@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { AppError } from '../../domain/errors.js';
 import type { ApiDeps } from '../deps.js';
+import { preferencesFromApi, preferencesToApi, type ApiPreferences } from '../presenters/notificationPreferences.js';
 import { createNotificationPreferenceService } from '../services/notificationPreferences.js';
 
 /** My notification preferences (/auth/me/notification-preferences) and the emails' unsubscribe link. */
@@ -14,12 +15,12 @@ export function notificationPreferenceRoutes(deps: ApiDeps): Router {
 
   router.get('/auth/me/notification-preferences', async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    res.json(await prefs.get(me(req)));
+    res.json(preferencesToApi(await prefs.get(me(req))));
   });
 
   router.put('/auth/me/notification-preferences', async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    res.json(await prefs.put(me(req), req.body));
+    res.json(preferencesToApi(await prefs.put(me(req), preferencesFromApi(req.body as ApiPreferences))));
   });
 
   // GET: a person clicking the link; POST: a mail client's one-click (RFC 8058, List-Unsubscribe-Post).

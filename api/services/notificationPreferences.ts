@@ -1,52 +1,29 @@
 /**
  * My notification preferences (issue 16) and the public one-click unsubscribe. The API shape
- * (snake_case, quiet hours as one object) is mapped here; rules live in domain/notifications.
+ * (snake_case, quiet hours as one object) is mapped in api/presenters/notificationPreferences.ts;
+ * rules live in domain/notifications.
  */
 import type { Sequelize } from 'sequelize';
 import { AppError } from '../../domain/errors.js';
 import { preferenceProblem, type Preferences } from '../../domain/notifications/preferences.js';
-import { NOTIFICATION_CATEGORIES, type ChannelSwitches, type NotificationCategory } from '../../domain/notifications/rules.js';
+import { NOTIFICATION_CATEGORIES, type NotificationCategory } from '../../domain/notifications/rules.js';
 import { loadPreferences, lockUserRow, savePreferences } from '../../db/repositories/notificationPreferences.js';
 import { keyringOf } from '../../platform/crypto.js';
 import { readUnsubscribeToken } from '../../platform/unsubscribeToken.js';
 import type { Config } from '../../platform/config.js';
-import type { components } from '../../openapi/types.js';
-
-type ApiPreferences = components['schemas']['NotificationPreferences'];
-
-export function preferencesToApi(p: Preferences): ApiPreferences {
-  return {
-    channels: p.switches,
-    quiet_hours: p.quietStart && p.quietEnd && p.timezone ? { start: p.quietStart, end: p.quietEnd, timezone: p.timezone } : null,
-    digest: p.digest,
-    phone: p.phone,
-  };
-}
-
-function preferencesFromApi(body: ApiPreferences): Preferences {
-  return {
-    switches: (body.channels ?? {}) as ChannelSwitches,
-    quietStart: body.quiet_hours?.start ?? null,
-    quietEnd: body.quiet_hours?.end ?? null,
-    timezone: body.quiet_hours?.timezone ?? null,
-    digest: body.digest,
-    phone: body.phone?.trim() || null,
-  };
-}
 
 export function createNotificationPreferenceService(deps: { sequelize: Sequelize; config: Config }) {
   const { sequelize, config } = deps;
   return {
-    async get(userId: string): Promise<ApiPreferences> {
-      return preferencesToApi(await loadPreferences(sequelize, userId));
+    async get(userId: string): Promise<Preferences> {
+      return loadPreferences(sequelize, userId);
     },
 
-    async put(userId: string, body: ApiPreferences): Promise<ApiPreferences> {
-      const p = preferencesFromApi(body);
+    async put(userId: string, p: Preferences): Promise<Preferences> {
       const problem = preferenceProblem(p);
       if (problem) throw new AppError('UNPROCESSABLE_ENTITY', 'Invalid notification preferences', { ...problem });
       await sequelize.transaction((transaction) => savePreferences(sequelize, userId, p, transaction));
-      return preferencesToApi(await loadPreferences(sequelize, userId));
+      return loadPreferences(sequelize, userId);
     },
 
     /** Idempotent: a second click finds the category already off and answers the same. */

@@ -29,19 +29,10 @@ const TEST_TIMEOUT_MS = 15_000;
 
 const fingerprintOf = (appSecret: string, key: string) => keyedHash(appSecret, 'metrc-user-key-fingerprint', key).slice(0, 16);
 
-function statusToApi(licenseNumber: string, s: db.CredentialStatus | undefined) {
-  return {
-    license_number: licenseNumber,
-    configured: Boolean(s),
-    key_last4: s?.key_last4 ?? null,
-    key_fingerprint: s?.key_fingerprint ?? null,
-    updated_by: s?.updated_by ?? null,
-    updated_at: s?.updated_at.toISOString() ?? null,
-    last_used_at: s?.last_used_at?.toISOString() ?? null,
-    last_tested_at: s?.last_tested_at?.toISOString() ?? null,
-    last_test_ok: s?.last_test_ok ?? null,
-    last_error: s?.last_error ?? null,
-  };
+/** A licence and its stored key's record (undefined: no key stored); presented by api/presenters/metrcCredentials.ts. */
+export interface LicenceCredential {
+  licenseNumber: string;
+  status: db.CredentialStatus | undefined;
 }
 
 export function createMetrcCredentialService(deps: MetrcCredentialDeps) {
@@ -54,9 +45,9 @@ export function createMetrcCredentialService(deps: MetrcCredentialDeps) {
     if (!holders.length || (tenant && !holders.includes(tenant))) throw notFound('Licence', licenseNumber);
   }
 
-  async function statusOf(licenseNumber: string) {
-    const [s] = await db.credentialStatuses(sequelize, [licenseNumber]);
-    return statusToApi(licenseNumber, s);
+  async function statusOf(licenseNumber: string): Promise<LicenceCredential> {
+    const [status] = await db.credentialStatuses(sequelize, [licenseNumber]);
+    return { licenseNumber, status };
   }
 
   return {
@@ -68,7 +59,7 @@ export function createMetrcCredentialService(deps: MetrcCredentialDeps) {
       if (tenant && params.entity_id && params.entity_id !== tenant) throw notFound('Entity', params.entity_id);
       const licenses = await db.licensesOfEntity(sequelize, entityId);
       const statuses = new Map((await db.credentialStatuses(sequelize, licenses)).map((s) => [s.license_number, s]));
-      return { data: licenses.map((l) => statusToApi(l, statuses.get(l))) };
+      return { data: licenses.map((l): LicenceCredential => ({ licenseNumber: l, status: statuses.get(l) })) };
     },
 
     async get(actor: Actor, licenseNumber: string) {

@@ -13,6 +13,7 @@
  * proxy that TRUST_PROXY does not yet name). Reaching the limit with a failure locks the subject;
  * each further lockout within a day doubles the lock.
  */
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { AppError } from '../../domain/errors.js';
 import { sha256 } from '../../platform/crypto.js';
@@ -101,27 +102,32 @@ for i = 1, #KEYS do
 end
 return 0`;
 
-declare module 'ioredis' {
-  interface RedisCommander {
-    trellisThrottleReserve(numKeys: number, ...args: Array<string | number>): Promise<number>;
-    trellisThrottleFail(numKeys: number, ...args: Array<string | number>): Promise<[number, number]>;
-    trellisThrottleRelease(numKeys: number, ...args: Array<string | number>): Promise<number>;
-  }
+/**
+ * EVALSHA, and EVAL (which also caches the script) when Redis does not know it yet. Not
+ * defineCommand: with auto-pipelining on, a command defined while a pipeline is pending is missing
+ * from that pipeline, and ioredis then throws an uncaught TypeError ("results[i] is not iterable",
+ * ioredis#1931) that takes the process down and leaves the pipeline's other commands unanswered.
+ */
+function script<T>(lua: string) {
+  const sha = createHash('sha1').update(lua).digest('hex');
+  return async (redis: Redis, numKeys: number, ...args: Array<string | number>): Promise<T> => {
+    try {
+      return (await redis.evalsha(sha, numKeys, ...args)) as T;
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return (await redis.eval(lua, numKeys, ...args)) as T;
+    }
+  };
 }
 
-function defineScripts(redis: Redis) {
-  // defineCommand sends EVALSHA and falls back to EVAL once per connection; idempotent per name.
-  if (typeof (redis as Partial<Redis>).trellisThrottleReserve === 'function') return;
-  redis.defineCommand('trellisThrottleReserve', { lua: RESERVE });
-  redis.defineCommand('trellisThrottleFail', { lua: FAIL });
-  redis.defineCommand('trellisThrottleRelease', { lua: RELEASE });
-}
+const reserveScript = script<number>(RESERVE);
+const failScript = script<[number, number]>(FAIL);
+const releaseScript = script<number>(RELEASE);
 
 const lockedError = (retryAfter: number) =>
   new AppError('RATE_LIMITED', 'Too many attempts; try again later', { retry_after_seconds: Math.max(1, retryAfter) });
 
 export function createThrottle(redis: Redis, baseLockSeconds: number) {
-  defineScripts(redis);
 
   async function available<T>(fn: () => Promise<T>): Promise<T> {
     try {
@@ -142,7 +148,7 @@ export function createThrottle(redis: Redis, baseLockSeconds: number) {
    */
   async function release(subjects: Subject[], clear: Subject[] = subjects): Promise<void> {
     const keys = subjects.map((s) => keysOf(s).count);
-    await redis.trellisThrottleRelease(keys.length, ...keys, ...subjects.map((s) => (clear.includes(s) ? '1' : '0'))).catch(() => undefined);
+    await releaseScript(redis, keys.length, ...keys, ...subjects.map((s) => (clear.includes(s) ? '1' : '0'))).catch(() => undefined);
   }
 
   return {
@@ -150,7 +156,7 @@ export function createThrottle(redis: Redis, baseLockSeconds: number) {
     reserve(subjects: Subject[]): Promise<void> {
       return available(async () => {
         const keys = subjects.flatMap((s) => [keysOf(s).count, keysOf(s).lock]);
-        const waitMs = await redis.trellisThrottleReserve(keys.length, ...keys, WINDOW_SECONDS, baseLockSeconds, ...subjects.map((s) => s.maxFailures));
+        const waitMs = await reserveScript(redis, keys.length, ...keys, WINDOW_SECONDS, baseLockSeconds, ...subjects.map((s) => s.maxFailures));
         if (waitMs > 0) throw lockedError(Math.ceil(waitMs / 1000));
       });
     },
@@ -162,7 +168,8 @@ export function createThrottle(redis: Redis, baseLockSeconds: number) {
     failed(subjects: Subject[]): Promise<{ retryAfter?: number; lockedNow: boolean }> {
       return available(async () => {
         const keys = subjects.flatMap((s) => Object.values(keysOf(s)));
-        const [created, longest] = await redis.trellisThrottleFail(
+        const [created, longest] = await failScript(
+          redis,
           keys.length,
           ...keys,
           baseLockSeconds,

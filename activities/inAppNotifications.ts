@@ -15,6 +15,7 @@ import { isActiveUser } from '../db/repositories/notificationRecipients.js';
 import type { ActivityDeps } from './deps.js';
 import { deliveryKey } from './notifications.js';
 import type { Redis } from 'ioredis';
+import { luaScript } from '../platform/redis.js';
 
 const EVENTS_STREAM = 'trellis:events';
 const STREAM_MAXLEN = 100_000;
@@ -26,12 +27,10 @@ if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
 end
 return false`;
 
-type WithPublishOnce = Redis & { trellisPublishOnce(...args: Array<string | number>): Promise<string | null> };
+const publishOnceScript = luaScript<string | null>(PUBLISH_ONCE);
 
 async function publishOnce(redis: Redis, key: string, fields: Record<string, string>): Promise<void> {
-  const r = redis as WithPublishOnce;
-  if (typeof r.trellisPublishOnce !== 'function') redis.defineCommand('trellisPublishOnce', { numberOfKeys: 2, lua: PUBLISH_ONCE });
-  await r.trellisPublishOnce(`trellis:published:${key}`, EVENTS_STREAM, PUBLISHED_TTL_S, STREAM_MAXLEN, ...Object.entries(fields).flat());
+  await publishOnceScript(redis, 2, `trellis:published:${key}`, EVENTS_STREAM, PUBLISHED_TTL_S, STREAM_MAXLEN, ...Object.entries(fields).flat());
 }
 
 export function createInAppActivities(deps: ActivityDeps) {

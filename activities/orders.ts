@@ -1,6 +1,7 @@
 import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Redis } from 'ioredis';
+import { luaScript } from '../platform/redis.js';
 import { checkFulfilmentLines, type FulfilmentLine } from '../domain/orders/fulfilment.js';
 import type { OrderStatus } from '../domain/orders/status.js';
 import { FAILURE } from '../contracts/failures.js';
@@ -56,12 +57,10 @@ return false`;
 
 export const eventKey = (orderId: string, seq: number) => `${orderId}:${seq}`;
 
-type WithPublishStep = Redis & { trellisPublishStep(...args: Array<string | number>): Promise<string | null> };
+const publishStepScript = luaScript<string | null>(PUBLISH_STEP);
 
 async function publishStep(redis: Redis, key: string, fields: Record<string, string>): Promise<void> {
-  const r = redis as WithPublishStep;
-  if (typeof r.trellisPublishStep !== 'function') redis.defineCommand('trellisPublishStep', { numberOfKeys: 3, lua: PUBLISH_STEP });
-  await r.trellisPublishStep(`trellis:published:${key}`, EVENTS_STREAM, versionKey('orders'), PUBLISHED_TTL_S, STREAM_MAXLEN, ...Object.entries(fields).flat());
+  await publishStepScript(redis, 3, `trellis:published:${key}`, EVENTS_STREAM, versionKey('orders'), PUBLISHED_TTL_S, STREAM_MAXLEN, ...Object.entries(fields).flat());
 }
 
 /** The activity's logger when running as one, the process's otherwise (direct calls in tests). */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { config } from './config.js';
 
@@ -39,4 +40,23 @@ export async function pingRedis(redis: Redis): Promise<string> {
     });
   }
   return redis.ping();
+}
+
+/**
+ * A Lua script run as EVALSHA, and EVAL (which also caches it) when Redis does not know it yet.
+ * Not defineCommand: with auto-pipelining on, a command defined while a pipeline is pending is
+ * missing from that pipeline, and ioredis then throws an uncaught TypeError ("results[i] is not
+ * iterable", ioredis#1931) that takes the process down and leaves the pipeline's other commands
+ * unanswered for ever.
+ */
+export function luaScript<T>(lua: string) {
+  const sha = createHash('sha1').update(lua).digest('hex');
+  return async (redis: Redis, numKeys: number, ...args: Array<string | number>): Promise<T> => {
+    try {
+      return (await redis.evalsha(sha, numKeys, ...args)) as T;
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return (await redis.eval(lua, numKeys, ...args)) as T;
+    }
+  };
 }

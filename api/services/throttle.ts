@@ -13,11 +13,10 @@
  * proxy that TRUST_PROXY does not yet name). Reaching the limit with a failure locks the subject;
  * each further lockout within a day doubles the lock.
  */
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { AppError } from '../../domain/errors.js';
 import { sha256 } from '../../platform/crypto.js';
-import { pingRedis } from '../../platform/redis.js';
+import { luaScript, pingRedis } from '../../platform/redis.js';
 
 const WINDOW_SECONDS = 15 * 60;
 const LOCK_MEMORY_SECONDS = 24 * 60 * 60;
@@ -102,27 +101,10 @@ for i = 1, #KEYS do
 end
 return 0`;
 
-/**
- * EVALSHA, and EVAL (which also caches the script) when Redis does not know it yet. Not
- * defineCommand: with auto-pipelining on, a command defined while a pipeline is pending is missing
- * from that pipeline, and ioredis then throws an uncaught TypeError ("results[i] is not iterable",
- * ioredis#1931) that takes the process down and leaves the pipeline's other commands unanswered.
- */
-function script<T>(lua: string) {
-  const sha = createHash('sha1').update(lua).digest('hex');
-  return async (redis: Redis, numKeys: number, ...args: Array<string | number>): Promise<T> => {
-    try {
-      return (await redis.evalsha(sha, numKeys, ...args)) as T;
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return (await redis.eval(lua, numKeys, ...args)) as T;
-    }
-  };
-}
-
-const reserveScript = script<number>(RESERVE);
-const failScript = script<[number, number]>(FAIL);
-const releaseScript = script<number>(RELEASE);
+// Run as EVALSHA/EVAL (platform/redis.ts luaScript), never defineCommand: see there.
+const reserveScript = luaScript<number>(RESERVE);
+const failScript = luaScript<[number, number]>(FAIL);
+const releaseScript = luaScript<number>(RELEASE);
 
 const lockedError = (retryAfter: number) =>
   new AppError('RATE_LIMITED', 'Too many attempts; try again later', { retry_after_seconds: Math.max(1, retryAfter) });

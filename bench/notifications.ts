@@ -11,13 +11,12 @@
  * (the mail catcher). Temporal's dev server and the database are set up like the integration tests:
  *   npm run bench:notifications        (NOTIFY_BENCH_COUNT=10000 by default)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import nodemailer from 'nodemailer';
 import { setup, teardown } from '../test/setup/global.js';
-import { prebuildWorkflowBundle } from '../worker/workers.js';
+import { spawnWorkerProcess } from '../test/support/workerProcess.js';
 
 const COUNT = Number(process.env.NOTIFY_BENCH_COUNT ?? 10_000);
 const USERS = 100; // COUNT / USERS events, each to every user: one delivery per (event, user)
@@ -50,22 +49,6 @@ const rssMb = (pid: number) => {
   return Math.round(kb / 1024);
 };
 
-function spawnWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], { env: { ...process.env, ...env, WORKER_QUEUES: 'notifications', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('worker polling task queues')) {
-        out = '';
-        resolve(proc);
-      } else if (out.length > 100_000) out = out.slice(-10_000);
-    });
-    proc.stderr!.on('data', () => {});
-    proc.on('exit', (code) => reject(new Error(`worker exited early (${code}): ${out.slice(-2000)}`)));
-  });
-}
-
 async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<unknown>) {
   let i = 0;
   await Promise.all(Array.from({ length: n }, async () => {
@@ -93,8 +76,7 @@ async function main() {
   const cfg = deps.config.mail;
   const users: Array<{ id: string; email: string }> = [];
   for (let i = 0; i < USERS; i++) users.push(await createTestUser(deps, { role: 'operator', mfa: false }));
-  await prebuildWorkflowBundle(); // the worker loads it as deployed, instead of keeping webpack's heap
-  const worker = await spawnWorker(mailEnv);
+  const worker = await spawnWorkerProcess({ ...mailEnv, WORKER_QUEUES: 'notifications' });
   const rssStart = rssMb(worker.pid!);
   let rssPeak = rssStart;
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMb(worker.pid!))), 1000);

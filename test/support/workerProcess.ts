@@ -1,5 +1,6 @@
 /**
- * A real worker process (worker/main.ts under tsx) for the tests that SIGKILL one mid-work.
+ * A real worker process (worker/main.ts under tsx) for the tests that SIGKILL one mid-work and the
+ * benches that measure a worker apart from their own process.
  * Resolves once it polls its task queues; rejects with the tail of its output if it exits first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,7 +17,10 @@ export async function spawnWorkerProcess(env: Record<string, string>): Promise<C
     let out = '';
     proc.stdout!.on('data', (b: Buffer) => {
       out += b.toString();
-      if (out.includes('worker polling task queues')) resolve(proc);
+      if (out.includes('worker polling task queues')) {
+        out = '';
+        resolve(proc);
+      } else if (out.length > 100_000) out = out.slice(-10_000); // a long-lived worker's log is not kept
     });
     proc.stderr!.on('data', () => {});
     proc.on('exit', (code) => reject(new Error(`worker exited early (${code}): ${out.slice(-2000)}`)));

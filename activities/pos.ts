@@ -21,6 +21,7 @@ import {
 } from '../integrations/pos/index.js';
 import { decryptSecret, keyringOf, type KeySource } from '../platform/crypto.js';
 import { temporalSettings } from '../temporal.config.js';
+import { phaseTimings, phaseTimingsEnabled, timed } from '../platform/phaseTimings.js';
 import type { ActivityDeps } from './deps.js';
 import { createPosStore, type ConnectionRow } from '../db/repositories/posSync.js';
 import { createReceiptChangeReporter } from './posReceiptChanges.js';
@@ -102,7 +103,8 @@ async function* prefetch<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
   next.catch(() => undefined);
   try {
     for (;;) {
-      const step = await next;
+      // Time spent waiting for the vendor after a write finished (zero when the read keeps ahead).
+      const step = await timed('vendor.wait', () => next);
       if (step.done) return;
       next = it.next();
       next.catch(() => undefined);
@@ -181,9 +183,11 @@ export function createPosActivities(deps: ActivityDeps) {
           ctx?.cancellationSignal.throwIfAborted();
           const { changedVariantIds } = await store.applyResults(conn, input.runId, chunk, ordinal, 'snapshot');
           ordinal += chunk.length;
-          await publish(conn, input.runId, changedVariantIds);
+          await timed('publish', () => publish(conn, input.runId, changedVariantIds));
           ctx?.heartbeat({ processed: ordinal });
         }
+        // Benches only: the worker's stderr is the bench's (see platform/phaseTimings.ts).
+        if (phaseTimingsEnabled()) console.error(`[pos-sync timings] ${ordinal} items: ${JSON.stringify(phaseTimings())}`);
         return { processed: ordinal };
       });
     },

@@ -4,6 +4,7 @@ import { planBatch, type BatchPlan, type HeldPackage as HeldVendorPackage, type 
 import type { HeldPackage } from '../../domain/pos/receipt.js';
 import type { ItemResult, PosVendor } from '../../integrations/pos/index.js';
 import { timeOrderedId } from '../../platform/ids.js';
+import { timed } from '../../platform/phaseTimings.js';
 
 /**
  * POS sync's tables (pos_connections, sync_runs, inventory, inventory_packages, products,
@@ -143,9 +144,9 @@ export function createPosStore(sequelize: Sequelize) {
     const n = Math.max(plan.products.length, plan.variants.length, plan.inventory.length, plan.packages.length);
     if (n > 0) {
       // A pooled connection may still hold the table from a batch that failed before dropping it.
-      await exec('DROP TEMPORARY TABLE IF EXISTS pos_sync_stage', [], t);
-      await exec(STAGE_TABLE, [], t);
-      await exec(
+      await timed('stage.create', () => exec('DROP TEMPORARY TABLE IF EXISTS pos_sync_stage', [], t));
+      await timed('stage.create', () => exec(STAGE_TABLE, [], t));
+      await timed('stage.insert', () => exec(
         `INSERT INTO pos_sync_stage VALUES ${placeholders(n, `(${placeholders(25, '?')})`)}`,
         Array.from({ length: n }, (_, k) => {
           const p = plan.products[k];
@@ -161,31 +162,31 @@ export function createPosStore(sequelize: Sequelize) {
           ];
         }).flat(),
         t,
-      );
+      ));
       if (plan.products.length > 0) {
-        await exec(
+        await timed('merge.products', () => exec(
           `INSERT INTO products (id, entity_id, pos_sync_key, name, category, brand, created_at, updated_at)
            SELECT p_id, ?, p_sku, p_name, p_category, p_brand, NOW(3), NOW(3) FROM pos_sync_stage WHERE p_id IS NOT NULL ORDER BY ord
            ON DUPLICATE KEY UPDATE name = VALUES(name), category = VALUES(category), brand = VALUES(brand), updated_at = NOW(3)`,
           [conn.entity_id],
           t,
-        );
+        ));
       }
       if (plan.variants.length > 0) {
-        await exec(
+        await timed('merge.variants', () => exec(
           `INSERT INTO product_variants (id, product_id, entity_id, sku, name, price_minor, currency, unit_of_measure, created_at, updated_at)
            SELECT v_id, v_product_id, ?, v_sku, v_name, v_price_minor, v_currency, v_unit, NOW(3), NOW(3) FROM pos_sync_stage WHERE v_id IS NOT NULL ORDER BY ord
            ON DUPLICATE KEY UPDATE name = VALUES(name), price_minor = VALUES(price_minor), currency = VALUES(currency),
              unit_of_measure = VALUES(unit_of_measure), updated_at = NOW(3)`,
           [conn.entity_id],
           t,
-        );
+        ));
       }
       if (plan.inventory.length > 0) {
         // New stock rows, holding the sum of this batch's packages (nothing else points at them yet).
         // Should the row exist after all (written since we read), reservations for open orders stay
         // covered (the check constraint demands it) and a label we hold survives a vendor that sends none.
-        await exec(
+        await timed('merge.inventory', () => exec(
           `INSERT INTO inventory (id, variant_id, product_id, location_id, entity_id, quantity_on_hand, quantity_reserved,
              metrc_package_label, pos_connection_id, vendor_item_id, pos_quantity, pos_seen_run, created_at, updated_at)
            SELECT i_id, i_variant_id, i_product_id, ?, ?, i_on_hand, 0, i_label, ?, i_vendor_item_id, i_pos_quantity, ?, NOW(3), NOW(3)
@@ -196,10 +197,10 @@ export function createPosStore(sequelize: Sequelize) {
              pos_quantity = VALUES(pos_quantity), pos_seen_run = VALUES(pos_seen_run), updated_at = NOW(3)`,
           [conn.location_id, conn.entity_id, conn.id, runId],
           t,
-        );
+        ));
       }
       if (plan.packages.length > 0) {
-        await exec(
+        await timed('merge.packages', () => exec(
           `INSERT INTO inventory_packages (id, pos_connection_id, vendor_item_id, inventory_id, metrc_package_label, pos_quantity, pos_seen_run, created_at, updated_at)
            SELECT k_id, ?, k_vendor_item_id, k_inventory_id, k_label, k_pos_quantity, ?, NOW(3), NOW(3) FROM pos_sync_stage WHERE k_id IS NOT NULL ORDER BY ord
            ON DUPLICATE KEY UPDATE inventory_id = VALUES(inventory_id),
@@ -207,16 +208,16 @@ export function createPosStore(sequelize: Sequelize) {
              pos_quantity = VALUES(pos_quantity), pos_seen_run = VALUES(pos_seen_run), updated_at = NOW(3)`,
           [conn.id, runId],
           t,
-        );
+        ));
       }
-      await exec('DROP TEMPORARY TABLE pos_sync_stage', [], t);
+      await timed('stage.drop', () => exec('DROP TEMPORARY TABLE pos_sync_stage', [], t));
     }
-    await recount(conn, runId, plan.recount, t);
+    await timed('recount', () => recount(conn, runId, plan.recount, t));
     if (plan.seenPackages.length > 0) {
-      await exec('UPDATE inventory_packages SET pos_seen_run = ? WHERE id IN (?)', [runId, plan.seenPackages], t);
+      await timed('seen', () => exec('UPDATE inventory_packages SET pos_seen_run = ? WHERE id IN (?)', [runId, plan.seenPackages], t));
     }
     if (plan.seenStock.length > 0) {
-      await exec('UPDATE inventory SET pos_seen_run = ? WHERE id IN (?)', [runId, plan.seenStock], t);
+      await timed('seen', () => exec('UPDATE inventory SET pos_seen_run = ? WHERE id IN (?)', [runId, plan.seenStock], t));
     }
   }
 
@@ -270,24 +271,26 @@ export function createPosStore(sequelize: Sequelize) {
         else problems.push({ ordinal, ...(r.vendorItemId ? { vendorItemId: r.vendorItemId } : {}), reason: r.reason });
       });
       const skus = [...new Set(items.map((i) => i.sku))];
-      const [holding, packages] = await Promise.all([held(conn, skus), heldPackages(conn, [...new Set(items.map((i) => i.vendorItemId))])]);
+      const [holding, packages] = await timed('read.held', () =>
+        Promise.all([held(conn, skus), heldPackages(conn, [...new Set(items.map((i) => i.vendorItemId))])]),
+      );
       const missing = skus.filter((s) => !holding.has(s));
-      const orphans = await orphanProducts(conn, missing);
+      const orphans = await timed('read.orphans', () => orphanProducts(conn, missing));
       // Time-ordered ids: a catalogue's new rows append to each table's indexes (see timeOrderedId).
-      const plan = planBatch(items, holding, packages, { runId, connectionId: conn.id, newId: timeOrderedId, orphanProducts: orphans });
+      const plan = await timed('plan', async () => planBatch(items, holding, packages, { runId, connectionId: conn.id, newId: timeOrderedId, orphanProducts: orphans }));
       problems.push(...plan.problems);
-      const itemErrors = await sequelize.transaction(async (t) => {
+      const itemErrors = await timed('tx.total', () => sequelize.transaction(async (t) => {
         await writePlan(conn, runId, plan, t);
-        const newErrors = await recordProblems(runId, problems, t);
+        const newErrors = await timed('problems', () => recordProblems(runId, problems, t));
         const { created, updated, unchanged } = plan.counts;
-        await exec(
+        await timed('counters', () => exec(
           `UPDATE sync_runs SET fetched = fetched + ?, created = created + ?, updated = updated + ?, unchanged = unchanged + ?,
              item_errors = item_errors + ?, pages = pages + 1, ${PHASE}, updated_at = NOW(3) WHERE id = ?`,
           [created + updated + unchanged + newErrors, created, updated, unchanged, newErrors, phase, runId],
           t,
-        );
+        ));
         return newErrors;
-      });
+      }));
       return {
         outcome: { ...plan.counts, itemErrors, replayed: plan.replayed },
         changedVariantIds: plan.changedVariantIds,

@@ -4,7 +4,6 @@ import { permissionsOf } from '../../domain/policy.js';
 import type { ApiDeps } from '../deps.js';
 import { clearSessionCookies, setSessionCookies, wantsSecure } from '../http/cookies.js';
 import { actorOf, listParams, originOf, param } from '../http/request.js';
-import { audit } from '../services/audit.js';
 import { createLoginService } from '../services/authLogin.js';
 import { createMfaService } from '../services/authMfa.js';
 import { userToApi } from '../presenters/users.js';
@@ -45,8 +44,7 @@ export function authRoutes(deps: ApiDeps): Router {
 
   router.post('/auth/logout', async (req, res) => {
     const s = sessionOf(req);
-    await sessions.revoke(s.user.id, s.sessionId);
-    await audit(deps.sequelize, actorOf(req), { action: 'auth.logout', targetType: 'user_session', targetId: s.sessionId }, originOf(req));
+    await sessions.revoke(actorOf(req), s.sessionId, 'auth.logout', originOf(req));
     clearSessionCookies(res, secure(req));
     res.status(204).end();
   });
@@ -73,8 +71,7 @@ export function authRoutes(deps: ApiDeps): Router {
   router.delete('/auth/sessions/:id', async (req, res) => {
     const s = sessionOf(req);
     const id = param(req, 'id');
-    await sessions.revoke(s.user.id, id);
-    await audit(deps.sequelize, actorOf(req), { action: 'auth.session_revoked', targetType: 'user_session', targetId: id }, originOf(req));
+    await sessions.revoke(actorOf(req), id, 'auth.session_revoked', originOf(req));
     if (id === s.sessionId) clearSessionCookies(res, secure(req));
     res.status(204).end();
   });

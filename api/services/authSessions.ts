@@ -4,11 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Sequelize } from 'sequelize';
-import type { Actor, EntityRole, UserRecordRole } from '../../domain/actor.js';
-import { notFound } from '../../domain/errors.js';
+import type { Actor, EntityRole, Origin, UserRecordRole } from '../../domain/actor.js';
+import { AppError, notFound } from '../../domain/errors.js';
 import { mfaRequiredFor, type MfaState, type UserRole } from '../../domain/policy.js';
 import { keyedHash, keyedHashes, randomToken, sha256, type KeySource } from '../../platform/crypto.js';
 import type { Config } from '../../platform/config.js';
+import { audit } from './audit.js';
 import { CredentialCache } from './authCache.js';
 import * as identity from '../../db/repositories/identity.js';
 
@@ -149,11 +150,18 @@ export function createSessionService(deps: SessionDeps) {
       await identity.markSessionMfaVerified(sequelize, sessionId);
     },
 
-    async revoke(userId: string, sessionId: string): Promise<void> {
-      const changed = await identity.revokeSession(sequelize, userId, sessionId, new Date());
+    /**
+     * Ends one of the actor's own sessions (sign-out is the current one) and records who did it:
+     * `action` tells a sign-out from revoking another device's session.
+     */
+    async revoke(actor: Actor, sessionId: string, action: 'auth.logout' | 'auth.session_revoked', origin: Origin): Promise<void> {
+      // Only the user's own sessions: the user id comes from the actor, never from the request.
+      if (actor.kind !== 'user') throw new AppError('FORBIDDEN', 'This operation needs a user session, not an API key');
+      const changed = await identity.revokeSession(sequelize, actor.id, sessionId, new Date());
       // After the write: a lookup racing it cannot put the session back.
       sessionCache.forgetWhere((s) => s.sessionId === sessionId);
       if (changed === 0) throw notFound('Session', sessionId);
+      await audit(sequelize, actor, { action, targetType: 'user_session', targetId: sessionId }, origin);
     },
 
     async list(userId: string, currentSessionId: string | undefined, page: number, limit: number) {

@@ -84,6 +84,9 @@ describe('identity: sessions, MFA, API keys, audit', () => {
     const after = await request(api.url, 'GET', '/orders', undefined, h);
     expect(after.status).toBe(401);
     expect(after.body.error.code).toBe('UNAUTHORIZED');
+    // The sign-out is in the audit trail, by the user who signed out.
+    const [logouts] = await deps.sequelize.query("SELECT actor_id, target_type FROM audit_log WHERE action = 'auth.logout' AND actor_id = ?", { replacements: [user.id] });
+    expect(logouts).toEqual([{ actor_id: user.id, target_type: 'user_session' }]);
   });
 
   it('signs in with a cookie session that needs the CSRF header for mutations', async () => {

@@ -57,10 +57,15 @@ async function main() {
   }
   log(`${partners} sandbox partners trading, a round every ${intervalMs / 1000} s (stop: Ctrl-C, or npm start without DEMO_TRAFFIC=1)`);
   let failing = 0;
+  let leftAlone = '';
   while (!stopRequested) {
     try {
       const { errors } = await traffic.round();
       for (const e of errors) log(`unexpected answer: ${e}`);
+      // Once per change, not per round: orders it cannot carry through are left alone, quietly.
+      const left = traffic.leftAlone();
+      const line = `leaving ${left.unlabelled + left.short} order(s) alone: ${left.unlabelled} with a line not packaged in METRC at the premises, ${left.short} short of stock`;
+      if (left.unlabelled + left.short && line !== leftAlone) log((leftAlone = line));
       failing = errors.length ? failing + 1 : 0;
     } catch (err) {
       failing += 1;

@@ -2,13 +2,16 @@
  * The demo traffic driver's moves: the METRC sandbox's retailers and wholesalers trading with each
  * other over the public API with their own partner API keys, as real partners' systems would.
  * Each round does at most one thing per step of the lifecycle — a retailer places an order from a
- * wholesaler's METRC-labelled stock, the wholesaler accepts it (or rejects it when stock is short)
- * and fulfils it naming each line's package, a METRC user registers the transfer's manifest in the
+ * wholesaler's METRC-labelled stock, the wholesaler accepts it (now and then turns it down) and
+ * fulfils it naming each line's package, a METRC user registers the transfer's manifest in the
  * sandbox, the wholesaler ships once METRC matched it, the retailer confirms delivery and completes
  * it; now and then a retailer cancels an order it no longer wants.
  *
  * Only moves the order's `available_transitions` allow for that party are made, and stock is read
  * before ordering and accepting, so the hub answers 2xx; anything else is counted and reported.
+ * Orders the driver could not carry through (a line with no METRC package at the premises, or not
+ * enough free stock — many seeded "submitted" orders are like that) are left alone and counted by
+ * reason in `skipped`: rejecting them would fill the demo with rejections nobody chose.
  * Deterministic in what it chooses given its seed (the hub's answers decide the rest).
  */
 import { DEMO_FACILITIES } from '../../sandboxes/metrc/demo-data.js';
@@ -45,7 +48,17 @@ export interface RoundResult {
   moves: string[];
   /** Answers that were not what a legal move gets (4xx/5xx), with the request. */
   errors: string[];
+  /** Orders looked at and left alone this round, by reason (see SkipReason). */
+  skipped: Partial<Record<SkipReason, number>>;
 }
+
+/**
+ * Why the driver left an order alone: `unlabelled` — a line's product has no METRC package at the
+ * ship-from premises (it can never be fulfilled from there); `short` — not enough free stock now.
+ */
+export type SkipReason = 'unlabelled' | 'short';
+/** Rounds before an order left alone for short stock is looked at again (stock comes and goes). */
+const SHORT_RECHECK_ROUNDS = 10;
 
 /** A small deterministic generator (mulberry32): the driver's choices repeat for a seed. */
 function rng(seed: number) {
@@ -68,6 +81,10 @@ export class DemoTraffic {
   private readonly r: ReturnType<typeof rng>;
   private readonly log: (line: string) => void;
   private errors: string[] = [];
+  private skipped: Partial<Record<SkipReason, number>> = {};
+  private roundNo = 0;
+  /** Orders found unmovable: never again when unlabelled, after SHORT_RECHECK_ROUNDS when short. */
+  private readonly unmovable = new Map<string, { reason: SkipReason; round: number }>();
 
   constructor(private readonly opts: TrafficOptions) {
     this.r = rng(opts.seed ?? 20260105);
@@ -140,10 +157,39 @@ export class DemoTraffic {
     return { status: res.status, body: parsed };
   }
 
-  /** The oldest orders of this party in this status that allow the action for it. */
+  /**
+   * The oldest orders of this party in this status that allow the action for it, less the ones
+   * already found unmovable (a page of 50, so a few stuck seeded orders cannot hide new ones).
+   */
   private async waiting(p: Partner, side: 'retailer_id' | 'wholesaler_id', status: string, action: string): Promise<Json[]> {
-    const list = await this.as(p, 'GET', `/orders?status=${status}&${side}=${p.entityId}&sort=created_at&limit=10`);
-    return ((list.body.data as Json[] | undefined) ?? []).filter((o) => (o.available_transitions as string[] | undefined)?.includes(action));
+    const list = await this.as(p, 'GET', `/orders?status=${status}&${side}=${p.entityId}&sort=created_at&limit=50`);
+    return ((list.body.data as Json[] | undefined) ?? []).filter((o) => {
+      if (!(o.available_transitions as string[] | undefined)?.includes(action)) return false;
+      const known = this.unmovable.get(String(o.id));
+      if (!known) return true;
+      if (known.reason === 'short' && this.roundNo - known.round >= SHORT_RECHECK_ROUNDS) {
+        this.unmovable.delete(String(o.id));
+        return true;
+      }
+      this.skip(known.reason);
+      return false;
+    });
+  }
+
+  /** Distinct orders currently left alone, by reason (what a person watching the log wants). */
+  leftAlone(): Record<SkipReason, number> {
+    const out: Record<SkipReason, number> = { unlabelled: 0, short: 0 };
+    for (const { reason } of this.unmovable.values()) out[reason] += 1;
+    return out;
+  }
+
+  private skip(reason: SkipReason): void {
+    this.skipped[reason] = (this.skipped[reason] ?? 0) + 1;
+  }
+
+  private leaveAlone(order: Json, reason: SkipReason): void {
+    this.unmovable.set(String(order.id), { reason, round: this.roundNo });
+    this.skip(reason);
   }
 
   private async move(p: Partner, order: Json, body: Json, moves: string[]): Promise<boolean> {
@@ -200,24 +246,24 @@ export class DemoTraffic {
     }));
   }
 
+  /** Accepts the oldest submitted order it can carry through to delivery; others are left alone. */
   private async accept(moves: string[]): Promise<void> {
     for (const w of this.wholesalers) {
-      const [order] = await this.waiting(w, 'wholesaler_id', 'submitted', 'accept');
-      if (!order) continue;
-      const lines = await this.lines(w, order, true);
-      const short = lines.filter((l) => l.free < l.quantity).length;
-      const unlabelled = lines.filter((l) => !l.label).length;
-      // A wholesaler turns an order down when the shelf cannot cover it or a line has no METRC
-      // package to ship from (it could never be fulfilled), and now and then anyway.
-      const reason = unlabelled
-        ? `${unlabelled} line(s) are not packaged in METRC at this premises yet.`
-        : short
-          ? `Not enough stock for ${short} line(s) this week.`
-          : this.r.chance(0.08)
-            ? 'We are not taking new orders from this store this week.'
-            : null;
-      await this.move(w, order, reason ? { action: 'reject', reason } : { action: 'accept' }, moves);
-      return;
+      for (const order of await this.waiting(w, 'wholesaler_id', 'submitted', 'accept')) {
+        const lines = await this.lines(w, order, true);
+        if (!lines.length || lines.some((l) => !l.label)) {
+          this.leaveAlone(order, 'unlabelled');
+          continue;
+        }
+        if (lines.some((l) => l.free < l.quantity)) {
+          this.leaveAlone(order, 'short');
+          continue;
+        }
+        // A wholesaler turns down an order it could take now and then, as real ones do.
+        const reason = this.r.chance(0.08) ? 'We are not taking new orders from this store this week.' : null;
+        await this.move(w, order, reason ? { action: 'reject', reason } : { action: 'accept' }, moves);
+        return;
+      }
     }
   }
 
@@ -226,7 +272,10 @@ export class DemoTraffic {
       for (const order of await this.waiting(w, 'wholesaler_id', 'accepted', 'fulfil')) {
         const lines = await this.lines(w, order, false);
         // Only lines whose product this premises holds under a METRC label can be fulfilled.
-        if (!lines.length || lines.some((l) => !l.label)) continue;
+        if (!lines.length || lines.some((l) => !l.label)) {
+          this.leaveAlone(order, 'unlabelled');
+          continue;
+        }
         await this.move(w, order, { action: 'fulfil', lines: lines.map((l) => ({ item_id: l.id, metrc_package_label: l.label })) }, moves);
         return;
       }
@@ -279,12 +328,14 @@ export class DemoTraffic {
     if (!this.wholesalers.length || !this.retailers.length) throw new Error('connect() first: no demo partners');
     const moves: string[] = [];
     this.errors = [];
+    this.skipped = {};
+    this.roundNo += 1;
     for (const step of [this.receive, this.transfer, this.fulfil, this.accept]) {
       for (let i = 0; i < (this.opts.perStep ?? 1); i++) await step.call(this, moves);
     }
     if (this.r.chance(0.05)) await this.cancelOne(moves);
     else if (this.r.chance(0.6)) await this.place(moves);
     for (const m of moves) this.log(m);
-    return { moves, errors: this.errors };
+    return { moves, errors: this.errors, skipped: this.skipped };
   }
 }

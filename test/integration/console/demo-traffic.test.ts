@@ -3,7 +3,9 @@
  * freshly seeded demo database, as `DEMO_TRAFFIC=1 npm start` runs it: the seeded open orders are
  * adopted by order workflows (mid-flight ones resumed where they stand), then the sandbox partners,
  * with their own API keys, place an order and move it through accept, fulfil, the METRC manifest,
- * ship, deliver and complete — every answer the driver gets is a 2xx (no 4xx/5xx at all).
+ * ship, deliver and complete — every answer the driver gets is a 2xx (no 4xx/5xx at all). Seeded
+ * "submitted" orders it could not carry through (a line with no METRC package at the premises, not
+ * enough stock) are left alone and counted by reason, never rejected for it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropDatabase } from '../../../db/connection.js';
@@ -80,12 +82,15 @@ describe('the demo traffic driver (real hub, fresh demo seed)', () => {
     const traffic = new DemoTraffic({ base: api.url, metrcSandbox: sb.running.url, seed: 11, perStep: 3, log: (m) => moves.push(m) });
     expect(await traffic.connect(), moves.join('\n')).toBeGreaterThanOrEqual(4);
     const errors: string[] = [];
+    const skipped: Record<string, number> = {};
+    const startedAt = new Date(Date.now() - 1000);
     const placed = new Set<string>();
     let completed: string | undefined;
     const deadline = Date.now() + 240_000;
     while (!completed && Date.now() < deadline) {
       const round = await traffic.round();
       errors.push(...round.errors);
+      for (const [k, n] of Object.entries(round.skipped)) skipped[k] = (skipped[k] ?? 0) + (n ?? 0);
       for (const m of round.moves) {
         const p = /^placed (\S+)/.exec(m);
         if (p) placed.add(p[1]!);
@@ -96,6 +101,19 @@ describe('the demo traffic driver (real hub, fresh demo seed)', () => {
     }
     expect(errors).toEqual([]);
     expect(completed, moves.join('\n')).toBeDefined();
+    // Every rejection the driver made was a choice (the one reason it gives for that), not an
+    // order it could not fulfil; those it left alone, counted by reason.
+    const [rejections] = await deps.sequelize.query(
+      "SELECT reason FROM order_events WHERE to_status = 'rejected' AND actor_kind <> 'system' AND occurred_at >= ?",
+      { replacements: [startedAt] },
+    );
+    for (const r of rejections as Array<{ reason: string | null }>) expect(r.reason).toBe('We are not taking new orders from this store this week.');
+    expect(Object.keys(skipped).every((k) => k === 'unlabelled' || k === 'short'), JSON.stringify(skipped)).toBe(true);
+    const left = traffic.leftAlone();
+    // Today's seed has such orders (11 with a line not packaged at the premises when written):
+    // the driver met them and left them alone rather than rejecting them as it used to.
+    expect(left.unlabelled + left.short).toBeGreaterThan(0);
+    console.log(`[demo-traffic test] left alone: ${JSON.stringify(left)}, skips over the rounds: ${JSON.stringify(skipped)}, rejections by choice: ${(rejections as unknown[]).length}`);
     // The order's timeline in business steps, the METRC match before shipping.
     const list = await request(api.url, 'GET', `/orders?q=${completed}&limit=1`, undefined, headers);
     const id = list.body.data[0].id as string;

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { luaScript } from './redis.js';
 
 /**
  * Every cached list page and total is tagged with its resource's version; bumping the version is
@@ -6,6 +7,32 @@ import type { Redis } from 'ioredis';
  */
 export const versionKey = (resource: string) => `trellis:ver:${resource}`;
 
+/**
+ * Every bump is also announced here (the message is the resource's name), so API processes can
+ * keep the versions in memory instead of reading them on every cached read (api/services/cache.ts).
+ * Per Redis database: PUBLISH reaches every database's subscribers, and deployments or test runs
+ * sharing one Redis server must not churn each other's caches.
+ */
+export const versionChannel = (redis: Redis) => `trellis:ver@${redis.options.db ?? 0}`;
+
+// INCR and PUBLISH in one script: a bump that counted is always announced.
+const bumpAndAnnounce = luaScript<number>(`
+local v = redis.call('INCR', KEYS[1])
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return v`);
+
+/** Who holds versions of this client's database in memory in this process (api/services/cache.ts). */
+const localHolders = new WeakMap<Redis, (resource: string) => void>();
+
+/** Called with each resource this client bumps, after Redis has it: this process's own writes show at once. */
+export function onOwnBumps(redis: Redis, forget: (resource: string) => void): void {
+  localHolders.set(redis, forget);
+}
+
 export async function bumpVersion(redis: Redis, ...resources: string[]): Promise<void> {
-  await Promise.all(resources.map((r) => redis.incr(versionKey(r)).catch(() => undefined)));
+  const channel = versionChannel(redis);
+  await Promise.all(resources.map((r) => bumpAndAnnounce(redis, 1, versionKey(r), channel, r).catch(() => undefined)));
+  const forget = localHolders.get(redis);
+  // Also when Redis failed: the versions held here are then not to be trusted either.
+  if (forget) for (const r of resources) forget(r);
 }

@@ -4,7 +4,7 @@ import { AppError } from '../../domain/errors.js';
 import type { Config } from '../../platform/config.js';
 import { sha256 } from '../../platform/crypto.js';
 import { logger } from '../../platform/logger.js';
-import { pingRedis } from '../../platform/redis.js';
+import { luaScript, pingRedis } from '../../platform/redis.js';
 
 /**
  * Fixed one-minute windows per caller, shared by all replicas through Redis: per API key (its own
@@ -20,17 +20,26 @@ const MESSAGES: Record<Bucket, string> = {
   anonymous: 'Rate limit exceeded for this client; sign in or slow down',
 };
 
+/**
+ * INCR and EXPIRE as one script, so no caller slips between the count and its check (as the
+ * MULTI it replaces). One command instead of a MULTI/EXEC transaction: ioredis auto-pipelines it
+ * with the other requests' commands of the same tick, where a MULTI is written to the socket on
+ * its own — a write system call per request, 6 % of the API's CPU on a cached read (bench:api-read).
+ */
+const countHit = luaScript<number>(`
+local n = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return n`);
+
 export async function enforceRateLimit(redis: Redis, res: Response, bucket: Bucket, id: string, limit: number): Promise<void> {
   const now = Date.now();
   const window = Math.floor(now / 60_000);
   const resetSeconds = Math.max(1, Math.ceil(((window + 1) * 60_000 - now) / 1000));
-  // INCR and EXPIRE in one MULTI: no caller can slip between the count and its check.
   const key = `trellis:ratelimit:${bucket}:${id}:${window}`;
   let count: number;
   try {
     if (redis.status !== 'ready') await pingRedis(redis);
-    const result = await redis.multi().incr(key).expire(key, 120).exec();
-    count = Number(result?.[0]?.[1] ?? 0);
+    count = Number(await countHit(redis, 1, key, 120));
   } catch (err) {
     // Availability over strictness here: a Redis outage must not take every partner down.
     // (Sign-in stays strict: its throttle fails closed.)

@@ -34,9 +34,20 @@ export function crudRoutes(path: string, service: CrudService, expand?: Expand):
       res.json({ ...page, data: await expand(page.data) });
       return;
     }
-    const body = await service.listJson(actorOf(req), listParams(req));
-    // Already serialized (possibly straight from the cache): sent as is, unless responses are
-    // being validated, which only sees what goes through res.json.
+    const actor = actorOf(req);
+    const params = listParams(req);
+    const page = service.validatesResponses ? undefined : await service.listPage(actor, params);
+    if (page) {
+      // A cached page's bytes and ETag were made once (services/cache.ts): sent as they are, the
+      // ETag the very one Express would compute, so If-None-Match still answers 304.
+      res.setHeader('ETag', page.etag);
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.send(page.bytes);
+      return;
+    }
+    const body = await service.listJson(actor, params);
+    // Already serialized: sent as is, unless responses are being validated, which only sees what
+    // goes through res.json.
     if (service.validatesResponses) res.json(JSON.parse(body));
     else res.type('application/json').send(body);
   });

@@ -6,7 +6,7 @@ import { notFound } from '../../domain/errors.js';
 import { models, type Row } from '../../db/models.js';
 import type { ResourceSpec } from '../resources/spec.js';
 import { bumpVersion, cachedCount } from './counts.js';
-import { getOrCompute, stableKey } from './cache.js';
+import { cachedPage, stableKey, type Page as CachedPage } from './cache.js';
 import { booleanQuery, likePrefix } from './search.js';
 import { audit, changesOf, targetTypeOf } from './audit.js';
 import { withinScope } from './tenancy.js';
@@ -114,12 +114,18 @@ export function createCrudService(spec: ResourceSpec, deps: CrudDeps) {
      */
     async listJson(actor: Actor, params: ListParams): Promise<string> {
       if (!CACHED_LISTS.has(spec.name)) return JSON.stringify(await list(actor, params));
+      return (await service.listPage(actor, params))!.body;
+    },
+
+    /** For CACHED_LISTS: the page with its bytes and ETag, made once per cached page; otherwise undefined. */
+    async listPage(actor: Actor, params: ListParams): Promise<CachedPage | undefined> {
+      if (!CACHED_LISTS.has(spec.name)) return undefined;
       const key = stableKey({
         db: deps.sequelize.getDatabaseName(),
         scope: spec.readScope(actor) ?? null,
         p: { ...params, sort: params.sort ?? spec.defaultSort },
       });
-      return getOrCompute(deps.redis, spec.name, key, async () => JSON.stringify(await list(actor, params)));
+      return cachedPage(deps.redis, spec.name, [spec.name], key, async () => JSON.stringify(await list(actor, params)));
     },
 
     async list(actor: Actor, params: ListParams): Promise<Page<Row>> {

@@ -1,0 +1,185 @@
+/**
+ * Versions held in memory (api/services/cache.ts VersionWatch, issue 22): a cached read whose page
+ * and versions this process holds makes no Redis round trip, so freshness across API processes
+ * rests on the bump announcements (platform/cacheVersions.ts) and the VERSION_TRUST_MS bound.
+ * Two API instances here have their own Redis clients, as two processes would.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VERSION_TRUST_MS, VersionWatch } from '../../../api/services/cache.js';
+import { bumpVersion, versionKey } from '../../../platform/cacheVersions.js';
+import { adminHeaders } from '../../support/auth.js';
+import { createWorld, request } from '../../support/fixtures.js';
+import { closeDeps, createDeps, startApi, testConfig, type RunningApi } from '../../support/harness.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(check: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not reached');
+    await sleep(5);
+  }
+}
+
+describe('cached pages across two API instances (versions held in memory)', () => {
+  // Responses unvalidated, as in production: cached pages then go out as their stored bytes.
+  const depsA = createDeps({ OPENAPI_VALIDATE_RESPONSES: 'false' });
+  const depsB = createDeps({ OPENAPI_VALIDATE_RESPONSES: 'false' });
+  let a: RunningApi;
+  let b: RunningApi;
+  let admin: Record<string, string>;
+  let world: Awaited<ReturnType<typeof createWorld>>;
+
+  beforeAll(async () => {
+    a = await startApi(depsA);
+    b = await startApi(depsB);
+    admin = await adminHeaders(depsA);
+    world = await createWorld(a.url, admin);
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await closeDeps(depsA);
+    await closeDeps(depsB);
+  });
+
+  const path = () => `/products?entity_id=${world.wholesaler.id}`;
+  const names = async (api: RunningApi) => {
+    const r = await request(api.url, 'GET', path(), undefined, admin);
+    expect(r.status).toBe(200);
+    return (r.body.data as Array<{ name: string }>).map((p) => p.name);
+  };
+
+  it('a write through one instance shows on the very next read of the other', async () => {
+    for (let i = 0; i < 3; i++) {
+      await names(a);
+      await names(b); // both hold the page and its versions now
+    }
+    for (const round of [1, 2, 3]) {
+      const name = `Renamed ${round} ${world.tag}`;
+      const patched = await request(a.url, 'PATCH', `/products/${world.product.id}`, { name }, admin);
+      expect(patched.status).toBe(200);
+      expect(await names(b)).toEqual([name]);
+      expect(await names(a)).toEqual([name]);
+    }
+  });
+
+  it('a bump by another process (worker, POS sync) shows on the next read of both instances', async () => {
+    await names(a);
+    await names(b);
+    const id = randomUUID();
+    await depsA.sequelize.query("INSERT INTO products (id, entity_id, name, category) VALUES (?, ?, ?, 'Flower')", {
+      replacements: [id, world.wholesaler.id, `Synced ${world.tag}`],
+    });
+    const worker = new Redis(testConfig().redisUrl);
+    try {
+      await bumpVersion(worker, 'products');
+      expect(await names(a)).toContain(`Synced ${world.tag}`);
+      expect(await names(b)).toContain(`Synced ${world.tag}`);
+    } finally {
+      await depsA.sequelize.query('DELETE FROM products WHERE id = ?', { replacements: [id] });
+      await bumpVersion(worker, 'products');
+      worker.disconnect();
+    }
+  });
+
+  it('sends the stored bytes with the ETag Express would compute, and answers If-None-Match with 304', async () => {
+    await names(b);
+    const first = await fetch(`${b.url}/api/v1${path()}`, { headers: admin });
+    const text = await first.text();
+    expect(first.status).toBe(200);
+    expect(first.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(Number(first.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+    const etag = first.headers.get('etag')!;
+    const bytes = Buffer.from(text);
+    expect(etag).toBe(`W/"${bytes.length.toString(16)}-${createHash('sha1').update(bytes).digest('base64').substring(0, 27)}"`);
+    // node:http, not fetch: fetch adds Cache-Control: no-cache to conditional requests, which
+    // (rightly) makes Express answer in full.
+    const { get } = await import('node:http');
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      get(`${b.url}/api/v1${path()}`, { headers: { ...admin, 'if-none-match': etag } }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      }).on('error', reject);
+    });
+    expect(status).toBe(304);
+    // Still authenticated and scoped: no credentials, no page (cached or not).
+    expect((await fetch(`${b.url}/api/v1${path()}`)).status).toBe(401);
+  });
+});
+
+describe('VersionWatch', () => {
+  const url = testConfig().redisUrl;
+  const watched = new Redis(url);
+  const other = new Redis(url);
+  const resource = `test-${randomUUID().slice(0, 8)}`;
+  // A long trust, so only an announcement can explain a version being forgotten below.
+  const watch = new VersionWatch(watched, 60_000);
+  const learnNow = async () => {
+    const t = watch.ticket([resource]);
+    watch.learn(t, [await other.get(versionKey(resource))]);
+  };
+
+  beforeAll(async () => {
+    await until(() => watch.ticket([resource]).epoch >= 0);
+  });
+  afterAll(async () => {
+    watch.close();
+    watched.disconnect();
+    other.disconnect();
+  });
+
+  it('forgets a version when another client announces a bump, and learns the new one', async () => {
+    await learnNow();
+    expect(watch.current([resource])).toBe('0');
+    await bumpVersion(other, resource);
+    await until(() => watch.current([resource]) === undefined);
+    await learnNow();
+    expect(watch.current([resource])).toBe('1');
+  });
+
+  it('keeps an unannounced INCR hidden no longer than the trust bound', async () => {
+    const client = new Redis(url);
+    const short = new VersionWatch(client, 200);
+    try {
+      await until(() => short.ticket([resource]).epoch >= 0);
+      const t = short.ticket([resource]);
+      short.learn(t, [await other.get(versionKey(resource))]);
+      const held = short.current([resource]);
+      expect(held).toBeDefined();
+      await other.incr(versionKey(resource)); // a writer that does not announce
+      await sleep(250);
+      expect(short.current([resource])).toBeUndefined();
+    } finally {
+      short.close();
+      client.disconnect();
+    }
+    expect(VERSION_TRUST_MS).toBeLessThanOrEqual(1000);
+  });
+
+  it('does not learn from a read that a bump overtook', async () => {
+    await learnNow();
+    const t = watch.ticket([resource]);
+    const stale = await other.get(versionKey(resource));
+    await bumpVersion(other, resource);
+    await until(() => watch.current([resource]) === undefined);
+    watch.learn(t, [stale]); // the old reply arriving after the announcement
+    expect(watch.current([resource])).toBeUndefined();
+  });
+
+  it('trusts nothing while its subscriber is down', async () => {
+    const client = new Redis(url);
+    const w = new VersionWatch(client, 60_000);
+    await until(() => w.ticket([resource]).epoch >= 0);
+    const t = w.ticket([resource]);
+    w.learn(t, ['7']);
+    expect(w.current([resource])).toBe('7');
+    w.close();
+    await until(() => w.current([resource]) === undefined);
+    w.learn(w.ticket([resource]), ['7']);
+    expect(w.current([resource])).toBeUndefined();
+    client.disconnect();
+  });
+});

@@ -8,42 +8,10 @@ import type { ApiDeps } from '../deps.js';
 import type { ListParams, Page } from './crud.js';
 import { orderBy } from './crud.js';
 import { ownedBy, withinScope } from './tenancy.js';
-
-const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v ?? null);
+import { itemErrorToApi, runToApi } from '../presenters/syncRuns.js';
 
 /** How long a read waits for Temporal before calling a running run "not known stale". */
 const STALE_CHECK_TIMEOUT_MS = 2000;
-
-/**
- * `stale`: the row still says running but its workflow is no longer running in Temporal
- * (terminated, timed out, gone). The sync-runs reaper settles such runs as failed within minutes;
- * until then readers can tell them from live ones.
- */
-export function runToApi(r: Row, stale = false): Row {
-  return {
-    id: r.id,
-    connection_id: r.connection_id,
-    entity_id: r.entity_id,
-    workflow_id: r.workflow_id,
-    status: r.status,
-    mode: r.mode,
-    counts: {
-      fetched: Number(r.fetched),
-      created: Number(r.created),
-      updated: Number(r.updated),
-      unchanged: Number(r.unchanged),
-      zeroed: Number(r.zeroed),
-      item_errors: Number(r.item_errors),
-      sales_reported: Number(r.sales_reported ?? 0),
-    },
-    progress: { phase: r.phase, pages: Number(r.pages), items: Number(r.fetched) },
-    started_at: iso(r.started_at),
-    finished_at: iso(r.finished_at),
-    duration_ms: r.duration_ms === null || r.duration_ms === undefined ? null : Number(r.duration_ms),
-    error: r.error_type ? { type: r.error_type, message: r.error ?? '' } : null,
-    stale: r.status === 'running' && stale,
-  };
-}
 
 /**
  * Ids of the `running` rows among `rows` whose workflow has ended. Asks Temporal only about
@@ -114,13 +82,7 @@ export function createSyncRunService(deps: ApiDeps) {
       await find(actor, id);
       const { rows, total: n } = await syncItemErrorsPage(deps.sequelize, id, limit, (page - 1) * limit);
       return {
-        data: rows.map((r) => ({
-          id: Number(r.id),
-          item_key: r.item_key,
-          vendor_item_id: r.vendor_item_id ?? null,
-          reason: r.reason,
-          created_at: iso(r.created_at),
-        })),
+        data: rows.map(itemErrorToApi),
         pagination: { page, limit, total: n, total_pages: Math.ceil(n / limit) },
       };
     },

@@ -2,7 +2,13 @@ import { randomFillSync } from 'node:crypto';
 
 let lastMs = 0;
 let counter = 0;
-const rand = Buffer.alloc(8);
+/**
+ * Random bytes drawn 8 KB at a time, as randomUUID() caches its entropy: one randomFillSync per id
+ * cost 7–20 µs under load, most of planBatch's time for a 5,000-item POS batch (3–4 ids an item).
+ */
+const POOL_BYTES = 8192;
+const pool = Buffer.alloc(POOL_BYTES);
+let poolAt = POOL_BYTES;
 
 /**
  * A UUID version 7 (RFC 9562): 48-bit Unix milliseconds, then a 12-bit counter that keeps ids made
@@ -24,9 +30,14 @@ export function timeOrderedId(): string {
     lastMs = ms;
     counter = 0;
   }
-  randomFillSync(rand);
+  if (poolAt + 8 > POOL_BYTES) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const variant = (pool[poolAt]! & 0x3f) | 0x80;
+  const rand = pool.toString('hex', poolAt + 1, poolAt + 8);
+  poolAt += 8;
   const hex = ms.toString(16).padStart(12, '0');
   const a = (0x7000 | counter).toString(16);
-  const b = ((rand[0]! & 0x3f) | 0x80).toString(16) + rand.toString('hex', 1, 2);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${a}-${b}-${rand.toString('hex', 2, 8)}`;
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${a}-${variant.toString(16)}${rand.slice(0, 2)}-${rand.slice(2)}`;
 }

@@ -5,12 +5,18 @@ import { workerObservability } from '../platform/telemetry/settings.js';
 import { connectWorkerConnection, ensureSearchAttributes, waitForTemporal } from '../platform/temporal.js';
 import { TASK_QUEUE_NAMES, type TaskQueueName } from '../temporal.config.js';
 import { startHealthServer } from './health.js';
+import { memoryLog } from './memoryLog.js';
 import { ensureSystemSchedules } from './schedules.js';
 import { startOrderEventsRelay } from './orderEventsRelay.js';
 import { createWorkers, runWorkers } from './workers.js';
 
+// WORKER_MEMORY_LOG_MS: where the RSS goes, phase by phase (worker/memoryLog.ts).
+const memory = memoryLog();
+memory.phase('modules loaded');
 const platform = await startPlatform({ role: 'worker' });
 const { config: cfg, log, settings } = platform;
+memory.attach(log);
+memory.phase('platform started');
 
 /** WORKER_QUEUES=orders,sync limits this process to some queues (a deployment unit). */
 function selectedQueues(): readonly TaskQueueName[] {
@@ -44,11 +50,13 @@ async function main() {
   const relay = startOrderEventsRelay(platform.activityDeps());
   const connection = await connectWorkerConnection(settings);
   const extras = platform.workerExtras();
+  const activities = createActivities(platform.activityDeps());
+  memory.phase('temporal connected, activities made');
   const workers = await createWorkers({
     connection,
     namespace: settings.namespace,
     taskQueues: settings.taskQueues,
-    activities: createActivities(platform.activityDeps()),
+    activities,
     queues,
     identity: extras.identity,
     interceptors: extras.interceptors,
@@ -58,9 +66,11 @@ async function main() {
   const health = healthPort
     ? await startHealthServer({ port: healthPort, workers: () => workers, ...(cfg.security.metricsToken ? { metricsToken: cfg.security.metricsToken } : {}) })
     : undefined;
+  memory.phase('workers created');
   log.info({ queues: queues.map((q) => settings.taskQueues[q]), healthPort: health?.port, tracing: platform.telemetry.tracing }, 'worker polling task queues');
   // Temporal's Runtime handles SIGINT/SIGTERM by shutting the workers down gracefully.
   await runWorkers(workers);
+  memory.stop();
   await relay.stop();
   await Promise.allSettled([connection.close(), platform.close(), health?.close()]);
   await stopTelemetry();

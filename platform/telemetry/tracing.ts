@@ -6,13 +6,24 @@
  */
 import { register } from 'node:module';
 import type { IncomingMessage, ClientRequest } from 'node:http';
-import { SpanKind, trace, type Span } from '@opentelemetry/api';
+import { SpanKind, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { Resource } from '@opentelemetry/resources';
-import { BatchSpanProcessor, ConsoleSpanExporter, ParentBasedSampler, SamplingDecision, type Sampler, type SamplingResult, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  ParentBasedSampler,
+  SamplingDecision,
+  type ReadableSpan,
+  type Sampler,
+  type SamplingResult,
+  type Span as SdkSpan,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { IORedisInstrumentation, type IORedisInstrumentationConfig } from '@opentelemetry/instrumentation-ioredis';
 import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
 import { releaseTags } from './settings.js';
 
@@ -44,12 +55,116 @@ export class NoOrphanClientSpans implements Sampler {
   }
 }
 
+/**
+ * Database and Redis commands that are plumbing, not work: never recorded, even under a traced
+ * request or activity (bench:span-census counted them at ~4 spans per order). Matched on the whole
+ * statement, so a transaction sent as one multi-statement string ("START TRANSACTION; INSERT …;
+ * COMMIT") is kept.
+ * - BEGIN/START TRANSACTION and COMMIT/ROLLBACK sent alone: a Sequelize transaction's brackets.
+ *   The statements inside are spans of their own; the commit's time is the gap between the last
+ *   of them and the end of the parent span, and a failed commit fails the caller's span.
+ * - SET time_zone/SESSION/autocommit/TRANSACTION ISOLATION, SELECT @@sql_mode, SELECT 1: what
+ *   Sequelize and the pool send to set up or check a connection, the same on every connection.
+ * - Redis PING (readiness and reconnect checks), AUTH, SELECT, CLIENT, INFO, SCRIPT: connection
+ *   housekeeping; the commands that read and write data are kept.
+ */
+const PLUMBING_SQL = /^\s*(?:(?:START\s+TRANSACTION|BEGIN|COMMIT|ROLLBACK)\s*;?|SET\s+(?:time_zone|SESSION|autocommit|TRANSACTION)\b[^;]*;?|SELECT\s+(?:1|@@[\w.]+(?:\s+AS\s+\w+)?)\s*;?)\s*$/i;
+const PLUMBING_REDIS = new Set(['ping', 'auth', 'select', 'client', 'info', 'script', 'hello', 'quit']);
+
+export function isPlumbing(name: string, attributes: Attributes): boolean {
+  const system = attributes['db.system'];
+  if (system === 'redis') return PLUMBING_REDIS.has(name.toLowerCase());
+  if (system === 'mysql') {
+    const statement = attributes['db.statement'];
+    return typeof statement === 'string' && statement.length < 200 && PLUMBING_SQL.test(statement);
+  }
+  return false;
+}
+
+/** Below a sampled parent: everything but plumbing (above). */
+export class SkipPlumbing implements Sampler {
+  shouldSample(_ctx: Context, _traceId: string, name: string, kind: SpanKind, attributes: Attributes): SamplingResult {
+    const plumbing = kind === SpanKind.CLIENT && isPlumbing(name, attributes);
+    return { decision: plumbing ? SamplingDecision.NOT_RECORD : SamplingDecision.RECORD_AND_SAMPLED };
+  }
+  toString(): string {
+    return 'SkipPlumbing';
+  }
+}
+
+/** Longest db.statement kept, after literals are folded (see foldStatement). */
+export const STATEMENT_MAX = 300;
+
+/**
+ * A SQL statement as a shape: string and number literals as ?, lists of ? and of value tuples
+ * folded to one, whitespace collapsed, at most STATEMENT_MAX characters. Sequelize inlines its
+ * replacements into the SQL text and mysql2's instrumentation formats the bound values in, so the
+ * statement carried e-mail addresses, tokens' hashes, encrypted credentials and every row of a
+ * multi-row insert — personal data in a trace store, and ~40 KiB of the ~140 KiB one order's
+ * lifecycle exported (bench:span-census). The shape still says which query ran.
+ */
+export function foldStatement(sql: string): string {
+  const folded = sql
+    .slice(0, 8 * STATEMENT_MAX)
+    .replace(/'(?:[^'\\]|\\.|'')*'?|"(?:[^"\\]|\\.)*"?|\b0x[0-9a-f]+\b|-?\b\d+(?:\.\d+)?(?:e[+-]?\d+)?\b/gi, '?')
+    .replace(/\s+/g, ' ')
+    .replace(/\?(?: ?, ?\?)+/g, '?…')
+    .replace(/(\([^()]*\))(?: ?, ?\([^()]*\))+/g, '$1…');
+  return folded.length > STATEMENT_MAX ? `${folded.slice(0, STATEMENT_MAX - 1)}…` : folded;
+}
+
+/**
+ * Redis commands as the command and its key only. The default serializer wrote every argument of
+ * EVAL/EVALSHA: EVAL's whole Lua source on every call (~1 KiB), and the script arguments, which
+ * carry the order events published to the realtime stream.
+ */
+export const redisStatement: NonNullable<IORedisInstrumentationConfig['dbStatementSerializer']> = (cmd, args) => {
+  if (/^eval/i.test(cmd)) {
+    const keys = Number(args[1]);
+    const named = Number.isInteger(keys) && keys > 0 ? args.slice(2, 2 + keys).map(String) : [];
+    const script = /sha/i.test(cmd) ? String(args[0]).slice(0, 12) : 'script';
+    const more = args.length - 2 - named.length;
+    return [cmd, script, ...named, ...(more > 0 ? [`[${more} other arguments]`] : [])].join(' ');
+  }
+  if (!args.length) return cmd;
+  const key = typeof args[0] === 'string' || typeof args[0] === 'number' ? String(args[0]).slice(0, 100) : '?';
+  return args.length > 1 ? `${cmd} ${key} [${args.length - 1} other arguments]` : `${cmd} ${key}`;
+};
+
+/**
+ * Runs first on every span as it starts: folds db.statement (foldStatement) and drops
+ * db.connection_string and db.user, which repeat net.peer.name/port and db.name on every database
+ * span (~7 KiB an order) and name the database account.
+ */
+export class TrimDatabaseSpans implements SpanProcessor {
+  onStart(span: SdkSpan): void {
+    const attributes = span.attributes as Record<string, unknown>;
+    if (attributes['db.system'] !== 'mysql') return;
+    const statement = attributes['db.statement'];
+    if (typeof statement === 'string') attributes['db.statement'] = foldStatement(statement);
+    delete attributes['db.connection_string'];
+    delete attributes['db.user'];
+  }
+  onEnd(_span: ReadableSpan): void {}
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
 /** METRC names the licence in the query string of every call: put it on the client span. */
 function tagMetrcLicence(span: Span, req: ClientRequest | IncomingMessage): void {
   const path = (req as ClientRequest).path;
   if (typeof path !== 'string') return;
   const licence = /[?&]licenseNumber=([^&]+)/.exec(path)?.[1];
   if (licence) span.setAttribute('metrc.license', decodeURIComponent(licence));
+}
+
+/** The span processor of a deployed process (the benches' in-process collector uses it too). */
+export function batchSpanProcessor(exporter: SpanExporter): BatchSpanProcessor {
+  return new BatchSpanProcessor(exporter);
 }
 
 export interface StartedTracing {
@@ -70,11 +185,16 @@ export function startTracing(service: string, processor?: SpanProcessor): Starte
   });
   // OTLP (endpoint, headers, protocol from OTEL_EXPORTER_OTLP_*), or the console for a quick look.
   const exporter = process.env.OTEL_TRACES_EXPORTER?.trim().toLowerCase() === 'console' ? new ConsoleSpanExporter() : new OTLPTraceExporter();
-  const spanProcessor = processor ?? new BatchSpanProcessor(exporter);
+  const spanProcessor = processor ?? batchSpanProcessor(exporter);
   const sdk = new NodeSDK({
     resource,
-    spanProcessors: [spanProcessor],
-    ...(process.env.OTEL_TRACES_SAMPLER ? {} : { sampler: new ParentBasedSampler({ root: new NoOrphanClientSpans() }) }),
+    // Trimming first: the exporting processor sees the folded statement.
+    spanProcessors: [new TrimDatabaseSpans(), spanProcessor],
+    // A safety net for any attribute no one foresaw (a long URL, an error message with a payload).
+    spanLimits: { attributeValueLengthLimit: 1024 },
+    ...(process.env.OTEL_TRACES_SAMPLER
+      ? {}
+      : { sampler: new ParentBasedSampler({ root: new NoOrphanClientSpans(), localParentSampled: new SkipPlumbing() }) }),
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => untracedIncoming(req.url),
@@ -84,7 +204,7 @@ export function startTracing(service: string, processor?: SpanProcessor): Starte
         // Headers are not recorded: cookies, bearer tokens and API keys live there.
       }),
       new MySQL2Instrumentation(),
-      new IORedisInstrumentation(),
+      new IORedisInstrumentation({ dbStatementSerializer: redisStatement }),
     ],
   });
   sdk.start();

@@ -180,6 +180,20 @@ describe('tracing and metrics: one order from POST /orders to the METRC sandbox 
     // The database work on the way is in the trace too (mysql2 under the order's request).
     const orderTrace = spans().filter((s) => s.spanContext().traceId === root.spanContext().traceId);
     expect(orderTrace.some((s) => s.attributes['db.system'] === 'mysql')).toBe(true);
+    // Statements are shapes: no values (the order's own id and number were literals in them), no
+    // connection string or database user on each span (platform/telemetry/tracing.ts).
+    const db = spans().filter((s) => s.attributes['db.system'] === 'mysql');
+    for (const s of db) {
+      expect(String(s.attributes['db.statement'])).not.toContain(order.id);
+      expect(String(s.attributes['db.statement'])).not.toContain(order.order_number);
+      expect(s.attributes['db.connection_string']).toBeUndefined();
+    }
+    // Workflow spans name their run, without the rest of WorkflowInfo copied onto each (temporal.ts).
+    const orderRun = chain.find((s) => s.name === 'RunWorkflow:orderLifecycle')!;
+    expect(orderRun.attributes.workflowId).toBe(workflowId);
+    expect(orderRun.attributes.runId).toBeTruthy();
+    expect(orderRun.attributes).not.toHaveProperty('searchAttributes');
+    expect(orderRun.attributes).not.toHaveProperty('currentBuildId');
   });
 
   it('a finished report moves the report-rows counter by its rows, under its type', async () => {

@@ -1,0 +1,90 @@
+/**
+ * Preload of bench:span-census (`tsx --import ./bench/lib/census.mjs bench/<name>.ts`, run by
+ * bench/span-census.ts): tracing installed as bench/lib/tracing.ts installs it (the app's
+ * platform/telemetry, exported over real OTLP protobuf to a collector inside this process), and
+ * every span that reaches the processor tallied by what it is: kind, name (SQL by statement shape,
+ * literals folded; Redis by command) and the bytes of its attributes. At exit it prints the table
+ * per order (SPAN_CENSUS_ORDERS, the orders the bench created) and the OTLP bytes received.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Context } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { installTelemetry } from '../../platform/telemetry/index.js';
+import { batchSpanProcessor } from '../../platform/telemetry/tracing.js';
+
+const KINDS = ['internal', 'server', 'client', 'producer', 'consumer'];
+
+/** What a span is, low cardinality: SQL and Redis by statement shape. */
+function keyOf(s: ReadableSpan): string {
+  const kind = KINDS[s.kind] ?? String(s.kind);
+  const stmt = s.attributes['db.statement'];
+  if (s.attributes['db.system'] === 'mysql' && typeof stmt === 'string')
+    return `${kind} mysql ${stmt.replace(/'(?:[^'\\]|\\.)*'|\b\d+\b|\?/g, '?').replace(/(\?\s*,\s*)+\?/g, '?…').replace(/\s+/g, ' ').slice(0, 70)}`;
+  if (s.attributes['db.system'] === 'redis') return `${kind} redis ${s.name}`;
+  return `${kind} ${s.name.replace(/[0-9a-f-]{36}/g, ':id')}`;
+}
+
+function attributeBytes(s: ReadableSpan): number {
+  let n = 0;
+  for (const [k, v] of Object.entries(s.attributes)) n += k.length + String(v).length;
+  for (const e of s.events) {
+    n += e.name.length;
+    for (const [k, v] of Object.entries(e.attributes ?? {})) n += k.length + String(v).length;
+  }
+  return n;
+}
+
+class Census implements SpanProcessor {
+  readonly rows = new Map<string, { spans: number; bytes: number }>();
+  readonly byAttribute = new Map<string, number>();
+  constructor(private readonly inner: SpanProcessor) {}
+  onStart(span: Span, ctx: Context): void {
+    this.inner.onStart(span, ctx);
+  }
+  onEnd(span: ReadableSpan): void {
+    const row = this.rows.get(keyOf(span)) ?? { spans: 0, bytes: 0 };
+    row.spans += 1;
+    row.bytes += attributeBytes(span);
+    this.rows.set(keyOf(span), row);
+    for (const [k, v] of Object.entries(span.attributes)) this.byAttribute.set(k, (this.byAttribute.get(k) ?? 0) + k.length + String(v).length);
+    this.inner.onEnd(span);
+  }
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
+  }
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+}
+
+let requests = 0;
+let bytes = 0;
+const collector = createServer((req, res) => {
+  req.on('data', (chunk: Buffer) => (bytes += chunk.length));
+  req.on('end', () => {
+    requests += 1;
+    res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+  });
+});
+await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+collector.unref();
+const url = `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/traces`;
+const census = new Census(batchSpanProcessor(new OTLPTraceExporter({ url })));
+await installTelemetry({ process: 'bench', spanProcessor: census });
+
+process.on('exit', () => {
+  const orders = Number(process.env.SPAN_CENSUS_ORDERS ?? 1);
+  const all = [...census.rows].sort((a, b) => b[1].bytes + 200 * b[1].spans - (a[1].bytes + 200 * a[1].spans));
+  const spans = all.reduce((n, [, r]) => n + r.spans, 0);
+  const attr = all.reduce((n, [, r]) => n + r.bytes, 0);
+  console.log(`span census: ${orders} orders; per order ${(spans / orders).toFixed(1)} spans, ${(attr / orders / 1024).toFixed(1)} KiB of attributes; ${(bytes / orders / 1024).toFixed(1)} KiB OTLP received (${requests} exports)`);
+  console.log(`  ${'spans/order'.padStart(11)} ${'attr B/order'.padStart(12)}  kind, name`);
+  for (const [k, r] of all.slice(0, Number(process.env.SPAN_CENSUS_ROWS ?? 40)))
+    console.log(`  ${(r.spans / orders).toFixed(2).padStart(11)} ${(r.bytes / orders).toFixed(0).padStart(12)}  ${k}`);
+  const rest = all.slice(Number(process.env.SPAN_CENSUS_ROWS ?? 40));
+  if (rest.length) console.log(`  ${(rest.reduce((n, [, r]) => n + r.spans, 0) / orders).toFixed(2).padStart(11)} ${(rest.reduce((n, [, r]) => n + r.bytes, 0) / orders).toFixed(0).padStart(12)}  (${rest.length} more)`);
+  console.log('  attribute bytes per order by attribute:');
+  for (const [k, n] of [...census.byAttribute].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${(n / orders).toFixed(0).padStart(11)}  ${k}`);
+});

@@ -48,13 +48,16 @@ function cacheValidatorRouteMatchers(): void {
   };
   if (ptr.__trellisMemo) return;
   const compile = ptr.pathToRegexp;
-  const compiled = new Map<string, unknown>();
+  // One map per flag combination, keyed by the path itself: this runs once per spec route on
+  // every request, so no key strings are built for it (2.4 % of a cached read's CPU when it did).
+  const compiled = [new Map<string, unknown>(), new Map<string, unknown>(), new Map<string, unknown>(), new Map<string, unknown>()];
   ptr.pathToRegexp = (path, opts = {}) => {
     // The validator passes only these two flags; any other call compiles as before.
-    if (typeof path !== 'string' || Object.keys(opts).some((k) => k !== 'sensitive' && k !== 'strict')) return compile(path, opts);
-    const key = `${opts.sensitive ? 's' : '-'}${opts.strict ? 't' : '-'}${path}`;
-    let hit = compiled.get(key);
-    if (hit === undefined) compiled.set(key, (hit = compile(path, opts)));
+    if (typeof path !== 'string') return compile(path, opts);
+    for (const k in opts) if (k !== 'sensitive' && k !== 'strict') return compile(path, opts);
+    const memo = compiled[(opts.sensitive ? 2 : 0) + (opts.strict ? 1 : 0)]!;
+    let hit = memo.get(path);
+    if (hit === undefined) memo.set(path, (hit = compile(path, opts)));
     return hit;
   };
   ptr.__trellisMemo = true;

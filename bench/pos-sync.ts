@@ -7,7 +7,9 @@
  *   2. raw row upsert: the rows written with the pre-staging statements, a multi-row
  *      INSERT … ON DUPLICATE KEY UPDATE per table per batch of 1,000 (no reads, no plan, no counters);
  *   3. raw bulk load: multi-row INSERTs of 5,000 rows into a staging table, then one
- *      INSERT … SELECT … ON DUPLICATE KEY UPDATE per table per 50,000 staged rows.
+ *      INSERT … SELECT … ON DUPLICATE KEY UPDATE per table per 50,000 staged rows;
+ *   4. raw LOAD DATA: the same, staged by LOAD DATA LOCAL INFILE (5,000 rows a load).
+ * POS_BENCH_TIMINGS=1 makes the worker print where posSync's time went (platform/phaseTimings.ts).
  * Prints items/s and ratios, and the worker's RSS when posSync has taken 100,000 items and at the
  * end (target < 300 MB and flat). POS_BENCH_RESYNC=1 (default at ≤ 200k items) also times a
  * re-sync of the unchanged catalogue.
@@ -19,6 +21,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { Readable } from 'node:stream';
 import type { Transaction } from 'sequelize';
 import { setup, teardown } from '../test/setup/global.js';
 import { workerNodeOptions } from '../temporal.config.js';
@@ -207,8 +210,23 @@ async function main() {
     // staged rows ONE INSERT … SELECT … ON DUPLICATE KEY UPDATE per table, joined on the natural
     // keys so rows that exist resolve to their ids. A real table in this scratch database (a
     // TEMPORARY one would pin every slice to one connection and one transaction).
-    let stageMs = 0;
-    const bulkLoad = async (raw: Target): Promise<number> => {
+    const stageMs = { insert: 0, load: 0 };
+    /** A LOCAL load of tab-separated rows on one pooled connection (the staging table is a real one). */
+    const loadData = async (raw: Target, table: string, rows: unknown[][]): Promise<void> => {
+      const cm = raw.sequelize.connectionManager as unknown as { getConnection(o: object): Promise<RawConn>; releaseConnection(c: RawConn): Promise<void> };
+      type RawConn = { query(o: object, cb: (err: unknown) => void): void };
+      const field = (v: unknown) => (v === null || v === undefined ? '\\N' : String(v).replace(/[\\\t\n\r\0]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' })[c]!));
+      const text = rows.map((r) => r.map(field).join('\t')).join('\n') + '\n';
+      const c = await cm.getConnection({ type: 'write' });
+      try {
+        await new Promise<void>((resolve, reject) =>
+          c.query({ sql: `LOAD DATA LOCAL INFILE 'stage' INTO TABLE ${table} CHARACTER SET utf8mb4`, infileStreamFactory: () => Readable.from([Buffer.from(text, 'utf8')]) }, (err) => (err ? reject(err) : resolve())),
+        );
+      } finally {
+        await cm.releaseConnection(c);
+      }
+    };
+    const bulkLoad = (method: 'insert' | 'load') => async (raw: Target): Promise<number> => {
       const run = (sql: string, replacements: unknown[] = [], transaction?: Transaction) =>
         raw.sequelize.query(sql, { replacements, ...(transaction ? { transaction } : {}) });
       await run(`CREATE TABLE bench_stage (
@@ -220,17 +238,16 @@ async function main() {
       const t0 = performance.now();
       let total = 0;
       for await (const items of feed(STAGE_INSERT)) {
-        await run(
-          `INSERT INTO bench_stage VALUES ${ph(items.length, '(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)')}`,
-          items.flatMap((it, k) => [
+        const rows = items.map((it, k) => [
             total + k, it.sku, it.vendorItemId, it.name, it.category ?? UNCATEGORIZED, it.brand, it.priceMinor, it.currency,
             unitName(it.unitOfMeasure as never), wholeUnits(it.quantity), storedQuantity(it.quantity), it.packageLabel ?? null,
             timeOrderedId(), timeOrderedId(), timeOrderedId(), timeOrderedId(),
-          ]),
-        );
+          ]);
+        if (method === 'load') await loadData(raw, 'bench_stage', rows);
+        else await run(`INSERT INTO bench_stage VALUES ${ph(items.length, '(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)')}`, rows.flat());
         total += items.length;
       }
-      stageMs = performance.now() - t0;
+      stageMs[method] = performance.now() - t0;
       for (let lo = 0; lo < total; lo += MERGE_SLICE) {
         const hi = lo + MERGE_SLICE;
         await raw.sequelize.transaction(async (t) => {
@@ -271,7 +288,8 @@ async function main() {
     };
 
     const upsert = await timedInFreshDb('possync_upsert', rawUpsert);
-    const bulk = await timedInFreshDb('possync_bulk', bulkLoad);
+    const bulk = await timedInFreshDb('possync_bulk', bulkLoad('insert'));
+    const loaded = await timedInFreshDb('possync_load', bulkLoad('load'));
 
     let again: Awaited<ReturnType<typeof sync>> | undefined;
     if (RESYNC) again = await sync(worker, sandbox.url, through.conn);
@@ -281,10 +299,13 @@ async function main() {
     console.log(`\nbench:pos-sync — ${r(ITEMS)} Dutchie items from the sandbox, ${startedAt} UTC, load average at start ${loadAtStart}, at end ${load()}`);
     console.log(`  posSync (production path, first sync):  ${r(through.rate)} items/s  (${through.run.created} created in ${through.run.duration_ms} ms)`);
     console.log(`  raw row upsert (pre-staging SQL, ${UPSERT_BATCH}/batch): ${r(upsert.rate)} items/s  (${upsert.items} items in ${r(upsert.ms)} ms, ${upsert.rows} packages)`);
-    console.log(`  raw bulk load (staged, ${r(MERGE_SLICE)}/merge):  ${r(bulk.rate)} items/s  (${bulk.items} items in ${r(bulk.ms)} ms: staging ${r(stageMs)} ms, merges ${r(bulk.ms - stageMs)} ms; ${bulk.rows} packages)`);
+    console.log(`  raw bulk load (staged, ${r(MERGE_SLICE)}/merge):  ${r(bulk.rate)} items/s  (${bulk.items} items in ${r(bulk.ms)} ms: staging ${r(stageMs.insert)} ms, merges ${r(bulk.ms - stageMs.insert)} ms; ${bulk.rows} packages)`);
+    console.log(`  raw LOAD DATA (same, staged by LOAD DATA LOCAL INFILE):  ${r(loaded.rate)} items/s  (${loaded.items} items in ${r(loaded.ms)} ms: staging ${r(stageMs.load)} ms, merges ${r(loaded.ms - stageMs.load)} ms; ${loaded.rows} packages)`);
     console.log(`  ratio posSync / raw upsert:   ${(through.rate / upsert.rate).toFixed(2)}`);
     console.log(`  ratio posSync / raw bulk:     ${(through.rate / bulk.rate).toFixed(2)}`);
+    console.log(`  ratio posSync / raw LOAD DATA: ${(through.rate / loaded.rate).toFixed(2)}`);
     console.log(`  ratio raw bulk / raw upsert:  ${(bulk.rate / upsert.rate).toFixed(2)}`);
+    console.log(`  posSync stages by: ${process.env.POS_SYNC_STAGING === 'insert' ? 'multi-row INSERT (POS_SYNC_STAGING=insert)' : 'LOAD DATA LOCAL INFILE where the server allows it'}`);
     console.log(`  goal ≥ 20,000 items/s: ${through.rate >= 20_000 ? 'met' : 'not met'}`);
     if (again) console.log(`  posSync re-sync, nothing changed: ${r(again.rate)} items/s  (${again.run.unchanged} unchanged)`);
     console.log(`  worker RSS: idle ${mb(through.before)}, at ${r(Math.min(RSS_MARK, ITEMS))} items ${mb(through.atMark)}, at the end ${mb(through.end)}, peak ${mb(through.peak)}  (target < 300 MB and flat)`);

@@ -16,10 +16,21 @@ export type TaskQueueName = (typeof TASK_QUEUE_NAMES)[number];
  * allocation rate, not with what is live (a 100k-item sync peaked at ~350 MB RSS unbounded, ~265 MB
  * at 192 MB with the same items/s; bench:pos-sync). The live set of a sync is a few batches, so
  * the bound is far from what it needs; a sync that held its catalogue in memory would fail here.
+ *
+ * Reports are batch work of the same kind (pages of up to a million rows through one activity) and
+ * get their own processes for the same reasons. Each task queue a process polls costs it ~55 MB
+ * of RSS before any work (a Temporal Worker: its workflow thread with the bundle and source map
+ * loaded; bench:reports, 424 MB at start with the core queues plus reports vs 255 MB reports alone).
+ * Between V8's collections a report's pages pile up: with the default 16 MB semi-spaces and an
+ * unbounded old space the worker went 255 -> ~370 MB over a few reports. 2 MB semi-spaces (the flag
+ * is process-wide, so the workflow thread's young generation too) and a 128 MB old space kept it at
+ * 210 -> 272 peak -> 260 MB over four reports in a row (live main heap ~60 MB). A report that held
+ * its rows in memory would fail here.
  */
 export const WORKER_PROCESSES = {
-  core: { queues: ['orders', 'compliance', 'reports', 'notifications'] as TaskQueueName[], nodeOptions: '' },
+  core: { queues: ['orders', 'compliance', 'notifications'] as TaskQueueName[], nodeOptions: '' },
   sync: { queues: ['sync'] as TaskQueueName[], nodeOptions: '--max-old-space-size=192' },
+  reports: { queues: ['reports'] as TaskQueueName[], nodeOptions: '--max-semi-space-size=2 --max-old-space-size=128' },
 } as const;
 
 /** NODE_OPTIONS for a worker process of `kind`, keeping whatever the caller already set. */

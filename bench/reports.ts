@@ -6,6 +6,15 @@
  * csv-stringify writer, in the same run. Prints rows/s of each and the ratio (goal ≥ 0.7), checks
  * both produced the same row count, and samples the worker's RSS (goal: flat, < 300 MB).
  *
+ * The worker is the deployed `reports` process kind (temporal.config.ts WORKER_PROCESSES: its queue
+ * and NODE_OPTIONS). REPORT_BENCH_RUNS=n runs the same report n times in a row on the one worker
+ * (default 1), RSS after each: flat means a second report keeps no more than the first.
+ * REPORT_BENCH_WORKER_QUEUES gives the worker other queues (e.g. the former core set
+ * `orders,compliance,reports,notifications`), REPORT_BENCH_WORKER_NODE_OPTIONS other flags. The worker logs its
+ * memory by start-up phase and every 5 s (WORKER_MEMORY_LOG_MS, worker/memoryLog.ts); the bench prints
+ * those lines. NODE_OPTIONS set for the bench reaches the worker too (before the kind's flags), and
+ * so does MALLOC_ARENA_MAX.
+ *
  * This process is the load generator and the baseline; Temporal's dev server and the database are
  * set up like the integration tests'.
  *   npm run bench:reports                     REPORT_BENCH_ORDERS=1000000 npm run bench:reports
@@ -20,9 +29,14 @@ import { Transform } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import mysql from 'mysql2';
 import { setup, teardown } from '../test/setup/global.js';
+import { WORKER_PROCESSES, workerNodeOptions } from '../temporal.config.js';
 import { prebuildWorkflowBundle } from '../worker/workers.js';
 
 const ORDERS = Number(process.env.REPORT_BENCH_ORDERS ?? 100_000);
+const RUNS = Math.max(1, Number(process.env.REPORT_BENCH_RUNS ?? 1));
+const WORKER_QUEUES = process.env.REPORT_BENCH_WORKER_QUEUES ?? WORKER_PROCESSES.reports.queues.join(',');
+/** As deployed (temporal.config.ts WORKER_PROCESSES.reports); REPORT_BENCH_WORKER_NODE_OPTIONS replaces it (`''`: V8's defaults). */
+const WORKER_NODE_OPTIONS = process.env.REPORT_BENCH_WORKER_NODE_OPTIONS ?? workerNodeOptions('reports');
 const DAYS = 365;
 const WHOLESALERS = 10;
 const RETAILERS = 40;
@@ -32,8 +46,28 @@ const TO = '2024-12-30'; // 365 days, inclusive
 
 const rssMb = (pid: number) => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
 
+/** The worker's `worker memory` log lines (worker/memoryLog.ts), as they arrive. */
+const memoryLines: Array<{ at: number; phase: string; memory: Record<string, unknown> }> = [];
+
 function spawnWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], { env: { ...process.env, ...env, WORKER_QUEUES: 'reports', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+    env: { WORKER_MEMORY_LOG_MS: '5000', ...process.env, ...env, WORKER_QUEUES, NODE_OPTIONS: WORKER_NODE_OPTIONS, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let partial = '';
+  proc.stdout!.on('data', (b: Buffer) => {
+    const lines = (partial + b.toString()).split('\n');
+    partial = lines.pop()!;
+    for (const l of lines) {
+      if (!l.includes('"worker memory"')) continue;
+      try {
+        const j = JSON.parse(l) as { phase: string; memory: Record<string, unknown> };
+        memoryLines.push({ at: Date.now(), phase: j.phase, memory: j.memory });
+      } catch {
+        // not JSON: ignore
+      }
+    }
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (b: Buffer) => {
@@ -140,22 +174,29 @@ async function main() {
   // ---- the report workflow on its own worker process
   await prebuildWorkflowBundle(); // the worker loads it as deployed, instead of keeping webpack's heap
   const worker = await spawnWorker({ LOG_LEVEL: 'error' });
+  const tWorker = Date.now();
   const rssStart = rssMb(worker.pid!);
   let rssPeak = rssStart;
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMb(worker.pid!))), 250);
   const client = await temporalClient(deps.config);
-  const reportId = randomUUID();
   const params = { type: 'sales', format: 'csv', from: FROM, to: TO, timezone: 'UTC', period: 'day', bom: false };
-  await insertReport(db, { id: reportId, type: 'sales', format: 'csv', params: JSON.stringify(params), entity_id: null, requested_by: 'bench', schedule_id: null, workflow_id: reportWorkflowId(reportId) });
-  const t2 = Date.now();
-  await client.workflow.start(REPORT_WORKFLOW_TYPE, { workflowId: reportWorkflowId(reportId), taskQueue: temporalSettings(deps.config).taskQueues.reports, args: [{ reportId }] });
   let row: { status: string; rows_done: number; bytes: number } | undefined;
-  for (;;) {
-    [[row]] = (await db.query('SELECT status, rows_done, bytes FROM reports WHERE id = ?', { replacements: [reportId] })) as unknown as [[typeof row]];
-    if (row && row.status !== 'queued' && row.status !== 'running') break;
-    await new Promise((r) => setTimeout(r, 100));
+  let wfS = 0;
+  const rssAfter: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const reportId = randomUUID();
+    await insertReport(db, { id: reportId, type: 'sales', format: 'csv', params: JSON.stringify(params), entity_id: null, requested_by: 'bench', schedule_id: null, workflow_id: reportWorkflowId(reportId) });
+    const t2 = Date.now();
+    await client.workflow.start(REPORT_WORKFLOW_TYPE, { workflowId: reportWorkflowId(reportId), taskQueue: temporalSettings(deps.config).taskQueues.reports, args: [{ reportId }] });
+    for (;;) {
+      [[row]] = (await db.query('SELECT status, rows_done, bytes FROM reports WHERE id = ?', { replacements: [reportId] })) as unknown as [[typeof row]];
+      if (row && row.status !== 'queued' && row.status !== 'running') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // The first run is the measured one (a later run finds the database's pages warm).
+    if (run === 0) wfS = (Date.now() - t2) / 1000;
+    rssAfter.push(rssMb(worker.pid!));
   }
-  const wfS = (Date.now() - t2) / 1000;
   clearInterval(sampler);
   const rssEnd = rssMb(worker.pid!);
   // A worker whose shutdown hangs (its Temporal server goes with teardown) must not outlive the bench.
@@ -172,6 +213,8 @@ async function main() {
   console.log(`report workflow (count + keyset pages + chunks): ${wfS.toFixed(1)} s, ${wfRate.toFixed(0)} rows/s`);
   console.log(`ratio ${(wfRate / rawRate).toFixed(2)} (goal >= 0.7)`);
   console.log(`worker RSS: start ${rssStart} MB, peak ${rssPeak} MB, end ${rssEnd} MB (goal < 300 MB); load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`worker queues: ${WORKER_QUEUES}; NODE_OPTIONS '${WORKER_NODE_OPTIONS}'; RSS after each of ${RUNS} report(s): ${rssAfter.join(', ')} MB`);
+  for (const m of memoryLines) console.log(`  worker memory ${((m.at - tWorker) / 1000).toFixed(1).padStart(6)} s ${m.phase}: ${JSON.stringify(m.memory)}`);
   await client.connection.close();
   await closeDeps(deps);
   await teardown();

@@ -86,8 +86,9 @@ async function main() {
   if (mailCatcher) commands.push({ name: 'mail', prefixColor: 'gray', command: `${tsx} sandboxes/mail/main.ts` });
   const smsSandbox = sandboxes && cfg.mail.sms.baseUrl === `http://127.0.0.1:${cfg.mail.sms.sandboxPort}`;
   if (smsSandbox) commands.push({ name: 'sms', prefixColor: 'gray', command: `${tsx} sandboxes/sms/main.ts` });
-  // Two worker processes, as deployed: order/METRC/notification queues, and POS syncs (bounded heap).
-  for (const [kind, name] of [['core', 'worker'], ['sync', 'sync-worker']] as const) {
+  // Three worker processes, as deployed: order/METRC/notification queues, POS syncs and reports
+  // (the batch work, each with a bounded heap).
+  for (const [kind, name] of [['core', 'worker'], ['sync', 'sync-worker'], ['reports', 'reports-worker']] as const) {
     commands.push({
       name,
       prefixColor: 'blue',

@@ -4,7 +4,8 @@ import { connectionBudget, MYSQL_DEFAULT_MAX_CONNECTIONS, processMaxConnections 
 
 /**
  * README "Connection budget": 2 api replicas behind a load balancer, `--scale worker=6` and one
- * sync-worker, every process at its default pool sizes, must fit MySQL's default max_connections.
+ * sync-worker, every process at its default pool sizes, must fit MySQL's default max_connections,
+ * and so must one reports-worker on top, with the pool of 4 docker/compose.yaml gives it.
  */
 const EXAMPLE = { api: 2, workers: 6 + 1 };
 
@@ -16,6 +17,12 @@ describe('database connection budget', () => {
     expect(b).toMatchObject({ perApi: 14, perWorker: 14, total: 2 * 14 + 7 * 14 + 2 + 10 });
     expect(b.total).toBe(138);
     expect(b.fits(MYSQL_DEFAULT_MAX_CONNECTIONS)).toBe(true);
+    const reportsWorker = processMaxConnections(loadConfig({ DB_POOL_WORKER: '4' }).pools, 'worker');
+    expect(reportsWorker).toBe(8);
+    expect(b.total + reportsWorker).toBe(146);
+    expect(b.total + reportsWorker).toBeLessThanOrEqual(MYSQL_DEFAULT_MAX_CONNECTIONS);
+    // At the default worker pool it would not fit: hence the compose file's DB_POOL_WORKER for it.
+    expect(b.total + b.perWorker).toBeGreaterThan(MYSQL_DEFAULT_MAX_CONNECTIONS);
   });
 
   it('pool sizes come from the environment, and the old worker pool of 20 would not fit', () => {

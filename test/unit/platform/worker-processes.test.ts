@@ -12,4 +12,12 @@ describe('worker processes (temporal.config.ts)', () => {
     expect(workerNodeOptions('sync', '--enable-source-maps')).toMatch(/^--enable-source-maps --max-old-space-size=\d+$/);
     expect(workerNodeOptions('core', '--enable-source-maps')).toBe('--enable-source-maps');
   });
+
+  it('reports run in processes of their own, with small semi-spaces and a bounded old space (bench:reports RSS)', () => {
+    expect(WORKER_PROCESSES.reports.queues).toEqual(['reports']);
+    expect(WORKER_PROCESSES.core.queues).not.toContain('reports');
+    const flags = workerNodeOptions('reports', '');
+    expect(flags).toMatch(/--max-semi-space-size=\d+/);
+    expect(flags).toMatch(/--max-old-space-size=\d+/);
+  });
 });

@@ -7,6 +7,8 @@
  *      fresh database, with the store's per-phase timings (POS_BENCH_TIMINGS=1);
  *   3. the same catalogue again (nothing changed);
  *   both into a fresh database per staging method: LOAD DATA LOCAL INFILE where allowed, then INSERT.
+ * POS_BENCH_DROP_INDEXES=1 (an experiment, not a configuration) drops the secondary indexes no
+ * foreign key needs from the scratch databases first, to see what their upkeep costs.
  *   POS_BENCH_ITEMS=50000 POS_BENCH_TIMINGS=1 npx tsx bench/pos-sync-phases.ts
  */
 import { randomUUID } from 'node:crypto';
@@ -16,6 +18,18 @@ import type { ItemResult } from '../integrations/pos/index.js';
 process.env.POS_BENCH_TIMINGS ??= '1';
 const ITEMS = Number(process.env.POS_BENCH_ITEMS ?? 50_000);
 const CHUNK = Number(process.env.POS_BENCH_CHUNK ?? 5000);
+/** Non-unique indexes no foreign key needs (POS_BENCH_DROP_INDEXES=1 drops them from the scratch database). */
+const SECONDARY_INDEXES = [
+  ['products', 'ix_products_entity_created'],
+  ['products', 'ix_products_entity_category'],
+  ['products', 'ix_products_category_name'],
+  ['products', 'ix_products_created'],
+  ['products', 'ft_products_search'],
+  ['inventory', 'ix_inventory_label'],
+  ['inventory', 'ix_inventory_pos_seen'],
+  ['inventory', 'ix_inventory_pos_vendor_item'],
+  ['inventory_packages', 'ix_inventory_packages_seen'],
+];
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
@@ -53,6 +67,13 @@ async function main() {
     const url = await freshDatabase('possync_phases');
     const sequelize = createSequelize(url);
     try {
+      if (process.env.POS_BENCH_DROP_INDEXES === '1') {
+        // Experiment only: how much of the merges is secondary-index upkeep (the API needs these).
+        for (const [table, index] of SECONDARY_INDEXES)
+          await sequelize
+            .query(`ALTER TABLE ${table} DROP INDEX ${index}`)
+            .catch((err: Error) => console.log(`  kept ${table}.${index}: ${err.message}`));
+      }
       const q = (sql: string, replacements: unknown[] = []) => sequelize.query(sql, { replacements });
       const entityId = randomUUID();
       const locationId = randomUUID();

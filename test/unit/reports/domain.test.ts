@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fulfilmentRows } from '../../../domain/reports/fulfilment.js';
+import { addSteps, emptySegmentSeconds, fulfilmentRows, fulfilmentRowsOf } from '../../../domain/reports/fulfilment.js';
 import { nearestRank } from '../../../domain/reports/percentiles.js';
 import { localMidnight, periodWindows } from '../../../domain/reports/periods.js';
 import { validateReportRequest } from '../../../domain/reports/request.js';
@@ -71,5 +71,21 @@ describe('percentiles', () => {
       ['w', 'W', 'shipped_to_delivered', 1, 10, 10, 10, 10],
       ['w', 'W', 'submitted_to_delivered', 1, 100, 100, 100, 100],
     ]);
+  });
+
+  it('are the same gathered a chunk of orders at a time, in any order, as all at once', () => {
+    const t = (s: number) => new Date(s * 1000);
+    const steps = Array.from({ length: 50 }, (_, i) => ({
+      wholesalerId: i % 3 === 0 ? 'a' : 'b',
+      wholesaler: i % 3 === 0 ? 'A' : 'B',
+      submitted: t(i),
+      accepted: t(i + ((i * 37) % 11) + 1),
+      shipped: i % 4 === 0 ? null : t(i + 100 + ((i * 13) % 17)),
+      delivered: i % 5 === 0 ? null : t(i + 1000 + ((i * 7) % 23)),
+    }));
+    const acc = emptySegmentSeconds();
+    for (let i = steps.length; i > 0; i -= 7) addSteps(acc, steps.slice(Math.max(0, i - 7), i));
+    expect(fulfilmentRowsOf(['a', 'b', 'none'], acc)).toEqual(fulfilmentRows(['a', 'b', 'none'], steps));
+    expect(fulfilmentRowsOf(['none'], acc)[0]).toEqual(['none', '', 'submitted_to_accepted', 0, null, null, null, null]);
   });
 });

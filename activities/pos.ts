@@ -23,7 +23,7 @@ import { decryptSecret, keyringOf, type KeySource } from '../platform/crypto.js'
 import { temporalSettings } from '../temporal.config.js';
 import { phaseTimings, phaseTimingsEnabled, timed } from '../platform/phaseTimings.js';
 import type { ActivityDeps } from './deps.js';
-import { createPosStore, type ConnectionRow } from '../db/repositories/posSync.js';
+import { createPosStore, posStagingMethod, type ConnectionRow } from '../db/repositories/posSync.js';
 import { createReceiptChangeReporter } from './posReceiptChanges.js';
 import { WORKFLOW_TYPES, metrcSearchAttributes, type MetrcSubmissionWorkflow } from '../contracts/index.js';
 import { bumpVersion } from '../platform/cacheVersions.js';
@@ -187,7 +187,7 @@ export function createPosActivities(deps: ActivityDeps) {
           ctx?.heartbeat({ processed: ordinal });
         }
         // Benches only: the worker's stderr is the bench's (see platform/phaseTimings.ts).
-        if (phaseTimingsEnabled()) console.error(`[pos-sync timings] ${ordinal} items: ${JSON.stringify(phaseTimings())}`);
+        if (phaseTimingsEnabled()) console.error(`[pos-sync timings] ${ordinal} items, staging by ${posStagingMethod()}: ${JSON.stringify(phaseTimings())}`);
         return { processed: ordinal };
       });
     },

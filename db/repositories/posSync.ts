@@ -5,7 +5,7 @@ import { planBatch, type BatchPlan, type HeldPackage as HeldVendorPackage, type 
 import type { HeldPackage } from '../../domain/pos/receipt.js';
 import type { ItemResult, PosVendor } from '../../integrations/pos/index.js';
 import { timeOrderedId } from '../../platform/ids.js';
-import { timed } from '../../platform/phaseTimings.js';
+import { phaseTimingsEnabled, timed } from '../../platform/phaseTimings.js';
 
 /**
  * POS sync's tables (pos_connections, sync_runs, inventory, inventory_packages, products,
@@ -190,6 +190,7 @@ export function createPosStore(sequelize: Sequelize) {
         localInfile = true;
         return true;
       }
+      if (phaseTimingsEnabled()) console.error('[pos-sync] staging load had warnings:', JSON.stringify(await select('SHOW WARNINGS LIMIT 3', [], t)));
       await exec('DELETE FROM pos_sync_stage', [], t);
       return false;
     } catch (err) {

@@ -39,6 +39,8 @@ function attributeBytes(s: ReadableSpan): number {
 class Census implements SpanProcessor {
   readonly rows = new Map<string, { spans: number; bytes: number }>();
   readonly byAttribute = new Map<string, number>();
+  /** SPAN_CENSUS_WHERE=<attribute>: which spans carry it (kind and name, counted). */
+  readonly where = new Map<string, number>();
   constructor(private readonly inner: SpanProcessor) {}
   onStart(span: Span, ctx: Context): void {
     this.inner.onStart(span, ctx);
@@ -48,6 +50,8 @@ class Census implements SpanProcessor {
     row.spans += 1;
     row.bytes += attributeBytes(span);
     this.rows.set(keyOf(span), row);
+    const w = process.env.SPAN_CENSUS_WHERE;
+    if (w && w in span.attributes) this.where.set(keyOf(span), (this.where.get(keyOf(span)) ?? 0) + 1);
     for (const [k, v] of Object.entries(span.attributes)) this.byAttribute.set(k, (this.byAttribute.get(k) ?? 0) + k.length + String(v).length);
     this.inner.onEnd(span);
   }
@@ -87,4 +91,6 @@ process.on('exit', () => {
   if (rest.length) console.log(`  ${(rest.reduce((n, [, r]) => n + r.spans, 0) / orders).toFixed(2).padStart(11)} ${(rest.reduce((n, [, r]) => n + r.bytes, 0) / orders).toFixed(0).padStart(12)}  (${rest.length} more)`);
   console.log('  attribute bytes per order by attribute:');
   for (const [k, n] of [...census.byAttribute].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${(n / orders).toFixed(0).padStart(11)}  ${k}`);
+  if (census.where.size) console.log(`  spans carrying ${process.env.SPAN_CENSUS_WHERE}:`);
+  for (const [k, n] of [...census.where].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${n.toString().padStart(11)}  ${k}`);
 });

@@ -30,7 +30,7 @@ describe('trace trimming', () => {
         tracer.startSpan(s.split(' ')[0]!, { kind: SpanKind.CLIENT, attributes: sql(s) }).end();
       tracer.startSpan('ping', { kind: SpanKind.CLIENT, attributes: { 'db.system': 'redis', 'db.statement': 'ping' } }).end();
       tracer.startSpan('START', { kind: SpanKind.CLIENT, attributes: sql("START TRANSACTION; INSERT INTO orders (id, email) VALUES ('9f1c', 'ann@example.com'); COMMIT;") }).end();
-      tracer.startSpan('evalsha', { kind: SpanKind.CLIENT, attributes: { 'db.system': 'redis', 'db.statement': 'evalsha abc k' } }).end();
+      tracer.startSpan('evalsha', { kind: SpanKind.CLIENT, attributes: { 'db.system': 'redis', 'db.statement': 'evalsha abc k', 'db.connection_string': 'redis://redis:6379' } }).end();
     });
     request.end();
     const spans = exporter.getFinishedSpans();
@@ -40,6 +40,9 @@ describe('trace trimming', () => {
     expect(insert.attributes['db.connection_string']).toBeUndefined();
     expect(insert.attributes['db.user']).toBeUndefined();
     expect(insert.attributes['db.name']).toBe('trellis');
+    const redis = spans.find((s) => s.name === 'evalsha')!;
+    expect(redis.attributes['db.statement']).toBe('evalsha abc k');
+    expect(redis.attributes['db.connection_string']).toBeUndefined();
   });
 
   it('folds literals and lists, caps the length', () => {

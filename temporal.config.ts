@@ -25,7 +25,9 @@ export type TaskQueueName = (typeof TASK_QUEUE_NAMES)[number];
  * unbounded old space the worker went 255 -> ~370 MB over a few reports. 2 MB semi-spaces (the flag
  * is process-wide, so the workflow thread's young generation too) and a 128 MB old space kept it at
  * 210 -> 272 peak -> 260 MB over four reports in a row (live main heap ~60 MB). A report that held
- * its rows in memory would fail here.
+ * its rows in memory would fail here. The bound also sizes @temporalio/worker's sticky cache (10
+ * workflows instead of ~2,300 at a 4 GB heap limit): finished reports' workflows sleep until their
+ * file expires, and are replayed from their short histories when the timer fires.
  */
 export const WORKER_PROCESSES = {
   core: { queues: ['orders', 'compliance', 'notifications'] as TaskQueueName[], nodeOptions: '' },

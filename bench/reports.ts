@@ -95,6 +95,12 @@ async function main() {
   // ---- seed: parties, locations, products, ORDERS orders of 2 lines each spread over the year
   const t0 = Date.now();
   const id = () => randomUUID();
+  // Orders and lines get ascending ids (and order numbers), as the time-ordered ids of a real
+  // intake would: random UUIDs scatter every insert over the primary keys, and once the tables
+  // outgrow InnoDB's buffer pool (128 MB here) seeding slows down superlinearly (100k orders in
+  // 39 s, 200k in 244 s at load ~15). The report's queries do not depend on the ids' order.
+  let seq = 0;
+  const seqId = () => `00000000-0000-4000-8000-${(++seq).toString(16).padStart(12, '0')}`;
   const ent = (type: string, i: number) => ({ id: id(), type, i });
   const wholesalers = Array.from({ length: WHOLESALERS }, (_, i) => ent('wholesaler', i));
   const retailers = Array.from({ length: RETAILERS }, (_, i) => ent('retailer', i));
@@ -122,12 +128,12 @@ async function main() {
       const i = b + k;
       const w = wholesalers[i % WHOLESALERS]!;
       const r = retailers[(i * 7) % RETAILERS]!;
-      const oid = id();
+      const oid = seqId();
       const at = new Date(start + Math.floor((i / ORDERS) * DAYS * 86_400_000));
       const mine = products.filter((p) => p.w === w.id);
       const lines = [mine[i % PRODUCTS_PER_WHOLESALER]!, mine[(i + 3) % PRODUCTS_PER_WHOLESALER]!];
-      orders.push(oid, `BN-${oid.slice(0, 23)}`, r.id, w.id, loc.get(w.id), loc.get(r.id), 'delivered', at, at);
-      for (const [j, p] of lines.entries()) items.push(id(), oid, p.id, p.variant, 1 + j, 1000 + p.i, (1 + j) * (1000 + p.i));
+      orders.push(oid, `BN-${String(i).padStart(8, '0')}`, r.id, w.id, loc.get(w.id), loc.get(r.id), 'delivered', at, at);
+      for (const [j, p] of lines.entries()) items.push(seqId(), oid, p.id, p.variant, 1 + j, 1000 + p.i, (1 + j) * (1000 + p.i));
     }
     await db.query(
       `INSERT INTO orders (id, order_number, retailer_id, wholesaler_id, ship_from_location_id, ship_to_location_id, status, created_at, updated_at) VALUES ${Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(',')}`,

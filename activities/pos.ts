@@ -23,7 +23,7 @@ import { decryptSecret, keyringOf, type KeySource } from '../platform/crypto.js'
 import { temporalSettings } from '../temporal.config.js';
 import { phaseTimings, phaseTimingsEnabled, timed } from '../platform/phaseTimings.js';
 import type { ActivityDeps } from './deps.js';
-import { createPosStore, posStagingMethod, type ConnectionRow } from '../db/repositories/posSync.js';
+import { createPosStore, posStagingMethod, setPosStagingMethod, type ConnectionRow } from '../db/repositories/posSync.js';
 import { createReceiptChangeReporter } from './posReceiptChanges.js';
 import { WORKFLOW_TYPES, metrcSearchAttributes, type MetrcSubmissionWorkflow } from '../contracts/index.js';
 import { bumpVersion } from '../platform/cacheVersions.js';
@@ -129,6 +129,7 @@ export function connectorFor(conn: ConnectionRow, appSecret: KeySource): PosConn
 export function createPosActivities(deps: ActivityDeps) {
   const { sequelize, redis, config } = deps;
   const store = createPosStore(sequelize);
+  setPosStagingMethod(config.posSyncStaging);
 
   async function connection(connectionId: string): Promise<ConnectionRow> {
     const conn = await store.loadConnection(connectionId);

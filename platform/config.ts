@@ -90,6 +90,12 @@ export interface Config {
   security: SecurityConfig;
   mail: MailConfig;
   reports: ReportsConfig;
+  /**
+   * POS_SYNC_STAGING: how a POS sync stages each batch before merging it (db/repositories/posSync.ts).
+   * `auto` tries LOAD DATA LOCAL INFILE and falls back to multi-row INSERT for the process's life
+   * when the server refuses it; `insert` never tries (a proxy that mishandles LOCAL INFILE).
+   */
+  posSyncStaging: 'auto' | 'insert';
 }
 
 /**
@@ -490,6 +496,7 @@ export function loadConfig(env: Env = process.env): Config {
       pageSize: int(env, 'REPORT_PAGE_SIZE', 2000, 1, 100_000),
       attachmentMaxBytes: int(env, 'REPORT_ATTACHMENT_MAX_BYTES', 5 * 1024 * 1024, 0, 25 * 1024 * 1024),
     },
+    posSyncStaging: oneOf(env, 'POS_SYNC_STAGING', ['auto', 'insert'] as const, 'auto'),
   };
   if (nodeEnv === 'production') refuseUnsafeProduction(env, loaded);
   return loaded;

@@ -65,11 +65,11 @@ const LOAD_STAGE = "LOAD DATA LOCAL INFILE 'pos_sync_stage' INTO TABLE pos_sync_
  */
 const LOCAL_INFILE_REFUSED = new Set([1148, 3948, 4166]);
 /**
- * Unknown until the first load; once refused, this process stages with INSERT. POS_SYNC_STAGING=insert
- * starts with INSERT (for a proxy or server that mishandles LOCAL INFILE, and for A/B benches).
+ * Unknown until the first load; once refused, this process stages with INSERT. The worker sets
+ * the method from POS_SYNC_STAGING at start (activities/pos.ts); `insert` never tries LOAD DATA.
  */
-let localInfile: boolean | undefined = process.env.POS_SYNC_STAGING === 'insert' ? false : undefined;
-/** Benches only: stage by INSERT from now on ('insert'), or try LOAD DATA again ('auto'). */
+let localInfile: boolean | undefined;
+/** Stage by INSERT from now on ('insert'), or try LOAD DATA again ('auto'). */
 export function setPosStagingMethod(method: 'auto' | 'insert'): void {
   localInfile = method === 'insert' ? false : undefined;
 }

@@ -11,6 +11,8 @@ describe('loadConfig', () => {
     expect(c.port).toBe(3000);
     expect(c.temporal.address).toBe('127.0.0.1:7233');
     expect(c.temporal.embedded).toBe(true);
+    expect(c.posSyncStaging).toBe('auto');
+    expect(loadConfig({ POS_SYNC_STAGING: 'insert' }).posSyncStaging).toBe('insert');
   });
 
   it.each([
@@ -22,6 +24,7 @@ describe('loadConfig', () => {
     ['TEMPORAL_ADDRESS', 'nohostport', /TEMPORAL_ADDRESS must be host:port/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of/],
     ['TEMPORAL_RETRY_MAXIMUM_ATTEMPTS', '0', /TEMPORAL_RETRY_MAXIMUM_ATTEMPTS must be between/],
+    ['POS_SYNC_STAGING', 'load-data', /POS_SYNC_STAGING must be one of/],
   ])('fails fast naming %s when it is %s', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

@@ -108,6 +108,15 @@ describe('cached pages across two API instances (versions held in memory)', () =
     // Still authenticated and scoped: no credentials, no page (cached or not).
     expect((await fetch(`${b.url}/api/v1${path()}`)).status).toBe(401);
   });
+
+  it('still validates the query of a path whose route lookup is remembered (api/http/openapi.ts)', async () => {
+    for (let i = 0; i < 3; i++) expect((await request(b.url, 'GET', '/products?limit=5', undefined, admin)).status).toBe(200);
+    const tooMany = await request(b.url, 'GET', '/products?limit=1000', undefined, admin);
+    expect(tooMany.status).toBe(400);
+    expect((await request(b.url, 'GET', '/products?bogus=1', undefined, admin)).status).toBe(400);
+    expect((await request(b.url, 'DELETE', '/products', undefined, admin)).status).toBe(405);
+    expect((await request(b.url, 'GET', '/products?limit=5', undefined, admin)).status).toBe(200);
+  });
 });
 
 describe('VersionWatch', () => {

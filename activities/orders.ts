@@ -11,7 +11,7 @@ import { auditRowStatement, type AuditRow } from '../db/repositories/auditLog.js
 import { dbFailure, retryingDeadlocks, type AtomicWriter, type Statement } from '../db/tx.js';
 import { labelStatements, markStepPublished, orderItemIds, readOrderFacts, stepEventStatement, stepOrderUpdate, writeStepReading, type OrderFacts } from '../db/repositories/orders.js';
 import { consumeHoldsIn, reserveIn } from '../db/repositories/stock.js';
-import { bumpVersion, versionKey } from '../platform/cacheVersions.js';
+import { bumpVersion, versionChannel, versionKey } from '../platform/cacheVersions.js';
 import { asStockFailure } from './inventory.js';
 import { logger } from '../platform/logger.js';
 
@@ -48,10 +48,14 @@ export interface RecordResult {
  * append to the stream unless this event was appended before (a retried attempt). Defined as a
  * command so ioredis sends it by SHA, not as script text each time.
  */
+// The bump is announced on versionChannel like bumpVersion's: API processes hold versions in
+// memory (api/services/cache.ts) and would otherwise serve the old list for up to VERSION_TRUST_MS
+// after the client saw this step's event.
 const PUBLISH_STEP = `
 redis.call('INCR', KEYS[3])
+redis.call('PUBLISH', ARGV[3], ARGV[4])
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
-  return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3))
+  return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 5))
 end
 return false`;
 
@@ -60,7 +64,7 @@ export const eventKey = (orderId: string, seq: number) => `${orderId}:${seq}`;
 const publishStepScript = luaScript<string | null>(PUBLISH_STEP);
 
 async function publishStep(redis: Redis, key: string, fields: Record<string, string>): Promise<void> {
-  await publishStepScript(redis, 3, `trellis:published:${key}`, EVENTS_STREAM, versionKey('orders'), PUBLISHED_TTL_S, STREAM_MAXLEN, ...Object.entries(fields).flat());
+  await publishStepScript(redis, 3, `trellis:published:${key}`, EVENTS_STREAM, versionKey('orders'), PUBLISHED_TTL_S, STREAM_MAXLEN, versionChannel(redis), 'orders', ...Object.entries(fields).flat());
 }
 
 /** The activity's logger when running as one, the process's otherwise (direct calls in tests). */

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import { markOrderEventsPublished, unpublishedOrderEvents, type UnpublishedOrderEvent } from '../db/repositories/orderEventsOutbox.js';
-import { versionKey } from '../platform/cacheVersions.js';
+import { versionChannel, versionKey } from '../platform/cacheVersions.js';
 import { logger } from '../platform/logger.js';
 
 /**
@@ -15,10 +15,12 @@ import { logger } from '../platform/logger.js';
 const EVENTS_STREAM = 'trellis:events';
 const STREAM_MAXLEN = 100_000;
 const PUBLISHED_TTL_S = 7 * 24 * 3600;
+// The bump is announced on versionChannel (as bumpVersion does) for the API's in-memory versions.
 const PUBLISH_ONCE = `
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
   redis.call('INCR', KEYS[3])
-  return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3))
+  redis.call('PUBLISH', ARGV[3], ARGV[4])
+  return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 5))
 end
 return false`;
 
@@ -63,7 +65,7 @@ export function startOrderEventsRelay(deps: { sequelize: Sequelize; redis: Redis
     const done: string[] = [];
     try {
       for (const e of events) {
-        await deps.redis.eval(PUBLISH_ONCE, 3, `trellis:published:${e.event_key}`, EVENTS_STREAM, versionKey('orders'), PUBLISHED_TTL_S, STREAM_MAXLEN, ...Object.entries(streamFields(e)).flat());
+        await deps.redis.eval(PUBLISH_ONCE, 3, `trellis:published:${e.event_key}`, EVENTS_STREAM, versionKey('orders'), PUBLISHED_TTL_S, STREAM_MAXLEN, versionChannel(deps.redis), 'orders', ...Object.entries(streamFields(e)).flat());
         done.push(e.event_key);
       }
     } finally {

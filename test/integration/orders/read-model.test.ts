@@ -2,6 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createOrderActivities, EVENTS_STREAM, type OrderEventInput } from '../../../activities/orders.js';
+import { versionChannel } from '../../../platform/cacheVersions.js';
+import { startOrderEventsRelay } from '../../../worker/orderEventsRelay.js';
 import type { OrderStatus } from '../../../domain/orders/status.js';
 import { freshStock, ordersEnv, placeOrder, stockOf, type OrdersEnv } from './helpers.js';
 
@@ -170,6 +172,62 @@ describe('order read model (recordOrderEvent)', () => {
     expect(Number(await env.deps.redis.get('trellis:ver:orders'))).toBeGreaterThan(version);
     const entries = (await env.deps.redis.xrevrange(EVENTS_STREAM, '+', '-', 'COUNT', 500)).filter(([, f]) => f[f.indexOf('event_id') + 1] === `${placed.id}:1`);
     expect(entries).toHaveLength(1);
+  });
+
+  it('announces its orders bump, live and through the outbox relay (API processes hold versions in memory)', async () => {
+    const heard: string[] = [];
+    const sub = env.deps.redis.duplicate({ enableOfflineQueue: true });
+    sub.on('message', (ch: string, resource: string) => {
+      if (ch === versionChannel(env.deps.redis)) heard.push(resource);
+    });
+    await sub.subscribe(versionChannel(env.deps.redis));
+    const orders = () => heard.filter((r) => r === 'orders').length;
+    /** Whether an announcement of orders arrives after `since` of them were heard (placing an order through the API announces its own). */
+    const announced = async (since: number) => {
+      const end = Date.now() + 3000;
+      while (orders() <= since && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      return orders() > since;
+    };
+    try {
+      const stock = await freshStock(env, 5);
+      const live = await placeOrder(env, [{ variant_id: stock.variantId, quantity: 1 }]);
+      const activities = createOrderActivities({ sequelize: env.deps.sequelize, redis: env.deps.redis, writer: env.deps.writer });
+      const step = (id: string): OrderEventInput => ({
+        orderId: id,
+        seq: 1,
+        type: 'status_changed',
+        from: 'submitted',
+        to: 'rejected',
+        actor: { kind: 'user', id: 'u-1', role: 'member' },
+        at: '2026-11-25T03:00:00.000Z',
+      });
+      await new Promise((r) => setTimeout(r, 200)); // the order placement's own announcement has arrived
+      let since = orders();
+      expect(await activities.recordOrderEvent(step(live.id))).toEqual({ recorded: true, published: true });
+      expect(await announced(since)).toBe(true);
+
+      // Written while Redis was away: the relay's publish bumps and announces.
+      const later = await placeOrder(env, [{ variant_id: stock.variantId, quantity: 1 }]);
+      const deadRedis = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+      deadRedis.on('error', () => undefined);
+      try {
+        const broken = createOrderActivities({ sequelize: env.deps.sequelize, redis: deadRedis, writer: env.deps.writer });
+        expect(await broken.recordOrderEvent(step(later.id))).toEqual({ recorded: true, published: false });
+      } finally {
+        deadRedis.disconnect();
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      since = orders();
+      const relay = startOrderEventsRelay({ sequelize: env.deps.sequelize, redis: env.deps.redis }, { intervalMs: 60_000 });
+      try {
+        await relay.runOnce();
+      } finally {
+        await relay.stop();
+      }
+      expect(await announced(since)).toBe(true);
+    } finally {
+      sub.disconnect();
+    }
   });
 
   it('an order that does not exist is a non-retryable NotFound on either path', async () => {

@@ -12,7 +12,7 @@
  * POS_BENCH_TIMINGS=1 makes the worker print where posSync's time went (platform/phaseTimings.ts).
  * Prints items/s and ratios, and the worker's RSS when posSync has taken 100,000 items and at the
  * end (target < 300 MB and flat). POS_BENCH_RESYNC=1 (default at ≤ 200k items) also times a
- * re-sync of the unchanged catalogue.
+ * re-sync of the unchanged catalogue. POS_BENCH_RAW (default upsert,bulk,load) picks the raw paths.
  *
  * Runs its own Temporal dev server and database like the integration tests:
  *   POS_BENCH_ITEMS=200000 npm run bench:pos-sync
@@ -28,6 +28,9 @@ import { workerNodeOptions } from '../temporal.config.js';
 
 const ITEMS = Number(process.env.POS_BENCH_ITEMS ?? 200_000);
 const RESYNC = (process.env.POS_BENCH_RESYNC ?? (ITEMS <= 200_000 ? '1' : '0')) === '1';
+/** Which raw paths to run beside posSync (POS_BENCH_RAW=load for the 1M run: each path is minutes). */
+const RAW_PATHS = (process.env.POS_BENCH_RAW ?? 'upsert,bulk,load').split(',').map((p) => p.trim());
+for (const p of RAW_PATHS) if (!['upsert', 'bulk', 'load'].includes(p)) throw new Error(`POS_BENCH_RAW: unknown path "${p}" (upsert, bulk, load)`);
 /** The pre-staging batch size of posSync, for the raw upsert. */
 const UPSERT_BATCH = 1000;
 const STAGE_INSERT = 5000;
@@ -287,9 +290,9 @@ async function main() {
       return total;
     };
 
-    const upsert = await timedInFreshDb('possync_upsert', rawUpsert);
-    const bulk = await timedInFreshDb('possync_bulk', bulkLoad('insert'));
-    const loaded = await timedInFreshDb('possync_load', bulkLoad('load'));
+    const upsert = RAW_PATHS.includes('upsert') ? await timedInFreshDb('possync_upsert', rawUpsert) : undefined;
+    const bulk = RAW_PATHS.includes('bulk') ? await timedInFreshDb('possync_bulk', bulkLoad('insert')) : undefined;
+    const loaded = RAW_PATHS.includes('load') ? await timedInFreshDb('possync_load', bulkLoad('load')) : undefined;
 
     let again: Awaited<ReturnType<typeof sync>> | undefined;
     if (RESYNC) again = await sync(worker, sandbox.url, through.conn);
@@ -298,13 +301,13 @@ async function main() {
     const mb = (n: number) => (Number.isNaN(n) ? 'n/a' : `${n.toFixed(0)} MB`);
     console.log(`\nbench:pos-sync — ${r(ITEMS)} Dutchie items from the sandbox, ${startedAt} UTC, load average at start ${loadAtStart}, at end ${load()}`);
     console.log(`  posSync (production path, first sync):  ${r(through.rate)} items/s  (${through.run.created} created in ${through.run.duration_ms} ms)`);
-    console.log(`  raw row upsert (pre-staging SQL, ${UPSERT_BATCH}/batch): ${r(upsert.rate)} items/s  (${upsert.items} items in ${r(upsert.ms)} ms, ${upsert.rows} packages)`);
-    console.log(`  raw bulk load (staged, ${r(MERGE_SLICE)}/merge):  ${r(bulk.rate)} items/s  (${bulk.items} items in ${r(bulk.ms)} ms: staging ${r(stageMs.insert)} ms, merges ${r(bulk.ms - stageMs.insert)} ms; ${bulk.rows} packages)`);
-    console.log(`  raw LOAD DATA (same, staged by LOAD DATA LOCAL INFILE):  ${r(loaded.rate)} items/s  (${loaded.items} items in ${r(loaded.ms)} ms: staging ${r(stageMs.load)} ms, merges ${r(loaded.ms - stageMs.load)} ms; ${loaded.rows} packages)`);
-    console.log(`  ratio posSync / raw upsert:   ${(through.rate / upsert.rate).toFixed(2)}`);
-    console.log(`  ratio posSync / raw bulk:     ${(through.rate / bulk.rate).toFixed(2)}`);
-    console.log(`  ratio posSync / raw LOAD DATA: ${(through.rate / loaded.rate).toFixed(2)}`);
-    console.log(`  ratio raw bulk / raw upsert:  ${(bulk.rate / upsert.rate).toFixed(2)}`);
+    if (upsert) console.log(`  raw row upsert (pre-staging SQL, ${UPSERT_BATCH}/batch): ${r(upsert.rate)} items/s  (${upsert.items} items in ${r(upsert.ms)} ms, ${upsert.rows} packages)`);
+    if (bulk) console.log(`  raw bulk load (staged, ${r(MERGE_SLICE)}/merge):  ${r(bulk.rate)} items/s  (${bulk.items} items in ${r(bulk.ms)} ms: staging ${r(stageMs.insert)} ms, merges ${r(bulk.ms - stageMs.insert)} ms; ${bulk.rows} packages)`);
+    if (loaded) console.log(`  raw LOAD DATA (same, staged by LOAD DATA LOCAL INFILE):  ${r(loaded.rate)} items/s  (${loaded.items} items in ${r(loaded.ms)} ms: staging ${r(stageMs.load)} ms, merges ${r(loaded.ms - stageMs.load)} ms; ${loaded.rows} packages)`);
+    if (upsert) console.log(`  ratio posSync / raw upsert:   ${(through.rate / upsert.rate).toFixed(2)}`);
+    if (bulk) console.log(`  ratio posSync / raw bulk:     ${(through.rate / bulk.rate).toFixed(2)}`);
+    if (loaded) console.log(`  ratio posSync / raw LOAD DATA: ${(through.rate / loaded.rate).toFixed(2)}`);
+    if (bulk && upsert) console.log(`  ratio raw bulk / raw upsert:  ${(bulk.rate / upsert.rate).toFixed(2)}`);
     console.log(`  posSync stages by: ${process.env.POS_SYNC_STAGING === 'insert' ? 'multi-row INSERT (POS_SYNC_STAGING=insert)' : 'LOAD DATA LOCAL INFILE where the server allows it'}`);
     console.log(`  goal ≥ 20,000 items/s: ${through.rate >= 20_000 ? 'met' : 'not met'}`);
     if (again) console.log(`  posSync re-sync, nothing changed: ${r(again.rate)} items/s  (${again.run.unchanged} unchanged)`);

@@ -29,6 +29,25 @@ export function onOwnBumps(redis: Redis, forget: (resource: string) => void): vo
   localHolders.set(redis, forget);
 }
 
+/** What to close with this client (api/services/cache.ts's subscriber connection). */
+const closers = new WeakMap<Redis, Array<() => void>>();
+
+/** Runs `close` when closeVersionHolders is called for this client (closeDeps does, when it closes it). */
+export function onClientClosed(redis: Redis, close: () => void): void {
+  closers.set(redis, [...(closers.get(redis) ?? []), close]);
+}
+
+/**
+ * Closes what holds versions for this client. Needed besides the client's 'end' event: ioredis
+ * never emits 'end' for a client disconnected while it waits to reconnect (Redis down at
+ * shutdown), and the subscriber would then retry for ever and keep the process alive.
+ */
+export function closeVersionHolders(redis: Redis): void {
+  const list = closers.get(redis) ?? [];
+  closers.delete(redis);
+  for (const close of list) close();
+}
+
 export async function bumpVersion(redis: Redis, ...resources: string[]): Promise<void> {
   const channel = versionChannel(redis);
   await Promise.all(resources.map((r) => bumpAndAnnounce(redis, 1, versionKey(r), channel, r).catch(() => undefined)));

@@ -16,6 +16,7 @@ import { createSequelize } from '../db/connection.js';
 import { createAtomicWriter } from '../db/tx.js';
 import { temporalSettings, type TemporalSettings } from '../temporal.config.js';
 import { activityObservers } from '../worker/activityObservers.js';
+import { closeVersionHolders } from './cacheVersions.js';
 import { ConfigError, config as processConfig, type Config } from './config.js';
 import { logger as processLogger } from './logger.js';
 import { createRedis } from './redis.js';
@@ -84,6 +85,7 @@ export function createPlatform(opts: PlatformOptions): Platform {
 export async function closeDeps(deps: ApiDeps): Promise<void> {
   await Promise.allSettled([deps.sequelize.close(), deps.writer.close(), deps.redis.quit(), deps.temporal.close()]);
   deps.redis.disconnect();
+  closeVersionHolders(deps.redis);
 }
 
 /** What createActivities needs, from the platform's (or any ApiDeps') parts. */

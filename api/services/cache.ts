@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { bumpVersion, onOwnBumps, versionChannel, versionKey } from '../../platform/cacheVersions.js';
+import { bumpVersion, onClientClosed, onOwnBumps, versionChannel, versionKey } from '../../platform/cacheVersions.js';
 
 /**
  * Application cache (ARCHITECTURE "Cross-cutting → Cache"): get-or-compute over Redis of an
@@ -164,8 +164,10 @@ export class VersionWatch {
       );
     });
     onOwnBumps(redis, (r) => this.forget(r));
-    // The subscriber lives as long as the client it watches for.
+    // The subscriber lives as long as the client it watches for ('end' does not come when the
+    // client is closed while Redis is down: closeDeps tells us then, through cacheVersions).
     redis.once('end', () => this.close());
+    onClientClosed(redis, () => this.close());
   }
 
   close(): void {

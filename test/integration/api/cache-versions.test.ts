@@ -9,6 +9,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERSION_TRUST_MS, VersionWatch } from '../../../api/services/cache.js';
 import { bumpVersion, versionKey } from '../../../platform/cacheVersions.js';
+import { closeDeps as closePlatform } from '../../../platform/composition.js';
+import type { ApiDeps } from '../../../api/deps.js';
 import { adminHeaders } from '../../support/auth.js';
 import { createWorld, request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, testConfig, type RunningApi } from '../../support/harness.js';
@@ -190,5 +192,23 @@ describe('VersionWatch', () => {
     w.learn(w.ticket([resource]), ['7']);
     expect(w.current([resource])).toBeUndefined();
     client.disconnect();
+  });
+
+  it('closes its subscriber when the platform closes its client while Redis is down', async () => {
+    // Nothing listens on port 1: both connections keep reconnecting, and ioredis never emits 'end'
+    // for a client disconnected between attempts, so only closeDeps can say the client is gone.
+    const client = new Redis({ host: '127.0.0.1', port: 1, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(n * 50, 200) });
+    client.on('error', () => undefined);
+    const w = new VersionWatch(client);
+    const sub = (w as unknown as { sub: Redis }).sub;
+    let attempts = 0;
+    sub.on('reconnecting', () => attempts++);
+    await until(() => attempts >= 2);
+    const noop = { close: async () => undefined };
+    await closePlatform({ sequelize: noop, writer: noop, temporal: noop, redis: client } as unknown as ApiDeps);
+    // (Its status stays 'reconnecting' for the same reason; what matters is that it stops trying.)
+    const after = attempts;
+    await sleep(800);
+    expect(attempts).toBe(after);
   });
 });

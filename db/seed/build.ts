@@ -59,6 +59,8 @@ export interface DemoData {
 
 const DAY = 86_400_000;
 const OPEN_RESERVING = new Set(['accepted', 'fulfilled']);
+/** The smallest line a lot may still take for an open order (the smallest lot holds 10). */
+const MIN_LOT_LINE = 2;
 const SHIPPED = new Set(['shipped', 'delivered', 'completed']);
 /** Old orders have settled; recent ones may still be anywhere in their lifecycle. */
 const SETTLED_STATUSES = ['completed', 'completed', 'completed', 'completed', 'cancelled', 'rejected', 'expired'] as const;
@@ -298,18 +300,40 @@ export function buildDemoData(options: DemoOptions = {}): DemoData {
   const sandboxRetailers = retailers.filter((r) => r.facility);
   const drafts: Array<{ created: number; row: Row; lines: Row[] }> = [];
 
-  for (let n = 0; n < orderCount; n++) {
-    const sandbox = n % 3 === 0;
+  // What is left of each METRC lot once the open orders drawn so far hold their lines: every open
+  // order's lines fit its lots together (in our stock and in the sandbox's package), so each one
+  // can be accepted and fulfilled in any order — the sandbox refuses a transfer that ships more
+  // than the package holds, and accepting reserves.
+  const lotLeft = new Map<Stock, number>();
+  const left = (s: Stock) => lotLeft.get(s) ?? Number(s.inventory.quantity_on_hand) - Number(s.inventory.quantity_reserved);
+  const parties = (sandbox: boolean) => {
     const seller = rng.pick(sandbox ? sandboxWholesalers : wholesalers);
     let buyer = rng.pick(sandbox ? sandboxRetailers : retailers);
     while (buyer.entity.id === seller.entity.id) buyer = rng.pick(retailers);
     const from = sandbox ? seller.locations[0]! : rng.pick(wholesaleLocations(seller));
-    const to = buyer.locations[buyer.locations.length - 1]!;
-    const shelf = stockByWholesaler.get(seller.entity.id)!.filter((s) => s.inventory.location_id === from.id);
+    return { seller, buyer, from };
+  };
+
+  for (let n = 0; n < orderCount; n++) {
+    let sandbox = n % 3 === 0;
+    let { seller, buyer, from } = parties(sandbox);
     const daysAgo = rng.chance(RECENT_SHARE) ? rng.int(0, 27) : rng.int(28, 240);
     const midflight = sandbox && daysAgo < MIDFLIGHT_DAYS;
     const status = rng.pick(midflight ? MIDFLIGHT_STATUSES : daysAgo > 21 ? SETTLED_STATUSES : RECENT_STATUSES);
-    const stock = midflight ? shelf.filter((s) => s.inventory.metrc_package_label) : shelf;
+    // A submitted order waits for someone to accept and fulfil it, and fulfilment names a METRC
+    // package per line that the METRC transfer then ships: only the sandbox's facilities hold
+    // such packages, so a submitted order is always between them (drawn again if it was not).
+    if (status === 'submitted' && !sandbox) {
+      sandbox = true;
+      ({ seller, buyer, from } = parties(true));
+    }
+    const to = buyer.locations[buyer.locations.length - 1]!;
+    const shelf = stockByWholesaler.get(seller.entity.id)!.filter((s) => s.inventory.location_id === from.id);
+    /** Open orders (and recent history) between sandbox facilities ship the wholesaler's METRC lots. */
+    const lotted = midflight || (sandbox && status === 'submitted');
+    /** Orders still to ship hold their quantity of the lot until then. */
+    const holding = lotted && (status === 'submitted' || OPEN_RESERVING.has(status));
+    const stock = lotted ? shelf.filter((s) => s.inventory.metrc_package_label && (!holding || left(s) >= MIN_LOT_LINE)) : shelf;
     const created = anchor - daysAgo * DAY - rng.int(1, DAY - 1);
     const updated = Math.min(anchor, created + (STATUS_STEPS[status]! - 1) * rng.int(2, 36) * 3_600_000);
     const id = rng.uuid();
@@ -320,7 +344,9 @@ export function buildDemoData(options: DemoOptions = {}): DemoData {
     const lines = [...chosen].map((s) => {
       const grams = s.variant.unit_of_measure === 'Grams';
       // A METRC lot holds less than a warehouse shelf: keep a lot's lines small enough for it.
-      const quantity = midflight ? (grams ? rng.int(1, 8) * 28 : rng.int(1, 3) * 2) : grams ? rng.int(1, 5) * 454 : rng.int(1, 8) * 6;
+      const drawn = lotted ? (grams ? rng.int(1, 8) * 28 : rng.int(1, 3) * 2) : grams ? rng.int(1, 5) * 454 : rng.int(1, 8) * 6;
+      const quantity = holding ? Math.min(drawn, left(s)) : drawn;
+      if (holding) lotLeft.set(s, left(s) - quantity);
       const unit = Number(s.variant.price_minor);
       if (OPEN_RESERVING.has(status)) {
         const inv = s.inventory;

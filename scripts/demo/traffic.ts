@@ -10,8 +10,9 @@
  * Only moves the order's `available_transitions` allow for that party are made, and stock is read
  * before ordering and accepting, so the hub answers 2xx; anything else is counted and reported.
  * Orders the driver could not carry through (a line with no METRC package at the premises, or not
- * enough free stock — many seeded "submitted" orders are like that) are left alone and counted by
- * reason in `skipped`: rejecting them would fill the demo with rejections nobody chose.
+ * enough free stock — orders placed by hand; the seed's own all fit their METRC lots) are left
+ * alone and counted by reason in `skipped`: rejecting them would fill the demo with rejections
+ * nobody chose.
  * Deterministic in what it chooses given its seed (the hub's answers decide the rest).
  */
 import { DEMO_FACILITIES } from '../../sandboxes/metrc/demo-data.js';

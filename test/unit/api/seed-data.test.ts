@@ -136,6 +136,48 @@ describe('demo data', () => {
     expect(steps).toEqual(['submitted', 'accepted', 'fulfilled', 'metrc', 'shipped']);
   });
 
+  it('seeds only open orders that can be accepted and fulfilled: METRC lots at the premises, enough for all of them at once', () => {
+    // Fulfilment names, per line, a package the hub knows at the ship-from premises holding the
+    // line's quantity (domain/orders/packages.ts), and the METRC transfer then ships it from the
+    // sandbox's package of that label, which refuses more than it holds. A seeded submitted order
+    // that fails either looks like a hub bug to a person trying the demo.
+    const sandboxLicences = new Set(DEMO_FACILITIES.map((f) => f.licenseNumber));
+    const packages = new Map(DEMO_WHOLESALERS.flatMap((f) => demoPackagesFor(f.licenseNumber)).map((p) => [p.label, p]));
+    for (const today of [Date.parse('2026-12-05T09:30:00Z'), Date.parse('2027-03-01T00:00:00Z'), Date.parse('2027-08-17T23:00:00Z')]) {
+      for (const seed of [undefined, 7]) {
+        const a = buildDemoData({ today, ...(seed ? { seed } : {}) });
+        const licence = new Map(a.entities.map((e) => [e.id, e.license_number]));
+        const site = new Map(a.locations.map((l) => [l.id, l]));
+        const stock = new Map(a.inventory.map((i) => [`${String(i.variant_id)}@${String(i.location_id)}`, i]));
+        const open = a.orders.filter((o) => ['submitted', 'accepted', 'fulfilled'].includes(String(o.status)));
+        expect(open.filter((o) => o.status === 'submitted').length, `${today}/${seed}`).toBeGreaterThan(20);
+        const held = new Map<(typeof a.inventory)[number], number>();
+        const pending = new Map<(typeof a.inventory)[number], number>();
+        for (const o of open) {
+          const where = `${String(o.order_number)} (${String(o.status)}, ${today}/${seed})`;
+          expect(sandboxLicences.has(licence.get(o.wholesaler_id) as string), where).toBe(true);
+          expect(sandboxLicences.has(licence.get(o.retailer_id) as string), where).toBe(true);
+          expect(site.get(o.ship_from_location_id)!.license_number, where).toBe(licence.get(o.wholesaler_id));
+          for (const l of a.orderItems.filter((l) => l.order_id === o.id)) {
+            const lot = stock.get(`${String(l.variant_id)}@${String(o.ship_from_location_id)}`);
+            expect(lot?.metrc_package_label, `${where}: a line without a METRC lot at the premises`).toBeTruthy();
+            expect(lot!.product_id).toBe(l.product_id);
+            const into = o.status === 'submitted' ? pending : held;
+            into.set(lot!, (into.get(lot!) ?? 0) + Number(l.quantity));
+          }
+        }
+        for (const lot of new Set([...held.keys(), ...pending.keys()])) {
+          const label = String(lot.metrc_package_label);
+          const want = (held.get(lot) ?? 0) + (pending.get(lot) ?? 0);
+          // Accepting every submitted order reserves its lines beside those already reserved.
+          expect(Number(lot.quantity_reserved) + (pending.get(lot) ?? 0), label).toBeLessThanOrEqual(Number(lot.quantity_on_hand));
+          // And the sandbox's package ships all of them.
+          expect(want, label).toBeLessThanOrEqual(packages.get(label)!.quantity);
+        }
+      }
+    }
+  });
+
   it('gives strain products their strain', () => {
     expect(data.products.some((p) => p.strain === 'Blue Dream')).toBe(true);
     const flower = data.products.filter((p) => p.category === 'Flower');

@@ -12,10 +12,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { luaScript } from '../platform/redis.js';
 
 // Both buckets are checked and only then both are charged, so a request waiting on one bucket
 // never burns a token of the other. Capacity equals one second of rate (METRC's own buckets).
-const TAKE = `
+const TAKE_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local wait = 0
@@ -40,6 +41,8 @@ for i, key in ipairs(KEYS) do
 end
 return wait
 `;
+// By hash (EVALSHA): the script's source is not sent, nor traced, on every METRC call.
+const take = luaScript<number>(TAKE_LUA);
 
 export interface RateLimits {
   perFacilityPerSecond: number;
@@ -106,7 +109,7 @@ export class MetrcRateLimiter {
     // The shared client has no offline queue: wait for the connection instead of failing.
     if (this.redis.status !== 'ready') await waitReady(this.redis);
     for (;;) {
-      const wait = Number(await this.redis.eval(TAKE, keys.length, ...keys, ...rates.map(String)));
+      const wait = Number(await take(this.redis, keys.length, ...keys, ...rates.map(String)));
       if (wait <= 0) return waited;
       // A little jitter keeps many waiting workers from all retrying on the same millisecond.
       const ms = wait + Math.floor(Math.random() * 5);

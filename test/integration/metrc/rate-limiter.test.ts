@@ -29,7 +29,10 @@ describe('METRC rate limiter', () => {
     let evals = 0;
     const counted = new Proxy(redis, {
       get: (target, k, receiver) =>
-        k === 'eval' ? (...a: Parameters<Redis['eval']>) => ((evals += 1), target.eval(...a)) : Reflect.get(target, k, receiver),
+        // The script runs by hash (EVALSHA), by source only when Redis has not seen it (EVAL).
+        k === 'evalsha' || k === 'eval'
+          ? (...a: unknown[]) => ((evals += 1), Reflect.apply(target[k] as (...b: unknown[]) => unknown, target, a))
+          : Reflect.get(target, k, receiver),
     });
     // Capacity is one second of rate: 10 leave at once, the other 30 wait for refills.
     const limiter = new MetrcRateLimiter(counted, 'vendor-key', { perVendorKeyPerSecond: 10, perFacilityPerSecond: 50 }, prefix);

@@ -50,10 +50,11 @@ export interface RecordResult {
  */
 // The bump is announced on versionChannel like bumpVersion's: API processes hold versions in
 // memory (api/services/cache.ts) and would otherwise serve the old list for up to VERSION_TRUST_MS
-// after the client saw this step's event.
+// after the client saw this step's event. pcall: an announcement that fails (a Redis user without
+// PUBLISH) costs only that staleness, never the event.
 const PUBLISH_STEP = `
 redis.call('INCR', KEYS[3])
-redis.call('PUBLISH', ARGV[3], ARGV[4])
+redis.pcall('PUBLISH', ARGV[3], ARGV[4])
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
   return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 5))
 end

@@ -15,11 +15,12 @@ import { logger } from '../platform/logger.js';
 const EVENTS_STREAM = 'trellis:events';
 const STREAM_MAXLEN = 100_000;
 const PUBLISHED_TTL_S = 7 * 24 * 3600;
-// The bump is announced on versionChannel (as bumpVersion does) for the API's in-memory versions.
+// The bump is announced on versionChannel (as bumpVersion does) for the API's in-memory versions;
+// pcall, so a failed announcement cannot abort the script after its SET NX and lose the event.
 const PUBLISH_ONCE = `
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
   redis.call('INCR', KEYS[3])
-  redis.call('PUBLISH', ARGV[3], ARGV[4])
+  redis.pcall('PUBLISH', ARGV[3], ARGV[4])
   return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 5))
 end
 return false`;
@@ -84,6 +85,8 @@ export function startOrderEventsRelay(deps: { sequelize: Sequelize; redis: Redis
         logger().warn({ err: String(err) }, 'order events relay pass failed');
       }
       if (found >= batch) continue;
+      // stop() during a pass found no waiter to wake: do not sleep a whole interval after it.
+      if (stopped) break;
       await new Promise<void>((resolve) => {
         wake = resolve;
         setTimeout(resolve, intervalMs).unref();

@@ -230,6 +230,32 @@ describe('order read model (recordOrderEvent)', () => {
     }
   });
 
+  it('a Redis user that may not PUBLISH still gets the step onto the stream (the announcement is best effort)', async () => {
+    const user = `nopub-${Date.now()}`;
+    await env.deps.redis.call('ACL', 'SETUSER', user, 'on', '>pw-nopub', '~*', '&*', '+@all', '-publish');
+    const limited = env.deps.redis.duplicate({ username: user, password: 'pw-nopub', enableOfflineQueue: true });
+    try {
+      const stock = await freshStock(env, 5);
+      const placed = await placeOrder(env, [{ variant_id: stock.variantId, quantity: 1 }]);
+      const activities = createOrderActivities({ sequelize: env.deps.sequelize, redis: limited, writer: env.deps.writer });
+      const input: OrderEventInput = {
+        orderId: placed.id,
+        seq: 1,
+        type: 'status_changed',
+        from: 'submitted',
+        to: 'rejected',
+        actor: { kind: 'user', id: 'u-1', role: 'member' },
+        at: '2026-11-25T03:00:00.000Z',
+      };
+      expect(await activities.recordOrderEvent(input)).toEqual({ recorded: true, published: true });
+      const entries = (await env.deps.redis.xrevrange(EVENTS_STREAM, '+', '-', 'COUNT', 500)).filter(([, f]) => f[f.indexOf('event_id') + 1] === `${placed.id}:1`);
+      expect(entries).toHaveLength(1);
+    } finally {
+      limited.disconnect();
+      await env.deps.redis.call('ACL', 'DELUSER', user);
+    }
+  });
+
   it('an order that does not exist is a non-retryable NotFound on either path', async () => {
     // Both paths go through the one writer now (db/tx.ts): with the order known, and read back.
     for (const known of [true, false]) {

@@ -11,7 +11,7 @@ import { auditRowStatement, type AuditRow } from '../db/repositories/auditLog.js
 import { dbFailure, retryingDeadlocks, type AtomicWriter, type Statement } from '../db/tx.js';
 import { labelStatements, markStepPublished, orderItemIds, readOrderFacts, stepEventStatement, stepOrderUpdate, writeStepReading, type OrderFacts } from '../db/repositories/orders.js';
 import { consumeHoldsIn, reserveIn } from '../db/repositories/stock.js';
-import { bumpVersion, versionChannel, versionKey } from '../platform/cacheVersions.js';
+import { bumpVersion, bumpVersionLua, versionChannel, versionKey } from '../platform/cacheVersions.js';
 import { asStockFailure } from './inventory.js';
 import { logger } from '../platform/logger.js';
 
@@ -53,7 +53,7 @@ export interface RecordResult {
 // after the client saw this step's event. pcall: an announcement that fails (a Redis user without
 // PUBLISH) costs only that staleness, never the event.
 const PUBLISH_STEP = `
-redis.call('INCR', KEYS[3])
+${bumpVersionLua('KEYS[3]')}
 redis.pcall('PUBLISH', ARGV[3], ARGV[4])
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
   return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 5))

@@ -15,11 +15,23 @@ export const versionKey = (resource: string) => `trellis:ver:${resource}`;
  */
 export const versionChannel = (redis: Redis) => `trellis:ver@${redis.options.db ?? 0}`;
 
+/**
+ * Lua that bumps the version at `key` (e.g. "KEYS[1]"). A version Redis does not hold (never
+ * bumped, or lost with a restart: Redis here keeps nothing on disk) starts from Redis's clock in
+ * microseconds, not from 0: counting again from 1 after a restart would meet the numbers a page
+ * cached before it was tagged with, and that page would be served as current.
+ */
+export const bumpVersionLua = (key: string) => `
+if redis.call('EXISTS', ${key}) == 0 then
+  local t = redis.call('TIME')
+  redis.call('SET', ${key}, t[1] .. string.format('%06d', tonumber(t[2])))
+end
+local bumped = redis.call('INCR', ${key})`;
+
 // INCR and PUBLISH in one script: a bump that counted is always announced.
-const bumpAndAnnounce = luaScript<number>(`
-local v = redis.call('INCR', KEYS[1])
+const bumpAndAnnounce = luaScript<number>(`${bumpVersionLua('KEYS[1]')}
 redis.call('PUBLISH', ARGV[1], ARGV[2])
-return v`);
+return bumped`);
 
 /** Who holds versions of this client's database in memory in this process (api/services/cache.ts). */
 const localHolders = new WeakMap<Redis, (resource: string) => void>();

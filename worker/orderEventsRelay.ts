@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import { markOrderEventsPublished, unpublishedOrderEvents, type UnpublishedOrderEvent } from '../db/repositories/orderEventsOutbox.js';
-import { versionChannel, versionKey } from '../platform/cacheVersions.js';
+import { bumpVersionLua, versionChannel, versionKey } from '../platform/cacheVersions.js';
+import { luaScript } from '../platform/redis.js';
 import { logger } from '../platform/logger.js';
 
 /**
@@ -19,11 +20,13 @@ const PUBLISHED_TTL_S = 7 * 24 * 3600;
 // pcall, so a failed announcement cannot abort the script after its SET NX and lose the event.
 const PUBLISH_ONCE = `
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
-  redis.call('INCR', KEYS[3])
+  ${bumpVersionLua('KEYS[3]')}
   redis.pcall('PUBLISH', ARGV[3], ARGV[4])
   return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 5))
 end
 return false`;
+// By hash: the script's source is not sent (nor traced) with every event the relay republishes.
+const publishOnce = luaScript<string | null>(PUBLISH_ONCE);
 
 const TYPES: Record<string, string> = { status_changed: 'order.status_changed', metrc_status: 'order.metrc_status', reminder_sent: 'order.reminder_sent' };
 
@@ -66,7 +69,7 @@ export function startOrderEventsRelay(deps: { sequelize: Sequelize; redis: Redis
     const done: string[] = [];
     try {
       for (const e of events) {
-        await deps.redis.eval(PUBLISH_ONCE, 3, `trellis:published:${e.event_key}`, EVENTS_STREAM, versionKey('orders'), PUBLISHED_TTL_S, STREAM_MAXLEN, versionChannel(deps.redis), 'orders', ...Object.entries(streamFields(e)).flat());
+        await publishOnce(deps.redis, 3, `trellis:published:${e.event_key}`, EVENTS_STREAM, versionKey('orders'), PUBLISHED_TTL_S, STREAM_MAXLEN, versionChannel(deps.redis), 'orders', ...Object.entries(streamFields(e)).flat());
         done.push(e.event_key);
       }
     } finally {

@@ -22,7 +22,8 @@ function run(script: string, count: string, tracing: boolean): Promise<string> {
     child.on('exit', (code) => {
       // Each run's own summary at once: a later failing run must not lose an earlier one's figures.
       console.log(`--- ${script}, tracing ${tracing ? 'on' : 'off'} (exit ${code})`);
-      console.log(out.split('\n').filter((l) => /^\S.*:|^ {2}(ratio|raw|POST|order lifecycle|minimal|tracing on|\d+ of)/.test(l) && !/^\[|WARN|ERROR/.test(l)).join('\n'));
+      // The failures' own lines too (4-space indented): a lost order must say why here as well.
+      console.log(out.split('\n').filter((l) => /^\S.*:|^ {2}(ratio|raw|POST|order lifecycle|minimal|tracing on|\d+ of)|^ {4}\S|LOST ORDERS/.test(l) && !/^\[|WARN|ERROR/.test(l)).join('\n'));
       if (code === 0) resolve(out);
       else reject(new Error(`${script} (tracing ${tracing ? 'on' : 'off'}) exited ${code}`));
     });

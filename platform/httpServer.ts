@@ -17,8 +17,33 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 
+/**
+ * Idle keep-alive sockets stay open this long (Node's default is 5 s). The close decision above
+ * still leaves a round-trip-sized window in which a client reusing the socket meets the close;
+ * clients that ignore the Keep-Alive hint reuse sockets after pauses of seconds (a partner's
+ * integration between two steps of an order: bench:order-lifecycle lost 2 of 200 orders to
+ * "socket hang up" at 5 s, load ~3). Above the 60 s idle timeout of common load balancers, so
+ * behind one it is the balancer that closes first, as they recommend.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 export function createHttpServer(listener: RequestListener): Server {
   const server = createServer(listener);
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  // Headers of a request on a reused socket must be allowed as long as the socket may idle.
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
+  // close() closes the sockets idle at that moment, but one still answering a request becomes an
+  // idle keep-alive socket afterwards and would hold close() for the whole idle timeout: sweep
+  // such sockets until every connection has ended.
+  const close = server.close.bind(server);
+  server.close = (callback?: (err?: Error) => void) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    close((err?: Error) => {
+      clearInterval(sweep);
+      callback?.(err);
+    });
+    return server;
+  };
   // A 'timeout' listener takes the close decision from Node (it would destroy the socket at once).
   // The server sets no inactivity timeout of its own (server.timeout 0), so the socket timeout
   // fires only for idle keep-alive sockets; slow requests are bounded by headersTimeout and

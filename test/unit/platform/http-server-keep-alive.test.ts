@@ -7,10 +7,10 @@
  * The moment is made exact rather than timed: a listener put in front of the server socket's own
  * 'timeout' handling writes the client's request, so it lands just as Node decides to close.
  */
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { Agent, createServer, request as httpRequest, type RequestListener, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createHttpServer } from '../../../platform/httpServer.js';
+import { createHttpServer, KEEP_ALIVE_TIMEOUT_MS } from '../../../platform/httpServer.js';
 
 const REQUEST = 'GET /orders HTTP/1.1\r\nHost: trellis\r\n\r\n';
 const handler: RequestListener = (_req, res) => res.end('ok');
@@ -75,5 +75,34 @@ describe('keep-alive reuse at the idle timeout', () => {
     await closed;
     expect(socket.bytesRead).toBeGreaterThan(0);
     await new Promise((r) => server.close(r));
+  });
+});
+
+describe('idle keep-alive sockets', () => {
+  it('stay open longer than a partner pauses between steps, and longer than a load balancer keeps its side', () => {
+    const server = createHttpServer(handler);
+    expect(server.keepAliveTimeout).toBe(KEEP_ALIVE_TIMEOUT_MS);
+    expect(KEEP_ALIVE_TIMEOUT_MS).toBeGreaterThan(60_000);
+    expect(server.headersTimeout).toBeGreaterThan(server.keepAliveTimeout);
+  });
+
+  it('do not hold close() for the idle timeout when they were answering a request as it began', async () => {
+    const server = createHttpServer((_req, res) => setTimeout(() => res.end('ok'), 200));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const agent = new Agent({ keepAlive: true });
+    const answered = new Promise<string | undefined>((resolve) =>
+      httpRequest({ agent, host: '127.0.0.1', port: (server.address() as AddressInfo).port, path: '/' }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.headers.connection));
+      }).end(),
+    );
+    await new Promise((r) => setTimeout(r, 50)); // the request is being answered
+    const started = Date.now();
+    const closed = new Promise((r) => server.close(r));
+    expect(await answered).toBe('keep-alive'); // the client keeps the socket for reuse
+    await closed;
+    // Node's own close() would wait the whole keepAliveTimeout (65 s) for that socket.
+    expect(Date.now() - started).toBeLessThan(5000);
+    agent.destroy();
   });
 });

@@ -1,25 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, FAST, freshStock, labelsFor, ordersEnv, placeOrder, stockOf, streamEventsFor, transition, waitFor, type OrdersEnv } from './helpers.js';
 import { orderWorkflowId } from '../../../contracts/ids.js';
+import { spawnWorkerProcess } from '../../support/workerProcess.js';
 
-/** A real worker process (`tsx worker/main.ts`) that the test can SIGKILL, as a crash would. */
-function spawnWorker(): { proc: ChildProcess; ready: Promise<void> } {
-  const proc = spawn('node_modules/.bin/tsx', ['worker/main.ts'], {
-    env: { ...process.env, ...FAST, WORKER_QUEUES: 'orders,notifications', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const ready = new Promise<void>((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('worker polling task queues')) resolve();
-    });
-    proc.stderr!.on('data', () => {});
-    proc.on('exit', (code) => reject(new Error(`worker exited early (${code}): ${out.slice(-2000)}`)));
-  });
-  return { proc, ready };
-}
+/**
+ * A real worker process that the test can SIGKILL, as a crash would. One process (node with tsx's
+ * loader): through the tsx CLI, SIGKILL reached only tsx's wrapper, and the worker itself went on
+ * polling, unkilled, long after the test.
+ */
+const spawnWorker = () => spawnWorkerProcess({ ...FAST, WORKER_QUEUES: 'orders,notifications' });
 
 const STEPS = ['accept', 'fulfil', 'ship', 'deliver', 'complete'] as const;
 const AFTER: Record<(typeof STEPS)[number], string> = { accept: 'accepted', fulfil: 'fulfilled', ship: 'shipped', deliver: 'delivered', complete: 'completed' };
@@ -37,9 +27,8 @@ describe('durability: the worker dies mid-way', () => {
   });
 
   it('20 orders all finish after a SIGKILL and a fresh worker, with no double reservation and no duplicate event', async () => {
-    const first = spawnWorker();
-    procs.push(first.proc);
-    await first.ready;
+    const first = await spawnWorker();
+    procs.push(first);
 
     const stock = await freshStock(env, 1000);
     const orders: Array<{ id: string; items: Array<{ id: string }> }> = [];
@@ -68,14 +57,13 @@ describe('durability: the worker dies mid-way', () => {
       const [rows] = await env.deps.sequelize.query(`SELECT COUNT(*) AS n FROM order_events WHERE type = 'status_changed' AND seq > 0 AND order_id IN (?)`, { replacements: [orders.map((o) => o.id)] });
       return Number((rows as Array<{ n: number }>)[0]!.n) >= 30;
     });
-    first.proc.kill('SIGKILL');
-    await new Promise((r) => first.proc.once('exit', r));
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
     const [mid] = await env.deps.sequelize.query(`SELECT COUNT(*) AS n FROM order_events WHERE type = 'status_changed' AND seq > 0 AND order_id IN (?)`, { replacements: [orders.map((o) => o.id)] });
     expect(Number((mid as Array<{ n: number }>)[0]!.n)).toBeLessThan(100);
 
-    const second = spawnWorker();
-    procs.push(second.proc);
-    await second.ready;
+    const second = await spawnWorker();
+    procs.push(second);
     await driving;
 
     for (const o of orders) {

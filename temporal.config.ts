@@ -16,6 +16,9 @@ export type TaskQueueName = (typeof TASK_QUEUE_NAMES)[number];
  * allocation rate, not with what is live (a 100k-item sync peaked at ~350 MB RSS unbounded, ~265 MB
  * at 192 MB with the same items/s; bench:pos-sync). The live set of a sync is a few batches, so
  * the bound is far from what it needs; a sync that held its catalogue in memory would fail here.
+ * 2 MB semi-spaces, as for reports below: a 1M-item sync went 262 -> 301 -> 299 MB (peak 320)
+ * with V8's default young generation and 229 -> 259 -> 264 MB (peak 276) with them, at 0.96 of the
+ * items/s (bench:pos-sync, 2026-12-05 17:03 and 17:08, load ~1.3).
  *
  * Reports are batch work of the same kind (pages of up to a million rows through one activity) and
  * get their own processes for the same reasons. Each task queue a process polls costs it ~55 MB
@@ -31,7 +34,7 @@ export type TaskQueueName = (typeof TASK_QUEUE_NAMES)[number];
  */
 export const WORKER_PROCESSES = {
   core: { queues: ['orders', 'compliance', 'notifications'] as TaskQueueName[], nodeOptions: '' },
-  sync: { queues: ['sync'] as TaskQueueName[], nodeOptions: '--max-old-space-size=192' },
+  sync: { queues: ['sync'] as TaskQueueName[], nodeOptions: '--max-semi-space-size=2 --max-old-space-size=192' },
   reports: { queues: ['reports'] as TaskQueueName[], nodeOptions: '--max-semi-space-size=2 --max-old-space-size=128' },
 } as const;
 

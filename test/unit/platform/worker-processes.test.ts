@@ -7,9 +7,9 @@ describe('worker processes (temporal.config.ts)', () => {
     expect([...polled].sort()).toEqual([...TASK_QUEUE_NAMES].sort());
   });
 
-  it('sync workers get a bounded heap on top of whatever NODE_OPTIONS already says', () => {
-    expect(workerNodeOptions('sync', '')).toMatch(/^--max-old-space-size=\d+$/);
-    expect(workerNodeOptions('sync', '--enable-source-maps')).toMatch(/^--enable-source-maps --max-old-space-size=\d+$/);
+  it('sync workers get small semi-spaces and a bounded heap on top of whatever NODE_OPTIONS already says (bench:pos-sync RSS)', () => {
+    expect(workerNodeOptions('sync', '')).toMatch(/^--max-semi-space-size=\d+ --max-old-space-size=\d+$/);
+    expect(workerNodeOptions('sync', '--enable-source-maps')).toMatch(/^--enable-source-maps --max-semi-space-size=\d+ --max-old-space-size=\d+$/);
     expect(workerNodeOptions('core', '--enable-source-maps')).toBe('--enable-source-maps');
   });
 

@@ -6,13 +6,12 @@
  * literals folded; Redis by command) and the bytes of its attributes. At exit it prints the table
  * per order (SPAN_CENSUS_ORDERS, the orders the bench created) and the OTLP bytes received.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { installTelemetry } from '../../platform/telemetry/index.js';
 import { batchSpanProcessor } from '../../platform/telemetry/tracing.js';
+import { startOtlpCollector } from './otlpCollector.js';
 
 const KINDS = ['internal', 'server', 'client', 'producer', 'consumer'];
 
@@ -63,18 +62,8 @@ class Census implements SpanProcessor {
   }
 }
 
-let requests = 0;
-let bytes = 0;
-const collector = createServer((req, res) => {
-  req.on('data', (chunk: Buffer) => (bytes += chunk.length));
-  req.on('end', () => {
-    requests += 1;
-    res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-  });
-});
-await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
-collector.unref();
-const url = `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/traces`;
+const collector = await startOtlpCollector();
+const url = collector.url;
 // The benches exit without flushing, so the last batch never reaches the collector: the bytes per
 // exported span, times the spans per order, is the figure per order that does not depend on that.
 let exportedSpans = 0;
@@ -92,6 +81,7 @@ process.on('exit', () => {
   const all = [...census.rows].sort((a, b) => b[1].bytes + 200 * b[1].spans - (a[1].bytes + 200 * a[1].spans));
   const spans = all.reduce((n, [, r]) => n + r.spans, 0);
   const attr = all.reduce((n, [, r]) => n + r.bytes, 0);
+  const { requests, bytes } = collector.received();
   const perSpan = exportedSpans ? bytes / exportedSpans : 0;
   console.log(
     `span census: ${orders} orders; per order ${(spans / orders).toFixed(1)} spans, ${(attr / orders / 1024).toFixed(1)} KiB of attributes, ≈ ${((perSpan * spans) / orders / 1024).toFixed(1)} KiB OTLP (${perSpan.toFixed(0)} B per span: ${(bytes / 1024).toFixed(0)} KiB received for ${exportedSpans} of ${spans} spans in ${requests} exports)`,

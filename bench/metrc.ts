@@ -56,7 +56,7 @@ async function main() {
   if (deps.redis.status !== 'ready') await new Promise((r) => deps.redis.once('ready', r));
   // Fresh buckets: nothing left over from an earlier run.
   for (const key of await deps.redis.keys('metrc:rl:*')) await deps.redis.del(key);
-  // Where the time goes: rate-limiter round trips (every Redis EVAL here is a token request),
+  // Where the time goes: rate-limiter round trips (a script call on the metrc:rl: buckets),
   // database statements through Sequelize and the worker's scripted writer, and this process's
   // CPU (API service, workers and sandbox all run in it; Temporal's server is apart).
   const calls = { limiter: 0, sql: 0, writer: 0 };
@@ -64,7 +64,14 @@ async function main() {
     const f = o[k] as unknown as (...a: unknown[]) => unknown;
     (o as Record<K, unknown>)[k] = (...a: unknown[]) => ((calls[key] += 1), f.apply(o, a));
   };
-  count(deps.redis, 'eval', 'limiter');
+  // The limiter's script runs by hash (EVAL only when Redis lacks it); its keys name the buckets.
+  for (const k of ['evalsha', 'eval'] as const) {
+    const f = deps.redis[k] as unknown as (...a: unknown[]) => unknown;
+    (deps.redis as unknown as Record<string, unknown>)[k] = (...a: unknown[]) => {
+      if (String(a[2]).startsWith('metrc:rl:')) calls.limiter += 1;
+      return f.apply(deps.redis, a);
+    };
+  }
   count(deps.sequelize, 'query', 'sql');
   count(deps.writer, 'write', 'writer');
   count(deps.writer, 'transaction', 'writer');

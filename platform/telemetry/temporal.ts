@@ -1,12 +1,13 @@
 /**
  * Temporal's OpenTelemetry interceptors, loaded only when tracing is on: the client's start and
- * signal spans carry the trace into workflow headers; the workflow interceptors (bundled with the
- * workflow code, see worker/workers.ts) continue it in the sandbox and hand their spans out through
- * a sink; activities pick it up from their headers. One trace then runs from the HTTP request
- * through the workflow and each activity attempt to the outbound METRC call.
+ * signal spans carry the trace into workflow headers; our workflow interceptors (bundled with the
+ * workflow code, see worker/workers.ts and workflows/interceptors/tracing.ts) continue it in the
+ * sandbox and hand their spans out through a sink; activities pick it up from their headers. One
+ * trace then runs from the HTTP request through the workflow and each activity attempt to the
+ * outbound METRC call.
  */
-import { createRequire } from 'node:module';
-import { SpanStatusCode, trace, type SpanContext } from '@opentelemetry/api';
+import { fileURLToPath } from 'node:url';
+import { trace, type SpanContext } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { WorkflowClientInterceptor } from '@temporalio/client';
@@ -42,18 +43,15 @@ export function clientInterceptors(): WorkflowClientInterceptor[] {
   return [new OpenTelemetryWorkflowClientInterceptor(), orderTagging];
 }
 
-const require_ = createRequire(import.meta.url);
 /** The module the workflow bundle includes as its interceptor when tracing is on. */
-export const workflowInterceptorModule = require_.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+export const workflowInterceptorModule = fileURLToPath(new URL('../../workflows/interceptors/tracing.ts', import.meta.url));
 
 /**
  * The workflow's spans as the sandbox hands them out, lighter. The SDK's sink copies the whole
  * WorkflowInfo onto every workflow span as attributes (search attributes, memo, retry policy, build
  * id, start times, first/original run ids, history size, …): ~1.1 KiB a span, a third of what one
  * order's lifecycle exported (bench:span-census). Kept: what finds the run in Temporal, where the
- * rest is one click away. ValidateUpdate spans are left out unless they failed: the validator is a
- * pure check of workflow state inside HandleUpdate's task, has no children, and a rejection also
- * fails the client's StartWorkflowUpdate span and the HTTP request.
+ * rest is one click away.
  */
 const INFO_KEPT = ['workflowId', 'runId', 'workflowType', 'taskQueue', 'attempt'] as const;
 
@@ -66,8 +64,7 @@ function lighterWorkflowExporter(processor: SpanProcessor, resource: Resource) {
       fn: (info: WorkflowInfo, spans: Parameters<typeof exportFn>[1]) => {
         const kept: Partial<Record<(typeof INFO_KEPT)[number], unknown>> = {};
         for (const k of INFO_KEPT) kept[k] = info[k];
-        const wanted = spans.filter((s) => !(s.name.startsWith('ValidateUpdate:') && s.status.code !== SpanStatusCode.ERROR));
-        if (wanted.length) exportFn(kept as WorkflowInfo, wanted);
+        exportFn(kept as WorkflowInfo, spans);
       },
     },
   };

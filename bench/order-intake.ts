@@ -53,12 +53,18 @@ async function main() {
     // Warm both paths (connections, JIT, prepared statements) before measuring.
     await pool(30, CONCURRENCY, post);
     await pool(30, CONCURRENCY, startEmpty);
+    const cpu0 = process.cpuUsage();
     const baseline = await pool(COUNT, CONCURRENCY, startEmpty);
+    const cpu1 = process.cpuUsage();
     const intake = await pool(COUNT, CONCURRENCY, post);
+    const cpu2 = process.cpuUsage();
+    // CPU per call moves less with the machine's other load than calls per second do.
+    const cpuMs = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage) => ((b.user - a.user + b.system - a.system) / 1000 / COUNT).toFixed(2);
     console.log(`order intake: ${COUNT} orders, concurrency ${CONCURRENCY}`);
     console.log(`  raw client.workflow.start (empty workflow): ${baseline.toFixed(1)}/s`);
     console.log(`  POST /api/v1/orders (validate, auth, transaction, start): ${intake.toFixed(1)}/s`);
     console.log(`  ratio: ${(intake / baseline).toFixed(2)} (target >= 0.5)`);
+    console.log(`  CPU ms per call in this process: POST /orders ${cpuMs(cpu1, cpu2)}, raw start ${cpuMs(cpu0, cpu1)}`);
   } finally {
     await api.close();
     await client.connection.close();

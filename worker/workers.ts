@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type InjectedSinks, type NativeConnection, type WorkerInterceptors, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Activities } from '../activities/index.js';
@@ -9,8 +10,15 @@ import { waitForDependencies } from './dependencyWait.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const workflowsPath = join(root, 'workflows', 'index.ts');
-/** Written by scripts/build-workflows.ts (git-ignored). */
-export const prebuiltBundlePath = join(root, 'dist', 'workflow-bundle.js');
+/**
+ * Written by scripts/build-workflows.ts (git-ignored): dist/workflow-bundle.js without interceptor
+ * modules, dist/workflow-bundle-<hash>.js with them (tracing's, platform/telemetry/temporal.ts).
+ */
+export function prebuiltBundlePath(interceptorModules: readonly string[] = []): string {
+  if (!interceptorModules.length) return join(root, 'dist', 'workflow-bundle.js');
+  const key = createHash('sha256').update(interceptorModules.map((m) => relative(root, m)).join('\n')).digest('hex').slice(0, 12);
+  return join(root, 'dist', `workflow-bundle-${key}.js`);
+}
 /**
  * Everything the bundle is built from: workflows import only domain/ and contracts/ (and types, which vanish);
  * the lockfile stands for the @temporalio/workflow runtime bundled alongside.
@@ -26,17 +34,18 @@ function newestMtime(path: string): number {
 }
 
 /** The prebuilt bundle's path when it exists and is newer than every source file; else undefined. */
-export function freshPrebuiltBundle(): string | undefined {
+export function freshPrebuiltBundle(interceptorModules: readonly string[] = []): string | undefined {
+  const path = prebuiltBundlePath(interceptorModules);
   try {
-    const built = statSync(prebuiltBundlePath).mtimeMs;
-    return BUNDLE_SOURCES.every((d) => newestMtime(d) < built) ? prebuiltBundlePath : undefined;
+    const built = statSync(path).mtimeMs;
+    return BUNDLE_SOURCES.every((d) => newestMtime(d) < built) && interceptorModules.every((m) => newestMtime(m) < built) ? path : undefined;
   } catch {
     return undefined;
   }
 }
 
 /**
- * Builds dist/workflow-bundle.js unless it is fresh (scripts/build-workflows.ts), for harnesses that
+ * Builds the prebuilt bundles unless they are fresh (scripts/build-workflows.ts), for harnesses that
  * start worker processes the way they are deployed (docker/Dockerfile builds it into the image).
  */
 export function prebuildWorkflowBundle(): Promise<void> {
@@ -49,14 +58,14 @@ const bundles = new Map<string, Promise<WorkflowBundleOption>>();
 /**
  * The workflow code once per process, shared by every queue's worker: the prebuilt file when it is
  * fresh (webpack in-process keeps a large heap resident), else bundled here as a fallback. With
- * workflow interceptor modules (tracing on, platform/telemetry) the bundle includes them and is
- * always built here: the prebuilt file is the untraced one.
+ * workflow interceptor modules (tracing on, platform/telemetry) it is the prebuilt file built with
+ * them, or a bundle built here with them.
  */
 export function workflowBundle(interceptorModules: readonly string[] = []): Promise<WorkflowBundleOption> {
   const key = interceptorModules.join('\n');
   let bundle = bundles.get(key);
   if (!bundle) {
-    const codePath = interceptorModules.length ? undefined : freshPrebuiltBundle();
+    const codePath = freshPrebuiltBundle(interceptorModules);
     bundle = codePath
       ? Promise.resolve<WorkflowBundleOption>({ codePath })
       : bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: [...interceptorModules], logger: quietBundlerLogger });

@@ -188,6 +188,19 @@ describe('tracing and metrics: one order from POST /orders to the METRC sandbox 
       expect(String(s.attributes['db.statement'])).not.toContain(order.order_number);
       expect(s.attributes['db.connection_string']).toBeUndefined();
     }
+    // A transition's work is in that request's trace: the update handler's span (made by our
+    // workflow interceptor, workflows/interceptors/tracing.ts) is the parent of the local activity
+    // it ran, which has no StartActivity span of its own.
+    const all = spans();
+    const ids = new Map(all.map((s) => [s.spanContext().spanId, s]));
+    const handlerEvents = all.filter((s) => s.name === 'RunActivity:recordOrderEvent' && ids.get(s.parentSpanId ?? '')?.name === 'HandleUpdate:transition');
+    expect(handlerEvents.length, 'recordOrderEvent under HandleUpdate:transition').toBeGreaterThanOrEqual(5);
+    for (const s of handlerEvents) {
+      const update = ids.get(s.parentSpanId!)!;
+      expect(update.spanContext().traceId).toBe(s.spanContext().traceId);
+      expect(ids.get(update.parentSpanId ?? '')?.name).toMatch(/^StartWorkflowUpdate:transition/);
+    }
+    expect(all.some((s) => s.name === 'StartActivity:recordOrderEvent')).toBe(false);
     // Workflow spans name their run, without the rest of WorkflowInfo copied onto each (temporal.ts).
     const orderRun = chain.find((s) => s.name === 'RunWorkflow:orderLifecycle')!;
     expect(orderRun.attributes.workflowId).toBe(workflowId);

@@ -6,13 +6,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { authenticator } from 'otplib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { MetrcClient } from '../../../integrations/metrc/index.js';
 import { DEMO_USER_KEY, DEMO_VENDOR_KEY } from '../../../sandboxes/metrc/index.js';
 import { adminHeaders, createTestUser } from '../../support/auth.js';
 import { closeDeps, createDeps, startApi, startWorkers, type RunningApi, type RunningWorkers } from '../../support/harness.js';
+import { signIn } from '../../support/consoleSignIn.js';
 import { createSubmission, eachPackages, metrcOverrides, receiptPayload, RETAILERS, startSandbox, until, type SandboxHandle } from '../metrc/helpers.js';
 
 const SHOTS = 'test-results/screenshots';
@@ -66,14 +66,7 @@ describe('compliance pages show the duplicate sweep (headless Chromium, METRC sa
     }, 30_000);
 
     const staff = await createTestUser(deps, { role: 'compliance', mfa: true });
-    await page.goto(`${api.url}/login`);
-    await page.getByLabel('Email').fill(staff.email);
-    await page.getByLabel('Password').fill(staff.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
-    await page.getByLabel('Code').fill(authenticator.generate(staff.totpSecret!));
-    await page.getByRole('button', { name: 'Verify' }).click();
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await signIn(page, api.url, staff);
 
     await page.goto(`${api.url}/compliance/${id}`);
     const note = page.getByTestId('duplicate-repaired');

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { adminHeaders, createTestUser, headersFor, type TestUser } from '../../support/auth.js';
 import { createWorld, request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, startWorkers, type RunningApi, type RunningWorkers } from '../../support/harness.js';
+import { signIn } from '../../support/consoleSignIn.js';
 import { createSubmission, eachPackages, metrcOverrides, receiptPayload, RETAILERS, startSandbox, until, WHOLESALERS, type SandboxHandle } from '../metrc/helpers.js';
 
 const SHOTS = 'test-results/screenshots';
@@ -196,14 +197,7 @@ describe('operations console (headless Chromium)', () => {
     const operator = await createTestUser(deps, { role: 'operator' });
     const ctx = await browser.newContext();
     const p = await ctx.newPage();
-    await p.goto(`${api.url}/login`);
-    await p.getByLabel('Email').fill(operator.email);
-    await p.getByLabel('Password').fill(operator.password);
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.getByRole('heading', { name: 'Two-step verification' }).waitFor();
-    await p.getByLabel('Code').fill(authenticator.generate(operator.totpSecret!));
-    await p.getByRole('button', { name: 'Verify' }).click();
-    await p.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await signIn(p, api.url, operator);
     const nav = await p.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
     expect(nav).not.toContain('Audit log');
     await p.goto(`${api.url}/compliance`);

@@ -7,12 +7,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
-import { authenticator } from 'otplib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporalSettings } from '../../../temporal.config.js';
 import { createTestUser } from '../../support/auth.js';
 import { closeDeps, createDeps, ownQueues, startApi, temporalClient, type RunningApi } from '../../support/harness.js';
+import { signIn } from '../../support/consoleSignIn.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -33,13 +33,7 @@ describe('dashboard: workflow backlog by queue (headless Chromium)', () => {
     const admin = await createTestUser(deps, { role: 'admin', mfa: true });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     page = await (await browser.newContext()).newPage();
-    await page.goto(`${api.url}/login`);
-    await page.getByLabel('Email').fill(admin.email);
-    await page.getByLabel('Password').fill(admin.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByLabel('Code').fill(authenticator.generate(admin.totpSecret!));
-    await page.getByRole('button', { name: 'Verify' }).click();
-    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+    await signIn(page, api.url, admin, { landing: { name: 'Dashboard', level: 1 } });
   }, 120_000);
 
   afterAll(async () => {

@@ -10,7 +10,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { authenticator } from 'otplib';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { dropDatabase } from '../../../db/connection.js';
@@ -24,6 +23,7 @@ import type { RunningSandbox } from '../../../sandboxes/pos/support/serve.js';
 import { adminHeaders, createTestUser, type TestUser } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, ownQueues, startApi, startWorkers, type RunningApi, type RunningWorkers } from '../../support/harness.js';
+import { signIn } from '../../support/consoleSignIn.js';
 import { allowPosHost } from '../pos/helpers.js';
 import { createSubmission, eachPackages, metrcOverrides, receiptPayload, RETAILERS, startSandbox, until, WHOLESALERS, type SandboxHandle } from '../metrc/helpers.js';
 
@@ -92,13 +92,7 @@ describe('the demo hub in the console (headless Chromium, fresh seed)', () => {
     page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(String(e)));
 
-    await page.goto(`${api.url}/login`);
-    await page.getByLabel('Email').fill(admin.email);
-    await page.getByLabel('Password').fill(admin.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByLabel('Code').fill(authenticator.generate(admin.totpSecret!));
-    await page.getByRole('button', { name: 'Verify' }).click();
-    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+    await signIn(page, api.url, admin, { landing: { name: 'Dashboard', level: 1 } });
   }, 180_000);
 
   afterAll(async () => {

@@ -6,12 +6,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { authenticator } from 'otplib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { createTestSession, createTestUser } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, type RunningApi } from '../../support/harness.js';
+import { signIn } from '../../support/consoleSignIn.js';
 
 const SHOTS = 'test-results/screenshots';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -43,14 +43,7 @@ describe('notification preferences on the settings page (headless Chromium)', ()
       await page.screenshot({ path: `${SHOTS}/failed-notification-preferences.png`, fullPage: true });
     });
     const staff = await createTestUser(deps, { role: 'compliance', mfa: true });
-    await page.goto(`${api.url}/login`);
-    await page.getByLabel('Email').fill(staff.email);
-    await page.getByLabel('Password').fill(staff.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
-    await page.getByLabel('Code').fill(authenticator.generate(staff.totpSecret!));
-    await page.getByRole('button', { name: 'Verify' }).click();
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await signIn(page, api.url, staff);
 
     await page.goto(`${api.url}/settings`);
     const form = page.getByRole('form', { name: 'Notification preferences' });

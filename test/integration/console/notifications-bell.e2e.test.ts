@@ -7,12 +7,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { authenticator } from 'otplib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { startMailCatcher, type MailCatcher } from '../../../sandboxes/mail/catcher.js';
 import { adminHeaders, createTestUser } from '../../support/auth.js';
 import { closeDeps, createDeps, startApi, startWorkers, type RunningApi, type RunningWorkers, ownQueues } from '../../support/harness.js';
+import { signIn } from '../../support/consoleSignIn.js';
 import { createSubmission, eachPackages, metrcOverrides, receiptPayload, RETAILERS, startSandbox, until, WHOLESALERS, type SandboxHandle } from '../metrc/helpers.js';
 
 const SHOTS = 'test-results/screenshots';
@@ -54,14 +54,7 @@ describe('notification bell (headless Chromium, METRC sandbox, SMTP catcher)', (
       await page.screenshot({ path: `${SHOTS}/failed-notifications-bell.png`, fullPage: true });
     });
     const staff = await createTestUser(deps, { role: 'compliance', mfa: true });
-    await page.goto(`${api.url}/login`);
-    await page.getByLabel('Email').fill(staff.email);
-    await page.getByLabel('Password').fill(staff.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
-    await page.getByLabel('Code').fill(authenticator.generate(staff.totpSecret!));
-    await page.getByRole('button', { name: 'Verify' }).click();
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await signIn(page, api.url, staff);
     const bell = page.getByRole('button', { name: /^Notifications, \d+ unread$/ });
     await page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
     await page.getByText('Updates: live').waitFor(); // the events socket is open

@@ -4,7 +4,6 @@
  * its schedule, pauses it and deletes it. The credentials never come back to the page.
  */
 import { execFileSync } from 'node:child_process';
-import { authenticator } from 'otplib';
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
@@ -13,6 +12,7 @@ import type { RunningSandbox } from '../../../sandboxes/pos/support/serve.js';
 import { adminHeaders, createTestUser } from '../../support/auth.js';
 import { createWorld, request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, startWorkers, type RunningApi, type RunningWorkers } from '../../support/harness.js';
+import { signIn } from '../../support/consoleSignIn.js';
 import { allowPosHost, credentialsFor, until } from '../pos/helpers.js';
 
 const SHOTS = 'test-results/screenshots';
@@ -54,14 +54,7 @@ describe('POS connections page: add, test, run, edit, pause, delete (headless Ch
     });
     const world = await createWorld(api.url, await adminHeaders(deps));
     const operator = await createTestUser(deps, { role: 'operator', mfa: true });
-    await page.goto(`${api.url}/login`);
-    await page.getByLabel('Email').fill(operator.email);
-    await page.getByLabel('Password').fill(operator.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
-    await page.getByLabel('Code').fill(authenticator.generate(operator.totpSecret!));
-    await page.getByRole('button', { name: 'Verify' }).click();
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await signIn(page, api.url, operator);
 
     await page.getByRole('link', { name: 'POS connections' }).click();
     await page.getByRole('heading', { name: 'POS connections', level: 1 }).waitFor();

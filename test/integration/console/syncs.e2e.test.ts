@@ -5,7 +5,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { authenticator } from 'otplib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { createDutchieSandbox } from '../../../sandboxes/pos/dutchie.js';
@@ -13,6 +12,7 @@ import type { RunningSandbox } from '../../../sandboxes/pos/support/serve.js';
 import { adminHeaders, createTestUser } from '../../support/auth.js';
 import { request } from '../../support/fixtures.js';
 import { closeDeps, createDeps, startApi, startWorkers, type RunningApi, type RunningWorkers } from '../../support/harness.js';
+import { signIn } from '../../support/consoleSignIn.js';
 import { allowPosHost, connect } from '../pos/helpers.js';
 
 const SHOTS = 'test-results/screenshots';
@@ -65,14 +65,7 @@ describe('Syncs page: run now and watch the progress bar (headless Chromium)', (
 
     // Operators must pass a second factor like admins (domain/policy.ts MFA_REQUIRED_ROLES).
     const operator = await createTestUser(deps, { role: 'operator' });
-    await page.goto(`${api.url}/login`);
-    await page.getByLabel('Email').fill(operator.email);
-    await page.getByLabel('Password').fill(operator.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
-    await page.getByLabel('Code').fill(authenticator.generate(operator.totpSecret!));
-    await page.getByRole('button', { name: 'Verify' }).click();
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await signIn(page, api.url, operator);
 
     await page.goto(`${api.url}/syncs`);
     await page.getByRole('heading', { name: 'POS syncs', level: 1 }).waitFor();

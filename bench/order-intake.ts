@@ -5,10 +5,12 @@
  *
  * Runs its own Temporal dev server and database like the integration tests:
  *   npm run bench:order-intake          (ORDER_BENCH_COUNT=400, ORDER_BENCH_CONCURRENCY=16)
+ * ORDER_BENCH_CPU_PROFILE=<file> writes this process's CPU profile over the POSTs only.
  */
 import { randomUUID } from 'node:crypto';
 import { setup, teardown } from '../test/setup/global.js';
 import { jsonClient } from './lib/http.js';
+import { startProfile } from './lib/profile.js';
 
 const COUNT = Number(process.env.ORDER_BENCH_COUNT ?? 400);
 const CONCURRENCY = Number(process.env.ORDER_BENCH_CONCURRENCY ?? 16);
@@ -56,8 +58,10 @@ async function main() {
     const cpu0 = process.cpuUsage();
     const baseline = await pool(COUNT, CONCURRENCY, startEmpty);
     const cpu1 = process.cpuUsage();
+    const profiler = process.env.ORDER_BENCH_CPU_PROFILE ? await startProfile() : null;
     const intake = await pool(COUNT, CONCURRENCY, post);
     const cpu2 = process.cpuUsage();
+    if (profiler) await profiler.stopInto(process.env.ORDER_BENCH_CPU_PROFILE!);
     // CPU per call moves less with the machine's other load than calls per second do.
     const cpuMs = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage) => ((b.user - a.user + b.system - a.system) / 1000 / COUNT).toFixed(2);
     console.log(`order intake: ${COUNT} orders, concurrency ${CONCURRENCY}`);

@@ -27,6 +27,7 @@ import {
   DEMO_WHOLESALERS,
 } from '../sandboxes/metrc/index.js';
 import { orderWorkflowId } from '../contracts/ids.js';
+import { startProfile } from './lib/profile.js';
 
 const COUNT = Number(process.env.ORDER_BENCH_COUNT ?? 1000);
 const CONCURRENCY = Number(process.env.ORDER_BENCH_CONCURRENCY ?? 50);
@@ -118,23 +119,6 @@ function cpuPer(a: Awaited<ReturnType<typeof cpuTimes>>, b: Awaited<ReturnType<t
   const parts = [`machine ${ms(b.busy - a.busy)}`, `this node process ${ms(b.own - a.own)}`];
   for (const k of Object.keys(b.byName)) parts.push(`${k} ${ms(b.byName[k]! - (a.byName[k] ?? 0))}`);
   return parts.join(', ');
-}
-
-/** This process's CPU profile over the orders only (ORDER_BENCH_CPU_PROFILE=<file.cpuprofile>). */
-async function startProfile() {
-  const { Session } = await import('node:inspector/promises');
-  const { writeFile } = await import('node:fs/promises');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return {
-    async stopInto(file: string) {
-      const { profile } = await session.post('Profiler.stop');
-      await writeFile(file, JSON.stringify(profile));
-      session.disconnect();
-    },
-  };
 }
 
 /**

@@ -14,8 +14,8 @@ export function orderRoutes(list: CrudService, orders: OrderService, names: Name
     res.json({ ...page, data: await names.orders(page.data.map((o) => withAvailableTransitions(o, actor))) });
   });
   router.post('/orders', async (req, res) => {
-    const created = await orders.create(actorOf(req), req.body, originOf(req));
-    await sendExpanded(res, 201, created, names.orders, `/api/v1/orders/${String(created.id)}`);
+    const { order, labels } = await orders.create(actorOf(req), req.body, originOf(req));
+    await sendExpanded(res, 201, order, (rows) => names.orders(rows, labels), `/api/v1/orders/${String(order.id)}`);
   });
   router.get('/orders/:id', async (req, res) => {
     await sendExpanded(res, 200, await orders.get(actorOf(req), param(req, 'id')), names.orders);

@@ -5,7 +5,20 @@
  */
 import type { Sequelize } from 'sequelize';
 import type { Row } from '../../db/models.js';
-import { licenceHolders, locationLabels, partyLabels, variantLabels, type VariantLabel } from '../../db/repositories/labels.js';
+import { licenceHolders, locationLabels, partyLabels, variantLabels, type LocationLabel, type PartyLabel, type VariantLabel } from '../../db/repositories/labels.js';
+
+/** Names a caller already read (an order's intake reads them with its references): not read again. */
+export interface KnownLabels {
+  parties: Map<string, PartyLabel>;
+  sites: Map<string, LocationLabel>;
+  variants: Map<string, VariantLabel>;
+}
+
+/** The labels for `ids` from `known` when it holds every one of them, else from `read`. */
+function labelsOf<L>(ids: unknown[], known: Map<string, L> | undefined, read: (ids: unknown[]) => Promise<Map<string, L>>): Promise<Map<string, L>> {
+  if (known && ids.every((id) => typeof id !== 'string' || known.has(id))) return Promise.resolve(known);
+  return read(ids);
+}
 
 const variantFields = (v: VariantLabel | undefined) => ({
   product_name: v?.product_name ?? null,
@@ -17,13 +30,13 @@ const variantFields = (v: VariantLabel | undefined) => ({
 });
 
 export function createNameService(sequelize: Sequelize) {
-  async function orders<T extends Row>(rows: T[]): Promise<T[]> {
+  async function orders<T extends Row>(rows: T[], known?: KnownLabels): Promise<T[]> {
     if (!rows.length) return rows;
-    const parties = await partyLabels(sequelize, rows.flatMap((o) => [o.retailer_id, o.wholesaler_id]));
+    const parties = await labelsOf(rows.flatMap((o) => [o.retailer_id, o.wholesaler_id]), known?.parties, (ids) => partyLabels(sequelize, ids));
     const lines = rows.flatMap((o) => (Array.isArray(o.items) ? (o.items as Row[]) : []));
     const [variants, sites] = await Promise.all([
-      lines.length ? variantLabels(sequelize, lines.map((l) => l.variant_id)) : Promise.resolve(new Map<string, VariantLabel>()),
-      locationLabels(sequelize, rows.flatMap((o) => [o.ship_from_location_id, o.ship_to_location_id])),
+      lines.length ? labelsOf(lines.map((l) => l.variant_id), known?.variants, (ids) => variantLabels(sequelize, ids)) : Promise.resolve(new Map<string, VariantLabel>()),
+      labelsOf(rows.flatMap((o) => [o.ship_from_location_id, o.ship_to_location_id]), known?.sites, (ids) => locationLabels(sequelize, ids)),
     ]);
     return rows.map((o) => {
       const buyer = parties.get(String(o.retailer_id));

@@ -23,6 +23,7 @@ import { bumpVersion } from './counts.js';
 import { eitherParty, requireOwnEntity, withinScope } from './tenancy.js';
 import { orderBy, type CrudDeps, type Page, type Precondition } from './crud.js';
 import { createLifecycleClient, factsOf, type LifecycleDeps, type TransitionBody } from './orderLifecycle.js';
+import type { KnownLabels } from './names.js';
 
 export interface OrderLineInput {
   variant_id: string;
@@ -131,6 +132,26 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
     });
 
   /** Each party and site must belong where the order says. */
+  /** The names the answer shows, as the references read them (no second read for the answer). */
+  function labelsOf(refs: Reference[]): KnownLabels {
+    const labels: KnownLabels = { parties: new Map(), sites: new Map(), variants: new Map() };
+    for (const r of refs) {
+      if (r.kind === 'entity') labels.parties.set(r.id, { name: String(r.name), license_number: (r.license_number as string | null) ?? null });
+      else if (r.kind === 'location') labels.sites.set(r.id, { name: String(r.name), license_number: (r.license_number as string | null) ?? null });
+      else
+        labels.variants.set(r.id, {
+          sku: String(r.sku),
+          variant_name: String(r.name),
+          unit_of_measure: String(r.unit_of_measure),
+          product_name: String(r.product_name),
+          brand: (r.brand as string | null) ?? null,
+          strain: (r.strain as string | null) ?? null,
+          category: String(r.category),
+        });
+    }
+    return labels;
+  }
+
   function checkParties(input: OrderCreateInput, refs: Reference[]) {
     const find = (kind: Reference['kind'], id: string) => refs.find((r) => r.kind === kind && r.id === id);
     const retailer = find('entity', input.retailer_id);
@@ -219,7 +240,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
   }
 
   return {
-    async create(actor: Actor, input: OrderCreateInput, origin: Origin = {}): Promise<Row> {
+    async create(actor: Actor, input: OrderCreateInput, origin: Origin = {}): Promise<{ order: Row; labels: KnownLabels }> {
       // The buyer is the caller; the seller, its sites and its variants are the public directory
       // and catalog, checked for consistency with each other below.
       requireOwnEntity(actor, input.retailer_id, 'retailer_id');
@@ -305,7 +326,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
       } else {
         await bumpVersion(deps.redis, 'orders');
       }
-      return withAvailableTransitions(order, actor);
+      return { order: withAvailableTransitions(order, actor), labels: labelsOf(refs) };
     },
 
     /** Asks the order's workflow for a transition; answers the order as it stands afterwards. */

@@ -26,18 +26,26 @@ export interface TimelineActor {
 
 export type OrderReference = { kind: 'entity' | 'location' | 'variant'; id: string; type: string | null; name: string | null; entity_id: string | null } & Row;
 
-/** Both parties, both sites and every line's variant in one round trip. */
+/**
+ * Both parties, both sites and every line's variant in one round trip, with the names the answer
+ * shows (api/services/names.ts): parties' and sites' names and licences, each variant's product,
+ * brand, SKU, strain and unit. A variant's `name` is the variant's own.
+ */
 export async function orderReferences(
   sequelize: Sequelize,
   ids: { retailerId: string; wholesalerId: string; fromLocationId: string; toLocationId: string; variantIds: string[] },
 ): Promise<OrderReference[]> {
   const [rows] = (await sequelize.query(
     `SELECT 'entity' AS kind, id, type, name, NULL AS entity_id, NULL AS product_id, NULL AS price_minor, NULL AS currency,
-            license_number, license_expires_on FROM entities WHERE id IN (?, ?)
+            license_number, license_expires_on, NULL AS sku, NULL AS unit_of_measure, NULL AS product_name, NULL AS brand,
+            NULL AS strain, NULL AS category FROM entities WHERE id IN (?, ?)
      UNION ALL
-     SELECT 'location', id, NULL, NULL, entity_id, NULL, NULL, NULL, NULL, NULL FROM locations WHERE id IN (?, ?)
+     SELECT 'location', id, NULL, name, entity_id, NULL, NULL, NULL, license_number, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+       FROM locations WHERE id IN (?, ?)
      UNION ALL
-     SELECT 'variant', id, NULL, NULL, entity_id, product_id, price_minor, currency, NULL, NULL FROM product_variants WHERE id IN (?)`,
+     SELECT 'variant', v.id, NULL, v.name, v.entity_id, v.product_id, v.price_minor, v.currency, NULL, NULL, v.sku, v.unit_of_measure,
+            p.name, p.brand, p.strain, p.category
+       FROM product_variants v JOIN products p ON p.id = v.product_id WHERE v.id IN (?)`,
     { replacements: [ids.retailerId, ids.wholesalerId, ids.fromLocationId, ids.toLocationId, ids.variantIds] },
   )) as unknown as [OrderReference[]];
   return rows;

@@ -15,6 +15,7 @@ describe('names beside ids', () => {
   let a: Awaited<ReturnType<typeof createWorld>>;
   let b: Awaited<ReturnType<typeof createWorld>>;
   let orderId: string;
+  let created: { body: Record<string, unknown>; etag: string | null };
 
   beforeAll(async () => {
     api = await startApi(deps);
@@ -30,6 +31,7 @@ describe('names beside ids', () => {
     }, admin);
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     orderId = r.body.id;
+    created = { body: r.body, etag: r.headers.get('etag') };
   });
   afterAll(async () => {
     await api?.close();
@@ -53,6 +55,19 @@ describe('names beside ids', () => {
     const list = await request(api.url, 'GET', `/orders?retailer_id=${a.retailer.id}`, undefined, buyer);
     expect(list.body.data.map((o: { id: string }) => o.id)).toEqual([orderId]);
     expect(list.body.data[0]).toMatchObject({ retailer_name: a.retailer.name, wholesaler_name: a.wholesaler.name });
+  });
+
+  it("answers the POST with the names a GET shows (read with the order's references) and the same ETag", async () => {
+    const got = await request(api.url, 'GET', `/orders/${orderId}`, undefined, admin);
+    const named = ['retailer_name', 'retailer_license_number', 'wholesaler_name', 'wholesaler_license_number', 'ship_from_name', 'ship_to_name'];
+    for (const k of named) expect(created.body[k], k).toEqual(got.body[k]);
+    expect(created.body[named[0]!]).toBe(a.retailer.name);
+    const lineNames = ['product_name', 'variant_name', 'brand', 'sku', 'strain', 'unit_of_measure'];
+    const [postLine, getLine] = [(created.body.items as Record<string, unknown>[])[0]!, (got.body.items as Record<string, unknown>[])[0]!];
+    for (const k of lineNames) expect(postLine[k], k).toEqual(getLine[k]);
+    expect(postLine.strain).toBe('Blue Dream');
+    expect(created.etag).toBeTruthy();
+    expect(created.etag).toBe(got.headers.get('etag'));
   });
 
   it('keeps the ETag of the order itself: a GET then a PATCH with If-Match still works', async () => {

@@ -131,7 +131,6 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
       variantIds: [...new Set(input.items.map((l) => l.variant_id))],
     });
 
-  /** Each party and site must belong where the order says. */
   /** The names the answer shows, as the references read them (no second read for the answer). */
   function labelsOf(refs: Reference[]): KnownLabels {
     const labels: KnownLabels = { parties: new Map(), sites: new Map(), variants: new Map() };
@@ -152,6 +151,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
     return labels;
   }
 
+  /** Each party and site must belong where the order says. */
   function checkParties(input: OrderCreateInput, refs: Reference[]) {
     const find = (kind: Reference['kind'], id: string) => refs.find((r) => r.kind === kind && r.id === id);
     const retailer = find('entity', input.retailer_id);

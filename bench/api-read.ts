@@ -14,6 +14,7 @@ import { seedIfEmpty } from '../scripts/seed.js';
 import { startBenchApi, listen } from './lib/app.js';
 import { dropDatabase, freshDatabase } from './lib/db.js';
 import { fmt, load, type LoadResult } from './lib/stats.js';
+import { startProfile } from './lib/profile.js';
 
 const CONNECTIONS = 32;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
@@ -22,22 +23,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 /** BENCH_CPU_PROFILE=<file.cpuprofile>: this process's CPU profile over the api's first round. */
 const PROFILE = process.env.BENCH_CPU_PROFILE;
-
-async function startProfile() {
-  const { Session } = await import('node:inspector/promises');
-  const { writeFile } = await import('node:fs/promises');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return {
-    async stopInto(file: string) {
-      const { profile } = await session.post('Profiler.stop');
-      await writeFile(file, JSON.stringify(profile));
-      session.disconnect();
-    },
-  };
-}
 
 async function main() {
   const databaseUrl = await freshDatabase('read');

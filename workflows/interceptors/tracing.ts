@@ -12,10 +12,16 @@
  * header is the SDK's own (`_tracer-data`, W3C traceparent), so client and activity interceptors
  * on the host continue it unchanged.
  *
- * Without an async context, the parent of an outbound call is chosen by rule: the innermost
- * update or signal handler still running, else the run itself. Our handlers serialise their work
- * (orderLifecycle's `exclusive`), so this is the handler that scheduled it; two handlers running
- * at once would share the later one's trace.
+ * Without an async context of our own, the parent of an outbound call is chosen by rule: inside an
+ * update handler (the SDK's own update scope, `currentUpdateInfo()`), that update's span, even while
+ * other updates wait on orderLifecycle's `exclusive`; elsewhere the innermost signal handler still
+ * running, else the run itself. Signals have no such scope: while a signal handler waits (e.g. on
+ * `exclusive`), work of the run or of another signal shares its trace.
+ *
+ * Span ids come from named random streams (`getRandomStream`), not Math.random: the workflow's own
+ * random sequence (uuid4) is then the same with tracing on or off, and a rejected validation (run
+ * only when the update arrives, never on replay) draws from a stream of its own, so ids after it are
+ * the same on replay.
  *
  * Spans, as the SDK names them: RunWorkflow, HandleUpdate, HandleSignal, StartActivity,
  * StartChildWorkflow, SignalWorkflow, ContinueAsNew; a ValidateUpdate span only when the validator
@@ -25,7 +31,9 @@
 import {
   ApplicationFailure,
   ContinueAsNew,
+  currentUpdateInfo,
   defaultPayloadConverter,
+  getRandomStream,
   proxySinks,
   workflowInfo,
   type ActivityInput,
@@ -41,6 +49,7 @@ import {
   type WorkflowInboundCallsInterceptor,
   type WorkflowInterceptorsFactory,
   type WorkflowOutboundCallsInterceptor,
+  type WorkflowRandomStream,
 } from '@temporalio/workflow';
 import type { Headers } from '@temporalio/common';
 
@@ -100,10 +109,10 @@ function withParent(headers: Headers, ctx: TraceParent): Headers {
   return { ...headers, [TRACE_HEADER]: defaultPayloadConverter.toPayload({ traceparent }) };
 }
 
-/** Math.random is seeded per run in the sandbox: ids are the same on replay, where nothing is exported. */
-function hexId(chars: number): string {
+/** Named streams are seeded per run like Math.random: ids are the same on replay, where nothing is exported. */
+function hexId(chars: number, ids: WorkflowRandomStream): string {
   let s = '';
-  while (s.length < chars) s += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  while (s.length < chars) s += Math.floor(ids.random() * 0x100000000).toString(16).padStart(8, '0');
   return s.slice(0, chars);
 }
 
@@ -117,8 +126,9 @@ class OpenSpan {
   constructor(
     readonly name: string,
     private readonly parent: TraceParent | undefined,
+    ids: WorkflowRandomStream,
   ) {
-    this.ctx = { traceId: parent?.traceId ?? hexId(32), spanId: hexId(16), traceFlags: parent ? parent.traceFlags : 1 };
+    this.ctx = { traceId: parent?.traceId ?? hexId(32, ids), spanId: hexId(16, ids), traceFlags: parent ? parent.traceFlags : 1 };
   }
 
   /** Hands the finished span to the host unless its trace is not sampled. */
@@ -161,18 +171,32 @@ class OpenSpan {
 /** One workflow run's spans: the run, the handlers still running, and what they start. */
 class RunTracer {
   private readonly exporter = proxySinks<TracingSinks>().exporter;
+  /** The spans' ids, apart from the workflow's Math.random (see the top of this file). */
+  private readonly ids = getRandomStream('trellis.tracing');
+  /** Rejected validations' ids: validators run when an update arrives, never on replay. */
+  private readonly validationIds = getRandomStream('trellis.tracing.validation');
   private run: OpenSpan | undefined;
-  private readonly handlers: OpenSpan[] = [];
+  /** Update handlers still running, by update id. */
+  private readonly updates = new Map<string, OpenSpan>();
+  /** Signal handlers still running, oldest first. */
+  private readonly signals: OpenSpan[] = [];
 
-  /** Where an outbound call belongs: the innermost handler still running, else the run. */
+  /** Where an outbound call belongs: the update whose handler makes it, else the innermost signal handler still running, else the run. */
   current(): TraceParent | undefined {
-    return (this.handlers.at(-1) ?? this.run)?.ctx;
+    const update = currentUpdateInfo();
+    return ((update && this.updates.get(update.id)) ?? this.signals.at(-1) ?? this.run)?.ctx;
   }
 
-  async inbound<T>(name: string, headers: Headers, fn: (span: OpenSpan) => Promise<T>, opts: { isRun?: boolean; accept?: (err: unknown) => boolean } = {}): Promise<T> {
-    const span = new OpenSpan(name, parentFrom(headers));
+  async inbound<T>(
+    name: string,
+    headers: Headers,
+    fn: (span: OpenSpan) => Promise<T>,
+    opts: { isRun?: boolean; updateId?: string; accept?: (err: unknown) => boolean } = {},
+  ): Promise<T> {
+    const span = new OpenSpan(name, parentFrom(headers), this.ids);
     if (opts.isRun) this.run = span;
-    else this.handlers.push(span);
+    else if (opts.updateId !== undefined) this.updates.set(opts.updateId, span);
+    else this.signals.push(span);
     try {
       const result = await fn(span);
       span.end(this.exporter);
@@ -181,13 +205,14 @@ class RunTracer {
       span.end(this.exporter, opts.accept?.(err) ? undefined : err);
       throw err;
     } finally {
-      if (!opts.isRun) this.handlers.splice(this.handlers.indexOf(span), 1);
+      if (opts.updateId !== undefined) this.updates.delete(opts.updateId);
+      else if (!opts.isRun) this.signals.splice(this.signals.indexOf(span), 1);
     }
   }
 
   /** A span for a call whose result arrives later (an activity, a child start, a signal); its context goes in the headers. */
   async outbound<T>(name: string, headers: Headers, call: (headers: Headers) => Promise<T>, accept?: (err: unknown) => boolean): Promise<T> {
-    const span = new OpenSpan(name, this.current());
+    const span = new OpenSpan(name, this.current(), this.ids);
     try {
       const result = await call(withParent(headers, span.ctx));
       span.end(this.exporter);
@@ -204,8 +229,10 @@ class RunTracer {
     return ctx ? withParent(headers, ctx) : headers;
   }
 
-  validationFailed(name: string, headers: Headers, err: unknown): void {
-    new OpenSpan(name, parentFrom(headers)).end(this.exporter, err);
+  validationFailed(name: string, headers: Headers, updateId: string, err: unknown): void {
+    const span = new OpenSpan(name, parentFrom(headers), this.validationIds);
+    span.attributes.temporalUpdateId = updateId;
+    span.end(this.exporter, err);
   }
 }
 
@@ -219,15 +246,20 @@ export const interceptors: WorkflowInterceptorsFactory = () => {
     handleSignal: (input: SignalInput, next: Next<WorkflowInboundCallsInterceptor, 'handleSignal'>) =>
       tracer.inbound(`HandleSignal:${input.signalName}`, input.headers, () => next(input)),
     handleUpdate: (input: UpdateInput, next: Next<WorkflowInboundCallsInterceptor, 'handleUpdate'>) =>
-      tracer.inbound(`HandleUpdate:${input.name}`, input.headers, (span) => {
-        span.attributes.temporalUpdateId = input.updateId;
-        return next(input);
-      }),
+      tracer.inbound(
+        `HandleUpdate:${input.name}`,
+        input.headers,
+        (span) => {
+          span.attributes.temporalUpdateId = input.updateId;
+          return next(input);
+        },
+        { updateId: input.updateId },
+      ),
     validateUpdate: (input: UpdateInput, next: Next<WorkflowInboundCallsInterceptor, 'validateUpdate'>) => {
       try {
         next(input);
       } catch (err) {
-        tracer.validationFailed(`ValidateUpdate:${input.name}`, input.headers, err);
+        tracer.validationFailed(`ValidateUpdate:${input.name}`, input.headers, input.updateId, err);
         throw err;
       }
     },

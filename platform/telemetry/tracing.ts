@@ -6,7 +6,7 @@
  */
 import { register } from 'node:module';
 import type { IncomingMessage, ClientRequest } from 'node:http';
-import { SpanKind, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { SpanKind, trace, type Attributes, type Context, type Link, type Span } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { Resource } from '@opentelemetry/resources';
 import {
@@ -14,6 +14,7 @@ import {
   ConsoleSpanExporter,
   ParentBasedSampler,
   SamplingDecision,
+  TraceIdRatioBasedSampler,
   type ReadableSpan,
   type Sampler,
   type SamplingResult,
@@ -43,15 +44,22 @@ const untracedIncoming = (url: string | undefined): boolean => {
 /**
  * A client span with no parent (a poller's query, the outbox relay's Redis commands) starts no
  * trace: such spans were most of what was exported and answer nobody's question. Everything under
- * a request, a workflow or an activity is kept whole (parent-based). OTEL_TRACES_SAMPLER, when set,
- * replaces this.
+ * a request, a workflow or an activity is kept whole (parent-based). A ratio below 1 keeps that
+ * share of new traces (by trace id, as TraceIdRatioBased does), see samplerFromEnv.
  */
 export class NoOrphanClientSpans implements Sampler {
-  shouldSample(_ctx: unknown, _traceId: string, _name: string, kind: SpanKind): SamplingResult {
-    return { decision: kind === SpanKind.CLIENT ? SamplingDecision.NOT_RECORD : SamplingDecision.RECORD_AND_SAMPLED };
+  private readonly roots: Sampler | undefined;
+
+  constructor(private readonly ratio = 1) {
+    this.roots = ratio < 1 ? new TraceIdRatioBasedSampler(Math.max(0, ratio)) : undefined;
+  }
+
+  shouldSample(ctx: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
+    if (kind === SpanKind.CLIENT) return { decision: SamplingDecision.NOT_RECORD };
+    return this.roots ? this.roots.shouldSample(ctx, traceId, name, kind, attributes, links) : { decision: SamplingDecision.RECORD_AND_SAMPLED };
   }
   toString(): string {
-    return 'NoOrphanClientSpans';
+    return `NoOrphanClientSpans{ratio=${this.ratio}}`;
   }
 }
 
@@ -90,6 +98,20 @@ export class SkipPlumbing implements Sampler {
   toString(): string {
     return 'SkipPlumbing';
   }
+}
+
+/**
+ * The sampler OTEL_TRACES_SAMPLER asks for. Unset, `parentbased_always_on` and
+ * `parentbased_traceidratio` keep our rules — no trace starts at a client call, no plumbing under a
+ * traced parent — the last keeping OTEL_TRACES_SAMPLER_ARG (0–1, else 1, as the SDK reads it) of
+ * new traces. Any other value is the SDK's own reading of the variable (undefined here), rules and all.
+ */
+export function samplerFromEnv(env: Record<string, string | undefined> = process.env): Sampler | undefined {
+  const name = env.OTEL_TRACES_SAMPLER?.trim().toLowerCase() ?? '';
+  if (name !== '' && name !== 'parentbased_always_on' && name !== 'parentbased_traceidratio') return undefined;
+  const arg = Number(env.OTEL_TRACES_SAMPLER_ARG?.trim() || NaN);
+  const ratio = name === 'parentbased_traceidratio' && arg >= 0 && arg <= 1 ? arg : 1;
+  return new ParentBasedSampler({ root: new NoOrphanClientSpans(ratio), localParentSampled: new SkipPlumbing() });
 }
 
 /** Longest db.statement kept, after literals are folded (see foldStatement). */
@@ -187,15 +209,14 @@ export function startTracing(service: string, processor?: SpanProcessor): Starte
   // OTLP (endpoint, headers, protocol from OTEL_EXPORTER_OTLP_*), or the console for a quick look.
   const exporter = process.env.OTEL_TRACES_EXPORTER?.trim().toLowerCase() === 'console' ? new ConsoleSpanExporter() : new OTLPTraceExporter();
   const spanProcessor = processor ?? batchSpanProcessor(exporter);
+  const sampler = samplerFromEnv();
   const sdk = new NodeSDK({
     resource,
     // Trimming first: the exporting processor sees the folded statement.
     spanProcessors: [new TrimDatabaseSpans(), spanProcessor],
     // A safety net for any attribute no one foresaw (a long URL, an error message with a payload).
     spanLimits: { attributeValueLengthLimit: 1024 },
-    ...(process.env.OTEL_TRACES_SAMPLER
-      ? {}
-      : { sampler: new ParentBasedSampler({ root: new NoOrphanClientSpans(), localParentSampled: new SkipPlumbing() }) }),
+    ...(sampler ? { sampler } : {}),
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => untracedIncoming(req.url),

@@ -132,7 +132,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
     });
 
   /** The names the answer shows, as the references read them (no second read for the answer). */
-  function labelsOf(refs: Reference[]): KnownLabels {
+  function answerLabels(refs: Reference[]): KnownLabels {
     const labels: KnownLabels = { parties: new Map(), sites: new Map(), variants: new Map() };
     for (const r of refs) {
       if (r.kind === 'entity') labels.parties.set(r.id, { name: String(r.name), license_number: (r.license_number as string | null) ?? null });
@@ -326,7 +326,7 @@ export function createOrderService(deps: CrudDeps & Partial<LifecycleDeps> & { w
       } else {
         await bumpVersion(deps.redis, 'orders');
       }
-      return { order: withAvailableTransitions(order, actor), labels: labelsOf(refs) };
+      return { order: withAvailableTransitions(order, actor), labels: answerLabels(refs) };
     },
 
     /** Asks the order's workflow for a transition; answers the order as it stands afterwards. */

@@ -198,12 +198,7 @@ class RunTracer {
     else if (opts.updateId !== undefined) this.updates.set(opts.updateId, span);
     else this.signals.push(span);
     try {
-      const result = await fn(span);
-      span.end(this.exporter);
-      return result;
-    } catch (err) {
-      span.end(this.exporter, opts.accept?.(err) ? undefined : err);
-      throw err;
+      return await this.settle(span, () => fn(span), opts.accept);
     } finally {
       if (opts.updateId !== undefined) this.updates.delete(opts.updateId);
       else if (!opts.isRun) this.signals.splice(this.signals.indexOf(span), 1);
@@ -213,8 +208,13 @@ class RunTracer {
   /** A span for a call whose result arrives later (an activity, a child start, a signal); its context goes in the headers. */
   async outbound<T>(name: string, headers: Headers, call: (headers: Headers) => Promise<T>, accept?: (err: unknown) => boolean): Promise<T> {
     const span = new OpenSpan(name, this.current(), this.ids);
+    return this.settle(span, () => call(withParent(headers, span.ctx)), accept);
+  }
+
+  /** Runs `work` and ends `span` when it settles: a failure `accept` allows ends it as a success. */
+  private async settle<T>(span: OpenSpan, work: () => Promise<T>, accept?: (err: unknown) => boolean): Promise<T> {
     try {
-      const result = await call(withParent(headers, span.ctx));
+      const result = await work();
       span.end(this.exporter);
       return result;
     } catch (err) {
